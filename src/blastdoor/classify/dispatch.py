@@ -1,0 +1,73 @@
+"""Route an action to the classifier of its family, then resolve its environment.
+
+Every family classifier has the same shape: ``(action, ctx) -> Action`` returning the action with
+effects, targets, notes, facts and (for compound input) parts filled in. Bad input yields the
+``unknown`` effect; a bug raises, and the pipeline turns that into the policy's ``on_error``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.action import Note
+from blastdoor.classify.context import ClassifyContext
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from blastdoor.action import Action
+
+    Classifier = Callable[[Action, ClassifyContext], Action]
+
+
+def _family(tool: str) -> Classifier | None:
+    # Lazy imports: a hook classifying one shell command must not pay for sqlglot or the AWS catalog.
+    try:
+        if tool == "shell":
+            from blastdoor.classify.shell import classify_shell
+
+            return classify_shell
+        if tool == "file":
+            from blastdoor.classify.files import classify_file
+
+            return classify_file
+        if tool == "sql":
+            from blastdoor.classify.sql import classify_sql_action
+
+            return classify_sql_action
+        if tool == "aws":
+            from blastdoor.classify.aws import classify_aws_action
+
+            return classify_aws_action
+    except ImportError:  # a family not built yet
+        return None
+    return None
+
+
+def _unknown(action: Action, why: str) -> Action:
+    return action.replace(effects={"unknown"}, notes=(*action.notes, Note("effect", "unknown", why)))
+
+
+def classify_action(
+    action: Action,
+    environments: Mapping[str, Mapping[str, Any]],
+    *,
+    environ: Mapping[str, str] | None = None,
+    home: str | None = None,
+) -> Action:
+    if action.classified:
+        return action
+    ctx = ClassifyContext.for_action(action.cwd, action.context.get("env"), environ, home)
+    classifier = _family(action.tool)
+    if classifier is None:
+        return _unknown(action, f"no classifier for tool {action.tool!r}")
+    result = classifier(action, ctx)
+    if environments:
+        try:
+            from blastdoor.classify.environment import resolve_environments
+        except ImportError:
+            return result
+        result = resolve_environments(result, environments)
+    if not result.effects:
+        result = _unknown(result, "classification found no effect")
+    return result
