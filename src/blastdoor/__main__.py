@@ -1,0 +1,5 @@
+import sys
+
+from blastdoor.cli.main import main
+
+sys.exit(main())

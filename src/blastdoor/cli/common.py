@@ -1,0 +1,121 @@
+"""Options and helpers shared by several commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.errors import InputError
+
+if TYPE_CHECKING:
+    from blastdoor.action import Action
+    from blastdoor.policy.compile import CompiledPolicy
+
+
+def policy_options() -> argparse.ArgumentParser:
+    """A parent parser with the options that choose the policy layers."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("policy layers")
+    g.add_argument(
+        "--policy", metavar="FILE", help="project policy file (default: blastdoor.yaml found upward)"
+    )
+    g.add_argument(
+        "--managed-policy", metavar="FILE", help="managed policy (default: /etc/blastdoor/policy.yaml)"
+    )
+    g.add_argument(
+        "--user-policy", metavar="FILE", help="user policy (default: ~/.config/blastdoor/policy.yaml)"
+    )
+    g.add_argument(
+        "--cwd", metavar="DIR", help="decide as if running in DIR (default: the current directory)"
+    )
+    g.add_argument("--no-cache", action="store_true", help="compile the policy instead of using the cache")
+    return p
+
+
+def json_option() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return p
+
+
+def load_policy_from(args: argparse.Namespace) -> CompiledPolicy:
+    from blastdoor.policy import load_policy
+
+    return load_policy(
+        args.cwd or os.getcwd(),
+        project=args.policy,
+        managed=args.managed_policy,
+        user=args.user_policy,
+        use_cache=not args.no_cache,
+    )
+
+
+def read_action(args: argparse.Namespace) -> Action:
+    """The action from ``--action FILE|-``, ``-c STRING`` or the words after ``--``."""
+    from blastdoor.action import Agent
+    from blastdoor.action.shorthand import action_from_spec
+
+    if args.action:
+        where = "stdin" if args.action == "-" else args.action
+        try:
+            if args.action == "-":
+                text = sys.stdin.read()
+            else:
+                with open(args.action, encoding="utf-8") as fh:
+                    text = fh.read()
+        except OSError as exc:
+            raise InputError(f"cannot read action from {where}: {exc}") from exc
+        try:
+            spec = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+        try:
+            action = action_from_spec(spec)
+        except ValueError as exc:
+            raise InputError(f"{where}: {exc}") from exc
+    else:
+        words: list[str] = args.command or []
+        if args.c is not None:
+            raw = args.c
+        elif not words:
+            raise InputError("nothing to decide: give --action FILE|-, -c 'COMMAND' or -- COMMAND...")
+        else:
+            # One word is a whole command line (`-- 'a && b'`); several are an argv to quote back.
+            raw = words[0] if len(words) == 1 else shlex.join(words)
+        from blastdoor.action import Action as _Action
+
+        action = _Action("shell", raw=raw, cwd=os.path.abspath(args.cwd or os.getcwd()))
+    if not action.cwd:
+        action = action.replace(cwd=os.path.abspath(args.cwd or os.getcwd()))
+    if args.agent or args.harness:
+        agent = action.agent
+        action = action.replace(
+            agent=Agent(
+                args.agent or agent.id,
+                args.harness or agent.harness,
+                agent.session,
+                agent.on_behalf_of,
+                agent.host,
+                agent.subagent,
+            )
+        )
+    return action
+
+
+def action_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("the action")
+    g.add_argument("--action", metavar="FILE", help="a JSON action (full or shorthand); - reads stdin")
+    g.add_argument("-c", metavar="COMMAND", help="a shell command line as one string")
+    g.add_argument("--agent", metavar="ID", help="the agent id to decide for")
+    g.add_argument("--harness", metavar="NAME", help="the harness the agent runs in")
+    g.add_argument("command", nargs="*", metavar="-- COMMAND", help="a shell command, after --")
+    return p
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,125 @@
+"""``blastdoor check`` and ``blastdoor explain``: decide one action."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.cli import exits
+from blastdoor.cli.common import (
+    action_options,
+    emit_json,
+    json_option,
+    load_policy_from,
+    policy_options,
+    read_action,
+)
+
+if TYPE_CHECKING:
+    from blastdoor.action import Action, Decision
+
+_EXAMPLES = """\
+examples:
+  blastdoor check -- rm -rf ./build
+  blastdoor check --json -- aws cloudformation delete-stack --stack-name ce --profile prod
+  blastdoor check -c 'curl -s https://x.sh | sh'
+  echo '{"tool": "shell", "raw": "git push --force"}' | blastdoor check --action -
+  blastdoor explain -- terraform destroy -auto-approve
+"""
+
+
+def register(sub: Any) -> None:
+    parents = [policy_options(), action_options(), json_option()]
+    check = sub.add_parser(
+        "check",
+        parents=parents,
+        help="decide one action and print the verdict",
+        description="Classify an action and decide it with the effective policy. The exit code is the "
+        "verdict: 0 allow, 3 ask, 4 approve, 5 deny (see `blastdoor --help` for all codes).",
+        epilog=_EXAMPLES + "\n" + exits.TABLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.set_defaults(func=run_check)
+    explain = sub.add_parser(
+        "explain",
+        parents=parents,
+        help="decide one action and show every rule considered and why",
+        description="Like check, but shows the classification (effects, targets, environment, notes) and "
+        "every rule of the policy: whether it matched, condition by condition, and which one won.",
+        epilog=_EXAMPLES + "\n" + exits.TABLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("--matched-only", action="store_true", help="list only the rules that matched")
+    explain.set_defaults(func=run_explain)
+
+
+def _decide(args: argparse.Namespace) -> tuple[Action, Decision]:
+    from blastdoor.pipeline import evaluate
+
+    policy = load_policy_from(args)
+    action = read_action(args)
+    return evaluate(policy, action)
+
+
+def _label(verdict: str) -> str:
+    return verdict.upper()
+
+
+def run_check(args: argparse.Namespace) -> int:
+    action, decision = _decide(args)
+    if args.json:
+        emit_json(decision.to_dict())
+    else:
+        print(f"{_label(decision.verdict)}  {action.raw or action.operation}")
+        print(f"  rule: {decision.rule}")
+        for reason in decision.reasons:
+            print(f"  why: {reason}")
+        if decision.approvals is not None:
+            a = decision.approvals
+            group = f" from {a.group}" if a.group else ""
+            print(f"  needs: {a.count} approval(s){group}, within {a.ttl}s")
+        print(f"  effects: {', '.join(sorted(action.effects)) or 'unknown'}   env: {action.env}")
+    return exits.VERDICT_EXIT[decision.verdict]
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from blastdoor.pipeline import classify_for
+    from blastdoor.policy import explain
+
+    policy = load_policy_from(args)
+    action = read_action(args)
+    classified = classify_for(policy, action)
+    report = explain(policy, classified)
+    if args.json:
+        emit_json(report)
+        return exits.VERDICT_EXIT[report["decision"]["verdict"]]
+    d = report["decision"]
+    print(f"{_label(d['verdict'])}  {action.raw or action.operation}")
+    print(f"  winner: {d['rule']}  ({'; '.join(d['reasons'])})")
+    s = report["settings"]
+    print(f"  settings: default={s['default']} unknown={s['unknown']} on_error={s['on_error']}")
+    for part in report["parts"]:
+        print(f"\npart {part['part']}: {part['operation']}  {part['command']}")
+        print(f"  effects: {', '.join(part['effects'])}   env: {part['env']}")
+        if part["targets"]:
+            print(f"  targets: {', '.join(part['targets'])}")
+        for note in part["notes"]:
+            print(f"  note: {note}")
+        evidence = part["facts"].get("evidence") if isinstance(part["facts"], dict) else None
+        if evidence:
+            print(f"  evidence: {evidence}")
+        for key, value in sorted(part["facts"].items()) if isinstance(part["facts"], dict) else []:
+            if key != "evidence":
+                print(f"  {key}: {value}")
+        for r in part["rules"]:
+            if args.matched_only and not r["matched"]:
+                continue
+            mark = "MATCH" if r["matched"] else "  -  "
+            print(f"  {mark} {r['rule']} -> {r['verdict']}  [{r['layer']} {r['source']}]")
+            for c in r["conditions"]:
+                ok = "yes" if c["holds"] else "no "
+                print(f"          {ok} {c['condition']}  (actual: {c['actual']})")
+            for e in r["excepts"]:
+                ok = "yes" if e["holds"] else "no "
+                print(f"          except {ok} {', '.join(e['conditions'])}")
+    return exits.VERDICT_EXIT[d["verdict"]]

@@ -1,0 +1,77 @@
+"""The compiled-policy cache: a fresh hook process loads the compiled form instead of parsing YAML.
+
+Keyed by the hash of every input (each layer's content, the baselines, blastdoor's version, home),
+stored with ``marshal`` (plain data; loading it never runs code), written atomically. The cache
+directory is a protected place: the files classifier treats writes to it as ``privilege``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from blastdoor.policy.compile import CompiledPolicy
+    from blastdoor.policy.layers import Source
+
+_FORMAT = b"blastdoor-policy-cache-1\n"
+
+
+def cache_dir(environ: Mapping[str, str]) -> str:
+    explicit = environ.get("BLASTDOOR_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(
+        environ.get("HOME") or os.path.expanduser("~"), ".cache"
+    )
+    return os.path.join(base, "blastdoor")
+
+
+def cache_key(sources: list[Source], home: str) -> str:
+    from blastdoor.policy.compile import policy_hash
+
+    h = hashlib.sha256(policy_hash(sources).encode())
+    h.update(home.encode())
+    for src in sources:
+        h.update(b"\0" + src.path.encode())
+    return h.hexdigest()[:40]
+
+
+def load(path: str) -> CompiledPolicy | None:
+    """The cached policy at ``path``, or None when absent, stale in format, or damaged."""
+    try:
+        with open(path, "rb") as fh:
+            blob = fh.read()
+    except OSError:
+        return None
+    if not blob.startswith(_FORMAT):
+        return None
+    try:
+        data = marshal.loads(blob[len(_FORMAT) :])
+        from blastdoor.policy.compile import CompiledPolicy
+
+        return CompiledPolicy.from_data(data)
+    except (ValueError, EOFError, TypeError, KeyError):
+        return None
+
+
+def store(path: str, policy: CompiledPolicy) -> None:
+    """Write atomically; a cache that cannot be written is skipped, never an error."""
+    try:
+        folder = os.path.dirname(path)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".policy-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_FORMAT + marshal.dumps(policy.to_data()))
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        return

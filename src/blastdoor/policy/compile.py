@@ -1,0 +1,483 @@
+"""document -> compiled policy: validate every layer, merge them, index the rules.
+
+The compiled form is plain data (tuples, dicts, strings, numbers) so the disk cache can store it with
+``marshal``, which never executes code on load, and a fresh hook process rebuilds it in microseconds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+from typing import Any
+
+from blastdoor import __version__
+from blastdoor.action.verdict import SEVERITY
+from blastdoor.errors import Location, PolicyError
+from blastdoor.policy.glob import is_literal, literal_prefix
+from blastdoor.policy.layers import FALLBACK_POLICY, Source, baseline_source
+from blastdoor.policy.schema import validate_document
+from blastdoor.policy.syntax import Document, text_to_document
+
+Cond = tuple[Any, ...]
+DEFAULTS = {"default": "ask", "unknown": "ask", "on_error": "deny"}
+DEFAULT_TTL = 3600
+_DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_BOUNDARY = ":/"
+_NUMERIC_OPS = ("gt", "gte", "lt", "lte")
+
+
+def parse_duration(value: int | str) -> int:
+    if isinstance(value, int):
+        return value
+    return int(value[:-1]) * _DURATION[value[-1]]
+
+
+class Rule:
+    """A compiled rule. ``permissive`` (allow) rules read set-valued facts strictly; see engine.py."""
+
+    __slots__ = (
+        "approvals",
+        "conds",
+        "description",
+        "excepts",
+        "file",
+        "id",
+        "layer",
+        "line",
+        "locked",
+        "permissive",
+        "reason",
+        "sev",
+        "source_match",
+        "verdict",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        verdict: str,
+        conds: tuple[Cond, ...],
+        excepts: tuple[tuple[Cond, ...], ...],
+        approvals: tuple[int, str, int] | None,
+        reason: str,
+        layer: str,
+        locked: bool,
+        file: str,
+        line: int,
+        description: str = "",
+        source_match: dict[str, Any] | None = None,
+    ) -> None:
+        self.id = id
+        self.verdict = verdict
+        self.sev = SEVERITY[verdict]
+        self.permissive = verdict == "allow"
+        self.conds = conds
+        self.excepts = excepts
+        self.approvals = approvals
+        self.reason = reason
+        self.layer = layer
+        self.locked = locked
+        self.file = file
+        self.line = line
+        self.description = description
+        self.source_match = source_match or {}
+
+    def to_data(self) -> tuple[Any, ...]:
+        return (
+            self.id,
+            self.verdict,
+            self.conds,
+            self.excepts,
+            self.approvals,
+            self.reason,
+            self.layer,
+            self.locked,
+            self.file,
+            self.line,
+            self.description,
+            self.source_match,
+        )
+
+    @classmethod
+    def from_data(cls, data: tuple[Any, ...]) -> Rule:
+        return cls(*data)
+
+    def __repr__(self) -> str:
+        return f"Rule({self.id}={self.verdict})"
+
+
+class CompiledPolicy:
+    """Everything a decision needs, indexed. Built by :func:`compile_sources` or loaded from cache."""
+
+    __slots__ = (
+        "approvers",
+        "candidate_cache",
+        "default",
+        "environments",
+        "hash",
+        "index",
+        "on_error",
+        "rules",
+        "sources",
+        "tests",
+        "unknown",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        *,
+        hash: str,
+        default: str,
+        unknown: str,
+        on_error: str,
+        rules: list[Rule],
+        index: dict[str, Any],
+        environments: dict[str, dict[str, list[str]]],
+        approvers: dict[str, list[str]],
+        sources: list[tuple[str, str, str]],
+        tests: list[tuple[str, int, dict[str, Any]]],
+        warnings: list[str],
+    ) -> None:
+        self.hash = hash
+        self.default = default
+        self.unknown = unknown
+        self.on_error = on_error
+        self.rules = rules
+        self.index = index
+        self.environments = environments
+        self.approvers = approvers
+        self.sources = sources
+        self.tests = tests
+        self.warnings = warnings
+        self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "hash": self.hash,
+            "default": self.default,
+            "unknown": self.unknown,
+            "on_error": self.on_error,
+            "rules": [r.to_data() for r in self.rules],
+            "index": self.index,
+            "environments": self.environments,
+            "approvers": self.approvers,
+            "sources": self.sources,
+            "tests": self.tests,
+            "warnings": self.warnings,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CompiledPolicy:
+        fields = dict(data)
+        fields["rules"] = [Rule.from_data(r) for r in data["rules"]]
+        return cls(**fields)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        return None
+
+
+# -- conditions ------------------------------------------------------------------------------------
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _expand_home(pattern: str, home: str) -> str:
+    if pattern == "~" or pattern.startswith("~/"):
+        return home + pattern[1:]
+    return pattern
+
+
+class _Compiler:
+    """Compiles and checks the rules of all layers, collecting every problem before failing."""
+
+    def __init__(self, home: str) -> None:
+        self.home = home
+        self.problems: list[tuple[Location, str]] = []
+
+    def problem(self, doc: Document, path: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
+        self.problems.append((doc.where(path, key=key), message))
+
+    def matcher(self, doc: Document, m: dict[str, Any], path: tuple[str | int, ...]) -> tuple[Cond, ...]:
+        conds: list[Cond] = []
+        for field in ("tool", "operation", "env", "agent", "harness", "command"):
+            if field in m:
+                conds.append((field, tuple(_as_list(m[field]))))
+        if "effects" in m:
+            conds.append(("effects", frozenset(_as_list(m["effects"]))))
+        if "targets" in m:
+            t = m["targets"]
+            mode, pats = ("default", t) if not isinstance(t, dict) else next(iter(t.items()))
+            conds.append(("targets", mode, tuple(_expand_home(p, self.home) for p in _as_list(pats))))
+        if "args" in m:
+            for name, spec in m["args"].items():
+                conds.extend(self.arg_conds(doc, name, spec, (*path, "args", name)))
+        if "blast_radius" in m:
+            for op, value in m["blast_radius"].items():
+                conds.append(("blast_radius", op, value))
+        return tuple(conds)
+
+    def arg_conds(self, doc: Document, name: str, spec: Any, path: tuple[str | int, ...]) -> list[Cond]:
+        keys = tuple(name.split("."))
+        if isinstance(spec, list):
+            return [("args", keys, "in", tuple(spec))]
+        if not isinstance(spec, dict):
+            return [("args", keys, "equals", spec)]
+        out: list[Cond] = []
+        for op, value in spec.items():
+            if op == "regex":
+                try:
+                    re.compile(value)
+                except re.error as exc:
+                    self.problem(doc, (*path, op), f"invalid regular expression: {exc}")
+            if op in ("in", "not_in"):
+                value = tuple(value)
+            elif op == "glob":
+                value = tuple(_as_list(value))
+            out.append(("args", keys, op, value))
+        return out
+
+
+def _index_key(rule: Rule) -> tuple[str, list[str]]:
+    """The most selective index bucket for a rule: every subject it can match is found there."""
+    conds = {c[0]: c for c in rule.conds}
+    op = conds.get("operation")
+    if op is not None:
+        prefixes = []
+        for pattern in op[1]:
+            if is_literal(pattern):
+                prefixes.append("=" + pattern)
+                continue
+            lit = literal_prefix(pattern)
+            cut = max(lit.rfind(ch) for ch in _BOUNDARY)
+            if cut < 0:
+                break
+            prefixes.append(lit[: cut + 1])
+        else:
+            return "op", prefixes
+    tool = conds.get("tool")
+    if tool is not None and all(is_literal(p) for p in tool[1]):
+        return "tool", list(tool[1])
+    effects = conds.get("effects")
+    if effects is not None:
+        return "effect", sorted(effects[1])
+    return "always", []
+
+
+def build_index(rules: list[Rule]) -> dict[str, Any]:
+    index: dict[str, Any] = {"op": {}, "tool": {}, "effect": {}, "always": []}
+    for i, rule in enumerate(rules):
+        kind, keys = _index_key(rule)
+        if kind == "always":
+            index["always"].append(i)
+            continue
+        for key in keys:
+            index[kind].setdefault(key, []).append(i)
+    return index
+
+
+# -- layers ----------------------------------------------------------------------------------------
+
+
+def _layer_docs(sources: list[Source], compiler: _Compiler) -> list[tuple[Source, Document]]:
+    """Parse and schema-check each source, expanding ``extends`` right after the file that names it."""
+    out: list[tuple[Source, Document]] = []
+    pulled: set[str] = set()
+    for src in sources:
+        try:
+            doc = text_to_document(src.text, src.path)
+        except PolicyError as exc:
+            compiler.problems.extend(exc.problems)
+            continue
+        if not isinstance(doc.data, dict):
+            compiler.problem(doc, (), "a policy file must be a mapping (version:, rules:, ...)")
+            continue
+        problems = validate_document(doc)
+        if problems:
+            compiler.problems.extend(problems)
+            continue
+        out.append((src, doc))
+        for name in doc.data.get("extends", []):
+            if name in pulled:
+                continue
+            pulled.add(name)
+            base = baseline_source(name, src.role)
+            out.extend(_layer_docs([base], compiler))
+    return out
+
+
+def compile_sources(sources: list[Source], *, home: str | None = None) -> CompiledPolicy:
+    """Validate, merge and index the given layers (most authoritative first)."""
+    home = home or os.path.expanduser("~")
+    if not sources:
+        sources = [Source("project", "<fallback>", FALLBACK_POLICY, builtin=True)]
+    compiler = _Compiler(home)
+    docs = _layer_docs(sources, compiler)
+    if compiler.problems:
+        raise PolicyError(compiler.problems)
+
+    settings: dict[str, str] = {}
+    environments: dict[str, dict[str, list[str]]] = {}
+    approvers: dict[str, list[str]] = {}
+    approver_owner: dict[str, str] = {}
+    rules: list[Rule] = []
+    rule_at: dict[str, tuple[Document, int]] = {}
+    disables: list[tuple[Document, int, str]] = []
+    tests: list[tuple[str, int, dict[str, Any]]] = []
+    env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
+
+    for src, doc in docs:
+        data = doc.data
+        prefix = (
+            src.path[len("<builtin:") : -1] + "." if src.builtin and src.path.startswith("<builtin:") else ""
+        )
+        for key in DEFAULTS:
+            if key in data:
+                # Scalar settings combine by severity: a lower layer can make them stricter, never looser.
+                have = settings.get(key)
+                if have is None or SEVERITY[data[key]] > SEVERITY[have]:
+                    settings[key] = data[key]
+        for name, spec in (data.get("environments") or {}).items():
+            merged = environments.setdefault(name, {})
+            for k, globs in spec.items():
+                merged.setdefault(k, [])
+                merged[k].extend(g for g in globs if g not in merged[k])
+        for group, people in (data.get("approvers") or {}).items():
+            owner = approver_owner.get(group)
+            if owner == "managed" and src.role != "managed":
+                compiler.problem(
+                    doc, ("approvers", group), f"approver group `{group}` is set by the managed policy"
+                )
+                continue
+            approver_owner.setdefault(group, src.role)
+            merged_people = approvers.setdefault(group, [])
+            merged_people.extend(p for p in people if p not in merged_people)
+        for i, r in enumerate(data.get("rules") or []):
+            path: tuple[str | int, ...] = ("rules", i)
+            rid = prefix + r["id"]
+            if rid in rule_at:
+                other_doc, other_i = rule_at[rid]
+                compiler.problem(
+                    doc,
+                    (*path, "id"),
+                    f"duplicate rule id `{rid}` (first defined at {other_doc.where(('rules', other_i))})",
+                )
+                continue
+            rule_at[rid] = (doc, i)
+            conds = compiler.matcher(doc, r["match"], (*path, "match"))
+            excepts = tuple(
+                compiler.matcher(doc, e, (*path, "except", j)) for j, e in enumerate(r.get("except", []))
+            )
+            approvals = None
+            if r["verdict"] == "approve":
+                a = r.get("approvals") or {}
+                approvals = (
+                    int(a.get("count", 1)),
+                    str(a.get("from", "")),
+                    parse_duration(a.get("ttl", DEFAULT_TTL)),
+                )
+            if "approvals" in r and r["verdict"] != "approve":
+                compiler.problem(
+                    doc, (*path, "approvals"), "`approvals` only applies to verdict `approve`", key=True
+                )
+            for j, m in enumerate([r["match"], *r.get("except", [])]):
+                if "env" in m and not src.builtin:
+                    mpath: tuple[str | int, ...] = (*path, "match") if j == 0 else (*path, "except", j - 1)
+                    for pattern in _as_list(m["env"]):
+                        env_refs.append((doc, (*mpath, "env"), pattern))
+            rules.append(
+                Rule(
+                    rid,
+                    r["verdict"],
+                    conds,
+                    excepts,
+                    approvals,
+                    r.get("reason", ""),
+                    src.role,
+                    src.role == "managed",
+                    src.path,
+                    doc.where(path).line,
+                    r.get("description", ""),
+                    r["match"],
+                )
+            )
+        for j, rid in enumerate(data.get("disable") or []):
+            disables.append((doc, j, rid))
+        for j, t in enumerate(data.get("tests") or []):
+            tests.append((src.path, doc.where(("tests", j)).line, t))
+
+    # Checks that need the merged picture.
+    known_envs = set(environments) | {"unknown"}
+    for doc, path, pattern in env_refs:
+        if is_literal(pattern) and pattern not in known_envs:
+            near = difflib.get_close_matches(pattern, sorted(known_envs), n=1)
+            hint = f" (did you mean `{near[0]}`?)" if near else ""
+            compiler.problem(doc, path, f"environment `{pattern}` is not defined in any layer{hint}")
+    for rule in rules:
+        if rule.approvals and rule.approvals[1] and rule.approvals[1] not in approvers:
+            doc, i = rule_at[rule.id]
+            near = difflib.get_close_matches(rule.approvals[1], sorted(approvers), n=1)
+            hint = f" (did you mean `{near[0]}`?)" if near else ""
+            compiler.problem(
+                doc,
+                ("rules", i, "approvals", "from"),
+                f"approver group `{rule.approvals[1]}` is not defined{hint}",
+            )
+    by_id = {r.id: r for r in rules}
+    removed: set[str] = set()
+    for doc, j, rid in disables:
+        target = by_id.get(rid)
+        if target is None:
+            near = difflib.get_close_matches(rid, sorted(by_id), n=1)
+            hint = f" (did you mean `{near[0]}`?)" if near else ""
+            compiler.problem(doc, ("disable", j), f"cannot disable `{rid}`: no such rule{hint}")
+        elif target.locked:
+            compiler.problem(
+                doc, ("disable", j), f"cannot disable `{rid}`: it is locked by the managed policy"
+            )
+        else:
+            removed.add(rid)
+    if compiler.problems:
+        raise PolicyError(compiler.problems)
+
+    # Order: each layer's own rules before the baselines it extends (more specific rules win ties).
+    rules = [r for r in rules if r.id not in removed]
+    rules.sort(key=lambda r: (_ROLE_ORDER.get(r.layer, 9), r.file.startswith("<builtin:")))
+    final = {**DEFAULTS, **settings}
+    if final["on_error"] == "allow":  # the schema forbids it; this keeps it true for cached data too
+        final["on_error"] = "deny"
+    return CompiledPolicy(
+        hash=policy_hash(sources),
+        default=final["default"],
+        unknown=final["unknown"],
+        on_error=final["on_error"],
+        rules=rules,
+        index=build_index(rules),
+        environments=environments,
+        approvers=approvers,
+        sources=[(s.role, s.path, s.sha256) for s in sources],
+        tests=tests,
+        warnings=[],
+    )
+
+
+_ROLE_ORDER = {"managed": 0, "project": 1, "user": 2}
+
+
+def policy_hash(sources: list[Source]) -> str:
+    """``sha256:`` over blastdoor's version, each layer's role and content, and the baselines."""
+    h = hashlib.sha256(f"blastdoor {__version__}\n".encode())
+    for src in sources:
+        h.update(f"{src.role}\n{src.sha256}\n".encode())
+    from blastdoor.policy.layers import BASELINE_DIR
+
+    for path in sorted(BASELINE_DIR.glob("*.yaml")):
+        h.update(path.name.encode() + b"\n" + hashlib.sha256(path.read_bytes()).digest())
+    return "sha256:" + h.hexdigest()

@@ -1,0 +1,246 @@
+"""The decision: pure, no I/O. Compiled policy + classified action -> Decision.
+
+Semantics, in one breath:
+- A compound action (``a && b``) is judged part by part; the action is as severe as its worst part.
+- A rule matches a part when every condition of ``match`` holds and no ``except`` entry holds.
+- The most severe matching verdict wins (deny > approve > ask > allow); among equals the first rule in
+  layer order, and for ``approve`` the one asking for the most approvals. No match: ``default``.
+- A part with the ``unknown`` effect is at least the policy's ``unknown`` verdict.
+- Missing or set-valued facts are read in the safe direction. A permissive (``allow``) rule needs
+  *every* effect of the part among its ``effects`` and *every* target inside its ``targets``; a
+  restrictive rule needs one. A fact that is absent (an argument, the blast radius) never lets an
+  allow rule match and always lets a restrictive one. ``except`` entries loosen or tighten a rule, so
+  they are read in the opposite direction to the rule itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.action.decision import Approvals, Decision, Match
+from blastdoor.action.verdict import SEVERITY
+from blastdoor.policy.glob import path_matcher, value_matcher
+
+if TYPE_CHECKING:
+    from blastdoor.action.model import Action
+    from blastdoor.policy.compile import CompiledPolicy, Cond, Rule
+
+_UNKNOWN_ONLY = frozenset(("unknown",))
+_CACHE_LIMIT = 4096
+_regex_cache: dict[str, re.Pattern[str]] = {}
+_MISSING = object()
+
+
+def _field(name: str, subject: Action, root: Action) -> str:
+    if name == "tool":
+        return subject.tool
+    if name == "operation":
+        return subject.operation
+    if name == "env":
+        return subject.env
+    if name == "command":
+        return subject.command
+    if name == "agent":
+        return root.agent.id
+    if name == "harness":
+        return root.agent.harness
+    raise KeyError(name)
+
+
+def _arg(args: Any, keys: tuple[str, ...]) -> Any:
+    value = args
+    for key in keys:
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
+            return _MISSING
+    return value
+
+
+def _arg_holds(op: str, want: Any, value: Any) -> bool:
+    if op == "equals":
+        return bool(value == want)
+    if op == "in":
+        return value in want
+    if op == "not_in":
+        return value not in want
+    if op == "glob":
+        return isinstance(value, str) and any(value_matcher(p)(value) for p in want)
+    if op == "regex":
+        rx = _regex_cache.get(want)
+        if rx is None:
+            rx = _regex_cache[want] = re.compile(want)
+        return isinstance(value, str) and rx.search(value) is not None
+    if op == "exists":
+        return True  # handled by the caller: the value is present
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if op == "gt":
+        return bool(value > want)
+    if op == "gte":
+        return bool(value >= want)
+    if op == "lt":
+        return bool(value < want)
+    if op == "lte":
+        return bool(value <= want)
+    return False
+
+
+def _target_pattern(pattern: str, cwd: str) -> str:
+    if pattern.startswith(("./", "../")) or pattern in (".", ".."):
+        return os.path.normpath(os.path.join(cwd or "/", pattern))
+    return pattern
+
+
+def cond_holds(cond: Cond, subject: Action, root: Action, permissive: bool) -> bool:
+    """Whether one condition holds for a subject (a part of ``root``), read in the given direction."""
+    kind = cond[0]
+    if kind == "effects":
+        effects = subject.effects or _UNKNOWN_ONLY
+        return effects <= cond[1] if permissive else not effects.isdisjoint(cond[1])
+    if kind == "targets":
+        mode, patterns = cond[1], cond[2]
+        targets = subject.targets
+        if not targets:
+            return not permissive and mode != "all"
+        cwd = subject.cwd or root.cwd
+        matchers = [path_matcher(_target_pattern(p, cwd)) for p in patterns]
+        if mode == "any" or (mode == "default" and not permissive):
+            return any(m(t) for t in targets for m in matchers)
+        return all(any(m(t) for m in matchers) for t in targets)
+    if kind == "args":
+        keys, op, want = cond[1], cond[2], cond[3]
+        value = _arg(subject.args if subject.args else root.args, keys)
+        if op == "exists":
+            return (value is not _MISSING) == bool(want)
+        if value is _MISSING:
+            return not permissive
+        if isinstance(value, list) and op not in ("equals",):
+            results = [_arg_holds(op, want, v) for v in value]
+            if not results:
+                return not permissive
+            return all(results) if permissive else any(results)
+        return _arg_holds(op, want, value)
+    if kind == "blast_radius":
+        radius = subject.blast_radius
+        if radius is None:
+            return not permissive
+        return _arg_holds("equals" if cond[1] == "equals" else cond[1], cond[2], radius)
+    value = _field(kind, subject, root)
+    return any(value_matcher(p)(value) for p in cond[1])
+
+
+def rule_matches(rule: Rule, subject: Action, root: Action) -> bool:
+    permissive = rule.permissive
+    for cond in rule.conds:
+        if not cond_holds(cond, subject, root, permissive):
+            return False
+    return all(not all(cond_holds(c, subject, root, not permissive) for c in entry) for entry in rule.excepts)
+
+
+def candidates(policy: CompiledPolicy, subject: Action) -> tuple[int, ...]:
+    """Indices of the rules that can match ``subject``, in rule order (an index lookup, not a scan)."""
+    effects = subject.effects or _UNKNOWN_ONLY
+    key = (subject.tool, subject.operation, effects)
+    cached = policy.candidate_cache.get(key)
+    if cached is not None:
+        return cached
+    index = policy.index
+    found: set[int] = set(index["always"])
+    tools = index["tool"].get(subject.tool)
+    if tools:
+        found.update(tools)
+    by_effect = index["effect"]
+    for effect in effects:
+        hits = by_effect.get(effect)
+        if hits:
+            found.update(hits)
+    ops = index["op"]
+    if ops:
+        op = subject.operation
+        hits = ops.get("=" + op)
+        if hits:
+            found.update(hits)
+        for i, ch in enumerate(op):
+            if ch == ":" or ch == "/":
+                hits = ops.get(op[: i + 1])
+                if hits:
+                    found.update(hits)
+    result = tuple(sorted(found))
+    if len(policy.candidate_cache) >= _CACHE_LIMIT:
+        policy.candidate_cache.clear()
+    policy.candidate_cache[key] = result
+    return result
+
+
+def _part_decision(policy: CompiledPolicy, subject: Action, root: Action, part: int) -> Decision:
+    rules = policy.rules
+    matched: list[Rule] = []
+    for i in candidates(policy, subject):
+        rule = rules[i]
+        if rule_matches(rule, subject, root):
+            matched.append(rule)
+    matches = [Match(r.id, r.verdict, part) for r in matched]
+    if matched:
+        top = max(r.sev for r in matched)
+        best = [r for r in matched if r.sev == top]
+        winner = max(best, key=lambda r: r.approvals[0] if r.approvals else 0) if len(best) > 1 else best[0]
+        verdict, rule_id = winner.verdict, winner.id
+        reason = winner.reason or f"rule {winner.id} matched"
+        approvals = Approvals(*winner.approvals) if winner.approvals else None
+    else:
+        verdict, rule_id, reason, approvals = policy.default, "policy.default", "no rule matched", None
+        if verdict == "approve":
+            approvals = Approvals()
+    if "unknown" in (subject.effects or _UNKNOWN_ONLY) and SEVERITY[policy.unknown] > SEVERITY[verdict]:
+        verdict, rule_id = policy.unknown, "policy.unknown"
+        reason = "blastdoor could not tell what this does"
+        approvals = Approvals() if verdict == "approve" else None
+    return Decision(verdict, rule_id, matched=matches, reasons=(reason,), approvals=approvals, part=part)
+
+
+def decide(policy: CompiledPolicy, action: Action) -> Decision:
+    """The verdict on a classified action: the most severe verdict over its parts."""
+    subjects = action.parts or (action,)
+    worst: Decision | None = None
+    all_matches: list[Match] = []
+    for part, subject in enumerate(subjects):
+        d = _part_decision(policy, subject, action, part)
+        all_matches.extend(d.matched)
+        if (
+            worst is None
+            or SEVERITY[d.verdict] > SEVERITY[worst.verdict]
+            or (
+                d.verdict == "approve"
+                and worst.verdict == "approve"
+                and d.approvals is not None
+                and worst.approvals is not None
+                and d.approvals.count > worst.approvals.count
+            )
+        ):
+            worst = d
+    assert worst is not None  # INVARIANT: subjects is never empty
+    return Decision(
+        worst.verdict,
+        worst.rule,
+        matched=all_matches,
+        reasons=worst.reasons,
+        approvals=worst.approvals,
+        policy_hash=policy.hash,
+        part=worst.part,
+    )
+
+
+def error_decision(on_error: str, reason: str, *, policy_hash: str = "", action_digest: str = "") -> Decision:
+    """The decision when blastdoor itself failed: the policy's ``on_error`` (deny unless said otherwise)."""
+    verdict = on_error if on_error in ("ask", "approve", "deny") else "deny"
+    return Decision(
+        verdict,
+        "policy.on_error",
+        reasons=(reason,),
+        approvals=Approvals() if verdict == "approve" else None,
+        policy_hash=policy_hash,
+        action_digest=action_digest,
+    )
