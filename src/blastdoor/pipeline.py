@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from blastdoor.action import Action, Decision
-    from blastdoor.policy.compile import CompiledPolicy
+    from blastdoor.policy.compiled import CompiledPolicy
 
 
 def classify_for(

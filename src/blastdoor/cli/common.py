@@ -13,25 +13,17 @@ from blastdoor.errors import InputError
 
 if TYPE_CHECKING:
     from blastdoor.action import Action
-    from blastdoor.policy.compile import CompiledPolicy
+    from blastdoor.policy.compiled import CompiledPolicy
 
 
 def policy_options() -> argparse.ArgumentParser:
     """A parent parser with the options that choose the policy layers."""
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("policy layers")
-    g.add_argument(
-        "--policy", metavar="FILE", help="project policy file (default: blastdoor.yaml found upward)"
-    )
-    g.add_argument(
-        "--managed-policy", metavar="FILE", help="managed policy (default: /etc/blastdoor/policy.yaml)"
-    )
-    g.add_argument(
-        "--user-policy", metavar="FILE", help="user policy (default: ~/.config/blastdoor/policy.yaml)"
-    )
-    g.add_argument(
-        "--cwd", metavar="DIR", help="decide as if running in DIR (default: the current directory)"
-    )
+    g.add_argument("--policy", metavar="FILE", help="project policy file (default: blastdoor.yaml found upward)")
+    g.add_argument("--managed-policy", metavar="FILE", help="managed policy (default: /etc/blastdoor/policy.yaml)")
+    g.add_argument("--user-policy", metavar="FILE", help="user policy (default: ~/.config/blastdoor/policy.yaml)")
+    g.add_argument("--cwd", metavar="DIR", help="decide as if running in DIR (default: the current directory)")
     g.add_argument("--no-cache", action="store_true", help="compile the policy instead of using the cache")
     return p
 

@@ -13,7 +13,7 @@ from blastdoor.cli.common import emit_json, json_option, load_policy_from, polic
 from blastdoor.errors import PolicyError, UsageError
 
 if TYPE_CHECKING:
-    from blastdoor.policy.compile import CompiledPolicy
+    from blastdoor.policy.compiled import CompiledPolicy
     from blastdoor.policy.testing import Case
 
 STARTER = Path(__file__).resolve().parent.parent / "policy" / "starter.yaml"
@@ -47,9 +47,7 @@ def register(sub: Any) -> None:
     )
     validate.add_argument("files", nargs="*", metavar="FILE")
     validate.set_defaults(func=run_validate)
-    schema = psub.add_parser(
-        "schema", help="print the policy JSON Schema", description="Print the JSON Schema."
-    )
+    schema = psub.add_parser("schema", help="print the policy JSON Schema", description="Print the JSON Schema.")
     schema.set_defaults(func=run_schema)
 
     test = sub.add_parser(
@@ -73,9 +71,7 @@ def register(sub: Any) -> None:
         description="Write a starter policy (extends the recommended baseline, with examples of "
         "environments, approvers, rules and tests) that passes `blastdoor test`.",
     )
-    init.add_argument(
-        "path", nargs="?", default="blastdoor.yaml", help="where to write (default: blastdoor.yaml)"
-    )
+    init.add_argument("path", nargs="?", default="blastdoor.yaml", help="where to write (default: blastdoor.yaml)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=run_init)
 
@@ -97,9 +93,7 @@ def run_show(args: argparse.Namespace) -> int:
                 "source": f"{r.file}:{r.line}",
                 "match": r.source_match,
                 "approvals": (
-                    {"count": r.approvals[0], "from": r.approvals[1], "ttl": r.approvals[2]}
-                    if r.approvals
-                    else None
+                    {"count": r.approvals[0], "from": r.approvals[1], "ttl": r.approvals[2]} if r.approvals else None
                 ),
                 "reason": r.reason,
             }
@@ -194,15 +188,11 @@ def _cases_for(args: argparse.Namespace) -> list[tuple[CompiledPolicy, list[Case
                 groups.append((effective, standalone))
                 continue
             policy = compile_files([path])
-            groups.append(
-                (policy, [Case(f, line, t) for f, line, t in policy.tests if not f.startswith("<")])
-            )
+            groups.append((policy, [Case(f, line, t) for f, line, t in policy.tests if not f.startswith("<")]))
         return groups
     policy = load_policy_from(args)
     cases = [Case(f, line, t) for f, line, t in policy.tests if args.baseline or not f.startswith("<")]
-    roots = {
-        os.path.dirname(p) for role, p, _ in policy.sources if role == "project" and not p.startswith("<")
-    }
+    roots = {os.path.dirname(p) for role, p, _ in policy.sources if role == "project" and not p.startswith("<")}
     for root in sorted(roots) or [args.cwd or os.getcwd()]:
         for extra in sorted(Path(root, "tests", "policy").glob("*.yaml")):
             cases.extend(only_tests(str(extra)) or [])

@@ -20,7 +20,7 @@ from blastdoor.policy.engine import decide, error_decision
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from blastdoor.policy.compile import CompiledPolicy
+    from blastdoor.policy.compiled import CompiledPolicy
 
 __all__ = ["compile_files", "decide", "error_decision", "explain", "load_policy"]
 
@@ -65,6 +65,6 @@ def compile_files(paths: list[str], *, role: str = "project", home: str | None =
 
 
 def explain(policy: CompiledPolicy, action: Any) -> dict[str, Any]:
-    from blastdoor.policy.explain import explain as _explain
+    from blastdoor.policy.trace import explain as _explain
 
     return _explain(policy, action)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from blastdoor.policy.compile import CompiledPolicy
+    from blastdoor.policy.compiled import CompiledPolicy
     from blastdoor.policy.layers import Source
 
 _FORMAT = b"blastdoor-policy-cache-1\n"
@@ -26,14 +26,12 @@ def cache_dir(environ: Mapping[str, str]) -> str:
     explicit = environ.get("BLASTDOOR_CACHE_DIR")
     if explicit:
         return explicit
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(
-        environ.get("HOME") or os.path.expanduser("~"), ".cache"
-    )
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".cache")
     return os.path.join(base, "blastdoor")
 
 
 def cache_key(sources: list[Source], home: str) -> str:
-    from blastdoor.policy.compile import policy_hash
+    from blastdoor.policy.compiled import policy_hash
 
     h = hashlib.sha256(policy_hash(sources).encode())
     h.update(home.encode())
@@ -53,7 +51,7 @@ def load(path: str) -> CompiledPolicy | None:
         return None
     try:
         data = marshal.loads(blob[len(_FORMAT) :])
-        from blastdoor.policy.compile import CompiledPolicy
+        from blastdoor.policy.compiled import CompiledPolicy
 
         return CompiledPolicy.from_data(data)
     except (ValueError, EOFError, TypeError, KeyError):

@@ -7,24 +7,21 @@ The compiled form is plain data (tuples, dicts, strings, numbers) so the disk ca
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import re
 from typing import Any
 
-from blastdoor import __version__
 from blastdoor.action.verdict import SEVERITY
 from blastdoor.errors import Location, PolicyError
-from blastdoor.policy.glob import is_literal, literal_prefix
+from blastdoor.policy.compiled import CompiledPolicy, Cond, Rule, build_index, policy_hash
+from blastdoor.policy.glob import is_literal
 from blastdoor.policy.layers import FALLBACK_POLICY, Source, baseline_source
 from blastdoor.policy.schema import validate_document
 from blastdoor.policy.syntax import Document, text_to_document
 
-Cond = tuple[Any, ...]
 DEFAULTS = {"default": "ask", "unknown": "ask", "on_error": "deny"}
 DEFAULT_TTL = 3600
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_BOUNDARY = ":/"
 _NUMERIC_OPS = ("gt", "gte", "lt", "lte")
 
 
@@ -32,154 +29,6 @@ def parse_duration(value: int | str) -> int:
     if isinstance(value, int):
         return value
     return int(value[:-1]) * _DURATION[value[-1]]
-
-
-class Rule:
-    """A compiled rule. ``permissive`` (allow) rules read set-valued facts strictly; see engine.py."""
-
-    __slots__ = (
-        "approvals",
-        "conds",
-        "description",
-        "excepts",
-        "file",
-        "id",
-        "layer",
-        "line",
-        "locked",
-        "permissive",
-        "reason",
-        "sev",
-        "source_match",
-        "verdict",
-    )
-
-    def __init__(
-        self,
-        id: str,
-        verdict: str,
-        conds: tuple[Cond, ...],
-        excepts: tuple[tuple[Cond, ...], ...],
-        approvals: tuple[int, str, int] | None,
-        reason: str,
-        layer: str,
-        locked: bool,
-        file: str,
-        line: int,
-        description: str = "",
-        source_match: dict[str, Any] | None = None,
-    ) -> None:
-        self.id = id
-        self.verdict = verdict
-        self.sev = SEVERITY[verdict]
-        self.permissive = verdict == "allow"
-        self.conds = conds
-        self.excepts = excepts
-        self.approvals = approvals
-        self.reason = reason
-        self.layer = layer
-        self.locked = locked
-        self.file = file
-        self.line = line
-        self.description = description
-        self.source_match = source_match or {}
-
-    def to_data(self) -> tuple[Any, ...]:
-        return (
-            self.id,
-            self.verdict,
-            self.conds,
-            self.excepts,
-            self.approvals,
-            self.reason,
-            self.layer,
-            self.locked,
-            self.file,
-            self.line,
-            self.description,
-            self.source_match,
-        )
-
-    @classmethod
-    def from_data(cls, data: tuple[Any, ...]) -> Rule:
-        return cls(*data)
-
-    def __repr__(self) -> str:
-        return f"Rule({self.id}={self.verdict})"
-
-
-class CompiledPolicy:
-    """Everything a decision needs, indexed. Built by :func:`compile_sources` or loaded from cache."""
-
-    __slots__ = (
-        "approvers",
-        "candidate_cache",
-        "default",
-        "environments",
-        "hash",
-        "index",
-        "on_error",
-        "rules",
-        "sources",
-        "tests",
-        "unknown",
-        "warnings",
-    )
-
-    def __init__(
-        self,
-        *,
-        hash: str,
-        default: str,
-        unknown: str,
-        on_error: str,
-        rules: list[Rule],
-        index: dict[str, Any],
-        environments: dict[str, dict[str, list[str]]],
-        approvers: dict[str, list[str]],
-        sources: list[tuple[str, str, str]],
-        tests: list[tuple[str, int, dict[str, Any]]],
-        warnings: list[str],
-    ) -> None:
-        self.hash = hash
-        self.default = default
-        self.unknown = unknown
-        self.on_error = on_error
-        self.rules = rules
-        self.index = index
-        self.environments = environments
-        self.approvers = approvers
-        self.sources = sources
-        self.tests = tests
-        self.warnings = warnings
-        self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "hash": self.hash,
-            "default": self.default,
-            "unknown": self.unknown,
-            "on_error": self.on_error,
-            "rules": [r.to_data() for r in self.rules],
-            "index": self.index,
-            "environments": self.environments,
-            "approvers": self.approvers,
-            "sources": self.sources,
-            "tests": self.tests,
-            "warnings": self.warnings,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> CompiledPolicy:
-        fields = dict(data)
-        fields["rules"] = [Rule.from_data(r) for r in data["rules"]]
-        return cls(**fields)
-
-    def rule(self, rule_id: str) -> Rule | None:
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        return None
 
 
 # -- conditions ------------------------------------------------------------------------------------
@@ -245,44 +94,6 @@ class _Compiler:
         return out
 
 
-def _index_key(rule: Rule) -> tuple[str, list[str]]:
-    """The most selective index bucket for a rule: every subject it can match is found there."""
-    conds = {c[0]: c for c in rule.conds}
-    op = conds.get("operation")
-    if op is not None:
-        prefixes = []
-        for pattern in op[1]:
-            if is_literal(pattern):
-                prefixes.append("=" + pattern)
-                continue
-            lit = literal_prefix(pattern)
-            cut = max(lit.rfind(ch) for ch in _BOUNDARY)
-            if cut < 0:
-                break
-            prefixes.append(lit[: cut + 1])
-        else:
-            return "op", prefixes
-    tool = conds.get("tool")
-    if tool is not None and all(is_literal(p) for p in tool[1]):
-        return "tool", list(tool[1])
-    effects = conds.get("effects")
-    if effects is not None:
-        return "effect", sorted(effects[1])
-    return "always", []
-
-
-def build_index(rules: list[Rule]) -> dict[str, Any]:
-    index: dict[str, Any] = {"op": {}, "tool": {}, "effect": {}, "always": []}
-    for i, rule in enumerate(rules):
-        kind, keys = _index_key(rule)
-        if kind == "always":
-            index["always"].append(i)
-            continue
-        for key in keys:
-            index[kind].setdefault(key, []).append(i)
-    return index
-
-
 # -- layers ----------------------------------------------------------------------------------------
 
 
@@ -335,9 +146,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
 
     for src, doc in docs:
         data = doc.data
-        prefix = (
-            src.path[len("<builtin:") : -1] + "." if src.builtin and src.path.startswith("<builtin:") else ""
-        )
+        prefix = src.path[len("<builtin:") : -1] + "." if src.builtin and src.path.startswith("<builtin:") else ""
         for key in DEFAULTS:
             if key in data:
                 # Scalar settings combine by severity: a lower layer can make them stricter, never looser.
@@ -352,9 +161,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         for group, people in (data.get("approvers") or {}).items():
             owner = approver_owner.get(group)
             if owner == "managed" and src.role != "managed":
-                compiler.problem(
-                    doc, ("approvers", group), f"approver group `{group}` is set by the managed policy"
-                )
+                compiler.problem(doc, ("approvers", group), f"approver group `{group}` is set by the managed policy")
                 continue
             approver_owner.setdefault(group, src.role)
             merged_people = approvers.setdefault(group, [])
@@ -372,9 +179,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
                 continue
             rule_at[rid] = (doc, i)
             conds = compiler.matcher(doc, r["match"], (*path, "match"))
-            excepts = tuple(
-                compiler.matcher(doc, e, (*path, "except", j)) for j, e in enumerate(r.get("except", []))
-            )
+            excepts = tuple(compiler.matcher(doc, e, (*path, "except", j)) for j, e in enumerate(r.get("except", [])))
             approvals = None
             if r["verdict"] == "approve":
                 a = r.get("approvals") or {}
@@ -384,9 +189,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
                     parse_duration(a.get("ttl", DEFAULT_TTL)),
                 )
             if "approvals" in r and r["verdict"] != "approve":
-                compiler.problem(
-                    doc, (*path, "approvals"), "`approvals` only applies to verdict `approve`", key=True
-                )
+                compiler.problem(doc, (*path, "approvals"), "`approvals` only applies to verdict `approve`", key=True)
             for j, m in enumerate([r["match"], *r.get("except", [])]):
                 if "env" in m and not src.builtin:
                     mpath: tuple[str | int, ...] = (*path, "match") if j == 0 else (*path, "except", j - 1)
@@ -439,9 +242,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             hint = f" (did you mean `{near[0]}`?)" if near else ""
             compiler.problem(doc, ("disable", j), f"cannot disable `{rid}`: no such rule{hint}")
         elif target.locked:
-            compiler.problem(
-                doc, ("disable", j), f"cannot disable `{rid}`: it is locked by the managed policy"
-            )
+            compiler.problem(doc, ("disable", j), f"cannot disable `{rid}`: it is locked by the managed policy")
         else:
             removed.add(rid)
     if compiler.problems:
@@ -469,15 +270,3 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
 
 
 _ROLE_ORDER = {"managed": 0, "project": 1, "user": 2}
-
-
-def policy_hash(sources: list[Source]) -> str:
-    """``sha256:`` over blastdoor's version, each layer's role and content, and the baselines."""
-    h = hashlib.sha256(f"blastdoor {__version__}\n".encode())
-    for src in sources:
-        h.update(f"{src.role}\n{src.sha256}\n".encode())
-    from blastdoor.policy.layers import BASELINE_DIR
-
-    for path in sorted(BASELINE_DIR.glob("*.yaml")):
-        h.update(path.name.encode() + b"\n" + hashlib.sha256(path.read_bytes()).digest())
-    return "sha256:" + h.hexdigest()

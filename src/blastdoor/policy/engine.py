@@ -25,7 +25,7 @@ from blastdoor.policy.glob import path_matcher, value_matcher
 
 if TYPE_CHECKING:
     from blastdoor.action.model import Action
-    from blastdoor.policy.compile import CompiledPolicy, Cond, Rule
+    from blastdoor.policy.compiled import CompiledPolicy, Cond, Rule
 
 _UNKNOWN_ONLY = frozenset(("unknown",))
 _CACHE_LIMIT = 4096

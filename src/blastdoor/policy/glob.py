@@ -49,9 +49,7 @@ def _translate(pattern: str, path: bool) -> str:
         elif ch == "?":
             out.append("[^/]" if path else ".")
         elif ch == "[":
-            end = pattern.find(
-                "]", i + 2 if pattern.startswith("[!", i) or pattern.startswith("[]", i) else i + 1
-            )
+            end = pattern.find("]", i + 2 if pattern.startswith("[!", i) or pattern.startswith("[]", i) else i + 1)
             if end < 0:
                 out.append(re.escape(ch))
             else:

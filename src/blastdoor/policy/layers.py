@@ -50,9 +50,7 @@ def find_project_file(start: str) -> str | None:
 
 
 def user_policy_path(environ: Mapping[str, str]) -> str:
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(
-        environ.get("HOME") or os.path.expanduser("~"), ".config"
-    )
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".config")
     return os.path.join(base, "blastdoor", "policy.yaml")
 
 

@@ -111,8 +111,7 @@ def _describe(error: ValidationError) -> tuple[tuple[str | int, ...], str]:
     if v == "enum":
         choices = [str(c) for c in validator_value]
         return path, (
-            f"`{instance}` is not allowed here{_suggest(str(instance), choices)}; "
-            f"expected one of: {', '.join(choices)}"
+            f"`{instance}` is not allowed here{_suggest(str(instance), choices)}; expected one of: {', '.join(choices)}"
         )
     if v == "type":
         return path, f"expected {' or '.join(_expected_types(error))}, got {_json_type(instance)}"

@@ -25,9 +25,7 @@ class Document:
 
     __slots__ = ("data", "file", "keys", "values")
 
-    def __init__(
-        self, file: str, data: Any, values: dict[Path, tuple[int, int]], keys: dict[Path, tuple[int, int]]
-    ):
+    def __init__(self, file: str, data: Any, values: dict[Path, tuple[int, int]], keys: dict[Path, tuple[int, int]]):
         self.file = file
         self.data = data
         self.values = values  # path -> (line, column) of the value

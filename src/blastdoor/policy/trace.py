@@ -13,7 +13,7 @@ from blastdoor.policy.engine import candidates, cond_holds, decide
 if TYPE_CHECKING:
     from blastdoor.action.decision import Decision
     from blastdoor.action.model import Action
-    from blastdoor.policy.compile import CompiledPolicy, Cond, Rule
+    from blastdoor.policy.compiled import CompiledPolicy, Cond, Rule
 
 
 def describe_cond(cond: Cond) -> str:

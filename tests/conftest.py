@@ -1,0 +1,22 @@
+"""Shared fixtures: every test runs with its own HOME and cache so no real user config is touched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("BLASTDOOR_HOME", str(home / ".blastdoor"))
+    monkeypatch.setenv("BLASTDOOR_MANAGED_POLICY", "none")
+    for var in ("BLASTDOOR_POLICY", "BLASTDOOR_USER_POLICY", "BLASTDOOR_CACHE_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    assert os.environ["HOME"] == str(home)
+    return home
