@@ -1,0 +1,285 @@
+"""Audit events: what is recorded, and the envelope that makes an event a log entry.
+
+An *event* is a JSON object with a version ``v``, a ``kind`` and the facts an auditor asks about: agent
+identity, harness, tool, operation, targets, environment, verdict, rule, approvers, policy hash, and a
+correlation id that links a decision to its approvals and its outcome. Builders here are pure: no clock,
+no I/O, no redaction (the log redacts every event it appends, whoever built it).
+
+An *entry* is what the Merkle tree hashes: the RFC 8785 canonical bytes of
+``{"event": <event>, "seq": <n>, "time": "<RFC 3339 UTC>"}``. Keys sort as ``event < seq < time``, so
+the entry is the event's canonical bytes with a fixed suffix: the writer canonicalises the event before
+taking the log's lock and adds sequence number and time under it, and a verifier checks seq and time
+against the suffix without parsing the event.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.action import canonical_json, digest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from blastdoor.action import Action, Agent, Decision
+
+JSON = Any
+
+VERSION = 1
+
+DECISION = "decision"
+APPROVAL_REQUESTED = "approval.requested"
+APPROVAL_GRANTED = "approval.granted"
+APPROVAL_DENIED = "approval.denied"
+APPROVAL_EXPIRED = "approval.expired"
+OUTCOME = "outcome"
+AGENT_REVOKED = "agent.revoked"
+AGENT_RESTORED = "agent.restored"
+POLICY_LOADED = "policy.loaded"
+KEY_ROTATED = "key.rotated"
+CHECKPOINT = "checkpoint"
+
+KINDS: frozenset[str] = frozenset(
+    {
+        DECISION,
+        APPROVAL_REQUESTED,
+        APPROVAL_GRANTED,
+        APPROVAL_DENIED,
+        APPROVAL_EXPIRED,
+        OUTCOME,
+        AGENT_REVOKED,
+        AGENT_RESTORED,
+        POLICY_LOADED,
+        KEY_ROTATED,
+        CHECKPOINT,
+    }
+)
+
+# Columns the store indexes for search; always top-level strings of the event.
+INDEXED = ("kind", "agent_id", "tool", "verdict", "env", "correlation_id")
+
+
+def _agent_fields(agent: Agent) -> dict[str, JSON]:
+    return {"agent": agent.to_dict(), "agent_id": agent.id, "harness": agent.harness}
+
+
+def decision_event(action: Action, decision: Decision, *, correlation_id: str = "") -> dict[str, JSON]:
+    """The event recorded before an action runs: what was asked and what blastdoor decided."""
+    detail = action.to_dict()
+    detail.pop("agent", None)
+    detail.pop("notes", None)  # explanations are re-derivable; they would dominate the log's size
+    if action.preview is not None:
+        detail["preview"] = {"digest": digest(action.preview)}
+    approvers: list[str] = []
+    event: dict[str, JSON] = {
+        "v": VERSION,
+        "kind": DECISION,
+        "correlation_id": correlation_id,
+        **_agent_fields(action.agent),
+        "tool": action.tool,
+        "operation": action.operation,
+        "targets": list(action.targets),
+        "env": action.env,
+        "effects": sorted(action.effects),
+        "verdict": decision.verdict,
+        "rule": decision.rule,
+        "reasons": list(decision.reasons),
+        "matched": [m.to_dict() for m in decision.matched],
+        "approvers": approvers,
+        "policy_hash": decision.policy_hash,
+        "action_digest": decision.action_digest or action.digest(),
+        "action": detail,
+    }
+    if decision.approvals is not None:
+        event["approvals"] = decision.approvals.to_dict()
+    return event
+
+
+def outcome_event(
+    correlation_id: str,
+    *,
+    exit_code: int | None = None,
+    error: str | None = None,
+    duration_ms: float | None = None,
+    extra: dict[str, JSON] | None = None,
+    agent: Agent | None = None,
+    tool: str = "",
+    operation: str = "",
+) -> dict[str, JSON]:
+    """The event recorded after an action ran, linked to its decision by ``correlation_id``."""
+    if not correlation_id:
+        raise ValueError("an outcome needs the correlation id of its decision")
+    outcome: dict[str, JSON] = {}
+    if exit_code is not None:
+        outcome["exit_code"] = exit_code
+    if error is not None:
+        outcome["error"] = error
+    if duration_ms is not None:
+        outcome["duration_ms"] = duration_ms
+    if extra:
+        outcome["extra"] = extra
+    event: dict[str, JSON] = {"v": VERSION, "kind": OUTCOME, "correlation_id": correlation_id}
+    if agent is not None:
+        event.update(_agent_fields(agent))
+    if tool:
+        event["tool"] = tool
+    if operation:
+        event["operation"] = operation
+    event["status"] = "error" if error is not None or (exit_code not in (None, 0)) else "ok"
+    event["outcome"] = outcome
+    return event
+
+
+def approval_event(
+    kind: str,
+    *,
+    request_id: str,
+    correlation_id: str = "",
+    action: Action | None = None,
+    action_digest: str = "",
+    approver: str = "",
+    approvers: Iterable[str] = (),
+    needed: int = 0,
+    group: str = "",
+    reason: str = "",
+    rule: str = "",
+    policy_hash: str = "",
+    expires: str = "",
+    signature: str = "",
+) -> dict[str, JSON]:
+    """An approval requested, granted, denied or expired (``kind`` is one of ``approval.*``)."""
+    if kind not in (APPROVAL_REQUESTED, APPROVAL_GRANTED, APPROVAL_DENIED, APPROVAL_EXPIRED):
+        raise ValueError(f"not an approval event kind: {kind!r}")
+    event: dict[str, JSON] = {"v": VERSION, "kind": kind, "correlation_id": correlation_id}
+    if action is not None:
+        event.update(_agent_fields(action.agent))
+        event.update(
+            tool=action.tool,
+            operation=action.operation,
+            targets=list(action.targets),
+            env=action.env,
+        )
+        action_digest = action_digest or action.digest()
+    approval: dict[str, JSON] = {"request_id": request_id, "action_digest": action_digest}
+    for key, value in (
+        ("approver", approver),
+        ("needed", needed),
+        ("group", group),
+        ("reason", reason),
+        ("expires", expires),
+        ("signature", signature),
+    ):
+        if value:
+            approval[key] = value
+    event["approvers"] = list(approvers)
+    event["rule"] = rule
+    event["policy_hash"] = policy_hash
+    event["verdict"] = "approve"
+    event["approval"] = approval
+    return event
+
+
+def agent_event(kind: str, agent_id: str, *, by: str = "", reason: str = "") -> dict[str, JSON]:
+    """An agent revoked (the kill switch) or restored."""
+    if kind not in (AGENT_REVOKED, AGENT_RESTORED):
+        raise ValueError(f"not an agent event kind: {kind!r}")
+    return {"v": VERSION, "kind": kind, "agent_id": agent_id, "by": by, "reason": reason}
+
+
+def policy_event(policy_hash: str, *, sources: Iterable[str] = (), by: str = "") -> dict[str, JSON]:
+    """A policy was loaded: its hash binds later decisions to the exact rules that made them."""
+    return {
+        "v": VERSION,
+        "kind": POLICY_LOADED,
+        "policy_hash": policy_hash,
+        "sources": list(sources),
+        "by": by,
+    }
+
+
+def key_event(old_key: str, new_key: str, *, reason: str = "") -> dict[str, JSON]:
+    """The checkpoint signing key changed: both verifier keys (C2SP note form) are recorded."""
+    return {"v": VERSION, "kind": KEY_ROTATED, "old_key": old_key, "new_key": new_key, "reason": reason}
+
+
+def checkpoint_event(size: int, root_hex: str, key_ids: Iterable[str]) -> dict[str, JSON]:
+    """A checkpoint was signed: recorded in the tree so deleting stored checkpoints shows."""
+    return {"v": VERSION, "kind": CHECKPOINT, "size": size, "root": root_hex, "key_ids": list(key_ids)}
+
+
+def check_event(event: object) -> dict[str, JSON]:
+    """``event`` if it is a well-formed event (an object with a known or namespaced kind), else ValueError."""
+    if not isinstance(event, dict):
+        raise ValueError(f"an audit event is a JSON object, not {type(event).__name__}")
+    kind = event.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise ValueError("an audit event needs a kind")
+    if kind not in KINDS and "." not in kind:
+        raise ValueError(f"unknown event kind {kind!r}; custom kinds are namespaced (`acme.thing`)")
+    if "v" not in event:
+        event = {"v": VERSION, **event}
+    for key in INDEXED:
+        value = event.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"event field {key!r} must be a string")
+    return event
+
+
+def index_of(event: dict[str, JSON]) -> tuple[str, str, str, str, str, str]:
+    """The values of the indexed columns (empty strings when absent)."""
+    get = event.get
+    return (
+        get("kind") or "",
+        get("agent_id") or "",
+        get("tool") or "",
+        get("verdict") or "",
+        get("env") or "",
+        get("correlation_id") or "",
+    )
+
+
+# -- the entry envelope -----------------------------------------------------------------------------
+
+
+def entry_bytes(event_bytes: bytes, seq: int, time: str) -> bytes:
+    """The canonical bytes of ``{"event": event, "seq": seq, "time": time}`` from the event's own.
+
+    Equal to ``canonical_json({"event": e, "seq": seq, "time": time})`` because the keys sort in that
+    order and ``time`` is plain ASCII (see ``format_time``).
+    """
+    return b'{"event":' + event_bytes + entry_suffix(seq, time)
+
+
+def entry_suffix(seq: int, time: str) -> bytes:
+    return b',"seq":%d,"time":"%s"}' % (seq, time.encode("ascii"))
+
+
+def event_bytes(event: dict[str, JSON]) -> bytes:
+    """The canonical (RFC 8785) bytes of an event."""
+    return canonical_json(event)
+
+
+def format_time(ns: int) -> str:
+    """RFC 3339 UTC with microseconds, fixed width, so string order is time order."""
+    secs, rem = divmod(ns, 1_000_000_000)
+    t = _time.gmtime(secs)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 -- hot path, % is fastest
+        t.tm_year,
+        t.tm_mon,
+        t.tm_mday,
+        t.tm_hour,
+        t.tm_min,
+        t.tm_sec,
+        rem // 1000,
+    )
+
+
+def parse_time(text: str) -> int:
+    """Nanoseconds since the epoch of a time written by ``format_time`` (or any RFC 3339 UTC time)."""
+    import datetime as dt
+
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return int(value.timestamp() * 1_000_000) * 1000

@@ -1,0 +1,149 @@
+"""The files beside the log that an attacker with the database alone does not have.
+
+    <key>           the checkpoint signing key (signed-note signer key text), mode 0600
+    <key>.trusted   verifier keys this machine has signed with, one per line: the anchors of ``verify``
+    <key>.salt      the redaction salt (32 random bytes), mode 0600
+
+None of them ever goes into the database. A key file readable by others is refused, as ssh does.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from blastdoor.errors import StoreError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from blastdoor.audit.checkpoint import Signer, Verifier
+
+KEY_NAME = "blastdoor-audit"
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` with mode 0600 atomically (temp file + rename), replacing any old one."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _read_private(path: Path) -> bytes:
+    st = path.stat()
+    if st.st_mode & 0o077:
+        raise StoreError(
+            f"`{path}` is readable by other users (mode {st.st_mode & 0o777:04o})",
+            hints=[f"chmod 600 {path}"],
+        )
+    return path.read_bytes()
+
+
+class KeyRing:
+    """The signing key, the trusted verifier keys and the redaction salt of one log."""
+
+    def __init__(self, key_path: Path) -> None:
+        self.key_path = key_path
+        self.trusted_path = key_path.with_name(key_path.name + ".trusted")
+        self.salt_path = key_path.with_name(key_path.name + ".salt")
+        self._salt: bytes | None = None
+
+    # -- salt: read on the hot path, so no cryptography here ------------------------------------
+
+    def salt(self) -> bytes:
+        if self._salt is None:
+            try:
+                data = _read_private(self.salt_path)
+            except FileNotFoundError:
+                data = os.urandom(32)
+                try:
+                    self._create(self.salt_path, data)
+                except FileExistsError:  # another process won the race: use its salt
+                    data = _read_private(self.salt_path)
+            except OSError as exc:
+                raise StoreError(f"cannot read the redaction salt `{self.salt_path}`: {exc}") from exc
+            if len(data) < 16:
+                raise StoreError(f"the redaction salt `{self.salt_path}` is too short")
+            self._salt = data
+        return self._salt
+
+    @staticmethod
+    def _create(path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    # -- signing key ------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.key_path.exists()
+
+    def signer(self, *, create: bool = True) -> Signer:
+        """The signing key, generated (and trusted) on first use when ``create``."""
+        from blastdoor.audit.checkpoint import NoteError, Signer
+
+        try:
+            text = _read_private(self.key_path).decode("ascii")
+        except FileNotFoundError:
+            if not create:
+                raise StoreError(f"no signing key at `{self.key_path}`") from None
+            signer = Signer.generate(KEY_NAME)
+            try:
+                self._create(self.key_path, (str(signer) + "\n").encode())
+            except FileExistsError:
+                return self.signer(create=False)
+            self.trust(signer.verifier)
+            return signer
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"cannot read the signing key `{self.key_path}`: {exc}") from exc
+        try:
+            return Signer.parse(text)
+        except NoteError as exc:
+            raise StoreError(f"`{self.key_path}`: {exc}") from exc
+
+    def replace_signer(self, new: Signer) -> None:
+        """Make ``new`` the signing key; the old private key is overwritten, its public half stays trusted."""
+        self.trust(new.verifier)
+        _write_new(self.key_path, (str(new) + "\n").encode())
+
+    # -- trust anchors ------------------------------------------------------------------------------
+
+    def trusted(self) -> list[Verifier]:
+        """The verifier keys this machine has used (and the current key's), oldest first."""
+        from blastdoor.audit.checkpoint import NoteError, Verifier
+
+        out: list[Verifier] = []
+        try:
+            lines = self.trusted_path.read_text(encoding="ascii").splitlines()
+        except FileNotFoundError:
+            lines = []
+        except OSError as exc:
+            raise StoreError(f"cannot read `{self.trusted_path}`: {exc}") from exc
+        for n, line in enumerate(lines, 1):
+            if line.strip() and not line.startswith("#"):
+                try:
+                    out.append(Verifier.parse(line))
+                except NoteError as exc:
+                    raise StoreError(f"{self.trusted_path}:{n}: {exc}") from exc
+        if self.exists():
+            current = self.signer(create=False).verifier
+            if current not in out:
+                out.append(current)
+        return out
+
+    def trust(self, verifier: Verifier) -> None:
+        self.trusted_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.trusted_path, "a", encoding="ascii") as f:
+            f.write(f"{verifier}\n")
+            f.flush()
+            os.fsync(f.fileno())

@@ -1,0 +1,359 @@
+"""The audit log service: append (redacted, group-committed, durable), checkpoint, prove, verify.
+
+It owns no I/O of its own: entries go to a ``LogStore`` (declared here, implemented in
+``blastdoor.store``), keys and salt come from a ``KeyRing``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from typing import TYPE_CHECKING, Any, Protocol
+
+from blastdoor.action import canonical_json
+from blastdoor.audit import events as ev
+from blastdoor.audit.batch import GroupCommit, Head, Pending
+from blastdoor.audit.merkle import consistency_proof, frontier_root, inclusion_proof
+from blastdoor.audit.redact import redact
+from blastdoor.errors import InputError, StoreError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from blastdoor.action import Action, Decision
+    from blastdoor.audit.checkpoint import Verifier
+    from blastdoor.audit.keys import KeyRing
+    from blastdoor.audit.verify import Report, Row
+
+JSON = Any
+
+
+class Query:
+    """What ``search`` filters on; empty fields match everything. Times are RFC 3339 strings."""
+
+    __slots__ = ("agent", "correlation_id", "env", "kind", "limit", "since", "tool", "until", "verdict")
+
+    def __init__(
+        self,
+        *,
+        agent: str = "",
+        verdict: str = "",
+        tool: str = "",
+        env: str = "",
+        kind: str = "",
+        correlation_id: str = "",
+        since: str = "",
+        until: str = "",
+        limit: int = 100,
+    ) -> None:
+        self.agent = agent
+        self.verdict = verdict
+        self.tool = tool
+        self.env = env
+        self.kind = kind
+        self.correlation_id = correlation_id
+        self.since = since
+        self.until = until
+        self.limit = limit
+
+
+class LogStore(Protocol):
+    """Where the log's entries, head and checkpoints live (SQLite, PostgreSQL, or a test double).
+
+    INVARIANT: ``append`` is atomic and durable when it returns: the items become entries
+    ``head.size - len(items) .. head.size - 1`` of the returned head, sealed by ``seal_batch``
+    under a lock that makes it the only writer; on any failure nothing is written and it raises
+    ``StoreError``.
+    """
+
+    def log_id(self) -> str: ...
+
+    def append(self, items: Sequence[Pending], clock: Callable[[], int]) -> Head: ...
+
+    def head(self) -> Head: ...
+
+    def add_checkpoint(self, size: int, time: str, note: str) -> None: ...
+
+    def checkpoints(self) -> list[tuple[int, str, str]]: ...
+
+    def rows(self, start: int = 0, stop: int | None = None, *, index: bool = False) -> Iterator[Row]: ...
+
+    def leaves(self, stop: int) -> list[bytes]: ...
+
+    def search(self, query: Query, *, newest_first: bool = True) -> list[tuple[int, str, bytes]]: ...
+
+    def close(self) -> None: ...
+
+
+def origin_of(log_id: str) -> str:
+    """The checkpoint origin line of a log: unique per log, stable for its life."""
+    return f"blastdoor.audit/{log_id}"
+
+
+class AuditLog:
+    """One audit log. Thread-safe; share one instance per process.
+
+    ``checkpoint_every`` events, ``checkpoint_interval`` seconds, and ``close`` (when
+    ``checkpoint_on_close``) trigger a signed checkpoint. A hook process that appends one event should
+    pass ``checkpoint_on_close=False``: signing imports ``cryptography`` (tens of ms), and the
+    count/interval rules still checkpoint from whichever process appends when one is due.
+    """
+
+    def __init__(
+        self,
+        store: LogStore,
+        keys: KeyRing,
+        *,
+        checkpoint_every: int = 1000,
+        checkpoint_interval: float = 60.0,
+        checkpoint_on_close: bool = True,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_interval = checkpoint_interval
+        self.checkpoint_on_close = checkpoint_on_close
+        self._clock = clock
+        self._commit = GroupCommit(lambda items: store.append(items, clock))
+        self._cp_lock = threading.Lock()
+        self._origin = ""
+        self._closed = False
+
+    @property
+    def origin(self) -> str:
+        if not self._origin:
+            self._origin = origin_of(self.store.log_id())
+        return self._origin
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def append(self, event: dict[str, JSON]) -> int:
+        """Record one event; returns its sequence number once it is durable.
+
+        Secrets are replaced by salted hashes first (the event then lists them under ``redacted``).
+        Raises ``InputError`` for an event that is not a JSON object with a kind, ``StoreError`` when
+        it cannot be written: the caller must then not act (fail closed).
+        """
+        seq, _ = self._append(event)
+        return seq
+
+    def _append(self, event: dict[str, JSON], *, marks_checkpoint: bool = False) -> tuple[int, Head]:
+        if self._closed:
+            raise StoreError("the audit log is closed")
+        try:
+            checked = ev.check_event(event)
+            clean, found = redact(checked, self.keys.salt())
+            if found:
+                clean["redacted"] = [*checked.get("redacted", []), *found]
+            body = canonical_json(clean)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"cannot record audit event: {exc}") from exc
+        item = Pending(body, ev.index_of(clean), marks_checkpoint)
+        try:
+            seq, head = self._commit.submit(item)
+        except StoreError:
+            raise
+        except Exception as exc:  # a store that leaked a foreign error still fails closed
+            raise StoreError(f"audit append failed: {exc}") from exc
+        if not marks_checkpoint:
+            self._maybe_checkpoint(head)
+        return seq, head
+
+    def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int:
+        """Record a decision before its action runs."""
+        return self.append(ev.decision_event(action, decision, correlation_id=correlation_id))
+
+    def record_outcome(
+        self,
+        correlation_id: str,
+        *,
+        exit_code: int | None = None,
+        error: str | None = None,
+        duration_ms: float | None = None,
+        extra: dict[str, JSON] | None = None,
+    ) -> int:
+        """Record what happened when the action decided under ``correlation_id`` ran."""
+        try:
+            event = ev.outcome_event(
+                correlation_id, exit_code=exit_code, error=error, duration_ms=duration_ms, extra=extra
+            )
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+        return self.append(event)
+
+    # -- checkpoints ------------------------------------------------------------------------------
+
+    def _maybe_checkpoint(self, head: Head) -> None:
+        fresh = head.size - head.cp_mark
+        if fresh <= 0:
+            return
+        due = fresh >= self.checkpoint_every or (time.time() - head.cp_time >= self.checkpoint_interval)
+        if not due or not self._cp_lock.acquire(blocking=False):
+            return
+        try:
+            self._checkpoint_locked()
+        except Exception as exc:  # the event itself is durable; say loudly that signing failed
+            warnings.warn(f"blastdoor: audit checkpoint failed: {exc}", RuntimeWarning, stacklevel=3)
+        finally:
+            self._cp_lock.release()
+
+    def checkpoint(self, *, force: bool = False) -> str | None:
+        """Sign the current tree head now; returns the signed note (None for an empty log).
+
+        When nothing was appended since the last checkpoint, returns that one unless ``force``.
+        """
+        with self._cp_lock:
+            return self._checkpoint_locked(force=force)
+
+    def _checkpoint_locked(self, *, force: bool = False, extra_signers: Sequence[Any] = ()) -> str | None:
+        from blastdoor.audit.checkpoint import Checkpoint
+
+        head = self.store.head()
+        if head.size == 0:
+            return None
+        if head.size <= head.cp_mark and not force and not extra_signers:
+            last = self.store.checkpoints()
+            if last:
+                return last[-1][2]
+        signer = self.keys.signer()
+        root = frontier_root(head.frontier)
+        note = Checkpoint(self.origin, head.size, root).sign([signer, *extra_signers])
+        self.store.add_checkpoint(head.size, ev.format_time(self._clock()), note)
+        ids = [f"{s.verifier.id:08x}" for s in (signer, *extra_signers)]
+        self._append(ev.checkpoint_event(head.size, root.hex(), ids), marks_checkpoint=True)
+        return note
+
+    def rotate_key(self, *, reason: str = "") -> str:
+        """Replace the signing key; returns the new verifier key.
+
+        The rotation is an event, and the checkpoint that follows it is signed by both keys, so trust
+        passes from either key to the other (see ``verify``).
+        """
+        from blastdoor.audit.checkpoint import Signer
+        from blastdoor.audit.keys import KEY_NAME
+
+        with self._cp_lock:
+            old = self.keys.signer()
+            new = Signer.generate(KEY_NAME)
+            self._append(ev.key_event(str(old.verifier), str(new.verifier), reason=reason))
+            self._checkpoint_locked(extra_signers=[new])
+            self.keys.replace_signer(new)
+        return str(new.verifier)
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def size(self) -> int:
+        return self.store.head().size
+
+    def entry(self, seq: int) -> dict[str, JSON] | None:
+        """The entry ``{"event", "seq", "time"}`` at ``seq``, or None."""
+        for row in self.store.rows(seq, seq + 1):
+            return _parse(row[2])
+        return None
+
+    def entries(self, start: int = 0, stop: int | None = None) -> Iterator[dict[str, JSON]]:
+        for row in self.store.rows(start, stop):
+            yield _parse(row[2])
+
+    def search(self, query: Query, *, newest_first: bool = True) -> list[dict[str, JSON]]:
+        return [_parse(body) for _, _, body in self.store.search(query, newest_first=newest_first)]
+
+    def prove(self, seq: int, size: int | None = None) -> dict[str, JSON]:
+        """An inclusion proof for entry ``seq`` that a third party can check without the database.
+
+        Against the latest checkpoint that covers ``seq`` (or the current size, unsigned, when none
+        does yet and ``size`` is not given). See ``blastdoor.audit.proofs.check_inclusion``.
+        """
+        from blastdoor.audit.checkpoint import peek_checkpoint
+
+        note = ""
+        if size is None:
+            for cp_size, _, cp_note in reversed(self.store.checkpoints()):
+                if cp_size > seq:
+                    size, note = cp_size, cp_note
+                    break
+        n = self.store.head().size if size is None else size
+        if not 0 <= seq < n:
+            raise InputError(f"no entry {seq} in a log of size {n}")
+        leaves = self.store.leaves(n)
+        if len(leaves) != n:
+            raise StoreError(f"the store returned {len(leaves)} leaves for a tree of size {n}")
+        path = inclusion_proof(leaves, seq, n)
+        entry = next(iter(self.store.rows(seq, seq + 1)))[2]
+        proof: dict[str, JSON] = {
+            "type": "blastdoor.audit.inclusion/v1",
+            "origin": self.origin,
+            "seq": seq,
+            "size": n,
+            "entry": entry.decode("utf-8"),
+            "leaf_hash": leaves[seq].hex(),
+            "path": [h.hex() for h in path],
+            "root": frontier_root_of(leaves, n).hex(),
+        }
+        if note:
+            proof["checkpoint"] = note
+            if peek_checkpoint(note).root.hex() != proof["root"]:
+                raise StoreError(f"the stored checkpoint at size {n} does not match the stored entries")
+        return proof
+
+    def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        """An RFC 6962 consistency proof between two tree sizes of this log."""
+        leaves = self.store.leaves(new_size)
+        return consistency_proof(leaves, old_size, new_size)
+
+    def verify(
+        self,
+        *,
+        external: Sequence[str] = (),
+        trusted: Sequence[Verifier] | None = None,
+        deep: bool = False,
+    ) -> Report:
+        """Verify the whole log (see ``blastdoor.audit.verify``); anchors default to the key ring's."""
+        from blastdoor.audit.verify import verify_entries
+
+        anchors = self.keys.trusted() if trusted is None else list(trusted)
+        notes = [note for _, _, note in self.store.checkpoints()]
+        return verify_entries(
+            self.store.rows(index=deep),
+            checkpoints=notes,
+            external=external,
+            trusted=anchors,
+            origin=self.origin,
+            deep=deep,
+        )
+
+    def close(self) -> None:
+        """Checkpoint (when configured and anything is new) and release the store."""
+        if self._closed:
+            return
+        try:
+            if self.checkpoint_on_close:
+                head = self.store.head()
+                if head.size > head.cp_mark:
+                    self.checkpoint()
+        finally:
+            self._closed = True
+            self.store.close()
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def frontier_root_of(leaves: Sequence[bytes], size: int) -> bytes:
+    from blastdoor.audit.merkle import root
+
+    return root(leaves, 0, size)
+
+
+def _parse(body: bytes) -> dict[str, JSON]:
+    import json
+
+    value = json.loads(body)
+    if not isinstance(value, dict):
+        raise StoreError("a stored entry is not a JSON object")
+    return value

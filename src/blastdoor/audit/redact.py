@@ -1,0 +1,151 @@
+"""Secrets never reach the audit log in clear: they are replaced by salted hashes.
+
+Two signals, both cheap enough for the hook's hot path:
+
+- a *key name* that says secret (``password``, ``api_key``, ``AWS_SECRET_ACCESS_KEY``, ``Authorization``)
+  hashes the whole value under it;
+- a *value shape* that says secret (AWS access key ids, bearer headers, ``--password=x``,
+  ``PASSWORD=x cmd``, URLs with credentials, PEM private keys, well-known token prefixes, JWTs) hashes
+  just the matching part, so ``curl -H 'Authorization: Bearer abc' https://x`` keeps its shape.
+
+The hash is ``HMAC-SHA256(salt, secret)`` truncated to 128 bits: equal secrets give equal hashes within
+one log (an investigator can see that the same token was used twice) while the salt, kept beside the
+signing key and never in the database, stops anyone holding only the log from guessing short passwords.
+Every event lists what was redacted (path and kind), as OPA's decision logs do.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from hashlib import sha256
+from typing import Any
+
+JSON = Any
+
+PREFIX = "[REDACTED:"
+
+# Key names whose value is a secret. Matched against the lower-cased key with separators normalised.
+_SECRET_KEY = re.compile(
+    r"(?:^|_)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
+    r"secret_?key|client_?secret|credentials?|auth|authorization|cookie|set_cookie|session_?token|"
+    r"signature|sig|otp|pin|x_api_key|bearer|jwt|dsn|connection_?string)(?:$|_)"
+)
+# Keys that look secret by name but hold public facts about the log itself.
+_PUBLIC_KEYS = frozenset({"policy_hash", "action_digest", "key_id", "old_key", "new_key", "token_count"})
+
+# Value shapes. Each alternative has one named group ``s`` marking the secret part to hash.
+_VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (
+        "private-key",
+        r"(?P<pk>-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$))",
+    ),
+    ("aws-access-key", r"(?P<aws>\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}\b)"),
+    ("bearer", r"(?i:\b(?:bearer|basic)\s+)(?P<bearer>[A-Za-z0-9._~+/=-]{8,})"),
+    (
+        "option",
+        r"(?i:--?(?:password|passwd|pass|pwd|secret|token|api-?key|access-?key|secret-?key|"
+        r"client-?secret|auth-?token|private-?key)(?:=|\s+))(?P<opt>'[^']*'|\"[^\"]*\"|[^\s'\"]+)",
+    ),
+    (
+        "assignment",
+        r"(?i:\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)"
+        r"[A-Z0-9_]*\s*[=:]\s*)(?P<asg>'[^']*'|\"[^\"]*\"|[^\s'\"&;|]+)",
+    ),
+    ("url-credentials", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<url>[^\s@/]+)@"),
+    (
+        "token",
+        r"(?P<tok>\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|"
+        r"sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b)",
+    ),
+    ("jwt", r"(?P<jwt>\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
+)
+_GROUP_KIND = {
+    "pk": "private-key",
+    "aws": "aws-access-key",
+    "bearer": "bearer",
+    "opt": "option",
+    "asg": "assignment",
+    "url": "url-credentials",
+    "tok": "token",
+    "jwt": "jwt",
+}
+_VALUE = re.compile("|".join(p for _, p in _VALUE_PATTERNS))
+_key_cache: dict[str, bool] = {}
+
+
+def secret_key(name: str) -> bool:
+    """True when a mapping key names a secret (``password``, ``GITHUB_TOKEN``, ``x-api-key``...)."""
+    hit = _key_cache.get(name)
+    if hit is None:
+        norm = name.lower().replace("-", "_").replace(".", "_")
+        hit = norm not in _PUBLIC_KEYS and _SECRET_KEY.search(norm) is not None
+        if len(_key_cache) < 4096:
+            _key_cache[name] = hit
+    return hit
+
+
+def salted_hash(salt: bytes, secret: str) -> str:
+    """The stand-in for ``secret``: ``[REDACTED:hmac-sha256:<32 hex>]``."""
+    mac = hmac.new(salt, secret.encode("utf-8", "surrogatepass"), sha256).hexdigest()[:32]
+    return f"{PREFIX}hmac-sha256:{mac}]"
+
+
+class Redactor:
+    """Replaces secrets in JSON values by salted hashes and remembers what it replaced."""
+
+    __slots__ = ("found", "salt")
+
+    def __init__(self, salt: bytes) -> None:
+        if len(salt) < 16:
+            raise ValueError("the redaction salt must be at least 16 bytes")
+        self.salt = salt
+        self.found: list[dict[str, str]] = []
+
+    def value(self, value: JSON, path: str) -> JSON:
+        """A copy of ``value`` with secrets replaced (the input is not modified)."""
+        if isinstance(value, str):
+            return self.text(value, path)
+        if isinstance(value, dict):
+            out: dict[str, JSON] = {}
+            for k, v in value.items():
+                sub = f"{path}.{k}"
+                if isinstance(k, str) and secret_key(k) and v not in (None, "", True, False):
+                    if isinstance(v, str) and v.startswith(PREFIX):
+                        out[k] = v  # already a salted hash (re-recording a redacted event)
+                        continue
+                    text = v if isinstance(v, str) else repr(v)
+                    self.found.append({"path": sub, "kind": "key-name"})
+                    out[k] = salted_hash(self.salt, text)
+                else:
+                    out[k] = self.value(v, sub)
+            return out
+        if isinstance(value, list | tuple):
+            return [self.value(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    def text(self, text: str, path: str) -> str:
+        if _VALUE.search(text) is None:  # the common case: one scan, no allocation
+            return text
+        kinds: list[str] = []
+
+        def swap(m: re.Match[str]) -> str:
+            name = m.lastgroup or ""
+            start, end = m.span(name)
+            secret = m.group(name)
+            if secret.startswith(PREFIX) or not secret.strip("'\""):
+                return m.group(0)
+            kinds.append(_GROUP_KIND.get(name, name))
+            whole_start = m.start()
+            return text[whole_start:start] + salted_hash(self.salt, secret) + text[end : m.end()]
+
+        out = _VALUE.sub(swap, text)
+        for kind in dict.fromkeys(kinds):
+            self.found.append({"path": path, "kind": kind})
+        return out
+
+
+def redact(value: JSON, salt: bytes, path: str = "$") -> tuple[JSON, list[dict[str, str]]]:
+    """``value`` with secrets replaced by salted hashes, and the list of what was replaced."""
+    r = Redactor(salt)
+    return r.value(value, path), r.found

@@ -1,0 +1,275 @@
+"""Verify a log, or an exported bundle, with no trust in whoever stored it.
+
+One pass over the entries in sequence order checks, for each entry:
+
+1. the sequence is contiguous from 0 (a gap or a repeat names the first missing or misplaced number);
+2. the stored leaf hash equals SHA-256(0x00 || entry bytes) (a changed byte names its entry);
+3. the entry bytes end with the entry's own ``"seq"`` and ``"time"`` (a row moved or renumbered shows);
+4. time never goes backwards;
+5. with ``deep``: the bytes parse as JSON, are canonical (RFC 8785), and match the indexed columns.
+
+Then every checkpoint (stored, bundled or exported by hand): its signature by a trusted key, its origin,
+and its root against the root recomputed at its size. A checkpoint larger than the log means the log
+was truncated or rolled back; a root that differs means entries before it were rewritten, and the first
+bad entry lies after the last checkpoint that still matches. ``checkpoint`` events inside the log name
+every checkpoint ever signed, so deleting stored checkpoints shows too.
+
+Trust: the caller's verifier keys are the anchors. A ``key.rotated`` event inside the part of the log
+that an anchored checkpoint covers makes its keys trusted as well, so a log that rotated its key verifies
+with the newest key alone. Pure: rows and notes in, a report out.
+"""
+
+from __future__ import annotations
+
+import json
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.action import canonical_json
+from blastdoor.audit import checkpoint as cp
+from blastdoor.audit.events import CHECKPOINT, KEY_ROTATED, entry_suffix, index_of
+from blastdoor.audit.merkle import frontier_push, frontier_root
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+# (seq, time, entry bytes, stored leaf hash or None, indexed columns or None)
+Row = tuple[int, str, bytes, "bytes | None", "tuple[str, ...] | None"]
+
+_PREFIX = b'{"event":'
+_KEY_MARK = b'"kind":"' + KEY_ROTATED.encode() + b'"'
+_CP_MARK = b'"kind":"' + CHECKPOINT.encode() + b'"'
+
+
+class Problem:
+    """One thing wrong, at a sequence number (the first entry that cannot be trusted)."""
+
+    __slots__ = ("message", "seq")
+
+    def __init__(self, seq: int, message: str) -> None:
+        self.seq = seq
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"seq {self.seq}: {self.message}"
+
+
+class Report:
+    """What ``verify`` found. ``ok`` only when there is no problem at all."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.root = b""
+        self.problems: list[Problem] = []
+        self.checkpoints = 0
+        self.checked_sizes: list[int] = []
+        self.warnings: list[str] = []
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad(self) -> int | None:
+        """The first sequence number that cannot be trusted, or None."""
+        return min((p.seq for p in self.problems), default=None)
+
+    def add(self, seq: int, message: str) -> None:
+        self.problems.append(Problem(seq, message))
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"ok: {self.size} entries, {self.checkpoints} checkpoints verified, root {self.root.hex()}"
+        first = min(self.problems, key=lambda p: p.seq)
+        return f"FAILED at seq {first.seq}: {first.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "size": self.size,
+            "root": self.root.hex(),
+            "checkpoints": self.checkpoints,
+            "first_bad_seq": self.first_bad,
+            "problems": [{"seq": p.seq, "message": p.message} for p in sorted(self.problems, key=lambda p: p.seq)],
+            "warnings": self.warnings,
+        }
+
+
+def verify_entries(
+    rows: Iterable[Row],
+    *,
+    checkpoints: Sequence[str] = (),
+    external: Sequence[str] = (),
+    trusted: Iterable[cp.Verifier] = (),
+    origin: str = "",
+    deep: bool = False,
+    complete: bool = True,
+) -> Report:
+    """Check entries (in seq order) and signed checkpoint notes; see the module docstring.
+
+    ``checkpoints`` are the ones stored with the log (``complete``: all that were ever signed),
+    ``external`` ones exported earlier and kept elsewhere, ``trusted`` the anchor verifier keys.
+    """
+    report = Report()
+    stored = [_peek(n, report, "stored") for n in checkpoints]
+    exported = [_peek(n, report, "exported") for n in external]
+    wanted = {c.size for c in stored + exported if c is not None}
+    roots: dict[int, bytes] = {0: frontier_root([])} if 0 in wanted else {}
+    rotations: list[tuple[int, str, str]] = []
+    cp_events: list[tuple[int, int, str]] = []
+
+    frontier: list[bytes] = []
+    expected = 0
+    prev_time = ""
+    push = frontier_push
+    prefix = _PREFIX
+    for seq, time, body, leaf, index in rows:
+        if seq != expected:
+            if seq > expected:
+                report.add(expected, f"missing: the next entry present is seq {seq}")
+            else:
+                report.add(seq, f"out of order: seq {seq} appears after seq {expected - 1}")
+            break
+        h = sha256(b"\x00" + body).digest()
+        if leaf is not None and leaf != h:
+            report.add(seq, "entry bytes do not match their leaf hash (the entry was edited)")
+            break
+        if not body.startswith(prefix) or not body.endswith(entry_suffix(seq, time)):
+            report.add(seq, "entry does not carry its own seq and time (moved, renumbered or edited)")
+            break
+        if time < prev_time:
+            report.add(seq, f"time goes backwards ({time} after {prev_time})")
+            break
+        if deep and not _deep_ok(seq, body, index, report):
+            break
+        if _KEY_MARK in body or _CP_MARK in body:
+            _special(seq, body, rotations, cp_events)
+        prev_time = time
+        push(frontier, seq, h)
+        expected = seq + 1
+        if expected in wanted:
+            roots[expected] = frontier_root(frontier)
+    report.size = expected
+    report.root = frontier_root(frontier)
+    if report.problems:
+        return report  # the tree past a broken entry means nothing; checkpoints would only repeat it
+
+    anchors = set(trusted)
+    if not anchors and (stored or exported):
+        report.add(0, "no trusted verifier key to check checkpoint signatures (pass --key)")
+        return report
+    good_sizes = _check_signed(stored, checkpoints, anchors, rotations, roots, origin, report, "stored")
+    _check_signed(exported, external, anchors, rotations, roots, origin, report, "exported", good_sizes)
+    stored_sizes = {c.size for c in stored if c is not None}
+    for seq, size, root_hex in cp_events:
+        if complete and size not in stored_sizes:
+            report.add(seq, f"the checkpoint at size {size} recorded here is missing from the store")
+        elif size in roots and roots[size].hex() != root_hex:
+            report.add(_after(good_sizes, size), f"checkpoint event at seq {seq} disagrees with the log")
+    return report
+
+
+def _peek(note: str, report: Report, what: str) -> cp.Checkpoint | None:
+    try:
+        return cp.peek_checkpoint(note)
+    except cp.NoteError as exc:
+        report.add(0, f"malformed {what} checkpoint: {exc}")
+        return None
+
+
+def _deep_ok(seq: int, body: bytes, index: tuple[str, ...] | None, report: Report) -> bool:
+    try:
+        entry = json.loads(body)
+    except ValueError:
+        report.add(seq, "entry is not valid JSON")
+        return False
+    if canonical_json(entry) != body:
+        report.add(seq, "entry is not in canonical (RFC 8785) form")
+        return False
+    event = entry.get("event")
+    if not isinstance(event, dict):
+        report.add(seq, "entry has no event object")
+        return False
+    if index is not None and tuple(index) != index_of(event):
+        report.add(seq, "indexed columns do not match the entry (edited to hide it from search)")
+        return False
+    return True
+
+
+def _special(seq: int, body: bytes, rotations: list[tuple[int, str, str]], cps: list[tuple[int, int, str]]) -> None:
+    try:
+        event = json.loads(body)["event"]
+    except (ValueError, KeyError, TypeError):
+        return
+    kind = event.get("kind")
+    if kind == KEY_ROTATED:
+        rotations.append((seq, str(event.get("old_key", "")), str(event.get("new_key", ""))))
+    elif kind == CHECKPOINT and isinstance(event.get("size"), int):
+        cps.append((seq, int(event["size"]), str(event.get("root", ""))))
+
+
+def _after(good_sizes: list[int], size: int) -> int:
+    """The first seq not covered by a checkpoint that matched, below ``size``."""
+    return max((s for s in good_sizes if s < size), default=0)
+
+
+def _check_signed(
+    parsed: Sequence[cp.Checkpoint | None],
+    notes: Sequence[str],
+    anchors: set[cp.Verifier],
+    rotations: list[tuple[int, str, str]],
+    roots: dict[int, bytes],
+    origin: str,
+    report: Report,
+    what: str,
+    prior_good: Sequence[int] = (),
+) -> list[int]:
+    trusted = set(anchors)
+    good: list[int] = list(prior_good)
+    pending = [(c, n) for c, n in zip(parsed, notes, strict=True) if c is not None]
+    # Fixpoint: a checkpoint signed by a trusted key authenticates the key.rotated events it covers.
+    while True:
+        progress = False
+        for c, note in list(pending):
+            try:
+                cp.open_note(note, trusted)
+            except cp.NoteError:
+                continue
+            pending.remove((c, note))
+            progress = True
+            _check_one(c, roots, origin, report, what, good)
+            for seq, old, new in rotations:
+                if seq < c.size:
+                    for text in (old, new):
+                        try:
+                            trusted.add(cp.Verifier.parse(text))
+                        except cp.NoteError:
+                            pass
+        if not progress:
+            break
+    for c, note in pending:
+        try:
+            cp.open_note(note, trusted)
+        except cp.NoteError as exc:
+            report.add(_after(good, c.size), f"{what} checkpoint at size {c.size}: {exc}")
+    return sorted(good)
+
+
+def _check_one(
+    c: cp.Checkpoint, roots: dict[int, bytes], origin: str, report: Report, what: str, good: list[int]
+) -> None:
+    if origin and c.origin != origin:
+        report.add(0, f"{what} checkpoint is for another log (`{c.origin}`, this log is `{origin}`)")
+        return
+    if c.size > report.size:
+        report.add(
+            report.size,
+            f"{what} checkpoint covers {c.size} entries but the log has {report.size}: truncated or rolled back",
+        )
+        return
+    if roots.get(c.size) != c.root:
+        report.add(_after(good, c.size), f"{what} checkpoint at size {c.size} does not match the log's root")
+        return
+    report.checkpoints += 1
+    report.checked_sizes.append(c.size)
+    good.append(c.size)

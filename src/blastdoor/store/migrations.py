@@ -1,0 +1,120 @@
+"""Schema migrations, per component and dialect, recorded in ``schema_version``.
+
+Each component (``audit`` now; ``approvals`` and ``agents`` next) owns its tables and a list of
+numbered steps. A store applies the steps newer than the recorded version, in one transaction, under a
+lock that keeps two processes from migrating at once. Steps are only ever appended, never edited.
+"""
+
+from __future__ import annotations
+
+SQLITE = "sqlite"
+POSTGRES = "postgres"
+
+_REFUSE_SQLITE = """
+CREATE TRIGGER {table}_no_{op} BEFORE {OP} ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"""
+
+_AUDIT_SQLITE = [
+    """CREATE TABLE audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE audit_event (
+        seq INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        env TEXT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        body BLOB NOT NULL,
+        leaf BLOB NOT NULL
+    )""",
+    "CREATE INDEX audit_event_agent ON audit_event (agent_id)",
+    "CREATE INDEX audit_event_correlation ON audit_event (correlation_id)",
+    "CREATE INDEX audit_event_time ON audit_event (time)",
+    """CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        size INTEGER NOT NULL,
+        frontier BLOB NOT NULL,
+        last_time TEXT NOT NULL,
+        cp_mark INTEGER NOT NULL,
+        cp_time REAL NOT NULL
+    )""",
+    "INSERT INTO audit_head VALUES (1, 0, x'', '', 0, 0)",
+    """CREATE TABLE audit_checkpoint (size INTEGER PRIMARY KEY, time TEXT NOT NULL, note TEXT NOT NULL)""",
+    *(
+        _REFUSE_SQLITE.format(table=t, op=op.lower(), OP=op)
+        for t in ("audit_event", "audit_checkpoint", "audit_meta")
+        for op in ("UPDATE", "DELETE")
+    ),
+    """CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head WHEN NEW.size < OLD.size
+       BEGIN SELECT RAISE(ABORT, 'audit_head never moves backwards'); END""",
+    """CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+       BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END""",
+]
+
+_AUDIT_POSTGRES = [
+    """CREATE TABLE audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE audit_event (
+        seq BIGINT PRIMARY KEY,
+        time TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        env TEXT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        body BYTEA NOT NULL,
+        leaf BYTEA NOT NULL
+    )""",
+    "CREATE INDEX audit_event_agent ON audit_event (agent_id)",
+    "CREATE INDEX audit_event_correlation ON audit_event (correlation_id)",
+    "CREATE INDEX audit_event_time ON audit_event (time)",
+    """CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        size BIGINT NOT NULL,
+        frontier BYTEA NOT NULL,
+        last_time TEXT NOT NULL,
+        cp_mark BIGINT NOT NULL,
+        cp_time DOUBLE PRECISION NOT NULL
+    )""",
+    "INSERT INTO audit_head VALUES (1, 0, '\\x'::bytea, '', 0, 0)",
+    """CREATE TABLE audit_checkpoint (size BIGINT PRIMARY KEY, time TEXT NOT NULL, note TEXT NOT NULL)""",
+    """CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$""",
+    """CREATE FUNCTION audit_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW.size < OLD.size THEN RAISE EXCEPTION 'audit_head never moves backwards'; END IF;
+         RETURN NEW;
+       END $$""",
+    *(
+        f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION audit_refuse()"
+        for t in ("audit_event", "audit_checkpoint", "audit_meta")
+    ),
+    *(
+        f"CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse()"
+        for t in ("audit_event", "audit_checkpoint", "audit_meta", "audit_head")
+    ),
+    "CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head FOR EACH ROW EXECUTE FUNCTION audit_head_forward()",
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head FOR EACH ROW EXECUTE FUNCTION audit_refuse()",
+]
+
+# (component, version, statements) per dialect, in the order they apply.
+MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
+    SQLITE: [("audit", 1, _AUDIT_SQLITE)],
+    POSTGRES: [("audit", 1, _AUDIT_POSTGRES)],
+}
+
+VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+
+
+def latest(dialect: str) -> dict[str, int]:
+    """The version each component reaches once every migration has run."""
+    out: dict[str, int] = {}
+    for component, version, _ in MIGRATIONS[dialect]:
+        out[component] = max(out.get(component, 0), version)
+    return out
+
+
+def pending(dialect: str, current: dict[str, int]) -> list[tuple[str, int, list[str]]]:
+    """The steps not yet applied, given ``component -> version`` from ``schema_version``."""
+    return [m for m in MIGRATIONS[dialect] if m[1] > current.get(m[0], 0)]

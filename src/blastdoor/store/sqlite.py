@@ -1,0 +1,243 @@
+"""The embedded store: one SQLite file in WAL mode, durable commits, append-only triggers.
+
+Writers in one process share one connection behind ``GroupCommit`` (one transaction and one fsync per
+batch); writers in different processes serialise on ``BEGIN IMMEDIATE`` (SQLite's write lock, waited for
+up to ``timeout`` seconds). ``synchronous=FULL`` makes a commit durable when it returns, so an event is
+acknowledged only once it would survive a power cut.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import threading
+from typing import TYPE_CHECKING
+
+from blastdoor.audit.batch import Head, seal_batch
+from blastdoor.audit.merkle import frontier_pack, frontier_unpack
+from blastdoor.errors import StoreError
+from blastdoor.store import migrations
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from blastdoor.audit.batch import Pending
+    from blastdoor.audit.log import Query
+    from blastdoor.audit.verify import Row
+
+_INSERT = (
+    "INSERT INTO audit_event (seq, time, kind, agent_id, tool, verdict, env, correlation_id, body, leaf)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_HEAD = "SELECT size, frontier, last_time, cp_mark, cp_time FROM audit_head WHERE id = 1"
+
+
+class SqliteStore:
+    """A ``LogStore`` over one SQLite database file."""
+
+    def __init__(self, path: str, *, timeout: float = 30.0) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._log_id = ""
+        try:
+            if path != ":memory:":
+                parent = os.path.dirname(os.path.abspath(path))
+                os.makedirs(parent, mode=0o700, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the audit store `{path}`: {exc}") from exc
+
+    # -- schema -------------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        db = self._db
+        if self._current() == migrations.latest(migrations.SQLITE):
+            return  # the hot path: one read, no write lock
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(migrations.VERSION_TABLE)
+            for component, version, steps in migrations.pending(migrations.SQLITE, self._current()):
+                for sql in steps:
+                    db.execute(sql)
+                if component == "audit" and version == 1:
+                    db.execute("INSERT INTO audit_meta VALUES ('log_id', ?)", (secrets.token_hex(16),))
+                db.execute(
+                    "INSERT INTO schema_version VALUES (?, ?) ON CONFLICT (component) DO UPDATE SET version = ?",
+                    (component, version, version),
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _current(self) -> dict[str, int]:
+        try:
+            return dict(self._db.execute("SELECT component, version FROM schema_version").fetchall())
+        except sqlite3.OperationalError:
+            return {}
+
+    def versions(self) -> dict[str, int]:
+        with self._lock:
+            return self._current()
+
+    # -- LogStore -------------------------------------------------------------------------------------
+
+    def log_id(self) -> str:
+        if not self._log_id:
+            with self._lock:
+                row = self._db.execute("SELECT value FROM audit_meta WHERE key = 'log_id'").fetchone()
+            if row is None:
+                raise StoreError("the audit store has no log id")
+            self._log_id = str(row[0])
+        return self._log_id
+
+    def append(self, items: Sequence[Pending], clock: Callable[[], int]) -> Head:
+        with self._lock:
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    head = _head(db.execute(_HEAD).fetchone())
+                    rows = seal_batch(head, items, clock())
+                    db.executemany(_INSERT, rows)
+                    db.execute(
+                        "UPDATE audit_head SET size = ?, frontier = ?, last_time = ?, cp_mark = ? WHERE id = 1",
+                        (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark),
+                    )
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise StoreError(f"audit append failed: {exc}", hints=[f"store: {self.path}"]) from exc
+            return head
+
+    def head(self) -> Head:
+        with self._lock:
+            try:
+                return _head(self._db.execute(_HEAD).fetchone())
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read the audit head: {exc}") from exc
+
+    def add_checkpoint(self, size: int, time: str, note: str) -> None:
+        import time as _time
+
+        with self._lock:
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    db.execute(
+                        "INSERT INTO audit_checkpoint VALUES (?, ?, ?) ON CONFLICT (size) DO NOTHING",
+                        (size, time, note),
+                    )
+                    db.execute("UPDATE audit_head SET cp_time = ? WHERE id = 1", (_time.time(),))
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot store a checkpoint: {exc}") from exc
+
+    def checkpoints(self) -> list[tuple[int, str, str]]:
+        with self._lock:
+            try:
+                rows = self._db.execute("SELECT size, time, note FROM audit_checkpoint ORDER BY size").fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read checkpoints: {exc}") from exc
+        return [(int(s), str(t), str(n)) for s, t, n in rows]
+
+    def rows(self, start: int = 0, stop: int | None = None, *, index: bool = False) -> Iterator[Row]:
+        # A separate read connection: a long verify or export must not hold up writers (WAL readers
+        # see a consistent snapshot while appends go on).
+        try:
+            reader = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the audit store: {exc}") from exc
+        try:
+            end = (1 << 62) if stop is None else stop
+            cols = "seq, time, body, leaf" + (", kind, agent_id, tool, verdict, env, correlation_id" if index else "")
+            cur = reader.execute(
+                f"SELECT {cols} FROM audit_event WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
+            )
+            cur.arraysize = 4096
+            while True:
+                batch = cur.fetchmany()
+                if not batch:
+                    break
+                if index:
+                    for r in batch:
+                        yield (r[0], r[1], r[2], r[3], tuple(r[4:]))
+                else:
+                    for seq, t, body, leaf in batch:
+                        yield (seq, t, body, leaf, None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the audit store: {exc}") from exc
+        finally:
+            reader.close()
+
+    def leaves(self, stop: int) -> list[bytes]:
+        with self._lock:
+            try:
+                cur = self._db.execute("SELECT leaf FROM audit_event WHERE seq < ? ORDER BY seq", (stop,))
+                return [r[0] for r in cur.fetchall()]
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read leaf hashes: {exc}") from exc
+
+    def search(self, query: Query, *, newest_first: bool = True) -> list[tuple[int, str, bytes]]:
+        where, params = _where(query)
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT seq, time, body FROM audit_event {where} ORDER BY seq {order} LIMIT ?"
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, (*params, query.limit)).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot search the audit log: {exc}") from exc
+        return [(int(s), str(t), bytes(b)) for s, t, b in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _head(row: tuple[int, bytes, str, int, float] | None) -> Head:
+    if row is None:
+        raise StoreError("the audit head row is missing")
+    size, frontier, last_time, cp_mark, cp_time = row
+    try:
+        return Head(
+            int(size), frontier_unpack(bytes(frontier), int(size)), str(last_time), int(cp_mark), float(cp_time)
+        )
+    except ValueError as exc:
+        raise StoreError(f"the audit head is corrupt: {exc}") from exc
+
+
+def _where(query: Query, mark: str = "?") -> tuple[str, list[object]]:
+    """The WHERE clause of a search (shared by both SQL dialects: only the placeholder differs)."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, value in (
+        ("agent_id", query.agent),
+        ("verdict", query.verdict),
+        ("tool", query.tool),
+        ("env", query.env),
+        ("kind", query.kind),
+        ("correlation_id", query.correlation_id),
+    ):
+        if value:
+            clauses.append(f"{column} = {mark}")
+            params.append(value)
+    if query.since:
+        clauses.append(f"time >= {mark}")
+        params.append(query.since)
+    if query.until:
+        clauses.append(f"time < {mark}")
+        params.append(query.until)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
