@@ -1,0 +1,290 @@
+"""Environment resolution: which environment (prod, staging, ...) an action touches, and why.
+
+Classifiers put what they find under ``facts["evidence"]`` with singular keys (``aws_profile``,
+``kube_context``, ``db_url``, ...). The policy's ``environments`` section lists globs under the plural
+keys (``aws_profiles: ["prod*"]``, see ``ENVIRONMENT_KEYS``). An action is in an environment when any
+of its evidence matches any glob of that environment, so ``env: prod`` means the same for every tool.
+
+Also here: cheap readers of the evidence that lives in files (the kube context, the terraform
+workspace, the git branch and remote). They read small files, never run a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.action import Action, Note
+from blastdoor.classify import ENVIRONMENT_KEYS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from blastdoor.classify.context import ClassifyContext
+
+__all__ = [
+    "env_rank",
+    "git_branch",
+    "git_remote",
+    "kube_context",
+    "kube_namespace",
+    "resolve_environments",
+    "terraform_workspace",
+]
+
+# Environments whose name says production win over any other match.
+PRODUCTION_NAMES = frozenset({"prod", "production", "prd", "live"})
+UNKNOWN_ENV = "unknown"
+
+_matchers: dict[tuple[str, bool], Callable[[str], bool]] = {}
+
+
+def _matcher(pattern: str, path: bool) -> Callable[[str], bool]:
+    """A compiled glob. Value globs: ``*`` matches anything. Path globs: a trailing ``/**`` also matches
+    the directory itself, and ``~`` is not expanded (environments name absolute paths)."""
+    key = (pattern, path)
+    hit = _matchers.get(key)
+    if hit is None:
+        if not any(c in pattern for c in "*?["):
+            if path and pattern != "/":
+                base = pattern.rstrip("/")
+                hit = lambda s, base=base: s == base or s.startswith(base + "/")  # noqa: E731
+            else:
+                hit = pattern.__eq__
+        else:
+            from fnmatch import fnmatchcase
+
+            if path and pattern.endswith("/**"):
+                base = pattern[:-3]
+
+                def hit(s: str, base: str = base, pattern: str = pattern) -> bool:
+                    return fnmatchcase(s, base) or fnmatchcase(s, pattern)
+            else:
+                hit = lambda s, pattern=pattern: fnmatchcase(s, pattern)  # noqa: E731
+        _matchers[key] = hit
+    return hit
+
+
+def _singular(key: str) -> str:
+    return key[:-1] if key.endswith("s") else key
+
+
+def _values(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, str) and v]
+    return []
+
+
+def env_rank(name: str, order: Sequence[str]) -> int:
+    """How significant an environment is: production first, then definition order; unknown last."""
+    if name in PRODUCTION_NAMES:
+        return 0
+    if name in order:
+        return 1 + order.index(name)
+    return 10_000
+
+
+def _match_one(
+    subject: Action, environments: Mapping[str, Mapping[str, Any]], order: Sequence[str]
+) -> tuple[str, list[Note]]:
+    evidence = subject.facts.get("evidence") if isinstance(subject.facts, dict) else None
+    evidence = evidence if isinstance(evidence, dict) else {}
+    matched: dict[str, list[Note]] = {}
+    for env_name, definition in environments.items():
+        if not isinstance(definition, dict):
+            continue
+        for key in ENVIRONMENT_KEYS:
+            patterns = _values(definition.get(key))
+            if not patterns:
+                continue
+            singular = _singular(key)
+            values = _values(evidence.get(singular))
+            if key == "paths":
+                values = [*values, *(t for t in subject.targets if t.startswith("/"))]
+            for value in values:
+                for pattern in patterns:
+                    if _matcher(pattern, key == "paths")(value):
+                        text = f"{singular} {value!r} matches {env_name}.{key} {pattern!r}"
+                        matched.setdefault(env_name, []).append(Note("env", env_name, text, "environment"))
+                        break
+    if not matched:
+        return UNKNOWN_ENV, []
+    best = min(matched, key=lambda n: env_rank(n, order))
+    notes = matched[best]
+    others = [n for n in matched if n != best]
+    if others:
+        notes = [
+            *notes,
+            Note("env", best, f"also matches {', '.join(others)}; {best} is the more significant", "environment"),
+        ]
+    return best, notes
+
+
+def resolve_environments(action: Action, environments: Mapping[str, Mapping[str, Any]]) -> Action:
+    """Set ``env`` on every part and on the action from its evidence, with ``env`` notes saying why.
+
+    When several environments match, one named prod/production wins, else the first defined. The
+    action's own env is the most significant env among itself and its parts.
+    """
+    if not environments:
+        return action
+    order = list(environments)
+    parts = []
+    for part in action.parts:
+        env, notes = _match_one(part, environments, order)
+        if env == UNKNOWN_ENV and part.env != UNKNOWN_ENV:
+            parts.append(part)
+            continue
+        if env != UNKNOWN_ENV and part.env != UNKNOWN_ENV and env_rank(part.env, order) < env_rank(env, order):
+            env = part.env
+        parts.append(part.replace(env=env, notes=[*part.notes, *notes]) if notes or env != part.env else part)
+    own_env, own_notes = _match_one(action, environments, order)
+    candidates = [own_env, action.env, *(p.env for p in parts)]
+    best = min(candidates, key=lambda n: env_rank(n, order) if n != UNKNOWN_ENV else 10_001)
+    notes = list(action.notes)
+    if own_notes:
+        notes.extend(own_notes)
+    elif best != UNKNOWN_ENV and best != action.env:
+        for p in parts:
+            if p.env == best:
+                notes.extend(n for n in p.notes if n.kind == "env")
+                break
+    return action.replace(env=best, parts=parts, notes=notes)
+
+
+# -- evidence that lives in files ------------------------------------------------------------------
+
+
+def _read_small(path: str, limit: int = 64 * 1024) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(limit)
+    except (OSError, ValueError):
+        return ""
+
+
+def _flag(argv: Sequence[str], *names: str) -> str:
+    """The value of the last ``--name value`` / ``--name=value`` / ``-n value`` in argv."""
+    found = ""
+    for i, tok in enumerate(argv):
+        if tok == "--":
+            break
+        for name in names:
+            if tok == name and i + 1 < len(argv):
+                found = argv[i + 1]
+            elif tok.startswith(name + "=") and name.startswith("--"):
+                found = tok[len(name) + 1 :]
+    return found
+
+
+def _kubeconfig_paths(ctx: ClassifyContext, argv: Sequence[str]) -> list[str]:
+    explicit = _flag(argv, "--kubeconfig")
+    if explicit:
+        return [_expand(explicit, ctx)]
+    env = ctx.environ.get("KUBECONFIG", "")
+    if env:
+        return [_expand(p, ctx) for p in env.split(os.pathsep) if p]
+    return [os.path.join(ctx.home, ".kube", "config")]
+
+
+def _expand(path: str, ctx: ClassifyContext) -> str:
+    if path == "~" or path.startswith("~/"):
+        path = ctx.home + path[1:]
+    return path if os.path.isabs(path) else os.path.join(ctx.cwd, path)
+
+
+def _yaml_top_scalar(text: str, key: str) -> str:
+    """A top-level ``key: value`` of a kubeconfig, without a YAML parser (pyyaml costs ~20 ms)."""
+    prefix = key + ":"
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            value = line[len(prefix) :].split(" #", 1)[0].strip()
+            return value.strip("\"'")
+    return ""
+
+
+def kube_context(argv: Sequence[str], ctx: ClassifyContext) -> str:
+    """The kube context a kubectl/helm command uses: ``--context`` (``--kube-context`` for helm), else
+    the ``current-context`` of the first kubeconfig that sets one (``--kubeconfig``, ``KUBECONFIG``,
+    ``~/.kube/config``). ``""`` when none is found."""
+    flag = _flag(argv, "--context", "--kube-context")
+    if flag:
+        return flag
+    for path in _kubeconfig_paths(ctx, argv):
+        current = _yaml_top_scalar(_read_small(path, 1024 * 1024), "current-context")
+        if current:
+            return current
+    return ""
+
+
+def kube_namespace(argv: Sequence[str], ctx: ClassifyContext) -> str:
+    """The namespace from ``-n``/``--namespace``, else ``""`` (the context's default, not resolved)."""
+    return _flag(argv, "-n", "--namespace")
+
+
+def terraform_workspace(ctx: ClassifyContext) -> str:
+    """``TF_WORKSPACE``, else the workspace recorded in ``<TF_DATA_DIR or .terraform>/environment``,
+    else ``default`` (terraform's own default)."""
+    env = ctx.environ.get("TF_WORKSPACE", "")
+    if env:
+        return env
+    data_dir = ctx.environ.get("TF_DATA_DIR") or ".terraform"
+    recorded = _read_small(os.path.join(_expand(data_dir, ctx), "environment"), 4096).strip()
+    return recorded or "default"
+
+
+def _git_dir(ctx: ClassifyContext) -> str:
+    """The git directory for ctx.cwd: ``GIT_DIR``, else the nearest ``.git`` (dir, or file pointing on)."""
+    env = ctx.environ.get("GIT_DIR", "")
+    if env:
+        return _expand(env, ctx)
+    here = os.path.abspath(ctx.cwd or "/")
+    for _ in range(64):
+        candidate = os.path.join(here, ".git")
+        if os.path.isdir(candidate):
+            return candidate
+        if os.path.isfile(candidate):
+            text = _read_small(candidate, 4096).strip()
+            if text.startswith("gitdir:"):
+                target = text[7:].strip()
+                return target if os.path.isabs(target) else os.path.normpath(os.path.join(here, target))
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+    return ""
+
+
+def git_branch(ctx: ClassifyContext) -> str:
+    """The checked-out branch (from ``HEAD``), the commit id when detached, ``""`` outside a repository."""
+    git_dir = _git_dir(ctx)
+    if not git_dir:
+        return ""
+    head = _read_small(os.path.join(git_dir, "HEAD"), 4096).strip()
+    if head.startswith("ref:"):
+        ref = head[4:].strip()
+        return ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
+    return head
+
+
+def git_remote(ctx: ClassifyContext, name: str = "origin") -> str:
+    """The URL of remote ``name`` from the repository's config, ``""`` when there is none."""
+    git_dir = _git_dir(ctx)
+    if not git_dir:
+        return ""
+    common = _read_small(os.path.join(git_dir, "commondir"), 4096).strip()
+    if common:
+        git_dir = common if os.path.isabs(common) else os.path.normpath(os.path.join(git_dir, common))
+    in_section = False
+    for line in _read_small(os.path.join(git_dir, "config")).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.replace(" ", "").replace("'", '"') == f'[remote"{name}"]'
+            continue
+        if in_section and "=" in stripped:
+            key, _, value = stripped.partition("=")
+            if key.strip() == "url":
+                return value.strip()
+    return ""
