@@ -24,6 +24,7 @@ class Rule:
 
     __slots__ = (
         "approvals",
+        "checks",
         "conds",
         "description",
         "excepts",
@@ -68,6 +69,7 @@ class Rule:
         self.line = line
         self.description = description
         self.source_match = source_match or {}
+        self.checks: Any = None  # the engine's compiled checks, built on first use (never cached on disk)
 
     def to_data(self) -> tuple[Any, ...]:
         return (

@@ -24,6 +24,8 @@ from blastdoor.action.verdict import SEVERITY
 from blastdoor.policy.glob import path_matcher, value_matcher
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from blastdoor.action.model import Action
     from blastdoor.policy.compiled import CompiledPolicy, Cond, Rule
 
@@ -132,12 +134,47 @@ def cond_holds(cond: Cond, subject: Action, root: Action, permissive: bool) -> b
     return any(value_matcher(p)(value) for p in cond[1])
 
 
+def _compile_cond(cond: Cond, permissive: bool) -> Callable[[Action, Action], bool]:
+    """A fast check for the common condition shapes; everything else goes through cond_holds."""
+    kind = cond[0]
+    if kind in ("tool", "operation", "env", "command") and len(cond[1]) == 1:
+        match = value_matcher(cond[1][0])
+        if kind == "tool":
+            return lambda s, r: match(s.tool)
+        if kind == "operation":
+            return lambda s, r: match(s.operation)
+        if kind == "env":
+            return lambda s, r: match(s.env)
+        return lambda s, r: match(s.command)
+    if kind == "effects":
+        wanted = cond[1]
+        if permissive:
+            return lambda s, r: (s.effects or _UNKNOWN_ONLY) <= wanted
+        return lambda s, r: not (s.effects or _UNKNOWN_ONLY).isdisjoint(wanted)
+    return lambda s, r: cond_holds(cond, s, r, permissive)
+
+
+def _checks(rule: Rule) -> tuple[tuple[Callable[[Action, Action], bool], ...], tuple[Callable[..., bool], ...]]:
+    checks = rule.checks
+    if checks is None:
+        conds = tuple(_compile_cond(c, rule.permissive) for c in rule.conds)
+        excepts = tuple(
+            (lambda entry: lambda s, r: all(cond_holds(c, s, r, not rule.permissive) for c in entry))(e)
+            for e in rule.excepts
+        )
+        checks = rule.checks = (conds, excepts)
+    return checks
+
+
 def rule_matches(rule: Rule, subject: Action, root: Action) -> bool:
-    permissive = rule.permissive
-    for cond in rule.conds:
-        if not cond_holds(cond, subject, root, permissive):
+    conds, excepts = _checks(rule)
+    for check in conds:
+        if not check(subject, root):
             return False
-    return all(not all(cond_holds(c, subject, root, not permissive) for c in entry) for entry in rule.excepts)
+    for check in excepts:
+        if check(subject, root):
+            return False
+    return True
 
 
 def candidates(policy: CompiledPolicy, subject: Action) -> tuple[int, ...]:
