@@ -22,12 +22,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _util import finish, progress, summary, time_processes  # noqa: E402
-
-from blastdoor.action import Action, Agent  # noqa: E402
-from blastdoor.policy.compile import compile_sources  # noqa: E402
-from blastdoor.policy.engine import decide  # noqa: E402
-from blastdoor.policy.layers import Source  # noqa: E402
+from _util import finish, progress, summary, time_processes
+from blastdoor.action import Action, Agent
+from blastdoor.policy.compile import compile_sources
+from blastdoor.policy.engine import decide
+from blastdoor.policy.layers import Source
 
 SERVICES = ["ec2", "s3", "iam", "rds", "lambda", "cloudformation", "dynamodb", "sqs", "sns", "kms", "eks", "ecs"]
 VERBS = ["Delete", "Terminate", "Create", "Update", "Put", "Get", "List", "Describe", "Modify", "Attach"]
