@@ -20,3 +20,11 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.delenv(var, raising=False)
     assert os.environ["HOME"] == str(home)
     return home
+
+
+# CI runs hypothesis derandomized: the same examples every run, so a red build is reproducible.
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+_hsettings.register_profile("dev", deadline=None)
+_hsettings.load_profile("ci" if os.environ.get("CI") else "dev")
