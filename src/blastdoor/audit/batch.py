@@ -13,6 +13,7 @@ numbers. Throughput then grows with the number of writers instead of being one f
 from __future__ import annotations
 
 import threading
+import time
 from hashlib import sha256
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 SealedRow = tuple[int, str, str, str, str, str, str, str, bytes, bytes]
 
 MAX_BATCH = 2048
+GATHER_S = 0.001
 
 
 class Pending:
@@ -86,7 +88,7 @@ def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[Sealed
 
 
 class _Waiter:
-    __slots__ = ("done", "error", "head", "item", "seq")
+    __slots__ = ("done", "error", "head", "item", "seq", "wake")
 
     def __init__(self, item: Pending) -> None:
         self.item = item
@@ -94,6 +96,10 @@ class _Waiter:
         self.seq = -1
         self.head: Head | None = None
         self.error: BaseException | None = None
+        # Held until this waiter is either done or promoted to leader: one targeted wake-up each,
+        # instead of every thread waking on every batch.
+        self.wake = threading.Lock()
+        self.wake.acquire()
 
 
 class GroupCommit:
@@ -104,28 +110,44 @@ class GroupCommit:
         self._cv = threading.Condition()
         self._queue: list[_Waiter] = []
         self._leading = False
+        self._gathering = False
+        # Threads between ``enter`` and the end of ``submit``: a leader waits (briefly) for those still
+        # preparing their event, so 8 writers make batches of 8 instead of alternating 1 and 7.
+        self.active = 0
+
+    def enter(self) -> None:
+        """Announce an append that is being prepared (call ``submit``, then ``leave``)."""
+        with self._cv:
+            self.active += 1
+
+    def leave(self) -> None:
+        with self._cv:
+            self.active -= 1
 
     def submit(self, item: Pending) -> tuple[int, Head]:
         """Append one item; returns its sequence number and the head once it is durable."""
         me = _Waiter(item)
         with self._cv:
             self._queue.append(me)
-        while not me.done:
-            with self._cv:
-                while self._leading and not me.done:
-                    self._cv.wait()
-                if me.done:
-                    break
+            lead = not self._leading
+            if lead:
                 self._leading = True
-                batch = self._queue[:MAX_BATCH]
-                del self._queue[:MAX_BATCH]
-            self._lead(batch)
+            elif self._gathering and len(self._queue) >= self.active:
+                self._cv.notify()  # the last one the leader waits for: wake it once, not per arrival
+        if not lead:
+            me.wake.acquire()  # until our batch is done, or we are handed the lead
+        while not me.done:
+            self._lead()
         if me.error is not None:
             raise me.error
         assert me.head is not None
         return me.seq, me.head
 
-    def _lead(self, batch: list[_Waiter]) -> None:
+    def _lead(self) -> None:
+        with self._cv:
+            self._gather()
+            batch = self._queue[:MAX_BATCH]
+            del self._queue[:MAX_BATCH]
         try:
             head = self._flush([w.item for w in batch])
             first = head.size - len(batch)
@@ -135,9 +157,31 @@ class GroupCommit:
         except BaseException as exc:  # every waiter of a failed batch fails: nothing was written
             for w in batch:
                 w.error = exc
-        finally:
-            with self._cv:
-                for w in batch:
-                    w.done = True
+        nxt: _Waiter | None = None
+        with self._cv:
+            for w in batch:
+                w.done = True
+            # INVARIANT: while the queue is not empty, exactly one thread leads.
+            if self._queue:
+                nxt = self._queue[0]
+            else:
                 self._leading = False
-                self._cv.notify_all()
+        for w in batch:
+            w.wake.release()  # held since construction; wakes the follower blocked on it, if any
+        if nxt is not None and not nxt.done:
+            nxt.wake.release()
+
+    def _gather(self) -> None:
+        # Called with the lock held. Bounded: a writer that is slow to prepare costs at most GATHER_S.
+        if len(self._queue) >= self.active:
+            return
+        self._gathering = True
+        deadline = time.monotonic() + GATHER_S
+        try:
+            while len(self._queue) < self.active and len(self._queue) < MAX_BATCH:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cv.wait(left)
+        finally:
+            self._gathering = False

@@ -11,11 +11,11 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any, Protocol
 
-from blastdoor.action import canonical_json
 from blastdoor.audit import events as ev
 from blastdoor.audit.batch import GroupCommit, Head, Pending
 from blastdoor.audit.merkle import consistency_proof, frontier_root, inclusion_proof
-from blastdoor.audit.redact import redact
+from blastdoor.audit.fastjson import canonical_bytes
+from blastdoor.audit.redact import Redactor
 from blastdoor.errors import InputError, StoreError
 
 if TYPE_CHECKING:
@@ -136,18 +136,27 @@ class AuditLog:
         Raises ``InputError`` for an event that is not a JSON object with a kind, ``StoreError`` when
         it cannot be written: the caller must then not act (fail closed).
         """
-        seq, _ = self._append(event)
+        seq, head = self._append(event)
+        self._maybe_checkpoint(head)
         return seq
 
     def _append(self, event: dict[str, JSON], *, marks_checkpoint: bool = False) -> tuple[int, Head]:
         if self._closed:
             raise StoreError("the audit log is closed")
+        self._commit.enter()
+        try:
+            return self._append_entered(event, marks_checkpoint)
+        finally:
+            self._commit.leave()
+
+    def _append_entered(self, event: dict[str, JSON], marks_checkpoint: bool) -> tuple[int, Head]:
         try:
             checked = ev.check_event(event)
-            clean, found = redact(checked, self.keys.salt())
-            if found:
-                clean["redacted"] = [*checked.get("redacted", []), *found]
-            body = canonical_json(clean)
+            redactor = Redactor(self.keys.salt())
+            clean = redactor.event(checked)
+            if redactor.found:
+                clean["redacted"] = [*checked.get("redacted", []), *redactor.found]
+            body = canonical_bytes(clean, plain=redactor.plain)
         except (TypeError, ValueError) as exc:
             raise InputError(f"cannot record audit event: {exc}") from exc
         item = Pending(body, ev.index_of(clean), marks_checkpoint)
@@ -157,8 +166,6 @@ class AuditLog:
             raise
         except Exception as exc:  # a store that leaked a foreign error still fails closed
             raise StoreError(f"audit append failed: {exc}") from exc
-        if not marks_checkpoint:
-            self._maybe_checkpoint(head)
         return seq, head
 
     def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int:
