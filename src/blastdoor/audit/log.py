@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from blastdoor.audit import events as ev
 from blastdoor.audit.batch import GroupCommit, Head, Pending
-from blastdoor.audit.merkle import consistency_proof, frontier_root, inclusion_proof
 from blastdoor.audit.fastjson import canonical_bytes
+from blastdoor.audit.merkle import consistency_proof, frontier_root, inclusion_proof
 from blastdoor.audit.redact import Redactor
 from blastdoor.errors import InputError, StoreError
 

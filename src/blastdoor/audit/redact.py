@@ -163,9 +163,7 @@ class Redactor:
                     self._key(out, k, v, path)
                 else:
                     tv = type(v)
-                    if tv is str and (len(v) < 6 or _hint(v.lower()) is None):
-                        out[k] = v
-                    elif tv is int or v is None or tv is bool:
+                    if (tv is str and (len(v) < 6 or _hint(v.lower()) is None)) or tv is int or v is None or tv is bool:
                         out[k] = v
                     else:
                         out[k] = self.value(v, f"{path}.{k}")
