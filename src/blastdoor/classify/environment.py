@@ -66,6 +66,9 @@ def _matcher(pattern: str, path: bool) -> Callable[[str], bool]:
 
 
 def _singular(key: str) -> str:
+    """``aws_profiles`` -> ``aws_profile``, ``git_branches`` -> ``git_branch``."""
+    if key.endswith("ches"):
+        return key[:-2]
     return key[:-1] if key.endswith("s") else key
 
 

@@ -350,6 +350,14 @@ def classify_path_access(path: str, mode: str, ctx: ClassifyContext) -> tuple[fr
             for e in sorted(dev_effects):
                 notes.append(Note("effect", e, f"{candidate}: {why}{via}", "files"))
             continue
+        guard = _guard_root(candidate, ctx)
+        if guard and mode != R:
+            for e in ("privilege",) if mode == W else ("privilege", "irreversible"):
+                if e not in effects:
+                    effects.add(e)
+                    notes.append(
+                        Note("effect", e, f"{mode} of {candidate}: blastdoor's own files ({guard}){via}", "files")
+                    )
         for by_mode, why, pattern in _rules_for(candidate, ctx.home):
             extra = by_mode[mode]
             if "secrets" in extra and _is_env_template(candidate):
@@ -363,6 +371,24 @@ def classify_path_access(path: str, mode: str, ctx: ClassifyContext) -> tuple[fr
                 effects.add("irreversible")
                 notes.append(Note("effect", "irreversible", f"deleting {why} cannot be undone{via}", "files"))
     return frozenset(effects), notes
+
+
+# Where blastdoor keeps its policy, audit log and keys when told to by its environment variables.
+_GUARD_VARS = ("BLASTDOOR_HOME", "BLASTDOOR_POLICY", "BLASTDOOR_USER_POLICY", "BLASTDOOR_MANAGED_POLICY")
+
+
+def _guard_root(path: str, ctx: ClassifyContext) -> str:
+    """The blastdoor location (from its env vars, in the agent's or this process's environment) that
+    ``path`` is in, or ``""``."""
+    for env in (ctx.environ, os.environ):
+        for var in _GUARD_VARS:
+            value = env.get(var, "")
+            if not value or value == "none" or not (value.startswith(("/", "~"))):
+                continue
+            root = normalize_path(value, ctx).rstrip("/") or "/"
+            if root != "/" and (path == root or path.startswith(root + "/")):
+                return f"${var}"
+    return ""
 
 
 def _is_env_template(path: str) -> bool:

@@ -83,9 +83,7 @@ _ROLE_WORDS = frozenset({"ROLE", "USER", "LOGIN", "GROUP", "POLICY", "DEFAULT PR
 _READ_COMMANDS = frozenset({"SHOW", "DESCRIBE", "DESC", "EXPLAIN", "\\D"})
 
 _WORD = re.compile(r"[A-Za-z_]+")
-_STATEMENT_START = re.compile(
-    r"\b(SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|CREATE|VALUES|TABLE|EXECUTE)\b", re.I
-)
+_STATEMENT_START = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|CREATE|VALUES|TABLE|EXECUTE)\b", re.I)
 _silenced = False
 
 
@@ -366,42 +364,46 @@ def _words(text: str) -> list[str]:
 
 
 def _keyword_facts(text: str, facts: _Facts, why: str) -> None:
-    """A statement we could not parse: ``unknown``, plus whatever its leading keywords plainly say.
+    """A statement we could not parse: ``unknown``, plus whatever its keywords plainly announce.
 
-    Only ever adds effects to ``unknown``: a statement that failed to parse must never look milder than
-    what its first words announce (``DROP TABLE x <garbage>`` still destroys a table).
+    Only ever adds effects to ``unknown``: text that failed to parse must never look milder than the
+    destructive keywords in it (``DROP TABLE x <garbage>``, or a DROP behind a stray comment marker).
+    Strong phrases count anywhere in the text; weaker verbs (UPDATE, INSERT, ...) only at its head.
     """
     facts.op("sql:unknown", 0)
     facts.add(("unknown",), why)
-    words = _words(text)[:4]
+    words = _words(text)[:4096]
     if not words:
         return
-    head, rest = words[0], words[1:]
-    two = " ".join(words[1:3])
-    if head in ("GRANT", "REVOKE") or (
-        head in ("CREATE", "ALTER", "DROP", "SET")
-        and ((rest[:1] and rest[0] in _ROLE_WORDS) or two in _ROLE_WORDS)
-    ):
-        facts.op(f"sql:{head.lower()}_{rest[0].lower() if rest else 'role'}", 4)
-        facts.add(("privilege",), f"{head} {' '.join(rest[:1])} changes who may do what")
-    elif head == "DROP":
-        kind = rest[0] if rest else "TABLE"
-        facts.op(f"sql:drop_{kind.lower()}", 6 if kind in _DROP_WIPE else 5)
-        facts.add(("delete", "irreversible"), f"DROP {kind} destroys it")
-        if kind in _DROP_WIPE:
-            facts.add(("wipe",), f"DROP {kind} destroys everything in it")
-    elif head == "TRUNCATE":
-        facts.op("sql:truncate", 5)
-        facts.add(("delete", "irreversible"), "TRUNCATE removes every row")
-    elif head == "DELETE":
-        facts.op("sql:delete", 3)
-        facts.add(("delete",), "DELETE removes rows")
-    elif head in ("UPDATE", "MERGE", "REPLACE", "UPSERT", "ALTER"):
+    head = words[0]
+    if head in ("UPDATE", "MERGE", "REPLACE", "UPSERT", "ALTER"):
         facts.op(f"sql:{head.lower()}", 2)
         facts.add(("write",), f"{head} changes data")
     elif head == "INSERT":
         facts.op("sql:insert", 1)
         facts.add(("create",), "INSERT adds rows")
+    for i, word in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if word in ("GRANT", "REVOKE") or (
+            word in ("CREATE", "ALTER", "DROP")
+            and (nxt in _ROLE_WORDS or " ".join(words[i + 1 : i + 3]) in _ROLE_WORDS)
+        ):
+            facts.op(f"sql:{word.lower()}_{nxt.lower() or 'role'}", 4)
+            facts.add(("privilege",), f"{word} {nxt} changes who may do what")
+        elif word == "DROP" and nxt:
+            facts.op(f"sql:drop_{nxt.lower()}", 6 if nxt in _DROP_WIPE else 5)
+            facts.add(("delete", "irreversible"), f"DROP {nxt} destroys it")
+            if nxt in _DROP_WIPE:
+                facts.add(("wipe",), f"DROP {nxt} destroys everything in it")
+        elif word == "TRUNCATE":
+            facts.op("sql:truncate", 5)
+            facts.add(("delete", "irreversible"), "TRUNCATE removes every row")
+        elif word == "DELETE" and (nxt == "FROM" or i == 0):
+            facts.op("sql:delete", 3)
+            facts.add(("delete",), "DELETE removes rows")
+        elif word == "SET" and nxt == "ROLE":
+            facts.op("sql:set_role", 4)
+            facts.add(("privilege",), "SET ROLE changes who may do what")
 
 
 def _command_facts(node: Any, text: str, facts: _Facts, dialect: str | None, depth: int) -> None:
@@ -520,8 +522,7 @@ def _classify_one(stmt_text: str, dialect: str | None, depth: int) -> _Facts:
             exp.Copy,
         )
         if not isinstance(tree, known) or len(facts.effects) == before:
-            facts.op("sql:" + type(tree).__name__.lower(), 0)
-            facts.add(("unknown",), f"no effect table for a {type(tree).__name__} statement")
+            _keyword_facts(stmt_text, facts, f"no effect table for a {type(tree).__name__} statement")
     return facts
 
 
@@ -596,10 +597,7 @@ def classify_sql_text(text: str, *, dialect: str | None = None, source: str = ""
     if source:
         parts = [
             p.replace(
-                notes=[
-                    Note(n.kind, n.value, n.text, f"{n.source}:{source}" if n.source else source)
-                    for n in p.notes
-                ]
+                notes=[Note(n.kind, n.value, n.text, f"{n.source}:{source}" if n.source else source) for n in p.notes]
             )
             for p in parts
         ]
