@@ -18,6 +18,7 @@ from blastdoor.audit.batch import Head, seal_batch
 from blastdoor.audit.merkle import frontier_pack, frontier_unpack
 from blastdoor.errors import StoreError
 from blastdoor.store import migrations
+from blastdoor.store.query import where_clause
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -192,7 +193,7 @@ class SqliteStore:
                 raise StoreError(f"cannot read leaf hashes: {exc}") from exc
 
     def search(self, query: Query, *, newest_first: bool = True) -> list[tuple[int, str, bytes]]:
-        where, params = _where(query)
+        where, params = where_clause(query)
         order = "DESC" if newest_first else "ASC"
         sql = f"SELECT seq, time, body FROM audit_event {where} ORDER BY seq {order} LIMIT ?"
         with self._lock:
@@ -217,27 +218,3 @@ def _head(row: tuple[int, bytes, str, int, float] | None) -> Head:
         )
     except ValueError as exc:
         raise StoreError(f"the audit head is corrupt: {exc}") from exc
-
-
-def _where(query: Query, mark: str = "?") -> tuple[str, list[object]]:
-    """The WHERE clause of a search (shared by both SQL dialects: only the placeholder differs)."""
-    clauses: list[str] = []
-    params: list[object] = []
-    for column, value in (
-        ("agent_id", query.agent),
-        ("verdict", query.verdict),
-        ("tool", query.tool),
-        ("env", query.env),
-        ("kind", query.kind),
-        ("correlation_id", query.correlation_id),
-    ):
-        if value:
-            clauses.append(f"{column} = {mark}")
-            params.append(value)
-    if query.since:
-        clauses.append(f"time >= {mark}")
-        params.append(query.since)
-    if query.until:
-        clauses.append(f"time < {mark}")
-        params.append(query.until)
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params

@@ -1,0 +1,233 @@
+"""The shared store: PostgreSQL through psycopg 3, for several gateways on one control plane.
+
+Gapless and consistent with many writer processes: an append locks the single head row
+(``SELECT ... FOR UPDATE``), seals its batch against that head, inserts the entries and moves the head
+in the same transaction. Writers therefore queue on the row lock and each sees the head the previous
+one committed; a crashed writer's transaction rolls back and leaves no gap. ``synchronous_commit=on``
+makes the commit durable when it returns.
+
+``?schema=NAME`` in the URL puts the tables in that schema (created when missing), so tests and
+several logs can share one database.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from blastdoor.audit.batch import Head, seal_batch
+from blastdoor.audit.merkle import frontier_pack, frontier_unpack
+from blastdoor.errors import StoreError
+from blastdoor.store import migrations
+from blastdoor.store.query import where_clause
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from blastdoor.audit.batch import Pending
+    from blastdoor.audit.log import Query
+    from blastdoor.audit.verify import Row
+
+_INSERT = (
+    "INSERT INTO audit_event (seq, time, kind, agent_id, tool, verdict, env, correlation_id, body, leaf)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_HEAD = "SELECT size, frontier, last_time, cp_mark, cp_time FROM audit_head WHERE id = 1"
+_MIGRATION_LOCK = 0x62_6C_61_73_74  # "blast": one advisory lock id for schema changes
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """The connection URL without ``schema=``, and the schema (empty when not given)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((v for k, v in query if k == "schema"), "")
+    if schema and not _SCHEMA_NAME.match(schema):
+        raise StoreError(f"bad schema name `{schema}` (lower-case letters, digits and _)")
+    rest = urlencode([(k, v) for k, v in query if k != "schema"])
+    return urlunsplit(parts._replace(query=rest)), schema
+
+
+class PostgresStore:
+    """A ``LogStore`` on PostgreSQL."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._psycopg = psycopg
+        self.url, self.schema = split_url(url)
+        self._lock = threading.Lock()
+        self._log_id = ""
+        try:
+            self._db: Any = psycopg.connect(self.url, autocommit=True)
+            self._db.execute("SET synchronous_commit = on")
+            if self.schema:
+                self._db.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                self._db.execute(f'SET search_path TO "{self.schema}"')
+            self._migrate()
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open the audit store at {self._where()}: {exc}") from exc
+
+    def _where(self) -> str:
+        parts = urlsplit(self.url)
+        host = parts.hostname or "localhost"
+        return f"postgresql://{host}:{parts.port or 5432}{parts.path}" + (
+            f" (schema {self.schema})" if self.schema else ""
+        )
+
+    def _migrate(self) -> None:
+        db = self._db
+        if self._current() == migrations.latest(migrations.POSTGRES):
+            return
+        with db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            db.execute(migrations.VERSION_TABLE)
+            for component, version, steps in migrations.pending(migrations.POSTGRES, self._current()):
+                for sql in steps:
+                    db.execute(sql)
+                if component == "audit" and version == 1:
+                    db.execute("INSERT INTO audit_meta VALUES ('log_id', %s)", (secrets.token_hex(16),))
+                db.execute(
+                    "INSERT INTO schema_version VALUES (%s, %s)"
+                    " ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
+                    (component, version),
+                )
+
+    def _current(self) -> dict[str, int]:
+        row = self._db.execute("SELECT to_regclass('schema_version')").fetchone()
+        if row is None or row[0] is None:
+            return {}
+        return {str(c): int(v) for c, v in self._db.execute("SELECT component, version FROM schema_version")}
+
+    def versions(self) -> dict[str, int]:
+        with self._lock:
+            return self._current()
+
+    def _fail(self, what: str, exc: Exception) -> StoreError:
+        return StoreError(f"{what}: {exc}", hints=[f"store: {self._where()}"])
+
+    # -- LogStore ---------------------------------------------------------------------------------------
+
+    def log_id(self) -> str:
+        if not self._log_id:
+            with self._lock:
+                try:
+                    row = self._db.execute("SELECT value FROM audit_meta WHERE key = 'log_id'").fetchone()
+                except self._psycopg.Error as exc:
+                    raise self._fail("cannot read the log id", exc) from exc
+            if row is None:
+                raise StoreError("the audit store has no log id")
+            self._log_id = str(row[0])
+        return self._log_id
+
+    def append(self, items: Sequence[Pending], clock: Callable[[], int]) -> Head:
+        with self._lock:
+            db = self._db
+            try:
+                with db.transaction(), db.cursor() as cur:
+                    cur.execute(_HEAD + " FOR UPDATE")
+                    head = _head(cur.fetchone())
+                    rows = seal_batch(head, items, clock())
+                    cur.executemany(_INSERT, rows)
+                    cur.execute(
+                        "UPDATE audit_head SET size = %s, frontier = %s, last_time = %s, cp_mark = %s WHERE id = 1",
+                        (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark),
+                    )
+            except self._psycopg.Error as exc:
+                raise self._fail("audit append failed", exc) from exc
+            return head
+
+    def head(self) -> Head:
+        with self._lock:
+            try:
+                return _head(self._db.execute(_HEAD).fetchone())
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot read the audit head", exc) from exc
+
+    def add_checkpoint(self, size: int, time: str, note: str) -> None:
+        import time as _time
+
+        with self._lock:
+            db = self._db
+            try:
+                with db.transaction():
+                    db.execute(
+                        "INSERT INTO audit_checkpoint VALUES (%s, %s, %s) ON CONFLICT (size) DO NOTHING",
+                        (size, time, note),
+                    )
+                    db.execute("UPDATE audit_head SET cp_time = %s WHERE id = 1", (_time.time(),))
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot store a checkpoint", exc) from exc
+
+    def checkpoints(self) -> list[tuple[int, str, str]]:
+        with self._lock:
+            try:
+                rows = self._db.execute("SELECT size, time, note FROM audit_checkpoint ORDER BY size").fetchall()
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot read checkpoints", exc) from exc
+        return [(int(s), str(t), str(n)) for s, t, n in rows]
+
+    def rows(self, start: int = 0, stop: int | None = None, *, index: bool = False) -> Iterator[Row]:
+        # Its own connection and a server-side cursor: a long verify streams without blocking writers.
+        psycopg = self._psycopg
+        end = (1 << 62) if stop is None else stop
+        extra = ", kind, agent_id, tool, verdict, env, correlation_id" if index else ""
+        try:
+            with psycopg.connect(self.url) as conn:
+                if self.schema:
+                    conn.execute(f'SET search_path TO "{self.schema}"')
+                with conn.cursor(name="blastdoor_rows") as cur:
+                    cur.itersize = 5000
+                    cur.execute(
+                        f"SELECT seq, time, body, leaf{extra} FROM audit_event"
+                        " WHERE seq >= %s AND seq < %s ORDER BY seq",
+                        (start, end),
+                    )
+                    for r in cur:
+                        yield (
+                            int(r[0]),
+                            str(r[1]),
+                            bytes(r[2]),
+                            bytes(r[3]),
+                            tuple(r[4:]) if index else None,
+                        )
+        except psycopg.Error as exc:
+            raise self._fail("cannot read the audit store", exc) from exc
+
+    def leaves(self, stop: int) -> list[bytes]:
+        with self._lock:
+            try:
+                cur = self._db.execute("SELECT leaf FROM audit_event WHERE seq < %s ORDER BY seq", (stop,))
+                return [bytes(r[0]) for r in cur.fetchall()]
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot read leaf hashes", exc) from exc
+
+    def search(self, query: Query, *, newest_first: bool = True) -> list[tuple[int, str, bytes]]:
+        where, params = where_clause(query, "%s")
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT seq, time, body FROM audit_event {where} ORDER BY seq {order} LIMIT %s"
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, (*params, query.limit)).fetchall()
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot search the audit log", exc) from exc
+        return [(int(s), str(t), bytes(b)) for s, t, b in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _head(row: tuple[Any, ...] | None) -> Head:
+    if row is None:
+        raise StoreError("the audit head row is missing")
+    size, frontier, last_time, cp_mark, cp_time = row
+    try:
+        return Head(
+            int(size), frontier_unpack(bytes(frontier), int(size)), str(last_time), int(cp_mark), float(cp_time)
+        )
+    except ValueError as exc:
+        raise StoreError(f"the audit head is corrupt: {exc}") from exc
