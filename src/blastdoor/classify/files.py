@@ -228,8 +228,10 @@ def _compile() -> list[_Compiled]:
 
 
 def _segment_match(pattern: str, name: str) -> bool:
-    if not (_GLOB_CHARS & set(pattern)):
+    if "*" not in pattern and "?" not in pattern and "[" not in pattern:
         return pattern == name
+    if pattern[0] == "*" and "*" not in pattern[1:] and "?" not in pattern and "[" not in pattern:
+        return name.endswith(pattern[1:])  # `*.pem`: the common case, without fnmatch's regex
     from fnmatch import fnmatchcase
 
     return fnmatchcase(name, pattern)
@@ -292,7 +294,11 @@ def _rules_for(path: str, home: str) -> list[tuple[dict[str, frozenset[str]], st
             if under_home is None or not _match(segments, under_home):
                 continue
         elif anchor == "**":
-            if not _match(("**", *segments), parts):
+            # Most "anywhere" rules name a file: only the last segment can match them.
+            if len(segments) == 1:
+                if not parts or not _segment_match(segments[0], parts[-1]):
+                    continue
+            elif not _match(("**", *segments), parts):
                 continue
         elif not _match(segments, parts):
             continue
