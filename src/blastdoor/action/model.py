@@ -332,9 +332,7 @@ class Action:
             preview=preview,
             facts=_dict(data, "facts", where=where),
             notes=[Note.from_dict(n, where=f"{where}.notes[{i}]") for i, n in enumerate(notes_raw)],
-            parts=[
-                cls.from_dict(p, where=f"{where}.parts[{i}]", agent=me) for i, p in enumerate(parts_raw)
-            ],
+            parts=[cls.from_dict(p, where=f"{where}.parts[{i}]", agent=me) for i, p in enumerate(parts_raw)],
         )
 
     def digest(self) -> str:
