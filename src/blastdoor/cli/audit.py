@@ -1,0 +1,495 @@
+"""``blastdoor audit``: read, search, verify, prove, export and checkpoint the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from typing import TYPE_CHECKING, Any, TextIO
+
+from blastdoor.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from blastdoor.audit.checkpoint import Verifier
+    from blastdoor.audit.log import AuditLog
+
+OK, FAILED = 0, 1
+
+DESCRIPTION = """\
+The audit log: every decision, approval and outcome, in an append-only Merkle tree (RFC 6962) of
+canonical JSON entries, with signed checkpoints (C2SP signed notes, Ed25519).
+
+The log lives in $BLASTDOOR_HOME/blastdoor.db (default ~/.local/share/blastdoor/) or the store given
+by --db (a path, sqlite:///PATH or postgresql://...). The checkpoint signing key is
+$BLASTDOOR_HOME/audit.key (mode 0600, never in the database); verifier keys it has used are listed in
+audit.key.trusted beside it."""
+
+EPILOG = """\
+examples:
+  blastdoor audit tail -n 20                 the last 20 entries
+  blastdoor audit tail -f                    follow new entries as they are written
+  blastdoor audit show 42 --json             entry 42 as JSON
+  blastdoor audit search --agent ci-bot --verdict deny --since 24h
+  blastdoor audit checkpoint --out cp.txt    sign the tree head now and keep a copy elsewhere
+  blastdoor audit verify --checkpoint cp.txt verify the log, and that it still extends cp.txt
+  blastdoor audit export --format bundle --out log.jsonl
+  blastdoor audit verify --bundle log.jsonl --trust 'blastdoor-audit+1a2b3c4d+AU...'
+  blastdoor audit prove 42 --out p.json && blastdoor audit prove --check p.json
+  blastdoor audit export --format ocsf --since 2026-01-01
+
+exit codes: 0 ok, 1 verification failed, 2 usage error, 7 bad input, 8 store unavailable."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", help="the store (default: $BLASTDOOR_HOME/blastdoor.db)")
+    common.add_argument("--key", dest="key_path", metavar="FILE", help="signing key (default: <home>/audit.key)")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    p = subparsers.add_parser(
+        "audit",
+        help="read, verify, prove and export the audit log",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
+
+    def add(name: str, help: str, description: str, epilog: str, parents: list[argparse.ArgumentParser]) -> Any:
+        return sub.add_parser(
+            name,
+            help=help,
+            description=description,
+            epilog=epilog,
+            parents=parents,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    t = add(
+        "tail",
+        "the latest entries",
+        "Print the latest entries, oldest first; with -f, keep printing new ones as they are written.",
+        "examples:\n  blastdoor audit tail -n 50\n  blastdoor audit tail -f --json | jq .event.verdict",
+        [common, as_json],
+    )
+    t.add_argument("-n", "--lines", type=int, default=10, metavar="N", help="how many entries (default 10)")
+    t.add_argument("-f", "--follow", action="store_true", help="keep printing new entries")
+    t.set_defaults(func=cmd_tail)
+
+    s = add(
+        "show",
+        "one entry",
+        "Print one entry by its sequence number.",
+        "examples:\n  blastdoor audit show 42\n  blastdoor audit show 42 --json",
+        [common, as_json],
+    )
+    s.add_argument("seq", type=int, metavar="ID", help="sequence number")
+    s.set_defaults(func=cmd_show)
+
+    q = add(
+        "search",
+        "entries matching filters",
+        "Find entries by agent, verdict, tool, environment, kind, correlation id and time (newest first).\n"
+        "Times are RFC 3339 (2026-01-31T12:00:00Z), dates (2026-01-31) or ages (30m, 12h, 7d).",
+        "examples:\n  blastdoor audit search --verdict deny --since 7d\n"
+        "  blastdoor audit search --correlation toolu_01ABC --json",
+        [common, as_json],
+    )
+    q.add_argument("--agent", default="", help="agent id")
+    q.add_argument("--verdict", default="", choices=["", "allow", "ask", "approve", "deny"], help="verdict")
+    q.add_argument("--tool", default="", help="tool family (shell, mcp, aws, ...)")
+    q.add_argument("--env", default="", help="environment name")
+    q.add_argument("--kind", default="", help="event kind (decision, outcome, approval.granted, ...)")
+    q.add_argument("--correlation", default="", help="correlation id (e.g. the harness's tool_use_id)")
+    q.add_argument("--since", default="", help="from this time on")
+    q.add_argument("--until", default="", help="before this time")
+    q.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    q.set_defaults(func=cmd_search)
+
+    v = add(
+        "verify",
+        "check the log (or a bundle) end to end",
+        "Re-hash every entry, check the sequence is contiguous and time monotonic, recompute the root at\n"
+        "every checkpoint and check its signature. Against --checkpoint (a copy kept elsewhere), also\n"
+        "detect truncation and rollback. With --bundle, check an exported bundle without any database.\n"
+        "Exit 1 naming the first bad sequence number when anything is wrong.",
+        "examples:\n  blastdoor audit verify\n  blastdoor audit verify --checkpoint /secure/last-cp.txt\n"
+        "  blastdoor audit verify --bundle log.jsonl --trust 'blastdoor-audit+1a2b3c4d+AU...'",
+        [common, as_json],
+    )
+    v.add_argument("--bundle", metavar="FILE", help="verify this exported bundle instead of the store")
+    v.add_argument(
+        "--checkpoint", action="append", default=[], metavar="FILE", help="an exported checkpoint (repeatable)"
+    )
+    v.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="trusted verifier key, or a file of them (default: the key ring's)",
+    )
+    v.add_argument("--deep", action="store_true", help="also parse every entry and check its indexed columns")
+    v.set_defaults(func=cmd_verify)
+
+    pr = add(
+        "prove",
+        "an inclusion proof for one entry",
+        "Print an inclusion proof for entry ID against the latest checkpoint covering it: a JSON document\n"
+        "anyone can check with `prove --check` or any RFC 6962 implementation, without the database.",
+        "examples:\n  blastdoor audit prove 42 --out proof.json\n"
+        "  blastdoor audit prove --check proof.json --trust 'blastdoor-audit+1a2b3c4d+AU...'",
+        [common, as_json],
+    )
+    pr.add_argument("seq", type=int, nargs="?", metavar="ID", help="sequence number")
+    pr.add_argument("--size", type=int, help="prove against this tree size instead")
+    pr.add_argument("--out", metavar="FILE", help="write the proof here")
+    pr.add_argument("--check", metavar="FILE", help="check a proof document instead")
+    pr.add_argument("--trust", action="append", default=[], metavar="VKEY", help="trusted verifier key")
+    pr.set_defaults(func=cmd_prove)
+
+    e = add(
+        "export",
+        "entries as JSON lines, a bundle, OCSF, CloudEvents or OpenTelemetry",
+        "Write entries in one of these formats, one JSON document per line (otel: one OTLP/JSON request):\n"
+        "  jsonl        the entries themselves ({event, seq, time})\n"
+        "  bundle       the entries and every signed checkpoint: verifiable offline with verify --bundle\n"
+        "  ocsf         OCSF 1.8 API Activity (6003) / Process Activity (1007) events\n"
+        "  cloudevents  CloudEvents 1.0, structured JSON\n"
+        "  otel         OpenTelemetry execute_tool spans as OTLP/JSON (--send: through the SDK, extra otel)",
+        "examples:\n  blastdoor audit export --format bundle --out log.jsonl\n"
+        "  blastdoor audit export --format ocsf --since 24h | your-siem-ingest",
+        [common],
+    )
+    e.add_argument("--format", required=True, choices=["jsonl", "bundle", "ocsf", "cloudevents", "otel"])
+    e.add_argument("--from", dest="start", type=int, default=0, metavar="ID", help="first sequence number")
+    e.add_argument("--since", default="", help="only entries from this time on")
+    e.add_argument("--until", default="", help="only entries before this time")
+    e.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    e.add_argument("--send", action="store_true", help="otel: send spans through the configured SDK exporter")
+    e.set_defaults(func=cmd_export)
+
+    c = add(
+        "checkpoint",
+        "sign the tree head now",
+        "Sign a checkpoint of the current tree head and print it. Keep a copy outside this machine:\n"
+        "`verify --checkpoint` then detects truncation and rollback. --rotate-key replaces the signing\n"
+        "key (recorded as an event; the next checkpoint is signed by the old and the new key).",
+        "examples:\n  blastdoor audit checkpoint --out /secure/cp-$(date +%F).txt\n"
+        "  blastdoor audit checkpoint --rotate-key --reason 'yearly rotation'",
+        [common, as_json],
+    )
+    c.add_argument("--out", metavar="FILE", help="also write the signed checkpoint here")
+    c.add_argument("--rotate-key", action="store_true", help="rotate the signing key first")
+    c.add_argument("--reason", default="", help="why the key is rotated")
+    c.set_defaults(func=cmd_checkpoint)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace, **options: Any) -> AuditLog:
+    from blastdoor.store import open_log
+
+    return open_log(args.db, key_path=args.key_path, checkpoint_on_close=False, **options)
+
+
+_AGE = re.compile(r"^(\d+)([smhdw])$")
+
+
+def parse_when(text: str) -> str:
+    """An RFC 3339 / date / age (``30m``) as the log's fixed-width UTC time."""
+    from blastdoor.audit.events import format_time, parse_time
+
+    if not text:
+        return ""
+    m = _AGE.match(text.strip())
+    if m:
+        secs = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+        return format_time(time.time_ns() - secs * 1_000_000_000)
+    try:
+        value = text if "T" in text else text + "T00:00:00Z"
+        return format_time(parse_time(value))
+    except ValueError as exc:
+        raise UsageError(f"bad time `{text}`: use RFC 3339, a date, or an age like 30m, 12h, 7d") from exc
+
+
+def _line(entry: dict[str, Any]) -> str:
+    e = entry["event"]
+    who = e.get("agent_id") or "-"
+    what = e.get("operation") or e.get("tool") or ""
+    verdict = e.get("verdict") or ""
+    extra = ""
+    if e.get("kind") == "outcome":
+        o = e.get("outcome") or {}
+        extra = f"exit={o.get('exit_code')}" if "exit_code" in o else str(o.get("error", ""))
+    elif e.get("rule"):
+        extra = f"rule={e['rule']}"
+    raw = (e.get("action") or {}).get("raw", "")
+    raw = f"  {raw[:80]}" if raw else ""
+    return f"{entry['seq']:>8}  {entry['time']}  {e.get('kind', ''):<18} {who:<16} {verdict:<8} {what} {extra}{raw}".rstrip()
+
+
+def _print(entries: list[dict[str, Any]], as_json: bool, out: TextIO = sys.stdout) -> None:
+    for entry in entries:
+        out.write((json.dumps(entry, ensure_ascii=False) if as_json else _line(entry)) + "\n")
+    out.flush()
+
+
+def _trusted(args: argparse.Namespace, log: AuditLog | None) -> list[Verifier] | None:
+    from blastdoor.audit.checkpoint import NoteError, Verifier
+
+    if not args.trust:
+        return None
+    out: list[Verifier] = []
+    for item in args.trust:
+        lines = [item]
+        if "+" not in item:
+            try:
+                with open(item, encoding="ascii") as f:
+                    lines = [ln for ln in f.read().splitlines() if ln.strip() and not ln.startswith("#")]
+            except OSError as exc:
+                raise InputError(f"cannot read trusted keys from `{item}`: {exc}") from exc
+        for ln in lines:
+            try:
+                out.append(Verifier.parse(ln))
+            except NoteError as exc:
+                raise InputError(f"bad verifier key `{ln.strip()}`: {exc}") from exc
+    return out
+
+
+def _read(path: str) -> str:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as exc:
+        raise InputError(f"cannot read `{path}`: {exc}") from exc
+
+
+# -- commands ------------------------------------------------------------------------------------------
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    log = _open(args)
+    try:
+        size = log.size()
+        start = max(0, size - args.lines)
+        _print(list(log.entries(start, size)), args.json)
+        while args.follow:
+            time.sleep(0.5)
+            now = log.size()
+            if now > size:
+                _print(list(log.entries(size, now)), args.json)
+                size = now
+    finally:
+        log.close()
+    return OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    log = _open(args)
+    try:
+        entry = log.entry(args.seq)
+    finally:
+        log.close()
+    if entry is None:
+        raise InputError(f"no entry {args.seq}")
+    if args.json:
+        print(json.dumps(entry, ensure_ascii=False, indent=2))
+    else:
+        print(_line(entry))
+        print(json.dumps(entry["event"], ensure_ascii=False, indent=2, sort_keys=True))
+    return OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from blastdoor.audit.log import Query
+
+    query = Query(
+        agent=args.agent,
+        verdict=args.verdict,
+        tool=args.tool,
+        env=args.env,
+        kind=args.kind,
+        correlation_id=args.correlation,
+        since=parse_when(args.since),
+        until=parse_when(args.until),
+        limit=args.limit,
+    )
+    log = _open(args)
+    try:
+        _print(log.search(query), args.json)
+    finally:
+        log.close()
+    return OK
+
+
+def read_bundle(text: str) -> tuple[str, list[tuple[int, str, bytes, None, None]], list[str]]:
+    """The origin, entries (as verify rows) and checkpoint notes of an exported bundle or JSON lines."""
+    from blastdoor.action import canonical_json
+
+    origin = ""
+    rows: list[tuple[int, str, bytes, None, None]] = []
+    notes: list[str] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            if "checkpoint" in doc:
+                notes.append(str(doc["checkpoint"]))
+            elif "blastdoor_bundle" in doc:
+                origin = str(doc.get("origin", ""))
+            else:
+                rows.append((int(doc["seq"]), str(doc["time"]), canonical_json(doc), None, None))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"bundle line {n}: not an entry, checkpoint or header ({exc})") from exc
+    return origin, rows, notes
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from blastdoor.audit.verify import verify_entries
+
+    external = [_read(p) for p in args.checkpoint]
+    if args.bundle:
+        origin, rows, notes = read_bundle(_read(args.bundle))
+        trusted = _trusted(args, None)
+        if trusted is None:
+            from blastdoor.audit.keys import KeyRing
+            from blastdoor.store import default_home
+
+            key = args.key_path or str(default_home() / "audit.key")
+            from pathlib import Path
+
+            trusted = KeyRing(Path(key)).trusted()
+        report = verify_entries(
+            rows, checkpoints=notes, external=external, trusted=trusted, origin=origin, complete=bool(notes)
+        )
+    else:
+        log = _open(args)
+        try:
+            report = log.verify(external=external, trusted=_trusted(args, log), deep=args.deep)
+        finally:
+            log.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.summary())
+        for p in sorted(report.problems, key=lambda p: p.seq)[1:]:
+            print(f"  also: {p}")
+    return OK if report.ok else FAILED
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    from blastdoor.audit.merkle import ProofError
+    from blastdoor.audit.proofs import check_inclusion
+
+    if args.check:
+        try:
+            proof = json.loads(_read(args.check))
+        except ValueError as exc:
+            raise InputError(f"`{args.check}` is not JSON: {exc}") from exc
+        try:
+            what = check_inclusion(proof, _trusted(args, None) or ())
+        except ProofError as exc:
+            print(f"FAILED: {exc}")
+            return FAILED
+        print(f"ok: {what}")
+        return OK
+    if args.seq is None:
+        raise UsageError("give an entry ID to prove, or --check FILE")
+    log = _open(args)
+    try:
+        proof = log.prove(args.seq, args.size)
+    finally:
+        log.close()
+    text = json.dumps(proof, indent=2, ensure_ascii=False)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        if not args.json:
+            print(f"proof of entry {args.seq} in a tree of size {proof['size']}: {args.out}")
+            return OK
+    print(text)
+    return OK
+
+
+def _export_entries(log: AuditLog, args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    since, until = parse_when(args.since), parse_when(args.until)
+    for entry in log.entries(args.start):
+        if since and entry["time"] < since:
+            continue
+        if until and entry["time"] >= until:
+            break
+        yield entry
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from blastdoor.audit import export
+
+    log = _open(args)
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    try:
+        entries = _export_entries(log, args)
+        dump = json.dumps
+        if args.format == "otel":
+            if args.send:
+                from blastdoor.audit.otel import emit_spans
+
+                n = emit_spans(entries)
+                print(f"sent {n} spans", file=sys.stderr)
+            else:
+                out.write(dump(export.otlp_json(entries, origin=log.origin), ensure_ascii=False) + "\n")
+        elif args.format == "bundle":
+            cps = log.store.checkpoints()
+            out.write(dump({"blastdoor_bundle": 1, "origin": log.origin}) + "\n")
+            i = 0
+            for entry in entries:
+                while i < len(cps) and cps[i][0] <= entry["seq"]:
+                    out.write(dump({"checkpoint": cps[i][2]}) + "\n")
+                    i += 1
+                out.write(dump(entry, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n")
+            for _, _, note in cps[i:]:
+                out.write(dump({"checkpoint": note}) + "\n")
+        else:
+            for entry in entries:
+                if args.format == "jsonl":
+                    doc = entry
+                elif args.format == "ocsf":
+                    doc = export.to_ocsf(entry)
+                else:
+                    doc = export.to_cloudevent(entry, origin=log.origin)
+                out.write(dump(doc, ensure_ascii=False) + "\n")
+        out.flush()
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        log.close()
+    return OK
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    log = _open(args)
+    try:
+        new_key = log.rotate_key(reason=args.reason) if args.rotate_key else ""
+        note = log.checkpoint()
+    finally:
+        log.close()
+    if note is None:
+        raise InputError("the log is empty: nothing to checkpoint")
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(note)
+    if args.json:
+        print(json.dumps({"checkpoint": note, "new_key": new_key} if new_key else {"checkpoint": note}))
+    else:
+        if new_key:
+            print(f"new signing key: {new_key}")
+        sys.stdout.write(note)
+    return OK
