@@ -231,7 +231,8 @@ def _line(entry: dict[str, Any]) -> str:
         extra = f"rule={e['rule']}"
     raw = (e.get("action") or {}).get("raw", "")
     raw = f"  {raw[:80]}" if raw else ""
-    return f"{entry['seq']:>8}  {entry['time']}  {e.get('kind', ''):<18} {who:<16} {verdict:<8} {what} {extra}{raw}".rstrip()
+    kind = e.get("kind", "")
+    return f"{entry['seq']:>8}  {entry['time']}  {kind:<18} {who:<16} {verdict:<8} {what} {extra}{raw}".rstrip()
 
 
 def _print(entries: list[dict[str, Any]], as_json: bool, out: TextIO = sys.stdout) -> None:
