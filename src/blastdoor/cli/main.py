@@ -13,6 +13,7 @@ from blastdoor.cli import exits
 COMMAND_MODULES = (
     "blastdoor.cli.decide",
     "blastdoor.cli.policy",
+    "blastdoor.cli.audit",
 )
 
 DESCRIPTION = """\
