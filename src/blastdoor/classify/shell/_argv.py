@@ -1,0 +1,490 @@
+"""One simple command (an argv) -> parts: unwrap wrappers, look the program up, apply the KB entry.
+
+The normalised ``command`` of a part (what ``command:`` globs in a policy see) is:
+``<program> <subcommands...> <options, sorted> <positionals, in order>`` where the program is the
+basename (``/bin/rm`` -> ``rm``), wrappers are stripped (``sudo env rm`` -> ``rm``), short option
+clusters are split (``-rf`` -> ``-f -r``), long aliases are mapped to the KB's canonical spelling
+(``--recursive`` -> ``-r``), an option's value follows it (``-n 19``, ``--context=prod``), ``--`` is
+dropped, and words with spaces or shell metacharacters are single-quoted. ``rm -rf ./build`` and
+``/bin/rm --force --recursive ./build`` are both ``rm -f -r ./build``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.classify.context import MAX_DEPTH
+from blastdoor.classify.shell import _kb
+from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin, effect_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Handler = Callable[["Cmd"], None]
+
+KB: dict[str, Any] = _kb.load()
+COMMANDS: dict[str, Any] = KB["commands"]
+WRAPPERS: dict[str, Any] = KB["wrappers"]
+
+# Lookalike dashes people (and attackers) paste: treated as the ASCII option they imitate.
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"})
+_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@%+,~^")
+_ENV_EVIDENCE = {
+    "AWS_PROFILE": "aws_profile",
+    "AWS_DEFAULT_PROFILE": "aws_profile",
+    "AWS_REGION": "aws_region",
+    "AWS_DEFAULT_REGION": "aws_region",
+    "TF_WORKSPACE": "terraform_workspace",
+    "DATABASE_URL": "db_url",
+    "PGHOST": "host",
+    "MYSQL_HOST": "host",
+    "CLOUDSDK_CORE_PROJECT": "gcp_project",
+    "GOOGLE_CLOUD_PROJECT": "gcp_project",
+    "AZURE_SUBSCRIPTION_ID": "azure_subscription",
+    "KUBE_CONTEXT": "kube_context",
+}
+_HELP = frozenset(("--help", "--version"))
+
+
+def quote(word: str | None) -> str:
+    if word is None:
+        return "?"
+    if word and all(c in _SAFE_CHARS for c in word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+class Cmd:
+    """A parsed command line against its KB entry: what handlers see."""
+
+    __slots__ = (
+        "args",
+        "assigns",
+        "chain",
+        "ddash",
+        "entry",
+        "name",
+        "opts",
+        "part",
+        "pos",
+        "st",
+        "stdin",
+        "subs",
+    )
+
+    def __init__(
+        self, name: str, args: list[str | None], st: State, stdin: Stdin | None, assigns: dict[str, str | None]
+    ) -> None:
+        self.name = name
+        self.args = args
+        self.st = st
+        self.stdin = stdin
+        self.assigns = assigns
+        self.entry: dict[str, Any] = {}
+        self.chain: list[dict[str, Any]] = []
+        self.subs: list[str] = []
+        self.opts: list[tuple[str, str | None]] = []
+        self.pos: list[str | None] = []
+        self.ddash = -1  # index into pos where `--` was seen, or -1
+        self.part: Part = Part("shell", "", "", "", st.cwd)
+
+    def has(self, *names: str) -> bool:
+        return any(o == n for o, _ in self.opts for n in names)
+
+    def value(self, *names: str) -> str | None:
+        for o, v in self.opts:
+            if o in names:
+                return v
+        return None
+
+    def env(self, name: str) -> str | None:
+        if name in self.assigns:
+            return self.assigns[name]
+        return self.st.lookup(name)
+
+
+# -- entry point -------------------------------------------------------------------------------
+
+
+def run_argv(
+    words: list[str | None], st: State, stdin: Stdin | None, assigns: dict[str, str | None]
+) -> None:
+    """Classify one simple command into ``st.parts`` (several parts when it runs others)."""
+    start = len(st.parts)
+    adds: dict[str, str] = {}
+    hops = 0
+    while True:
+        if not words:
+            return
+        head = words[0]
+        if head is None:
+            st.unknown(" ".join(quote(w) for w in words), "the command name is computed at run time")
+            break
+        name = _program(head)
+        if st.depth + hops > MAX_DEPTH:
+            st.unknown(head, f"wrappers nested deeper than {MAX_DEPTH}")
+            break
+        w = WRAPPERS.get(name)
+        if w is not None:
+            inner = _unwrap(w, name, words, st, stdin, assigns, adds)
+            if inner is None:
+                break
+            words = inner
+            hops += 1
+            continue
+        entry = COMMANDS.get(name)
+        if entry is None and name.lower() != name:
+            entry = COMMANDS.get(name.lower())
+        if entry is None:
+            _generic(name, head, words[1:], st, stdin, assigns)
+        else:
+            apply_entry(entry, name, words[1:], st, stdin, assigns)
+        break
+    if adds:
+        for part in st.parts[start:]:
+            for effect, why in adds.items():
+                part.add(effect, why)
+
+
+def _program(word: str) -> str:
+    name = word.rsplit("/", 1)[-1] if "/" in word else word
+    return name.translate(_DASHES) if not name.isascii() else name
+
+
+# -- wrappers ----------------------------------------------------------------------------------
+
+
+def _unwrap(
+    w: dict[str, Any],
+    name: str,
+    words: list[str | None],
+    st: State,
+    stdin: Stdin | None,
+    assigns: dict[str, str | None],
+    adds: dict[str, str],
+) -> list[str | None] | None:
+    """The argv a wrapper runs, or None when it was fully handled here."""
+    handler = w.get("handler")
+    if handler is not None:
+        from blastdoor.classify.shell import _handlers
+
+        result: list[str | None] | None = _handlers.WRAPPER_HANDLERS[handler](
+            w, name, words, st, stdin, assigns, adds
+        )
+        return result
+    value_opts = w.get("value", frozenset())
+    read_opts = w.get("read", frozenset())
+    i, n = 1, len(words)
+    while i < n:
+        word = words[i]
+        if word is None:
+            break
+        if word == "--":
+            i += 1
+            break
+        if not word.startswith("-") or word == "-":
+            break
+        opt = word.split("=", 1)[0]
+        if opt in read_opts:
+            part = Part("shell", f"shell:{name}", " ".join(quote(x) for x in words), w["source"], st.cwd)
+            part.add("read", f"`{name} {opt}` only reports, it runs nothing")
+            st.parts.append(part)
+            return None
+        if opt in value_opts and "=" not in word:
+            i += 2
+            continue
+        if not opt.startswith("--") and len(opt) > 2 and not w.get("long1"):
+            # a cluster like -iu root: the first value-taking letter takes the rest or the next word
+            taken = False
+            for j, ch in enumerate(opt[1:], 1):
+                if "-" + ch in read_opts:
+                    part = Part("shell", f"shell:{name}", " ".join(quote(x) for x in words), w["source"], st.cwd)
+                    part.add("read", f"`{name} -{ch}` only reports, it runs nothing")
+                    st.parts.append(part)
+                    return None
+                if "-" + ch in value_opts:
+                    taken = j == len(opt) - 1
+                    break
+            i += 2 if taken else 1
+            continue
+        i += 1
+    i += int(w.get("skip", 0))
+    for effect in w.get("adds", ()):
+        adds.setdefault(effect, w.get("why") or f"`{name}` {effect_text(effect)}")
+    inner = words[i:]
+    if not inner:
+        part = Part("shell", f"shell:{name}", " ".join(quote(x) for x in words), w["source"], st.cwd)
+        if adds:
+            for effect, why in adds.items():
+                part.add(effect, why)
+        else:
+            part.add("read", f"`{name}` without a command runs nothing")
+        st.parts.append(part)
+        return None
+    return inner
+
+
+# -- KB entries --------------------------------------------------------------------------------
+
+
+def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
+    """Split args into subcommands, options and positionals; False for an unknown subcommand."""
+    chain = [entry]
+    value_opts: frozenset[str] = entry.get("value", frozenset())
+    alias: dict[str, str] = dict(entry.get("alias") or {})
+    long1 = bool(entry.get("long1"))
+    current = entry
+    looking = bool(current.get("subs"))
+    args = cmd.args
+    i, n = 0, len(args)
+    ended = False
+    while i < n:
+        word = args[i]
+        i += 1
+        if word is None:
+            if looking:
+                cmd.pos.append(None)
+                return _unknown_sub(cmd, current, None)
+            cmd.pos.append(None)
+            continue
+        if not ended and len(word) > 1 and word[0] == "-":
+            if word == "--":
+                ended = True
+                cmd.ddash = len(cmd.pos)
+                continue
+            if not word.isascii():
+                word = word.translate(_DASHES)
+            if word.startswith("--") or long1:
+                opt, eq, val = word.partition("=")
+                opt = alias.get(opt, opt)
+                if eq:
+                    cmd.opts.append((opt, val))
+                elif opt in value_opts and i < n:
+                    cmd.opts.append((opt, args[i]))
+                    i += 1
+                else:
+                    cmd.opts.append((opt, None))
+                continue
+            body = word[1:]
+            for j, ch in enumerate(body):
+                opt = alias.get("-" + ch, "-" + ch)
+                if opt in value_opts:
+                    rest = body[j + 1 :]
+                    if rest:
+                        cmd.opts.append((opt, rest[1:] if rest.startswith("=") else rest))
+                    elif i < n:
+                        cmd.opts.append((opt, args[i]))
+                        i += 1
+                    else:
+                        cmd.opts.append((opt, None))
+                    break
+                cmd.opts.append((opt, None))
+            continue
+        if looking:
+            subs = current["subs"]
+            sub = subs.get(word)
+            if sub is None and not word.isascii():
+                sub = subs.get(word.translate(_DASHES))
+            if sub is not None:
+                cmd.subs.append(word)
+                current = sub
+                chain.append(sub)
+                if "value" in sub:
+                    value_opts = value_opts | sub["value"]
+                if "alias" in sub:
+                    alias.update(sub["alias"])
+                long1 = long1 or bool(sub.get("long1"))
+                looking = bool(sub.get("subs"))
+                continue
+            if "default" in current:
+                current = current["default"]
+                chain.append(current)
+                looking = False
+                cmd.pos.append(word)
+                continue
+            cmd.pos.append(word)
+            return _unknown_sub(cmd, current, word)
+        cmd.pos.append(word)
+    cmd.entry = current
+    cmd.chain = chain
+    return True
+
+
+def _unknown_sub(cmd: Cmd, entry: dict[str, Any], word: str | None) -> bool:
+    cmd.entry = entry
+    return False
+
+
+def apply_entry(
+    entry: dict[str, Any],
+    name: str,
+    args: list[str | None],
+    st: State,
+    stdin: Stdin | None,
+    assigns: dict[str, str | None],
+) -> None:
+    cmd = Cmd(name, args, st, stdin, assigns)
+    ok = _parse(cmd, entry)
+    e = cmd.entry
+    op = entry["op"]
+    for s in cmd.subs:
+        op = f"{op}:{s}"
+    part = Part(entry["tool"], e.get("op", op) if e is not entry else op, "", entry["source"], st.cwd)
+    cmd.part = part
+    part.command = normalised(cmd)
+    if not ok:
+        if cmd.opts and any(o in _HELP for o, _ in cmd.opts):
+            part.add("read", "help and version output only")
+        elif entry.get("positional_subs") or e.get("positional_subs"):
+            from blastdoor.classify.shell._handlers import verbs
+
+            verbs(cmd)
+        else:
+            sub = cmd.pos[-1] if cmd.pos else None
+            part.add(
+                "unknown",
+                f"`{name}` subcommand `{sub}` is not in the knowledge base"
+                if sub is not None
+                else f"`{name}` subcommand computed at run time",
+            )
+        st.parts.append(part)
+        return
+    if not cmd.subs and entry.get("subs") and not cmd.pos and "effects" not in entry:
+        part.add("read", f"`{name}` without a subcommand prints its usage")
+        st.parts.append(part)
+        return
+    _effects(cmd, part)
+    _targets(cmd, part)
+    _evidence(cmd, part)
+    handlers = [h for h in (entry.get("handler"), e.get("handler") if e is not entry else None) if h]
+    help_only = any(o in _HELP for o, _ in cmd.opts)
+    if help_only:
+        part.effects.clear()
+        part.notes.clear()
+        part.add("read", "help and version output only")
+        st.parts.append(part)
+        return
+    if handlers:
+        from blastdoor.classify.shell._handlers import HANDLERS
+
+        for handler in handlers:
+            HANDLERS[handler](cmd)
+        if not part.effects and part not in st.parts:
+            return  # the handler replaced this part with others
+    if not part.effects:
+        part.add("unknown", f"the knowledge base gives `{part.command}` no effect")
+    if part not in st.parts:
+        st.parts.append(part)
+
+
+def _effects(cmd: Cmd, part: Part) -> None:
+    e = cmd.entry
+    why = e.get("why")
+    for effect in e.get("effects", ()):
+        part.add(effect, why or f"`{part.op}` {effect_text(effect)}")
+    chain = cmd.chain
+    sets: list[tuple[str, dict[str, Any]]] = []
+    for opt, val in cmd.opts:
+        change = None
+        for entry in reversed(chain):
+            if val is not None:
+                change = _kb.flag_change(entry, f"{opt}={val}")
+                if change is not None:
+                    break
+            change = _kb.flag_change(entry, opt)
+            if change is not None:
+                break
+        if change is None:
+            continue
+        label = opt if val is None else f"{opt}={val}"
+        if "set" in change:
+            sets.append((label, change))
+            continue
+        for effect in change.get("drop", ()):
+            part.drop(effect)
+        for effect in change.get("add", ()):
+            part.add(effect, change.get("why") or f"option `{label}`: {effect_text(effect)}")
+    for label, change in sets:
+        part.effects.clear()
+        part.notes.clear()
+        for effect in change["set"]:
+            part.add(effect, change.get("why") or f"option `{label}`: {effect_text(effect)}")
+
+
+def _slice(values: list[str | None], spec: str) -> list[str | None]:
+    if not spec:
+        return values
+    if ":" in spec:
+        a, b = spec.split(":", 1)
+        return values[int(a) if a else None : int(b) if b else None]
+    idx = int(spec)
+    try:
+        return [values[idx]]
+    except IndexError:
+        return []
+
+
+def _targets(cmd: Cmd, part: Part) -> None:
+    specs = cmd.entry.get("targets")
+    if not specs:
+        return
+    st = cmd.st
+    for spec in specs:
+        body, _, sl = spec.partition("@")
+        values = _slice(cmd.pos, sl)
+        if body.startswith("path"):
+            mode = body[5:] if len(body) > 4 else ""
+            from blastdoor.classify.shell._walk import path_effects
+
+            for v in values:
+                path = st.path(v)
+                part.target(path)
+                if mode:
+                    path_effects(part, path, mode, st)
+        elif body.startswith("url"):
+            for v in values:
+                if v is not None and "://" in v:
+                    part.target(v)
+                    host = v.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+                    if host:
+                        part.evidence.setdefault("host", host.split(":", 1)[0])
+        elif body.startswith("tpl:"):
+            template = body[4:]
+            for v in values:
+                part.target(template.replace("{}", v if v is not None else DYNAMIC))
+
+
+def _evidence(cmd: Cmd, part: Part) -> None:
+    wanted: dict[str, str] = {}
+    for entry in cmd.chain:
+        ev = entry.get("evidence")
+        if ev:
+            wanted.update(ev)
+    if not wanted:
+        return
+    keys = set(wanted.values())
+    for opt, val in cmd.opts:
+        key = wanted.get(opt)
+        if key is not None and val is not None:
+            part.evidence[key] = val
+    for var, key in _ENV_EVIDENCE.items():
+        if key in keys and key not in part.evidence:
+            value = cmd.env(var)
+            if value:
+                part.evidence[key] = value
+
+
+def normalised(cmd: Cmd) -> str:
+    opts = sorted(o if v is None else (f"{o}={v}" if o.startswith("--") else f"{o} {quote(v)}") for o, v in cmd.opts)
+    return " ".join([cmd.name, *cmd.subs, *opts, *(quote(p) for p in cmd.pos)])
+
+
+# -- commands the KB does not know ---------------------------------------------------------------
+
+
+def _generic(
+    name: str, head: str, args: list[str | None], st: State, stdin: Stdin | None, assigns: dict[str, str | None]
+) -> None:
+    from blastdoor.classify.shell import _handlers
+
+    _handlers.generic(name, head, args, st, stdin, assigns)

@@ -1,0 +1,145 @@
+"""The mutable state of one classification: where we are, what is known, what was found so far."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.action import Action, Note
+from blastdoor.action.effects import EFFECTS
+
+if TYPE_CHECKING:
+    from blastdoor.classify.context import ClassifyContext
+
+DYNAMIC = "?"  # a target computed at run time: matches no allow pattern
+
+
+class Part:
+    """One simple command that runs (after unwrapping), being built."""
+
+    __slots__ = ("command", "cwd", "effects", "evidence", "facts", "notes", "op", "source", "targets", "tool")
+
+    def __init__(self, tool: str, op: str, command: str, source: str, cwd: str | None) -> None:
+        self.tool = tool
+        self.op = op
+        self.command = command
+        self.source = source
+        self.cwd = cwd
+        self.effects: dict[str, str] = {}  # effect -> why (first reason wins)
+        self.targets: list[str] = []
+        self.notes: list[Note] = []
+        self.evidence: dict[str, str] = {}
+        self.facts: dict[str, Any] = {}
+
+    def add(self, effect: str, why: str, source: str = "") -> None:
+        if effect not in self.effects:
+            self.effects[effect] = why
+            self.notes.append(Note("effect", effect, why, source or self.source))
+
+    def drop(self, effect: str) -> None:
+        if self.effects.pop(effect, None) is not None:
+            self.notes = [n for n in self.notes if not (n.kind == "effect" and n.value == effect)]
+
+    def target(self, value: str) -> None:
+        if value not in self.targets:
+            self.targets.append(value)
+
+    @classmethod
+    def from_action(cls, action: Action, cwd: str | None, command: str) -> Part:
+        """A part from another family's classifier (classify.aws, classify.sql)."""
+        part = cls(action.tool, action.operation, action.command or command, "", cwd)
+        part.effects = {e: "" for e in action.effects}
+        part.targets = list(action.targets)
+        part.notes = list(action.notes)
+        facts = dict(action.facts)
+        evidence = facts.pop("evidence", None)
+        if isinstance(evidence, dict):
+            part.evidence = {str(k): str(v) for k, v in evidence.items() if v is not None}
+        part.facts = facts
+        return part
+
+    def to_action(self, default_cwd: str) -> Action:
+        facts: dict[str, Any] = dict(self.facts)
+        if self.evidence:
+            facts["evidence"] = dict(self.evidence)
+        cwd = self.cwd if self.cwd is not None else ""
+        return Action(
+            self.tool,
+            self.op,
+            command=self.command,
+            cwd=cwd if cwd != default_cwd else "",
+            effects=self.effects,
+            targets=self.targets,
+            notes=self.notes,
+            facts=facts,
+        )
+
+
+class Stdin:
+    """What a command reads on standard input: literal text, a file, the network, or unknown."""
+
+    __slots__ = ("kind", "path", "text")
+
+    def __init__(self, kind: str, text: str = "", path: str = "") -> None:
+        self.kind = kind  # text | file | network | dynamic
+        self.text = text
+        self.path = path
+
+
+class State:
+    """Classification state for one input (copied for subshells, deepened for nested shells)."""
+
+    __slots__ = ("ctx", "cwd", "depth", "env", "parts", "written")
+
+    def __init__(self, ctx: ClassifyContext, cwd: str | None, env: dict[str, str | None], depth: int) -> None:
+        self.ctx = ctx
+        self.cwd = cwd
+        self.env = env
+        self.depth = depth
+        self.parts: list[Part] = []
+        self.written: set[str] = set()  # files this input writes: running them later is `unknown`
+
+    def lookup(self, name: str) -> str | None:
+        if name in self.env:
+            return self.env[name]
+        value = self.ctx.environ.get(name)
+        if value is not None:
+            return value
+        if name == "HOME":
+            return self.ctx.home
+        if name == "PWD":
+            return self.cwd
+        return None
+
+    def child(self, *, depth: int = 1) -> State:
+        """A nested scope (subshell, nested shell, script) that reports into the same parts list."""
+        st = State(self.ctx, self.cwd, dict(self.env), self.depth + depth)
+        st.parts = self.parts
+        st.written = self.written
+        return st
+
+    def path(self, value: str | None) -> str:
+        """An absolute, normalised path for a word (``?`` when it or the cwd is unknown)."""
+        if value is None or value == "":
+            return DYNAMIC
+        if value.startswith("/"):
+            return _norm(value)
+        if self.cwd is None:
+            return DYNAMIC
+        return _norm(self.cwd + "/" + value)
+
+    def unknown(self, command: str, why: str, source: str = "shell") -> Part:
+        part = Part("shell", "shell:unknown", command, "kb:shell", self.cwd)
+        part.add("unknown", why, source)
+        self.parts.append(part)
+        return part
+
+
+def _norm(path: str) -> str:
+    # normpath keeps a leading // (POSIX); bash treats it as /.
+    out = posixpath.normpath(path)
+    return "/" + out.lstrip("/") if out.startswith("//") else out
+
+
+def effect_text(effect: str) -> str:
+    return EFFECTS.get(effect, effect)

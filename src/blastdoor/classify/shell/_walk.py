@@ -1,0 +1,349 @@
+"""Walk a bash syntax tree and hand every simple command that can run to the argv classifier.
+
+Everything that runs is visited: lists, pipelines, subshells, brace groups, ``$(...)``, backticks,
+process substitution, function bodies (even if never called: conservative), if/for/while/case, and
+redirections (a write to ``/dev/sda`` is an effect). Heredoc and here-string bodies become the stdin
+of the command they feed, so an interpreter or a database CLI reading them is classified by content.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import tree_sitter
+import tree_sitter_bash
+
+from blastdoor.classify.shell import _words
+from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+
+# Redirect targets that are not files anyone cares about.
+_HARMLESS_DEVICES = frozenset(
+    ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/zero", "/dev/random")
+)
+_DISK_PREFIXES = (
+    "/dev/sd",
+    "/dev/hd",
+    "/dev/vd",
+    "/dev/xvd",
+    "/dev/nvme",
+    "/dev/disk",
+    "/dev/mmcblk",
+    "/dev/md",
+    "/dev/dm-",
+    "/dev/mapper/",
+    "/dev/rdisk",
+    "/dev/mem",
+    "/dev/kmem",
+    "/dev/port",
+    "/dev/loop",
+    "/dev/root",
+)
+_WRITE_OPS = frozenset((">", ">>", ">|", "&>", "&>>", "<>", ">&"))
+_STATEMENT_SKIP = frozenset(("comment", "heredoc_body", "heredoc_start", "heredoc_end", "file_descriptor"))
+
+
+def parse(text: str) -> Node:
+    return _PARSER.parse(text.encode("utf-8", "surrogatepass")).root_node
+
+
+def walk_text(text: str, st: State) -> None:
+    """Classify every command of a shell text into ``st.parts``."""
+    root = parse(text)
+    if root.has_error:
+        st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
+    visit(root, st)
+
+
+def visit(node: Node, st: State) -> None:
+    t = node.type
+    if t == "command":
+        _command(node, st, None, ())
+    elif t == "pipeline":
+        _pipeline(node, st)
+    elif t == "redirected_statement":
+        _redirected(node, st)
+    elif t == "variable_assignment":
+        _assign(node, st, export=True)
+    elif t == "declaration_command":
+        for child in node.named_children:
+            if child.type == "variable_assignment":
+                _assign(child, st, export=True)
+            else:
+                _substitutions(child, st)
+    elif t == "subshell":
+        sub = st.child(depth=0)
+        for child in node.named_children:
+            visit(child, sub)
+    elif t in ("command_substitution", "process_substitution"):
+        sub = st.child(depth=0)
+        for child in node.named_children:
+            visit(child, sub)
+    elif t in _STATEMENT_SKIP:
+        return
+    elif t in ("word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "number"):
+        _substitutions(node, st)
+    elif t in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
+        _redirect(node, st)
+    else:
+        for child in node.named_children:
+            visit(child, st)
+
+
+def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | None:
+    name_node = node.child_by_field_name("name")
+    value_node = node.child_by_field_name("value")
+    if value_node is not None:
+        _substitutions(value_node, st)
+    if name_node is None:
+        return None
+    name = _words.text(name_node)
+    value = "" if value_node is None else _words.word(value_node, st.lookup, st.ctx.home)
+    if export:
+        st.env[name] = value
+    return name, value
+
+
+def _substitutions(node: Node, st: State) -> None:
+    """Visit the commands hidden inside an argument: ``$(...)``, backticks, ``<(...)``."""
+    if node.type in ("command_substitution", "process_substitution"):
+        visit(node, st)
+        return
+    if node.child_count == 0:
+        return
+    for child in node.children:
+        ct = child.type
+        if ct in ("command_substitution", "process_substitution"):
+            visit(child, st)
+        elif child.child_count:
+            _substitutions(child, st)
+
+
+def _pipeline(node: Node, st: State) -> None:
+    previous: Node | None = None
+    for child in node.named_children:
+        stdin = _producer(previous, st) if previous is not None else None
+        if child.type == "command":
+            _command(child, st, stdin, ())
+        elif child.type == "redirected_statement":
+            _redirected(child, st, stdin)
+        else:
+            visit(child, st)
+        previous = child
+
+
+def _producer(node: Node, st: State) -> Stdin:
+    """What a pipeline stage writes to the next one, when that is knowable without running it."""
+    heredoc = None
+    if node.type == "redirected_statement":
+        for r in node.children_by_field_name("redirect"):
+            heredoc = _heredoc_text(r, st) if r.type in ("heredoc_redirect", "herestring_redirect") else heredoc
+        body = node.child_by_field_name("body")
+        if body is None:
+            return Stdin("dynamic")
+        node = body
+    if node.type != "command":
+        return Stdin("dynamic")
+    words = _argv(node, st)
+    if not words or words[0] is None:
+        return Stdin("dynamic")
+    name = words[0].rsplit("/", 1)[-1]
+    args = words[1:]
+    if name in ("echo", "printf") and None not in args:
+        plain = [a for a in args if a is not None and not (name == "echo" and a in ("-n", "-e", "-E"))]
+        if name == "printf" and plain:
+            fmt, rest = plain[0], plain[1:]
+            text = fmt.replace("%s", rest[0]) if rest and fmt.count("%") == 1 else " ".join(plain)
+            return Stdin("text", _words.decode_ansi(text))
+        return Stdin("text", " ".join(plain))
+    if name == "cat" and heredoc is not None and not args:
+        return Stdin("text", heredoc)
+    if name == "cat" and len(args) == 1 and args[0] is not None:
+        return Stdin("file", path=st.path(args[0]))
+    if name in ("curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "socat"):
+        return Stdin("network")
+    return Stdin("dynamic")
+
+
+def _heredoc_text(node: Node, st: State) -> str | None:
+    if node.type == "herestring_redirect":
+        for child in node.named_children:
+            value = _words.word(child, st.lookup, st.ctx.home)
+            return None if value is None else value + "\n"
+        return None
+    body = None
+    strip_tabs = False
+    for child in node.children:
+        if child.type == "heredoc_body":
+            body = _words.text(child)
+        elif child.type == "<<-":
+            strip_tabs = True
+    if body is None:
+        return ""
+    if strip_tabs:
+        body = "\n".join(line.lstrip("\t") for line in body.split("\n"))
+    return body
+
+
+def _redirected(node: Node, st: State, stdin: Stdin | None = None) -> None:
+    body = node.child_by_field_name("body")
+    heredoc_stdin = stdin
+    consumers: list[Node] = []
+    redirects: list[Node] = []
+    for r in node.children_by_field_name("redirect"):
+        if r.type in ("heredoc_redirect", "herestring_redirect"):
+            text = _heredoc_text(r, st)
+            heredoc_stdin = Stdin("text", text) if text is not None else Stdin("dynamic")
+            # `cat <<EOF | sh`: the pipeline after the heredoc start consumes the fed command's output.
+            consumers.extend(c for c in r.named_children if c.type in ("pipeline", "command", "list"))
+            _substitutions(r, st)  # an unquoted heredoc body expands $(...)
+        else:
+            redirects.append(r)
+    if body is not None:
+        if body.type == "command":
+            _command(body, st, heredoc_stdin, redirects)
+            redirects = []
+        else:
+            visit(body, st)
+    for r in redirects:
+        _redirect(r, st)
+    for consumer in consumers:
+        stages = consumer.named_children if consumer.type == "pipeline" else [consumer]
+        fed = _producer_from(body, heredoc_stdin, st) if body is not None else Stdin("dynamic")
+        previous: Node | None = None
+        for stage in stages:
+            stdin_now = fed if previous is None else _producer(previous, st)
+            if stage.type == "command":
+                _command(stage, st, stdin_now, ())
+            elif stage.type == "redirected_statement":
+                _redirected(stage, st, stdin_now)
+            else:
+                visit(stage, st)
+            previous = stage
+
+
+def _producer_from(body: Node, fed: Stdin | None, st: State) -> Stdin:
+    words = _argv(body, st) if body.type == "command" else []
+    if words and words[0] is not None and words[0].rsplit("/", 1)[-1] in ("cat", "tee") and fed is not None:
+        return fed
+    return Stdin("dynamic")
+
+
+def _argv(node: Node, st: State) -> list[str | None]:
+    words: list[str | None] = []
+    for child in node.named_children:
+        ct = child.type
+        if ct == "command_name":
+            inner = child.named_children
+            words.append(_words.word(inner[0], st.lookup, st.ctx.home) if inner else None)
+        elif ct in ("variable_assignment", "file_redirect", "heredoc_redirect", "herestring_redirect"):
+            continue
+        elif ct == "comment":
+            continue
+        else:
+            words.append(_words.word(child, st.lookup, st.ctx.home))
+    return words
+
+
+def _command(node: Node, st: State, stdin: Stdin | None, redirects: tuple[Node, ...] | list[Node]) -> None:
+    from blastdoor.classify.shell._argv import run_argv
+
+    assigns: dict[str, str | None] = {}
+    words: list[str | None] = []
+    own_redirects: list[Node] = list(redirects)
+    for child in node.named_children:
+        ct = child.type
+        if ct == "variable_assignment":
+            pair = _assign(child, st, export=False)
+            if pair is not None:
+                assigns[pair[0]] = pair[1]
+        elif ct == "command_name":
+            inner = child.named_children
+            if inner:
+                _substitutions(child, st)
+                words.append(_words.word(inner[0], st.lookup, st.ctx.home))
+            else:
+                words.append(None)
+        elif ct in ("file_redirect",):
+            own_redirects.append(child)
+        elif ct in ("heredoc_redirect", "herestring_redirect"):
+            text = _heredoc_text(child, st)
+            stdin = Stdin("text", text) if text is not None else Stdin("dynamic")
+            _substitutions(child, st)
+        elif ct == "comment":
+            continue
+        else:
+            _substitutions(child, st)
+            words.append(_words.word(child, st.lookup, st.ctx.home))
+    if not words:
+        # Only assignments: they stay in effect for the rest of this input.
+        st.env.update(assigns)
+    else:
+        run_argv(words, st, stdin, assigns)
+    for r in own_redirects:
+        _redirect(r, st)
+
+
+def _redirect(node: Node, st: State) -> None:
+    op = ""
+    dest: Node | None = None
+    for child in node.children:
+        if not child.is_named:
+            op = child.type
+        elif child.type != "file_descriptor" and dest is None:
+            dest = child
+    if node.type != "file_redirect" or dest is None:
+        _substitutions(node, st)
+        return
+    _substitutions(dest, st)
+    value = _words.word(dest, st.lookup, st.ctx.home)
+    if op in (">&", "<&") and value is not None and (value.isdigit() or value == "-"):
+        return  # fd duplication: 2>&1
+    write = op in _WRITE_OPS
+    path = st.path(value)
+    if path in _HARMLESS_DEVICES or path.startswith("/dev/fd/"):
+        return
+    text = f"{op} {value if value is not None else '?'}"
+    part = Part("shell", "shell:redirect", text, "kb:shell", st.cwd)
+    part.target(path)
+    if path == DYNAMIC:
+        part.add("write" if write else "read", "redirection to a file named at run time")
+        if write:
+            part.add("unknown", "redirection target computed at run time")
+    elif write and path.startswith(_DISK_PREFIXES):
+        part.add("wipe", f"writing straight to the device {path} destroys the disk's contents")
+        part.add("irreversible", "raw device writes cannot be undone")
+    elif write:
+        part.add("write", f"redirection writes to {path}")
+        path_effects(part, path, "write", st)
+    else:
+        part.add("read", f"redirection reads {path}")
+        path_effects(part, path, "read", st)
+    if write and path != DYNAMIC:
+        st.written.add(path)
+    st.parts.append(part)
+
+
+def path_effects(part: Part, path: str, mode: str, st: State) -> None:
+    """Effects of touching a protected place, from ``classify.files`` (absent: nothing extra)."""
+    if path == DYNAMIC:
+        return
+    try:
+        from blastdoor.classify.files import classify_path_access
+    except ImportError:
+        return
+    try:
+        effects, notes = classify_path_access(path, mode, st.ctx)
+    except Exception:  # a bug next door must not hide the command: say we do not know
+        part.add("unknown", f"could not classify access to {path}")
+        return
+    for note in notes:
+        if note.kind == "effect" and note.value not in part.effects:
+            part.effects[note.value] = note.text
+            part.notes.append(note)
+    for effect in effects:
+        part.add(effect, f"{mode} of a protected place: {path}", "classify.files")

@@ -1,0 +1,152 @@
+"""tree-sitter word nodes -> the literal text bash would pass, or ``None`` when it is computed at run time.
+
+Only what is certain is decoded: quotes, backslash escapes, ``$'...'``, ``~`` and variables whose value
+the context knows (the command's own assignments, then the harness's environment). Command and
+arithmetic substitutions, positional parameters and exotic expansions are run-time values: ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tree_sitter import Node
+
+    Lookup = Callable[[str], str | None]
+
+_EXPANSION = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])(.*))?\}$", re.S)
+_ANSI = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)", re.S)
+_ANSI_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f"}
+_ANSI_SIMPLE.update({"v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"})
+
+
+def _unescape_unquoted(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            if text[i + 1] != "\n":  # backslash-newline is a line continuation
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _unescape_double(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and text[i + 1] in '$`"\\\n':
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _ansi_sub(m: re.Match[str]) -> str:
+    esc = m.group(1)
+    head = esc[0]
+    try:
+        if head == "x":
+            return chr(int(esc[1:], 16))
+        if head in "uU":
+            return chr(int(esc[1:], 16))
+        if head.isdigit():
+            return chr(int(esc, 8) & 0xFF)
+        if head == "c":
+            return chr(ord(esc[1]) & 0x1F)
+    except (ValueError, OverflowError):
+        return ""
+    return _ANSI_SIMPLE.get(esc, "\\" + esc)
+
+
+def decode_ansi(body: str) -> str:
+    """The value of ``$'body'``."""
+    return _ANSI.sub(_ansi_sub, body)
+
+
+def word(node: Node, lookup: Lookup, home: str) -> str | None:
+    """The literal value of one argument node, or ``None`` when bash computes it at run time."""
+    t = node.type
+    if t == "word" or t == "number":
+        text = _text(node)
+        if text.startswith("~") and (len(text) == 1 or text[1] == "/"):
+            return home + _unescape_unquoted(text[1:])
+        return _unescape_unquoted(text)
+    if t == "raw_string":
+        return _text(node)[1:-1]
+    if t == "string" or t == "translated_string":
+        parts: list[str] = []
+        for child in node.children:
+            ct = child.type
+            if ct == "string_content":
+                parts.append(_unescape_double(_text(child)))
+            elif ct == '"' or ct == '$"':
+                continue
+            else:
+                value = word(child, lookup, home)
+                if value is None:
+                    return None
+                parts.append(value)
+        return "".join(parts)
+    if t == "concatenation":
+        parts = []
+        first = True
+        for child in node.children:
+            value = word(child, lookup, home) if not (first and child.type == "word") else None
+            if first and child.type == "word":
+                # A leading ~ expands only at the start of the whole word.
+                text = _text(child)
+                if text.startswith("~") and (len(text) == 1 or text[1] == "/"):
+                    value = home + _unescape_unquoted(text[1:])
+                else:
+                    value = _unescape_unquoted(text)
+            first = False
+            if value is None:
+                return None
+            parts.append(value)
+        return "".join(parts)
+    if t == "ansi_c_string":
+        return decode_ansi(_text(node)[2:-1])
+    if t == "simple_expansion":
+        name = _text(node)[1:]
+        return lookup(name) if name and (name[0].isalpha() or name[0] == "_") else None
+    if t == "expansion":
+        m = _EXPANSION.match(_text(node))
+        if m is None:
+            return None
+        value = lookup(m.group(1))
+        if m.group(2) is None:
+            return value
+        colon = m.group(2).startswith(":")
+        if value is None or (colon and value == ""):
+            default = m.group(3) or ""
+            return None if ("$" in default or "`" in default) else _unescape_unquoted(default)
+        return value
+    if t == "brace_expression":
+        return _text(node)
+    return None
+
+
+def _text(node: Node) -> str:
+    raw = node.text
+    return raw.decode("utf-8", "replace") if raw is not None else ""
+
+
+def text(node: Node) -> str:
+    """The source text of a node."""
+    return _text(node)
