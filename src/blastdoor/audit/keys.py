@@ -10,6 +10,7 @@ None of them ever goes into the database. A key file readable by others is refus
 from __future__ import annotations
 
 import os
+import threading
 from typing import TYPE_CHECKING
 
 from blastdoor.errors import StoreError
@@ -75,13 +76,23 @@ class KeyRing:
 
     @staticmethod
     def _create(path: Path, data: bytes) -> None:
+        """Publish a new file whole or not at all; FileExistsError when another writer was first.
+
+        Written to a private temp file, then hard-linked into place: ``link`` fails when the name
+        exists, so two processes racing never see each other's half-written file.
+        """
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
+        try:
+            os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
 
     # -- signing key ------------------------------------------------------------------------------
 

@@ -1,0 +1,165 @@
+"""Both stores behind one interface: gapless under concurrency, durable across SIGKILL, append-only."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from blastdoor.errors import StoreError
+from blastdoor.store import migrations, open_log, open_store
+
+WRITER = """
+import sys
+from blastdoor.store import open_log
+url, key, name = sys.argv[1], sys.argv[2], sys.argv[3]
+log = open_log(url, key_path=key, checkpoint_every=50, checkpoint_interval=3600, checkpoint_on_close=False)
+i = 0
+while True:
+    seq = log.append({"kind": "decision", "agent_id": name, "verdict": "allow", "n": i})
+    # Acknowledged: printed only after append returned (the event is durable).
+    sys.stdout.write(f"{seq} {i}\\n")
+    sys.stdout.flush()
+    i += 1
+    if len(sys.argv) > 4 and i >= int(sys.argv[4]):
+        break
+log.close()
+"""
+
+
+def _spawn(url: str, key: Path, name: str, count: int | None = None) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-c", WRITER, url, str(key), name]
+    if count is not None:
+        argv.append(str(count))
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+
+
+def test_schema_version_is_recorded(store_url: str) -> None:
+    store = open_store(store_url)
+    try:
+        dialect = migrations.POSTGRES if store_url.startswith("postgresql") else migrations.SQLITE
+        assert store.versions() == migrations.latest(dialect)
+    finally:
+        store.close()
+    again = open_store(store_url)  # a second open migrates nothing and keeps the log id
+    again.close()
+
+
+def test_threads_make_one_gapless_tree(store_url: str, tmp_path: Path) -> None:
+    log = open_log(store_url, key_path=tmp_path / "k", checkpoint_every=100, checkpoint_interval=3600)
+    seqs: list[int] = []
+    lock = threading.Lock()
+
+    def writer(w: int) -> None:
+        for i in range(150):
+            s = log.append({"kind": "decision", "agent_id": f"w{w}", "n": i})
+            with lock:
+                seqs.append(s)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert len(set(seqs)) == 900
+        report = log.verify(deep=True)
+        assert report.ok, report.summary()
+        assert report.size == log.size()
+    finally:
+        log.close()
+
+
+def test_processes_make_one_gapless_tree(store_url: str, tmp_path: Path) -> None:
+    key = tmp_path / "k"
+    open_log(store_url, key_path=key).close()  # migrate once, before the race
+    procs = [_spawn(store_url, key, f"p{i}", 60) for i in range(4)]
+    acked: list[int] = []
+    for p in procs:
+        out, _ = p.communicate(timeout=120)
+        assert p.returncode == 0
+        acked.extend(int(line.split()[0]) for line in out.splitlines())
+    assert len(set(acked)) == 240
+    log = open_log(store_url, key_path=key)
+    try:
+        report = log.verify(deep=True)
+        assert report.ok, report.summary()
+    finally:
+        log.close()
+
+
+def test_sigkill_mid_append_loses_no_acknowledged_event(store_url: str, tmp_path: Path) -> None:
+    key = tmp_path / "k"
+    open_log(store_url, key_path=key).close()
+    procs = [_spawn(store_url, key, f"k{i}") for i in range(3)]
+    time.sleep(1.5)
+    for p in procs:
+        os.kill(p.pid, signal.SIGKILL)
+    acked: dict[int, tuple[str, int]] = {}
+    for i, p in enumerate(procs):
+        out, _ = p.communicate(timeout=30)
+        assert p.returncode == -signal.SIGKILL
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2:  # a line cut by the kill was never acknowledged
+                acked[int(parts[0])] = (f"k{i}", int(parts[1]))
+    assert acked, "the writers should have acknowledged some events before being killed"
+    log = open_log(store_url, key_path=key)
+    try:
+        for seq, (name, n) in acked.items():
+            entry = log.entry(seq)
+            assert entry is not None, f"acknowledged event {seq} is missing"
+            assert entry["event"]["agent_id"] == name and entry["event"]["n"] == n
+        report = log.verify(deep=True)
+        assert report.ok, report.summary()
+        # The log goes on after the crash.
+        log.append({"kind": "decision", "agent_id": "after"})
+        assert log.verify().ok
+    finally:
+        log.close()
+
+
+def test_append_fails_closed(tmp_path: Path) -> None:
+    log = open_log(str(tmp_path / "x.db"), key_path=tmp_path / "k")
+    log.append({"kind": "decision"})
+    log.store.close()  # the store goes away under the log
+    with pytest.raises(StoreError):
+        log.append({"kind": "decision"})
+
+
+def test_append_only_in_postgres(store_url: str, tmp_path: Path) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("the SQLite triggers are tested in tests/audit/test_tamper.py")
+    import psycopg
+
+    from blastdoor.store.postgres import split_url
+
+    log = open_log(store_url, key_path=tmp_path / "k")
+    log.append({"kind": "decision"})
+    log.close()
+    url, schema = split_url(store_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        for sql in (
+            "UPDATE audit_event SET body = '\\x00'::bytea",
+            "DELETE FROM audit_event",
+            "TRUNCATE audit_event",
+            "UPDATE audit_head SET size = 0",
+        ):
+            with pytest.raises(psycopg.Error):
+                conn.execute(sql)
+
+
+def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="unsupported store URL"):
+        open_store("mysql://x")
+    with pytest.raises(StoreError, match="bad schema name"):
+        open_store("postgresql://postgres@127.0.0.1:5432/test?schema=Robert';DROP")
+    with pytest.raises(StoreError):
+        open_store("postgresql://nobody@127.0.0.1:1/none")
