@@ -16,17 +16,27 @@ from typing import TYPE_CHECKING
 from blastdoor.errors import StoreError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from blastdoor.audit.checkpoint import Signer, Verifier
 
 KEY_NAME = "blastdoor-audit"
 
 
-def _write_new(path: Path, data: bytes) -> None:
+# Plain os.path rather than pathlib: pathlib costs ~8 ms to import, and the hook reads the salt.
+
+
+def _mkdir_for(path: str) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+
+
+def _beside(path: str, prefix: str, suffix: str) -> str:
+    head, name = os.path.split(path)
+    return os.path.join(head, f"{prefix}{name}{suffix}")
+
+
+def _write_new(path: str, data: bytes) -> None:
     """Create ``path`` with mode 0600 atomically (temp file + rename), replacing any old one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _mkdir_for(path)
+    tmp = _beside(path, ".", f".{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
@@ -36,23 +46,24 @@ def _write_new(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _read_private(path: Path) -> bytes:
-    st = path.stat()
+def _read_private(path: str) -> bytes:
+    st = os.stat(path)
     if st.st_mode & 0o077:
         raise StoreError(
             f"`{path}` is readable by other users (mode {st.st_mode & 0o777:04o})",
             hints=[f"chmod 600 {path}"],
         )
-    return path.read_bytes()
+    with open(path, "rb") as f:
+        return f.read()
 
 
 class KeyRing:
     """The signing key, the trusted verifier keys and the redaction salt of one log."""
 
-    def __init__(self, key_path: Path) -> None:
-        self.key_path = key_path
-        self.trusted_path = key_path.with_name(key_path.name + ".trusted")
-        self.salt_path = key_path.with_name(key_path.name + ".salt")
+    def __init__(self, key_path: str | os.PathLike[str]) -> None:
+        self.key_path = os.fspath(key_path)
+        self.trusted_path = self.key_path + ".trusted"
+        self.salt_path = self.key_path + ".salt"
         self._salt: bytes | None = None
 
     # -- salt: read on the hot path, so no cryptography here ------------------------------------
@@ -75,14 +86,14 @@ class KeyRing:
         return self._salt
 
     @staticmethod
-    def _create(path: Path, data: bytes) -> None:
+    def _create(path: str, data: bytes) -> None:
         """Publish a new file whole or not at all; FileExistsError when another writer was first.
 
         Written to a private temp file, then hard-linked into place: ``link`` fails when the name
         exists, so two processes racing never see each other's half-written file.
         """
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        _mkdir_for(path)
+        tmp = _beside(path, ".", f".{os.getpid()}.{threading.get_ident()}.new")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, data)
@@ -97,7 +108,7 @@ class KeyRing:
     # -- signing key ------------------------------------------------------------------------------
 
     def exists(self) -> bool:
-        return self.key_path.exists()
+        return os.path.exists(self.key_path)
 
     def signer(self, *, create: bool = True) -> Signer:
         """The signing key, generated (and trusted) on first use when ``create``."""
@@ -135,7 +146,8 @@ class KeyRing:
 
         out: list[Verifier] = []
         try:
-            lines = self.trusted_path.read_text(encoding="ascii").splitlines()
+            with open(self.trusted_path, encoding="ascii") as f:
+                lines = f.read().splitlines()
         except FileNotFoundError:
             lines = []
         except OSError as exc:
@@ -153,7 +165,7 @@ class KeyRing:
         return out
 
     def trust(self, verifier: Verifier) -> None:
-        self.trusted_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _mkdir_for(self.trusted_path)
         with open(self.trusted_path, "a", encoding="ascii") as f:
             f.write(f"{verifier}\n")
             f.flush()

@@ -70,8 +70,18 @@ _GROUP_KIND = {
     "tok": "token",
     "jwt": "jwt",
 }
-_VALUE = re.compile("|".join(p for _, p in _VALUE_PATTERNS))
-# INVARIANT: every string _VALUE can match contains one of these (lower-cased). Scanning for plain
+_value_re: re.Pattern[str] | None = None
+
+
+def _value() -> re.Pattern[str]:
+    # Compiled on first need: compiling it costs milliseconds, and most hook processes never need it.
+    global _value_re
+    if _value_re is None:
+        _value_re = re.compile("|".join(p for _, p in _VALUE_PATTERNS))
+    return _value_re
+
+
+# INVARIANT: every string the value pattern can match contains one of these (lower-cased). Scanning for plain
 # literals is ~10x cheaper than the full pattern, and nearly every string on the hot path has none.
 _HINT = re.compile(
     r"pass|pwd|secret|token|key|bearer|basic|credential|eyj|xox|sk-|gh[pousr]_|github_pat_|glpat-|aiza|"
@@ -202,7 +212,7 @@ class Redactor:
 
     def text(self, text: str, path: str) -> str:
         # The common case: a cheap literal scan finds no hint of a secret.
-        if _VALUE.search(text) is None:
+        if _value().search(text) is None:
             return text
         kinds: list[str] = []
 
@@ -216,7 +226,7 @@ class Redactor:
             whole_start = m.start()
             return text[whole_start:start] + salted_hash(self.salt, secret) + text[end : m.end()]
 
-        out = _VALUE.sub(swap, text)
+        out = _value().sub(swap, text)
         for kind in dict.fromkeys(kinds):
             self.found.append({"path": path, "kind": kind})
         return out

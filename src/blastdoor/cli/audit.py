@@ -362,13 +362,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         origin, rows, notes = read_bundle(_read(args.bundle))
         trusted = _trusted(args, None)
         if trusted is None:
+            import os
+
             from blastdoor.audit.keys import KeyRing
             from blastdoor.store import default_home
 
-            key = args.key_path or str(default_home() / "audit.key")
-            from pathlib import Path
-
-            trusted = KeyRing(Path(key)).trusted()
+            key = args.key_path or os.path.join(default_home(), "audit.key")
+            trusted = KeyRing(key).trusted()
         report = verify_entries(
             rows, checkpoints=notes, external=external, trusted=trusted, origin=origin, complete=bool(notes)
         )

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.errors import StoreError
@@ -24,19 +23,19 @@ if TYPE_CHECKING:
 __all__ = ["default_home", "open_log", "open_store"]
 
 
-def default_home() -> Path:
+def default_home() -> str:
     """``$BLASTDOOR_HOME``, else ``$XDG_DATA_HOME/blastdoor``, else ``~/.local/share/blastdoor``."""
     home = os.environ.get("BLASTDOOR_HOME")
     if home:
-        return Path(home)
+        return home
     data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(data) / "blastdoor"
+    return os.path.join(data, "blastdoor")
 
 
 def open_store(url: str | None = None) -> SqliteStore | PostgresStore:
     """The store at ``url`` (see the module docstring), migrated to the current schema."""
     if url is None or url == "":
-        path = str(default_home() / "blastdoor.db")
+        path = os.path.join(default_home(), "blastdoor.db")
     elif url.startswith(("postgresql://", "postgres://")):
         from blastdoor.store.postgres import PostgresStore
 
@@ -64,5 +63,5 @@ def open_log(url: str | None = None, *, key_path: str | os.PathLike[str] | None 
     from blastdoor.audit.keys import KeyRing
     from blastdoor.audit.log import AuditLog
 
-    key = Path(key_path) if key_path is not None else default_home() / "audit.key"
+    key = os.fspath(key_path) if key_path is not None else os.path.join(default_home(), "audit.key")
     return AuditLog(open_store(url), KeyRing(key), **options)

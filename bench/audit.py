@@ -1,0 +1,258 @@
+"""Audit log benchmarks: durable appends/s (1 and 8 writers, SQLite and PostgreSQL), verify speed, proofs.
+
+    .venv/bin/python bench/audit.py            full run (proofs at 1M events)
+    .venv/bin/python bench/audit.py --quick    under a minute (proofs at 100k events)
+
+"8 writers" are 8 threads sharing one AuditLog (the server's shape: group commit batches them);
+"8 procs" are 8 processes, each with its own log handle (the hook's shape: they serialise on the
+store's write lock). Every append is durable when it returns (SQLite synchronous=FULL in WAL mode,
+PostgreSQL synchronous_commit=on). The last line is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from blastdoor.audit import merkle
+from blastdoor.audit.batch import Head, Pending, seal_batch
+from blastdoor.store import open_log
+
+PG = os.environ.get("BLASTDOOR_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+EVENT = {
+    "v": 1,
+    "kind": "decision",
+    "agent": {"id": "agent-7", "harness": "claude-code", "session": "s-123", "host": "dev1"},
+    "agent_id": "agent-7",
+    "harness": "claude-code",
+    "tool": "shell",
+    "operation": "shell:rm",
+    "targets": ["./build"],
+    "env": "dev",
+    "effects": ["delete"],
+    "verdict": "allow",
+    "rule": "build-dirs",
+    "reasons": ["Build output may be deleted."],
+    "approvers": [],
+    "policy_hash": "sha256:" + "ab" * 32,
+    "correlation_id": "toolu_01ABC",
+    "action": {"raw": "rm -rf ./build", "args": {"argv": ["rm", "-rf", "./build"]}, "cwd": "/home/dev/proj"},
+}
+
+
+def appends(url: str, key: Path, writers: int, seconds: float) -> float:
+    log = open_log(url, key_path=key, checkpoint_every=10_000, checkpoint_interval=3600, checkpoint_on_close=False)
+    log.append(dict(EVENT))  # open, migrate, create the salt: not part of the figure
+    counts = [0] * writers
+    stop = time.perf_counter() + seconds
+
+    def run(w: int) -> None:
+        n = 0
+        while time.perf_counter() < stop:
+            log.append(EVENT)
+            n += 1
+        counts[w] = n
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    log.close()
+    return sum(counts) / elapsed
+
+
+PROC = """
+import sys, time
+sys.path.insert(0, sys.argv[4])
+from blastdoor.store import open_log
+log = open_log(sys.argv[1], key_path=sys.argv[2], checkpoint_every=10**6, checkpoint_interval=3600, checkpoint_on_close=False)
+ev = {"kind": "decision", "agent_id": "p", "verdict": "allow", "action": {"raw": "rm -rf ./build"}}
+log.append(ev)
+print("ready", flush=True)
+start = float(sys.stdin.readline()); stop = start + float(sys.argv[3]); n = 0
+while time.time() < start: pass
+while time.time() < stop:
+    log.append(ev); n += 1
+print(n, flush=True)
+"""
+
+
+def process_appends(url: str, key: Path, procs: int, seconds: float) -> float:
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    ps = [
+        subprocess.Popen(
+            [sys.executable, "-c", PROC, url, str(key), str(seconds), src],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(procs)
+    ]
+    for p in ps:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    start = time.time() + 0.2
+    for p in ps:
+        assert p.stdin is not None
+        p.stdin.write(f"{start}\n")
+        p.stdin.flush()
+    total = 0
+    for p in ps:
+        out, _ = p.communicate(timeout=seconds + 60)
+        total += int(out.strip().splitlines()[-1])
+    return total / seconds
+
+
+def fresh_process_append(url: str, key: Path, runs: int) -> float:
+    """Median ms for a new interpreter to open the log and append one event (the hook's cost)."""
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[3]); from blastdoor.store import open_log\n"
+        "log = open_log(sys.argv[1], key_path=sys.argv[2], checkpoint_on_close=False, checkpoint_interval=1e9,"
+        " checkpoint_every=10**9)\n"
+        "log.append({'kind': 'decision', 'agent_id': 'hook', 'verdict': 'allow'}); log.close()"
+    )
+    import compileall
+
+    # Installed code has its bytecode cached; this machine sets PYTHONDONTWRITEBYTECODE, so cache it here.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    compileall.compile_dir(src, quiet=1)
+    bare, full = [], []
+    subprocess.run([sys.executable, "-c", code, url, str(key), src], check=True, env=env)  # create the log
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
+        bare.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code, url, str(key), src], check=True, env=env)
+        full.append(time.perf_counter() - t)
+    bare.sort()
+    full.sort()
+    return (full[len(full) // 2] - bare[len(bare) // 2]) * 1000
+
+
+def build_log(url: str, key: Path, n: int) -> None:
+    """A log of ``n`` entries written in large batches (fast to build; same bytes as appends)."""
+    from blastdoor.audit.events import index_of
+    from blastdoor.audit.fastjson import canonical_bytes
+    from blastdoor.store import open_store
+
+    store = open_store(url)
+    body = canonical_bytes(EVENT, plain=True)
+    idx = index_of(EVENT)
+    batch = [Pending(body, idx) for _ in range(20_000)]
+    done = 0
+    while done < n:
+        k = min(len(batch), n - done)
+        store.append(batch[:k], time.time_ns)
+        done += k
+    store.close()
+    log = open_log(url, key_path=key)
+    log.checkpoint(force=True)
+    log.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    args = ap.parse_args()
+    secs = 2.0 if args.quick else 5.0
+    big = 100_000 if args.quick else 1_000_000
+    res: dict[str, float | int | str] = {}
+    tmp = Path(tempfile.mkdtemp(prefix="bd-bench-"))
+    key = tmp / "audit.key"
+
+    # CPU floor: sealing alone (no I/O), to compare against.
+    head = Head(0, [], "", 0, 0.0)
+    items = [Pending(b'{"x":1}', ("decision", "", "", "", "", ""))] * 1000
+    t = time.perf_counter()
+    for _ in range(20):
+        seal_batch(head, items, time.time_ns())
+    res["seal_entries_per_s"] = round(20_000 / (time.perf_counter() - t))
+
+    for w in (1, 8):
+        res[f"sqlite_appends_per_s_{w}"] = round(appends(str(tmp / f"a{w}.db"), key, w, secs))
+        print(f"sqlite, {w} writer thread(s): {res[f'sqlite_appends_per_s_{w}']:>8} durable appends/s")
+    res["sqlite_appends_per_s_8procs"] = round(process_appends(str(tmp / "p.db"), key, 8, secs))
+    print(f"sqlite, 8 writer processes:   {res['sqlite_appends_per_s_8procs']:>8} durable appends/s")
+    res["hook_append_ms_over_bare_python"] = round(fresh_process_append(str(tmp / "h.db"), key, 7), 2)
+    print(f"fresh process, open + 1 append: {res['hook_append_ms_over_bare_python']} ms over a bare interpreter")
+
+    pg_ok = False
+    if not args.no_pg:
+        try:
+            import psycopg
+
+            psycopg.connect(PG, connect_timeout=3).close()
+            pg_ok = True
+        except Exception as exc:
+            print(f"postgresql: skipped ({exc})")
+    if pg_ok:
+        import psycopg
+
+        for w in (1, 8):
+            schema = f"bd_bench_{os.getpid()}_{w}"
+            try:
+                res[f"pg_appends_per_s_{w}"] = round(appends(f"{PG}?schema={schema}", key, w, secs))
+            finally:
+                with psycopg.connect(PG, autocommit=True) as c:
+                    c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            print(f"postgresql, {w} writer thread(s): {res[f'pg_appends_per_s_{w}']:>8} durable appends/s")
+
+    # Verify and proofs on a big log.
+    url = str(tmp / "big.db")
+    build_log(url, key, big)
+    log = open_log(url, key_path=key, checkpoint_on_close=False)
+    t = time.perf_counter()
+    report = log.verify()
+    dt = time.perf_counter() - t
+    assert report.ok, report.summary()
+    res["verify_events"] = report.size
+    res["verify_events_per_s"] = round(report.size / dt)
+    print(f"verify: {report.size} entries in {dt:.2f} s = {res['verify_events_per_s']} entries/s")
+    t = time.perf_counter()
+    deep = log.verify(deep=True)
+    res["verify_deep_events_per_s"] = round(deep.size / (time.perf_counter() - t))
+    print(f"verify --deep: {res['verify_deep_events_per_s']} entries/s")
+    t = time.perf_counter()
+    proof = log.prove(big // 3)
+    res["prove_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    res["proof_hashes"] = len(proof["path"])
+    res["proof_bytes"] = len(json.dumps(proof))
+    leaves = log.store.leaves(report.size)
+    t = time.perf_counter()
+    path = merkle.inclusion_proof(leaves, big // 3, report.size)
+    res["inclusion_proof_from_leaves_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    r = merkle.root(leaves)
+    t = time.perf_counter()
+    for _ in range(1000):
+        merkle.verify_inclusion(leaves[big // 3], big // 3, report.size, path, r)
+    res["verify_proof_us"] = round((time.perf_counter() - t) * 1000, 1)
+    cons = merkle.consistency_proof(leaves, big // 2, report.size)
+    res["consistency_proof_hashes"] = len(cons)
+    log.close()
+    print(
+        f"proof at {report.size} entries: {res['proof_hashes']} hashes, {res['proof_bytes']} bytes as JSON"
+        f" (with entry and checkpoint), {res['prove_ms']} ms from the store"
+        f" ({res['inclusion_proof_from_leaves_ms']} ms of it hashing), verify {res['verify_proof_us']} us"
+    )
+    res["target_sqlite_appends_per_s_8"] = 20_000
+    res["target_verify_events_per_s"] = 200_000
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
