@@ -78,7 +78,8 @@ PROC = """
 import sys, time
 sys.path.insert(0, sys.argv[4])
 from blastdoor.store import open_log
-log = open_log(sys.argv[1], key_path=sys.argv[2], checkpoint_every=10**6, checkpoint_interval=3600, checkpoint_on_close=False)
+log = open_log(sys.argv[1], key_path=sys.argv[2], checkpoint_every=10**6, checkpoint_interval=3600,
+               checkpoint_on_close=False)
 ev = {"kind": "decision", "agent_id": "p", "verdict": "allow", "action": {"raw": "rm -rf ./build"}}
 log.append(ev)
 print("ready", flush=True)
