@@ -247,13 +247,13 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 return _unknown_sub(cmd, current, None)
             cmd.pos.append(None)
             continue
+        if not word.isascii():
+            word = word.translate(_DASHES)
         if not ended and len(word) > 1 and word[0] == "-":
             if word == "--":
                 ended = True
                 cmd.ddash = len(cmd.pos)
                 continue
-            if not word.isascii():
-                word = word.translate(_DASHES)
             if word.startswith("--") or long1:
                 opt, eq, val = word.partition("=")
                 opt = alias.get(opt, opt)
@@ -283,8 +283,9 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
         if looking:
             subs = current["subs"]
             sub = subs.get(word)
-            if sub is None and not word.isascii():
-                sub = subs.get(word.translate(_DASHES))
+            if sub is None and not word.islower():
+                # case-insensitive file systems run `git RESET` as git-reset: match conservatively
+                sub = subs.get(word.lower())
             if sub is not None:
                 cmd.subs.append(word)
                 current = sub
@@ -392,6 +393,8 @@ def _effects(cmd: Cmd, part: Part) -> None:
                 if change is not None:
                     break
             change = _kb.flag_change(entry, opt)
+            if change is None and not opt.islower() and opt.startswith("--"):
+                change = _kb.flag_change(entry, opt.lower())
             if change is not None:
                 break
         if change is None:

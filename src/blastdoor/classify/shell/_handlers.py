@@ -71,6 +71,8 @@ def verb_effects(words: list[str]) -> tuple[list[str], str] | None:
     """Effects implied by CLI verbs (``delete``, ``delete-stack``, ``delete_user``, ``--delete``)."""
     found: dict[str, str] = {}
     for word in words:
+        if " " in word or len(word) > 64:
+            continue  # a message or a description, not a verb
         low = word.lower().lstrip("-")
         toks = _tokens(low)
         if any(d in low for d in _DESTROY) or any(t in _DESTROY_WORDS for t in toks) or low in _DESTROY_WORDS:
@@ -138,7 +140,7 @@ def generic(
     if any(o in ("--help", "--version", "-h", "-V") for o, _ in cmd.opts) and len(args) == 1:
         part.add("read", "help and version output only")
     else:
-        hit = verb_effects([*positional[:3], *(o for o, _ in cmd.opts)])
+        hit = verb_effects([name, *positional[:3], *(o for o, _ in cmd.opts)])
         if hit is not None:
             for effect in hit[0]:
                 part.add(effect, f"`{name}` is not in the knowledge base; `{hit[1]}` is a {effect} verb")
@@ -149,6 +151,12 @@ def generic(
             part.add("read", f"`{name}` is not in the knowledge base; `{positional[0] if positional else args[0]}` reads")
         else:
             part.add("write", f"`{name}` is not in the knowledge base: assumed to change local files only")
+        # An unknown program pointed at absolute paths may change them: protected places count.
+        for a in positional:
+            if a.startswith("/"):
+                path = st.path(a)
+                part.target(path)
+                path_effects(part, path, "write", st)
     st.parts.append(part)
 
 
@@ -985,6 +993,7 @@ def aws(cmd: Cmd) -> None:
         cmd.part.add("unknown", f"the AWS classifier failed: {type(exc).__name__}")
         return
     part = Part.from_action(action, st.cwd, cmd.part.command)
+    part.command = cmd.part.command  # one normalisation for every shell part
     st.parts.append(part)
     cmd.part.effects.clear()
 

@@ -177,11 +177,24 @@ def _heredoc_text(node: Node, st: State) -> str | None:
         return None
     body = None
     strip_tabs = False
+    start = end = -1
     for child in node.children:
-        if child.type == "heredoc_body":
+        ct = child.type
+        if ct == "heredoc_body":
             body = _words.text(child)
-        elif child.type == "<<-":
+        elif ct == "<<-":
             strip_tabs = True
+        elif ct == "heredoc_start":
+            start = child.end_byte
+        elif ct == "heredoc_end":
+            end = child.start_byte
+    if not body and start >= 0 and end > start:
+        # tree-sitter sometimes parses a body line as arguments: take the raw lines instead.
+        raw = node.text or b""
+        base = node.start_byte
+        nl = raw.find(b"\n", start - base)
+        if 0 <= nl < end - base:
+            body = raw[nl + 1 : end - base].decode("utf-8", "replace")
     if body is None:
         return ""
     if strip_tabs:
