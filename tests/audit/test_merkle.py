@@ -44,7 +44,7 @@ def test_roots_and_frontier_agree_with_pymerkle_for_sizes_1_to_300() -> None:
 
 def test_inclusion_proofs_agree_with_pymerkle() -> None:
     tree, leaves = _oracle(300)
-    for n in list(range(1, 40)) + [64, 65, 127, 128, 129, 255, 256, 257, 300]:
+    for n in [*list(range(1, 40)), 64, 65, 127, 128, 129, 255, 256, 257, 300]:
         root = _root(tree, n)
         for i in range(n):
             path = m.inclusion_proof(leaves, i, n)
@@ -114,4 +114,4 @@ def test_tampered_proofs_fail(n: int, data: st.DataObject) -> None:
     m.verify_consistency(k, n, m.root(leaves, 0, k), root, proof)
     if proof:
         with pytest.raises(m.ProofError):
-            m.verify_consistency(k, n, m.root(leaves, 0, k), root, [bytes(32)] + proof[1:])
+            m.verify_consistency(k, n, m.root(leaves, 0, k), root, [bytes(32), *proof[1:]])

@@ -1,0 +1,132 @@
+"""Secrets become salted hashes; the fast canonical path equals RFC 8785; keys, notes, checkpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from blastdoor.action import canonical_json
+from blastdoor.audit import checkpoint as cp
+from blastdoor.audit import redact as r
+from blastdoor.audit.fastjson import canonical_bytes
+from blastdoor.audit.keys import KeyRing
+from blastdoor.audit.log import AuditLog
+from blastdoor.errors import StoreError
+
+SALT = b"s" * 32
+
+SECRETS = [
+    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls", "wJalrXUtnFEMI", "assignment"),
+    ("aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE", "aws-access-key"),
+    ("curl -H 'Authorization: Bearer abc.def.ghi123' https://x", "abc.def.ghi123", "bearer"),
+    ("mysql --password=hunter2 -u root", "hunter2", "option"),
+    ("psql postgres://admin:s3cr3t@db.prod/app", "s3cr3t", "url-credentials"),
+    ("git clone https://ghp_" + "A" * 36 + "@github.com/x/y", "ghp_" + "A" * 36, "token"),
+    ("echo sk-ant-" + "b" * 30, "sk-ant-" + "b" * 30, "token"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----", "AAAA", "private-key"),
+    ("export GITHUB_TOKEN=gho_xyzxyzxyzxyz", "gho_xyzxyzxyzxyz", "assignment"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret", "kind"), SECRETS)
+def test_secret_values_are_hashed(text: str, secret: str, kind: str) -> None:
+    out, found = r.redact({"raw": text}, SALT)
+    assert secret not in json.dumps(out)
+    assert "[REDACTED:hmac-sha256:" in out["raw"]
+    assert {"path": "$.raw", "kind": kind} in found
+
+
+def test_secret_keys_are_hashed_and_equal_secrets_hash_equally() -> None:
+    event = {"args": {"password": "pw1", "api_key": "k", "user": "bob"}, "context": {"env": {"DB_PASSWORD": "pw1"}}}
+    out, found = r.redact(event, SALT)
+    assert out["args"]["user"] == "bob"
+    assert out["args"]["password"] == out["context"]["env"]["DB_PASSWORD"] != "pw1"
+    assert {f["path"] for f in found} == {"$.args.password", "$.args.api_key", "$.context.env.DB_PASSWORD"}
+    other, _ = r.redact(event, b"t" * 32)
+    assert other["args"]["password"] != out["args"]["password"]  # salted
+
+
+def test_plain_text_is_left_alone() -> None:
+    for text in ("rm -rf ./build", "git push origin main", "the token count is 3", "ls ~/.ssh"):
+        assert r.redact(text, SALT) == (text, [])
+
+
+def test_the_log_records_what_it_redacted(log: AuditLog) -> None:
+    seq = log.append({"kind": "decision", "action": {"raw": "mysql -pX --password=hunter2"}})
+    entry = log.entry(seq)
+    assert entry is not None
+    assert "hunter2" not in json.dumps(entry)
+    assert entry["event"]["redacted"] == [{"path": "$.action.raw", "kind": "option"}]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_the_cheap_hint_scan_never_misses_a_secret(text: str) -> None:
+    # INVARIANT of redact: whatever the full pattern finds, the literal pre-scan finds a hint of.
+    if r._value().search(text):
+        assert r._HINT.search(text.lower())
+
+
+JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=6), kids, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSONISH)
+def test_fast_canonical_path_equals_rfc8785(value: Any) -> None:
+    red = r.Redactor(SALT)
+    clean = red.value(value, "$")
+    assert canonical_bytes(clean, plain=red.plain) == canonical_json(clean)
+
+
+def test_key_files_are_private_and_refused_when_not(tmp_path: Path) -> None:
+    ring = KeyRing(tmp_path / "k" / "audit.key")
+    signer = ring.signer()
+    assert stat.S_IMODE(os.stat(ring.key_path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(ring.salt_path if os.path.exists(ring.salt_path) else ring.key_path).st_mode) == 0o600
+    assert ring.trusted() == [signer.verifier]
+    os.chmod(ring.key_path, 0o644)
+    with pytest.raises(StoreError, match="readable by other users"):
+        ring.signer()
+
+
+def test_signed_note_round_trip_and_tamper() -> None:
+    s = cp.Signer.generate("test-log")
+    note = cp.Checkpoint("example.com/log", 7, b"\x01" * 32).sign([s])
+    c, good = cp.open_checkpoint(note, [s.verifier])
+    assert (c.size, c.root, good) == (7, b"\x01" * 32, [s.verifier])
+    assert cp.Verifier.parse(str(s.verifier)) == s.verifier
+    assert cp.Signer.parse(str(s)).verifier == s.verifier
+    with pytest.raises(cp.NoteError, match="bad signature"):
+        cp.open_note(note.replace("\n7\n", "\n8\n"), [s.verifier])
+    with pytest.raises(cp.NoteError, match="not signed by a trusted key"):
+        cp.open_note(note, [cp.Signer.generate("other").verifier])
+
+
+def test_key_rotation_keeps_the_log_verifiable(log: AuditLog, key_path: Path) -> None:
+    for i in range(15):
+        log.append({"kind": "decision", "n": i})
+    old = KeyRing(key_path).signer().verifier
+    new = log.rotate_key(reason="test")
+    for i in range(15):
+        log.append({"kind": "decision", "n": i})
+    log.checkpoint()
+    assert log.verify().ok
+    # With only the newest key as anchor, trust flows back through the co-signed rotation checkpoint.
+    assert log.verify(trusted=[cp.Verifier.parse(new)]).ok
+    assert log.verify(trusted=[old]).ok
+    assert not log.verify(trusted=[cp.Signer.generate("x").verifier]).ok
