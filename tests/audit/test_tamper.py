@@ -210,3 +210,11 @@ def test_bundle_verifies_offline_and_catches_edits(
     assert main(["audit", "verify", "--bundle", str(bundle), "--trust", trusted]) == 1
     out = capsys.readouterr().out
     assert "FAILED" in out and "seq" in out
+
+
+def test_verify_suffix_template_matches_the_envelope() -> None:
+    from blastdoor.audit.events import entry_suffix
+
+    assert entry_suffix(
+        42, "2026-01-01T00:00:00.000000Z"
+    ) == b',"seq":%d,"time":"%s"}' % (42, b"2026-01-01T00:00:00.000000Z")
