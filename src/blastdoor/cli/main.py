@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
+from typing import TYPE_CHECKING
 
-from blastdoor import __version__
 from blastdoor.cli import exits
+
+if TYPE_CHECKING:
+    import argparse
 
 # Each module exposes register(subparsers); its handlers return an exit code.
 COMMAND_MODULES = (
     "blastdoor.cli.decide",
     "blastdoor.cli.policy",
     "blastdoor.cli.audit",
+    "blastdoor.cli.hook",
 )
 
 DESCRIPTION = """\
@@ -27,6 +29,11 @@ $BLASTDOOR_POLICY) and the user's ~/.config/blastdoor/policy.yaml ($BLASTDOOR_US
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
+    from blastdoor import __version__
+
     parser = argparse.ArgumentParser(
         prog="blastdoor",
         description=DESCRIPTION,
@@ -44,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     from blastdoor.errors import BlastdoorError
 
     args_list = sys.argv[1:] if argv is None else argv
+    if args_list and args_list[0] == "hook":
+        # The hot path: a fresh process per tool call, dispatched before argparse and the other commands.
+        from blastdoor.cli.hook import run
+
+        fast = run(args_list[1:])
+        if fast >= 0:
+            return fast
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:

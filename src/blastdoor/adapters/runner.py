@@ -1,0 +1,217 @@
+"""One hook call, start to end: payload -> event -> decide and record -> the harness's reply.
+
+Fail closed everywhere: malformed input, an unreadable policy, an unwritable audit log before a
+non-read, a classifier exception or a timeout all answer the harness's deny with exit 2 (exit 1 would
+let the tool run in most harnesses). Imports are lazy: a hook is a fresh process per tool call.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.adapters._base import IGNORE, POST, HookEvent, PayloadError, Reply
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from blastdoor.action import Action, Decision
+    from blastdoor.audit.log import AuditLog
+
+JSON = Any
+
+DEFAULT_TIMEOUT = 20.0  # seconds; below the timeout the installer writes into each harness (30 s)
+
+
+def timeout_seconds() -> float:
+    """``BLASTDOOR_HOOK_TIMEOUT`` (seconds), else the default; nonsense falls back to the default."""
+    raw = os.environ.get("BLASTDOOR_HOOK_TIMEOUT", "")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if value > 0 else DEFAULT_TIMEOUT
+
+
+def open_audit_log() -> AuditLog:
+    """The audit log the hook records to: ``$BLASTDOOR_DB`` or the default store.
+
+    No checkpoint on close: signing would import ``cryptography`` on every tool call; the log's
+    count and interval rules still checkpoint when one is due.
+    """
+    from blastdoor.store import open_log
+
+    return open_log(os.environ.get("BLASTDOOR_DB") or None, checkpoint_on_close=False)
+
+
+class _UnavailableLog:
+    """Stands in for a log that could not be opened, so recording fails the same way as a write."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int:
+        raise self.error
+
+
+def request_approval(action: Action, decision: Decision) -> str | None:
+    """File an approval request for an ``approve`` verdict and return its id.
+
+    The seam for the approvals service (issue 5): until it exists there is nothing to file, and the
+    adapters say that approvals are not available here. A retry of the same action, once approved,
+    will be allowed by the approvals stage of the pipeline.
+    """
+    return None
+
+
+def via_server(harness: str, data: bytes) -> Reply | None:
+    """Ask the running server (``blastdoor serve``) over its unix socket; None to decide in-process.
+
+    The seam for the server (issue 5): it will read the socket path from ``BLASTDOOR_SOCKET`` (or the
+    config), send the payload and return the server's reply; any failure there falls back to deciding
+    in-process with the same policy and the same store. Until the server exists it always falls back.
+    """
+    return None
+
+
+def run_hook(harness: str, data: bytes) -> Reply:
+    """The reply to one hook call. Never raises."""
+    from blastdoor.adapters import adapter
+
+    mod = adapter(harness)
+    event_name = ""
+    try:
+        remote = via_server(harness, data)
+        if remote is not None:
+            return remote
+        import json
+
+        try:
+            payload = json.loads(data)
+        except ValueError as exc:
+            return mod.failure("", f"the hook input is not valid JSON: {exc}")  # type: ignore[no-any-return]
+        if isinstance(payload, dict):
+            name = payload.get("hook_event_name") or payload.get("hookEventName")
+            event_name = name if isinstance(name, str) else ""
+        try:
+            event: HookEvent = mod.parse(payload)
+        except (PayloadError, ValueError) as exc:
+            return mod.failure(event_name, f"malformed hook input: {exc}")  # type: ignore[no-any-return]
+        if event.phase == IGNORE:
+            return mod.acknowledge(event)  # type: ignore[no-any-return]
+        if event.phase == POST:
+            return _record_outcome(mod, event)
+        return _decide(mod, event)
+    except Exception as exc:  # fail closed on anything, bugs included
+        return mod.failure(event_name, f"internal error: {type(exc).__name__}: {exc}")  # type: ignore[no-any-return]
+
+
+def _decide(mod: ModuleType, event: HookEvent) -> Reply:
+    from blastdoor.errors import BlastdoorError
+    from blastdoor.pipeline import decide_and_record
+    from blastdoor.policy import load_policy
+
+    action = event.action
+    assert action is not None  # INVARIANT: parse() attaches an action to every pre-event
+    try:
+        policy = load_policy(action.cwd or None)
+    except BlastdoorError as exc:
+        return mod.failure(event.name, f"the policy cannot be loaded: {exc.message}")  # type: ignore[no-any-return]
+    log: Any
+    try:
+        log = open_audit_log()
+    except Exception as exc:
+        log = _UnavailableLog(exc)
+    try:
+        classified, decision = decide_and_record(policy, action, log, event.call_id)
+    finally:
+        if not isinstance(log, _UnavailableLog):
+            try:
+                log.close()
+            except Exception as exc:  # a close that fails after a durable append loses nothing
+                print(f"blastdoor: closing the audit log: {exc}", file=sys.stderr)
+    request_id = request_approval(classified, decision) if decision.verdict == "approve" else None
+    return mod.answer(event, decision, request_id)  # type: ignore[no-any-return]
+
+
+def _record_outcome(mod: ModuleType, event: HookEvent) -> Reply:
+    try:
+        log = open_audit_log()
+        try:
+            log.record_outcome(
+                event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
+            )
+        finally:
+            log.close()
+    except Exception as exc:
+        ack: Reply = mod.acknowledge(event)
+        return Reply(ack.stdout, 2, f"blastdoor: the outcome could not be recorded in the audit log: {exc}")
+    return mod.acknowledge(event)  # type: ignore[no-any-return]
+
+
+class Watchdog:
+    """Answers deny (exit 2) if the hook has not replied within ``seconds``.
+
+    A daemon thread rather than SIGALRM: a signal handler runs only between bytecodes of the main
+    thread, while a thread also fires when the main thread waits in C (a locked database, a slow parse
+    that releases the GIL). It writes with ``os.write`` and leaves with ``os._exit`` so that nothing of
+    the stuck main thread can run after it.
+    """
+
+    def __init__(self, seconds: float, reply: Reply) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._done = False
+        self._reply = reply
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def finish(self) -> bool:
+        """Claim the right to reply; False when the watchdog already answered."""
+        with self._lock:
+            if self._done:
+                return False
+            self._done = True
+        self._timer.cancel()
+        return True
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._done = True
+            write_reply(self._reply)
+            os._exit(2)
+
+
+def write_reply(reply: Reply) -> None:
+    """Print a reply with raw writes (safe from the watchdog thread)."""
+    out = reply.stdout_text().encode()
+    if out:
+        os.write(1, out)
+    if reply.stderr:
+        os.write(2, (reply.stderr.rstrip("\n") + "\n").encode())
+
+
+def main(harness: str) -> int:
+    """``blastdoor hook <harness>``: stdin -> reply; the exit code is the reply's."""
+    from blastdoor.adapters import adapter
+
+    mod = adapter(harness)
+    seconds = timeout_seconds()
+    dog = Watchdog(seconds, mod.failure("", f"no decision within {seconds:g} s"))
+    dog.start()
+    try:
+        data = sys.stdin.buffer.read()
+        reply = run_hook(harness, data)
+    except BaseException as exc:  # even KeyboardInterrupt must not leave the harness without a deny
+        reply = mod.failure("", f"internal error: {type(exc).__name__}")
+    if not dog.finish():
+        return 2
+    write_reply(reply)
+    return reply.exit_code
