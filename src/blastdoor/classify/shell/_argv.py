@@ -11,6 +11,7 @@ dropped, and words with spaces or shell metacharacters are single-quoted. ``rm -
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_DEPTH
@@ -28,7 +29,8 @@ WRAPPERS: dict[str, Any] = KB["wrappers"]
 
 # Lookalike dashes people (and attackers) paste: treated as the ASCII option they imitate.
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"})
-_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@%+,~^")
+_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_./=:@%+,~^-]")
 _ENV_EVIDENCE = {
     "AWS_PROFILE": "aws_profile",
     "AWS_DEFAULT_PROFILE": "aws_profile",
@@ -49,7 +51,7 @@ _HELP = frozenset(("--help", "--version"))
 def quote(word: str | None) -> str:
     if word is None:
         return "?"
-    if word and all(c in _SAFE_CHARS for c in word):
+    if word and _UNSAFE.search(word) is None:
         return word
     return "'" + word.replace("'", "'\\''") + "'"
 
@@ -117,6 +119,12 @@ def run_argv(
         if not words:
             return
         head = words[0]
+        if head is not None and _ASSIGN.match(head):
+            # `sudo A=1 cmd`, `nohup A=1 cmd` after env: leading assignments are environment, not a program
+            key, _, value = head.partition("=")
+            assigns[key] = value
+            words = words[1:]
+            continue
         if head is None:
             st.unknown(" ".join(quote(w) for w in words), "the command name is computed at run time")
             break
@@ -132,6 +140,8 @@ def run_argv(
             words = inner
             hops += 1
             continue
+        if name in ("cd", "pushd") and not adds:
+            _cd(words, st)
         entry = COMMANDS.get(name)
         if entry is None and name.lower() != name:
             entry = COMMANDS.get(name.lower())
@@ -144,6 +154,19 @@ def run_argv(
         for part in st.parts[start:]:
             for effect, why in adds.items():
                 part.add(effect, why)
+
+
+def _cd(words: list[str | None], st: State) -> None:
+    """``cd`` changes where later relative paths of this input point (unknown when computed)."""
+    args = [w for w in words[1:] if w is None or not w.startswith("-") or w == "-"]
+    if not args:
+        st.cwd = st.ctx.home
+    elif args[0] is None or args[0] == "-":
+        st.cwd = None
+    else:
+        st.cwd = st.path(args[0]) if (args[0].startswith("/") or st.cwd is not None) else None
+        if st.cwd == DYNAMIC:
+            st.cwd = None
 
 
 def _program(word: str) -> str:

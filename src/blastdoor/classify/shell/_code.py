@@ -92,9 +92,16 @@ def _literals(call: ast.Call) -> list[str] | None:
                 return None
             out.append(elt.value)
         return out
-    if isinstance(first, ast.Call) and first.args:
-        # Path('/x').unlink() and friends: the receiver's literal argument
-        return _literals(first)
+    return None
+
+
+def _receiver_literals(call: ast.Call) -> list[str] | None:
+    """``Path('/x').unlink()``: the literal the receiver was built from."""
+    import ast
+
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+        return _literals(func.value)
     return None
 
 
@@ -157,6 +164,8 @@ def _python(code: str, st: State, part: Part, table: dict[str, Any]) -> None:
         if spec is None:
             continue
         literal = _literals(node)
+        if name.startswith(".") and not node.args:
+            literal = _receiver_literals(node)
         if spec.get("run") == "argv" and literal is not None and len(literal) == 1:
             shell = any(kw.arg == "shell" for kw in node.keywords)
             if not shell and " " in literal[0]:

@@ -147,7 +147,7 @@ def generic(
             for a in positional[1:]:
                 if "/" in a or "." in a:
                     part.target(st.path(a))
-        elif positional and _is_read_word(positional[0]) or (args and not positional and len(args) == 1):
+        elif positional and _is_read_word(positional[0]):
             part.add("read", f"`{name}` is not in the knowledge base; `{positional[0] if positional else args[0]}` reads")
         else:
             part.add("write", f"`{name}` is not in the knowledge base: assumed to change local files only")

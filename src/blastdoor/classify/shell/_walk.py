@@ -8,7 +8,7 @@ of the command they feed, so an interpreter or a database CLI reading them is cl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import tree_sitter
 import tree_sitter_bash
@@ -341,19 +341,31 @@ def _redirect(node: Node, st: State) -> None:
     st.parts.append(part)
 
 
+# classify.files answers depend only on (path, mode, home, cwd): memoised, bounded, per process.
+_PATH_MEMO: dict[tuple[str, str, str, str], tuple[frozenset[str], list[Any]]] = {}
+_PATH_MEMO_LIMIT = 4096
+
+
 def path_effects(part: Part, path: str, mode: str, st: State) -> None:
     """Effects of touching a protected place, from ``classify.files`` (absent: nothing extra)."""
     if path == DYNAMIC:
         return
-    try:
-        from blastdoor.classify.files import classify_path_access
-    except ImportError:
-        return
-    try:
-        effects, notes = classify_path_access(path, mode, st.ctx)
-    except Exception:  # a bug next door must not hide the command: say we do not know
-        part.add("unknown", f"could not classify access to {path}")
-        return
+    key = (path, mode, st.ctx.home, st.ctx.cwd)
+    found = _PATH_MEMO.get(key)
+    if found is None:
+        try:
+            from blastdoor.classify.files import classify_path_access
+        except ImportError:
+            return
+        try:
+            found = classify_path_access(path, mode, st.ctx)
+        except Exception:  # a bug next door must not hide the command: say we do not know
+            part.add("unknown", f"could not classify access to {path}")
+            return
+        if len(_PATH_MEMO) >= _PATH_MEMO_LIMIT:
+            _PATH_MEMO.clear()
+        _PATH_MEMO[key] = found
+    effects, notes = found
     for note in notes:
         if note.kind == "effect" and note.value not in part.effects:
             part.effects[note.value] = note.text

@@ -1,0 +1,28 @@
+"""The dcg corpus holds the line: catch, false-block, bypass, crashes and slow inputs (bench/corpus.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+import corpus  # noqa: E402
+
+
+@pytest.mark.slow
+def test_dcg_corpus_thresholds() -> None:
+    dcg = corpus.default_dcg()
+    if not os.path.isdir(dcg):
+        pytest.skip(f"no dcg corpus at {dcg}")
+    exceptions = corpus.load_exceptions(os.path.join(ROOT, "bench", "corpus_exceptions.yaml"))
+    assert len(exceptions) <= 15
+    result = corpus.score(corpus.load_cases(dcg), exceptions)
+    assert result["dcg_catch"] >= 0.99
+    assert result["dcg_false_block"] <= 0.03
+    assert result["bypass_catch"] == 1.0
+    assert result["crashes"] == 0
+    assert result["slow_inputs"] == 0
