@@ -162,7 +162,10 @@ class Scorer:
         t0 = time.perf_counter()
         try:
             action = classify(
-                Action("shell", raw=command, cwd=BENCH_CWD), self.policy.environments, environ=BENCH_ENV, home=BENCH_HOME
+                Action("shell", raw=command, cwd=BENCH_CWD),
+                self.policy.environments,
+                environ=BENCH_ENV,
+                home=BENCH_HOME,
             )
             verdict = decide(self.policy, action).verdict
             crash = ""
@@ -178,7 +181,16 @@ def score(cases: list[Case], exceptions: list[dict[str, str]], show: str = "") -
     per_file: dict[str, dict[str, int]] = {}
     crashes: list[tuple[str, str]] = []
     slow: list[tuple[str, float]] = []
-    totals = {"deny": 0, "stopped": 0, "allow": 0, "blocked": 0, "x_deny": 0, "x_stopped": 0, "x_allow": 0, "x_blocked": 0}
+    totals = {
+        "deny": 0,
+        "stopped": 0,
+        "allow": 0,
+        "blocked": 0,
+        "x_deny": 0,
+        "x_stopped": 0,
+        "x_allow": 0,
+        "x_blocked": 0,
+    }
     bypass = {"deny": 0, "stopped": 0}
     for case in cases:
         verdict, ms, crash = scorer.verdict(case.command)

@@ -25,8 +25,41 @@ SEEDS = [
     "find / -exec rm {} +",
     "sudo -u root env A=1 bash -c 'eval \"rm -rf /\"'",
 ]
-PIECES = ["rm", "-rf", "/", "~", "$(", ")", "`", "'", '"', "|", "&&", ";", "<<", "EOF", "\n", "\\", "{", "}",
-          "(", ")", "bash", "-c", "sudo", "eval", "xargs", "find", "-exec", "{}", "\\;", "$X", "${Y:-/}", ">", "*"]
+PIECES = [
+    "rm",
+    "-rf",
+    "/",
+    "~",
+    "$(",
+    ")",
+    "`",
+    "'",
+    '"',
+    "|",
+    "&&",
+    ";",
+    "<<",
+    "EOF",
+    "\n",
+    "\\",
+    "{",
+    "}",
+    "(",
+    ")",
+    "bash",
+    "-c",
+    "sudo",
+    "eval",
+    "xargs",
+    "find",
+    "-exec",
+    "{}",
+    "\\;",
+    "$X",
+    "${Y:-/}",
+    ">",
+    "*",
+]
 
 # Stopped commands and the effects that make them stopped.
 STOPPED = {

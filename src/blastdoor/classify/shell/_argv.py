@@ -108,9 +108,7 @@ class Cmd:
 # -- entry point -------------------------------------------------------------------------------
 
 
-def run_argv(
-    words: list[str | None], st: State, stdin: Stdin | None, assigns: dict[str, str | None]
-) -> None:
+def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: dict[str, str | None]) -> None:
     """Classify one simple command into ``st.parts`` (several parts when it runs others)."""
     start = len(st.parts)
     adds: dict[str, str] = {}
@@ -191,9 +189,7 @@ def _unwrap(
     if handler is not None:
         from blastdoor.classify.shell import _handlers
 
-        result: list[str | None] | None = _handlers.WRAPPER_HANDLERS[handler](
-            w, name, words, st, stdin, assigns, adds
-        )
+        result: list[str | None] | None = _handlers.WRAPPER_HANDLERS[handler](w, name, words, st, stdin, assigns, adds)
         return result
     value_opts = w.get("value", frozenset())
     read_opts = w.get("read", frozenset())

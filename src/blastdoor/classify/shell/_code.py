@@ -68,10 +68,16 @@ def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
     if isinstance(node, ast.Name):
         names.append(aliases.get(node.id, node.id))
         return ".".join(reversed(names))
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__import__":
-        if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-            names.append(node.args[0].value)
-            return ".".join(reversed(names))
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "__import__"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ):
+        names.append(node.args[0].value)
+        return ".".join(reversed(names))
     if names:
         return "." + ".".join(reversed(names))  # a method on some object: `.unlink`
     return None
@@ -253,8 +259,8 @@ def _scan(lang: str, code: str, st: State, part: Part, table: dict[str, Any]) ->
     if shell_rx is not None:
         for m in shell_rx.finditer(code):
             body = next(g for g in m.groups() if g is not None)
-            spec = {"effects": [], "run": "shell", "why": "runs a shell command"}
-            _apply("`...`", spec, None if ("#{" in body or "$" in body) else [body], st, part)
+            backtick: dict[str, Any] = {"effects": [], "run": "shell", "why": "runs a shell command"}
+            _apply("`...`", backtick, None if ("#{" in body or "$" in body) else [body], st, part)
     if not table:
         return
     rx = _pattern(lang, table)

@@ -21,11 +21,59 @@ if TYPE_CHECKING:
 
 # Paths whose recursive removal (or recursive chmod/chown) is catastrophic in scope.
 SYSTEM_DIRS = frozenset(
-    "/ /bin /boot /dev /etc /home /lib /lib32 /lib64 /libx32 /opt /proc /root /run /sbin /srv /sys /usr /var "
-    "/usr/bin /usr/lib /usr/lib64 /usr/local /usr/sbin /usr/share /usr/include /usr/local/bin /usr/local/lib "
-    "/var/lib /var/log /var/mail /var/spool /var/db /var/www /var/backups "
-    "/Applications /Library /System /Users /Volumes /private /private/etc /private/var /cores /snap /mnt /media "
-    "/nix /nix/store /efi /boot/efi".split()
+    [
+        "/",
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/srv",
+        "/sys",
+        "/usr",
+        "/var",
+        "/usr/bin",
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/local",
+        "/usr/sbin",
+        "/usr/share",
+        "/usr/include",
+        "/usr/local/bin",
+        "/usr/local/lib",
+        "/var/lib",
+        "/var/log",
+        "/var/mail",
+        "/var/spool",
+        "/var/db",
+        "/var/www",
+        "/var/backups",
+        "/Applications",
+        "/Library",
+        "/System",
+        "/Users",
+        "/Volumes",
+        "/private",
+        "/private/etc",
+        "/private/var",
+        "/cores",
+        "/snap",
+        "/mnt",
+        "/media",
+        "/nix",
+        "/nix/store",
+        "/efi",
+        "/boot/efi",
+    ]
 )
 TEMP_DIRS = ("/tmp", "/var/tmp", "/private/tmp", "/dev/shm")
 _GLOB = frozenset("*?[")
@@ -43,22 +91,124 @@ _DESTROY = (
     "shred",
 )
 _DESTROY_WORDS = frozenset(
-    "del rm rmdir rmdirs prune forget unregister deregister revoke terminate uninstall clear flush reset "
-    "compact dedupe cleanup obliterate rb zap".split()
+    [
+        "del",
+        "rm",
+        "rmdir",
+        "rmdirs",
+        "prune",
+        "forget",
+        "unregister",
+        "deregister",
+        "revoke",
+        "terminate",
+        "uninstall",
+        "clear",
+        "flush",
+        "reset",
+        "compact",
+        "dedupe",
+        "cleanup",
+        "obliterate",
+        "rb",
+        "zap",
+    ]
 )
 _READ_WORDS = frozenset(
-    "list ls get show describe status info version help check validate search inspect lookup whoami stats "
-    "stat diff plan preview history logs log print view cat find query explain tree top ping health "
-    "doctor diagnose diagnostic verify test lint fmt-check outdated audit count exists which about size "
-    "md5sum sha1sum hashsum lsd lsf lsjson lsl snapshots dump mount config-list cluster_status usage "
-    "environment env whois me current read-only dry-run list_users list_vhosts list_queues list_exchanges "
-    "list_bindings".split()
+    [
+        "list",
+        "ls",
+        "get",
+        "show",
+        "describe",
+        "status",
+        "info",
+        "version",
+        "help",
+        "check",
+        "validate",
+        "search",
+        "inspect",
+        "lookup",
+        "whoami",
+        "stats",
+        "stat",
+        "diff",
+        "plan",
+        "preview",
+        "history",
+        "logs",
+        "log",
+        "print",
+        "view",
+        "cat",
+        "find",
+        "query",
+        "explain",
+        "tree",
+        "top",
+        "ping",
+        "health",
+        "doctor",
+        "diagnose",
+        "diagnostic",
+        "verify",
+        "test",
+        "lint",
+        "fmt-check",
+        "outdated",
+        "audit",
+        "count",
+        "exists",
+        "which",
+        "about",
+        "size",
+        "md5sum",
+        "sha1sum",
+        "hashsum",
+        "lsd",
+        "lsf",
+        "lsjson",
+        "lsl",
+        "snapshots",
+        "dump",
+        "mount",
+        "config-list",
+        "cluster_status",
+        "usage",
+        "environment",
+        "env",
+        "whois",
+        "me",
+        "current",
+        "read-only",
+        "dry-run",
+        "list_users",
+        "list_vhosts",
+        "list_queues",
+        "list_exchanges",
+        "list_bindings",
+    ]
 )
-_SECRET_WORDS = frozenset("reveal decrypt access".split())
-_KILL_WORDS = frozenset("kill stop halt shutdown poweroff reboot suspend pause".split())
-_DEPLOY_WORDS = frozenset("deploy publish release push promote rollout apply".split())
+_SECRET_WORDS = frozenset(["reveal", "decrypt", "access"])
+_KILL_WORDS = frozenset(["kill", "stop", "halt", "shutdown", "poweroff", "reboot", "suspend", "pause"])
+_DEPLOY_WORDS = frozenset(["deploy", "publish", "release", "push", "promote", "rollout", "apply"])
 _PRIV_WORDS = frozenset(
-    "grant chmod chown permissions permission policy role roles acl acls iam passwd password".split()
+    [
+        "grant",
+        "chmod",
+        "chown",
+        "permissions",
+        "permission",
+        "policy",
+        "role",
+        "roles",
+        "acl",
+        "acls",
+        "iam",
+        "passwd",
+        "password",
+    ]
 )
 _TOKEN = re.compile(r"[A-Za-z][a-z]*|[a-z]+")
 
@@ -148,7 +298,9 @@ def generic(
                 if "/" in a or "." in a:
                     part.target(st.path(a))
         elif positional and _is_read_word(positional[0]):
-            part.add("read", f"`{name}` is not in the knowledge base; `{positional[0] if positional else args[0]}` reads")
+            part.add(
+                "read", f"`{name}` is not in the knowledge base; `{positional[0] if positional else args[0]}` reads"
+            )
         else:
             part.add("write", f"`{name}` is not in the knowledge base: assumed to change local files only")
         # An unknown program pointed at absolute paths may change them: protected places count.
@@ -327,9 +479,7 @@ def _run_file(cmd: Cmd, word: str | None, lang: str) -> None:
     path = st.path(word)
     text = read_script(path, st)
     if text is None:
-        cmd.part.add(
-            "write", f"runs {path}, which does not exist now (it would fail); assumed to change local files"
-        )
+        cmd.part.add("write", f"runs {path}, which does not exist now (it would fail); assumed to change local files")
         cmd.part.target(path)
         if path in st.written:
             cmd.part.add("unknown", f"runs {path}, which this same command writes first")
@@ -486,7 +636,6 @@ def find(cmd: Cmd) -> None:
         part.target(p)
     filtered = False
     deletes = False
-    ran = False
     while i < len(args):
         a = args[i]
         i += 1
@@ -503,7 +652,6 @@ def find(cmd: Cmd) -> None:
                 else:
                     substituted.append(w)
             if inner:
-                ran = True
                 run_argv(substituted, st.child(), None, {})
         elif a == "-delete":
             deletes = True
@@ -597,7 +745,9 @@ def perms(cmd: Cmd) -> None:
 
 # -- git ---------------------------------------------------------------------------------------------
 
-_GIT_RUNS = re.compile(r"(?i)^(alias\..*|core\.(pager|editor|sshcommand|hookspath|fsmonitor|askpass|gitproxy)|.*\.(command|program|helper|cmd|textconv|clean|smudge|process)|sequence\.editor|diff\.external)=")
+_GIT_RUNS = re.compile(
+    r"(?i)^(alias\..*|core\.(pager|editor|sshcommand|hookspath|fsmonitor|askpass|gitproxy)|.*\.(command|program|helper|cmd|textconv|clean|smudge|process)|sequence\.editor|diff\.external)="
+)
 
 
 def git(cmd: Cmd) -> None:
@@ -1043,7 +1193,7 @@ def terraform(cmd: Cmd) -> None:
     if ws:
         part.evidence["terraform_workspace"] = ws
     targeted = any(o.startswith("-target") for o, _ in cmd.opts)
-    if cmd.subs and cmd.subs[-1] in ("destroy", "destroy-all") or cmd.has("-destroy"):
+    if (cmd.subs and cmd.subs[-1] in ("destroy", "destroy-all")) or cmd.has("-destroy"):
         part.add("delete", "destroys managed infrastructure")
         part.add("irreversible", "destroyed resources and their data are gone")
         if not targeted:
@@ -1104,16 +1254,18 @@ def sql_cli(cmd: Cmd) -> None:
             part.add("unknown", f"the SQL classifier failed: {type(exc).__name__}")
             continue
         for action in actions:
-            p = Part.from_action(action, st.cwd, part.command)
+            sql_part = Part.from_action(action, st.cwd, part.command)
             for k, v in evidence.items():
-                p.evidence.setdefault(k, v)
-            st.parts.append(p)
+                sql_part.evidence.setdefault(k, v)
+            st.parts.append(sql_part)
     if not part.effects:
         part.add("read", f"`{cmd.name}` runs the SQL classified next to it")
 
 
 _MONGO_DESTROY = re.compile(r"\b(dropDatabase|drop|deleteMany|deleteOne|remove|findOneAndDelete|dropIndex(?:es)?)\s*\(")
-_MONGO_WRITE = re.compile(r"\b(insert\w*|update\w*|replaceOne|bulkWrite|createCollection|createIndex|renameCollection)\s*\(")
+_MONGO_WRITE = re.compile(
+    r"\b(insert\w*|update\w*|replaceOne|bulkWrite|createCollection|createIndex|renameCollection)\s*\("
+)
 
 
 def mongo(cmd: Cmd) -> None:
@@ -1153,8 +1305,35 @@ _REDIS = {
     "fcall": ("unknown",),
 }
 _REDIS_READ = frozenset(
-    "get mget keys scan info ping exists ttl type strlen hget hgetall hkeys hlen lrange llen smembers scard "
-    "zrange zcard dbsize monitor client time lastsave memory slowlog".split()
+    [
+        "get",
+        "mget",
+        "keys",
+        "scan",
+        "info",
+        "ping",
+        "exists",
+        "ttl",
+        "type",
+        "strlen",
+        "hget",
+        "hgetall",
+        "hkeys",
+        "hlen",
+        "lrange",
+        "llen",
+        "smembers",
+        "scard",
+        "zrange",
+        "zcard",
+        "dbsize",
+        "monitor",
+        "client",
+        "time",
+        "lastsave",
+        "memory",
+        "slowlog",
+    ]
 )
 
 
@@ -1199,11 +1378,16 @@ def crontab(cmd: Cmd) -> None:
 
 # -- wrappers with their own argument rules -------------------------------------------------------------
 
-WrapperHandler = "Callable[[dict[str, Any], str, list[str | None], State, Stdin | None, dict[str, str | None], dict[str, str]], list[str | None] | None]"
 
-
-def _w_env(w: dict[str, Any], name: str, words: list[str | None], st: State, stdin: Stdin | None,
-           assigns: dict[str, str | None], adds: dict[str, str]) -> list[str | None] | None:
+def _w_env(
+    w: dict[str, Any],
+    name: str,
+    words: list[str | None],
+    st: State,
+    stdin: Stdin | None,
+    assigns: dict[str, str | None],
+    adds: dict[str, str],
+) -> list[str | None] | None:
     i, n = 1, len(words)
     while i < n:
         a = words[i]
@@ -1243,8 +1427,15 @@ def _w_env(w: dict[str, Any], name: str, words: list[str | None], st: State, std
     return inner
 
 
-def _w_xargs(w: dict[str, Any], name: str, words: list[str | None], st: State, stdin: Stdin | None,
-             assigns: dict[str, str | None], adds: dict[str, str]) -> list[str | None] | None:
+def _w_xargs(
+    w: dict[str, Any],
+    name: str,
+    words: list[str | None],
+    st: State,
+    stdin: Stdin | None,
+    assigns: dict[str, str | None],
+    adds: dict[str, str],
+) -> list[str | None] | None:
     value_opts = w.get("value", frozenset())
     i, n = 1, len(words)
     replace: str | None = None
@@ -1276,8 +1467,15 @@ def _w_xargs(w: dict[str, Any], name: str, words: list[str | None], st: State, s
     return [*inner, None]  # the arguments xargs reads from stdin
 
 
-def _w_text(w: dict[str, Any], name: str, words: list[str | None], st: State, stdin: Stdin | None,
-            assigns: dict[str, str | None], adds: dict[str, str]) -> list[str | None] | None:
+def _w_text(
+    w: dict[str, Any],
+    name: str,
+    words: list[str | None],
+    st: State,
+    stdin: Stdin | None,
+    assigns: dict[str, str | None],
+    adds: dict[str, str],
+) -> list[str | None] | None:
     """eval, watch: the remaining words are joined and run as shell text."""
     value_opts = w.get("value", frozenset())
     i, n = 1, len(words)
@@ -1306,8 +1504,15 @@ def _w_text(w: dict[str, Any], name: str, words: list[str | None], st: State, st
     return None
 
 
-def _w_su(w: dict[str, Any], name: str, words: list[str | None], st: State, stdin: Stdin | None,
-          assigns: dict[str, str | None], adds: dict[str, str]) -> list[str | None] | None:
+def _w_su(
+    w: dict[str, Any],
+    name: str,
+    words: list[str | None],
+    st: State,
+    stdin: Stdin | None,
+    assigns: dict[str, str | None],
+    adds: dict[str, str],
+) -> list[str | None] | None:
     adds.setdefault("privilege", "`su` runs as another user (root by default)")
     i, n = 1, len(words)
     while i < n:
@@ -1329,8 +1534,15 @@ def _w_su(w: dict[str, Any], name: str, words: list[str | None], st: State, stdi
     return None
 
 
-def _w_parallel(w: dict[str, Any], name: str, words: list[str | None], st: State, stdin: Stdin | None,
-                assigns: dict[str, str | None], adds: dict[str, str]) -> list[str | None] | None:
+def _w_parallel(
+    w: dict[str, Any],
+    name: str,
+    words: list[str | None],
+    st: State,
+    stdin: Stdin | None,
+    assigns: dict[str, str | None],
+    adds: dict[str, str],
+) -> list[str | None] | None:
     value_opts = w.get("value", frozenset())
     i, n = 1, len(words)
     while i < n:

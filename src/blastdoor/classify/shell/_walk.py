@@ -75,11 +75,7 @@ def visit(node: Node, st: State) -> None:
                 _assign(child, st, export=True)
             else:
                 _substitutions(child, st)
-    elif t == "subshell":
-        sub = st.child(depth=0)
-        for child in node.named_children:
-            visit(child, sub)
-    elif t in ("command_substitution", "process_substitution"):
+    elif t == "subshell" or t in ("command_substitution", "process_substitution"):
         sub = st.child(depth=0)
         for child in node.named_children:
             visit(child, sub)
@@ -253,9 +249,9 @@ def _argv(node: Node, st: State) -> list[str | None]:
         if ct == "command_name":
             inner = child.named_children
             words.append(_words.word(inner[0], st.lookup, st.ctx.home) if inner else None)
-        elif ct in ("variable_assignment", "file_redirect", "heredoc_redirect", "herestring_redirect"):
-            continue
-        elif ct == "comment":
+        elif (
+            ct in ("variable_assignment", "file_redirect", "heredoc_redirect", "herestring_redirect") or ct == "comment"
+        ):
             continue
         else:
             words.append(_words.word(child, st.lookup, st.ctx.home))
