@@ -241,21 +241,21 @@ def score(cases: list[Case], exceptions: list[dict[str, str]], show: str = "") -
         print(f"SLOW  {cmd[:80]!r}: {ms:.1f} ms")
     raw_catch = frac(totals["stopped"], totals["deny"])
     raw_fb = frac(totals["blocked"], totals["allow"])
-    catch = frac(totals["x_stopped"], totals["x_deny"])
-    fb = frac(totals["x_blocked"], totals["x_allow"])
+    catch_rate = frac(totals["x_stopped"], totals["x_deny"])
+    fb_rate = frac(totals["x_blocked"], totals["x_allow"])
     print(
         f"without exceptions: catch {totals['stopped']}/{totals['deny']} = {raw_catch:.2%}, "
         f"false-block {totals['blocked']}/{totals['allow']} = {raw_fb:.2%}"
     )
     print(
-        f"with {len(exceptions)} exceptions: catch {totals['x_stopped']}/{totals['x_deny']} = {catch:.2%}, "
-        f"false-block {totals['x_blocked']}/{totals['x_allow']} = {fb:.2%}"
+        f"with {len(exceptions)} exceptions: catch {totals['x_stopped']}/{totals['x_deny']} = {catch_rate:.2%}, "
+        f"false-block {totals['x_blocked']}/{totals['x_allow']} = {fb_rate:.2%}"
     )
     print(f"bypass attempts: {bypass['stopped']}/{bypass['deny']}; crashes {len(crashes)}; slow inputs {len(slow)}")
     return {
         "dcg_cases": len(cases),
-        "dcg_catch": catch,
-        "dcg_false_block": fb,
+        "dcg_catch": catch_rate,
+        "dcg_false_block": fb_rate,
         "dcg_exceptions": len(exceptions),
         "dcg_catch_raw": raw_catch,
         "dcg_false_block_raw": raw_fb,
