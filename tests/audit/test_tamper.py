@@ -215,6 +215,7 @@ def test_bundle_verifies_offline_and_catches_edits(
 def test_verify_suffix_template_matches_the_envelope() -> None:
     from blastdoor.audit.events import entry_suffix
 
-    assert entry_suffix(
-        42, "2026-01-01T00:00:00.000000Z"
-    ) == b',"seq":%d,"time":"%s"}' % (42, b"2026-01-01T00:00:00.000000Z")
+    assert entry_suffix(42, "2026-01-01T00:00:00.000000Z") == b',"seq":%d,"time":"%s"}' % (
+        42,
+        b"2026-01-01T00:00:00.000000Z",
+    )

@@ -15,10 +15,10 @@ from __future__ import annotations
 import threading
 import time
 from hashlib import sha256
-from typing import TYPE_CHECKING
 
 from blastdoor.audit.events import entry_bytes, format_time
 
+TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 

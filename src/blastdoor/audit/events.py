@@ -15,16 +15,15 @@ against the suffix without parsing the event.
 from __future__ import annotations
 
 import time as _time
-from typing import TYPE_CHECKING, Any
 
-from blastdoor.action import canonical_json, digest
-
+TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
     from blastdoor.action import Action, Agent, Decision
 
-JSON = Any
+    JSON = Any
 
 VERSION = 1
 
@@ -66,6 +65,8 @@ def _agent_fields(agent: Agent) -> dict[str, JSON]:
 
 def decision_event(action: Action, decision: Decision, *, correlation_id: str = "") -> dict[str, JSON]:
     """The event recorded before an action runs: what was asked and what blastdoor decided."""
+    from blastdoor.action import digest  # the caller holds an Action: the package is loaded already
+
     detail = action.to_dict()
     detail.pop("agent", None)
     detail.pop("notes", None)  # explanations are re-derivable; they would dominate the log's size
@@ -257,6 +258,8 @@ def entry_suffix(seq: int, time: str) -> bytes:
 
 def event_bytes(event: dict[str, JSON]) -> bytes:
     """The canonical (RFC 8785) bytes of an event."""
+    from blastdoor.action import canonical_json
+
     return canonical_json(event)
 
 

@@ -11,9 +11,10 @@ states which case holds (the redaction walk finds out for free); a property test
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from blastdoor.action import canonical_json
+TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 _dumps = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
@@ -24,4 +25,6 @@ def canonical_bytes(value: Any, *, plain: bool) -> bytes:
     """``canonical_json(value)``; ``plain`` promises no floats and only ASCII ``str`` keys."""
     if plain:
         return _dumps(value).encode("utf-8", "strict")
+    from blastdoor.action import canonical_json  # floats or non-ASCII keys: rare, and not worth an import up front
+
     return canonical_json(value)

@@ -16,17 +16,23 @@ Every event lists what was redacted (path and kind), as OPA's decision logs do.
 
 from __future__ import annotations
 
-import hmac
-import re
 from hashlib import sha256
-from typing import Any
 
-JSON = Any
+TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable
+    from typing import Any
+
+    JSON = Any
+
+# Every pattern is compiled on first need (``re`` itself costs milliseconds to import): a hook event made
+# of system fields only never compiles one.
 
 PREFIX = "[REDACTED:"
 
 # Key names whose value is a secret. Matched against the lower-cased key with separators normalised.
-_SECRET_KEY = re.compile(
+_SECRET_KEY = (
     r"(?:^|_)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
     r"secret_?key|client_?secret|credentials?|auth|authorization|cookie|set_cookie|session_?token|"
     r"signature|sig|otp|pin|x_api_key|bearer|jwt|dsn|connection_?string)(?:$|_)"
@@ -77,13 +83,15 @@ def _value() -> re.Pattern[str]:
     # Compiled on first need: compiling it costs milliseconds, and most hook processes never need it.
     global _value_re
     if _value_re is None:
+        import re
+
         _value_re = re.compile("|".join(p for _, p in _VALUE_PATTERNS))
     return _value_re
 
 
 # INVARIANT: every string the value pattern can match contains one of these (lower-cased). Scanning for plain
 # literals is ~10x cheaper than the full pattern, and nearly every string on the hot path has none.
-_HINT = re.compile(
+_HINT = (
     r"pass|pwd|secret|token|key|bearer|basic|credential|eyj|xox|sk-|gh[pousr]_|github_pat_|glpat-|aiza|"
     r"npm_|private|://|akia|asia|agpa|aida|aroa|aipa|anpa|anva|abia|acca"
 )
@@ -114,7 +122,19 @@ _SYSTEM_FIELDS = frozenset(
     }
 )
 _key_cache: dict[str, bool] = {}
-_hint = _HINT.search
+_secret_key_re: re.Pattern[str] | None = None
+
+
+def _hint_first(text: str) -> re.Match[str] | None:
+    """The literal scan, compiled on first use; it then replaces itself with the compiled pattern's ``search``."""
+    global _hint
+    import re
+
+    _hint = re.compile(_HINT).search
+    return _hint(text)
+
+
+_hint: Callable[[str], re.Match[str] | None] = _hint_first
 
 
 def secret_key(name: str) -> bool:
@@ -122,7 +142,12 @@ def secret_key(name: str) -> bool:
     hit = _key_cache.get(name)
     if hit is None:
         norm = name.lower().replace("-", "_").replace(".", "_")
-        hit = norm not in _PUBLIC_KEYS and _SECRET_KEY.search(norm) is not None
+        global _secret_key_re
+        if _secret_key_re is None:
+            import re
+
+            _secret_key_re = re.compile(_SECRET_KEY)
+        hit = norm not in _PUBLIC_KEYS and _secret_key_re.search(norm) is not None
         if len(_key_cache) < 4096:
             _key_cache[name] = hit
     return hit
@@ -130,6 +155,8 @@ def secret_key(name: str) -> bool:
 
 def salted_hash(salt: bytes, secret: str) -> str:
     """The stand-in for ``secret``: ``[REDACTED:hmac-sha256:<32 hex>]``."""
+    import hmac
+
     mac = hmac.new(salt, secret.encode("utf-8", "surrogatepass"), sha256).hexdigest()[:32]
     return f"{PREFIX}hmac-sha256:{mac}]"
 
