@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 JSON = Any
 
+# Pseudo-rules of decisions that mean blastdoor could not decide (as opposed to a policy's deny).
+_FAILURES = frozenset({"policy.on_error", "audit.unavailable"})
+
 DEFAULT_TIMEOUT = 20.0  # seconds; below the timeout the installer writes into each harness (30 s)
 
 
@@ -131,6 +134,9 @@ def _decide(mod: ModuleType, event: HookEvent) -> Reply:
                 log.close()
             except Exception as exc:  # a close that fails after a durable append loses nothing
                 print(f"blastdoor: closing the audit log: {exc}", file=sys.stderr)
+    if decision.verdict == "deny" and decision.rule in _FAILURES:
+        # blastdoor itself failed (a classifier bug, the audit log): the harness's block, exit 2.
+        return mod.failure(event.name, decision.reason)  # type: ignore[no-any-return]
     request_id = request_approval(classified, decision) if decision.verdict == "approve" else None
     return mod.answer(event, decision, request_id)  # type: ignore[no-any-return]
 
