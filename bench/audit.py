@@ -144,6 +144,28 @@ def fresh_process_append(url: str, key: Path, runs: int) -> float:
     return (full[len(full) // 2] - bare[len(bare) // 2]) * 1000
 
 
+def fsync_us(directory: Path, runs: int = 200) -> float:
+    """Median microseconds of one fsync of a rewritten 4 KiB page here: a durable commit costs at least this.
+
+    8 writers each wait for their own event, so at most 8 events share a commit: 8 / fsync bounds the
+    8-writer figure whatever the code does.
+    """
+    path = directory / "fsync.probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    times = []
+    try:
+        for i in range(runs):
+            os.pwrite(fd, b"x" * 4096, (i % 16) * 4096)
+            t = time.perf_counter()
+            os.fsync(fd)
+            times.append(time.perf_counter() - t)
+    finally:
+        os.close(fd)
+        path.unlink()
+    times.sort()
+    return times[len(times) // 2] * 1e6
+
+
 def build_log(url: str, key: Path, n: int) -> None:
     """A log of ``n`` entries written in large batches (fast to build; same bytes as appends)."""
     from blastdoor.audit.events import index_of
@@ -184,6 +206,13 @@ def main() -> None:
         seal_batch(head, items, time.time_ns())
     res["seal_entries_per_s"] = round(20_000 / (time.perf_counter() - t))
 
+    fsync = fsync_us(tmp)
+    res["fsync_us"] = round(fsync, 1)
+    res["sqlite_appends_per_s_8_fsync_bound"] = round(8e6 / fsync)
+    print(
+        f"fsync: {res['fsync_us']} us median, so 8 waiting writers can reach at most"
+        f" {res['sqlite_appends_per_s_8_fsync_bound']} durable appends/s"
+    )
     for w in (1, 8):
         res[f"sqlite_appends_per_s_{w}"] = round(appends(str(tmp / f"a{w}.db"), key, w, secs))
         print(f"sqlite, {w} writer thread(s): {res[f'sqlite_appends_per_s_{w}']:>8} durable appends/s")
