@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "blastdoor.cli.policy",
     "blastdoor.cli.audit",
     "blastdoor.cli.hook",
+    "blastdoor.cli.install",
+    "blastdoor.cli.exec",
 )
 
 DESCRIPTION = """\
