@@ -252,6 +252,8 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     value_opts: frozenset[str] = entry.get("value", frozenset())
     alias: dict[str, str] = dict(entry.get("alias") or {})
     long1 = bool(entry.get("long1"))
+    # `switches`: a CLI whose long options all take a value except these (aws, gcloud style).
+    switches: list[str] | None = entry.get("switches")
     current = entry
     looking = bool(current.get("subs"))
     args = cmd.args
@@ -278,7 +280,10 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 opt = alias.get(opt, opt)
                 if eq:
                     cmd.opts.append((opt, val))
-                elif opt in value_opts and i < n:
+                elif i < n and (
+                    opt in value_opts
+                    or (switches is not None and opt not in switches and not (args[i] or "x").startswith("-"))
+                ):
                     cmd.opts.append((opt, args[i]))
                     i += 1
                 else:
@@ -497,8 +502,15 @@ def _evidence(cmd: Cmd, part: Part) -> None:
 
 
 def normalised(cmd: Cmd) -> str:
+    """Program, subcommands, sorted options (values attached), positionals: `rm -f -r ./build`.
+
+    ``lead: N`` in a KB entry marks the first N positionals as subcommand words for CLIs whose
+    subcommands a handler resolves (``aws <service> <operation>``).
+    """
     opts = sorted(o if v is None else (f"{o}={v}" if o.startswith("--") else f"{o} {quote(v)}") for o, v in cmd.opts)
-    return " ".join([cmd.name, *cmd.subs, *opts, *(quote(p) for p in cmd.pos)])
+    lead = cmd.chain[0].get("lead", 0) if cmd.chain else 0
+    words = [quote(p) for p in cmd.pos]
+    return " ".join([cmd.name, *cmd.subs, *words[:lead], *opts, *words[lead:]])
 
 
 # -- commands the KB does not know ---------------------------------------------------------------

@@ -36,6 +36,8 @@ _ENTRY_KEYS = frozenset(
         "evidence",
         "long1",
         "positional_subs",
+        "switches",
+        "lead",
     )
 )
 _WRAPPER_KEYS = frozenset(("value", "adds", "read", "skip", "why", "handler", "names", "long1"))
@@ -119,7 +121,7 @@ def _entry(value: Any, where: str) -> Entry:
     for key, item in value.items():
         if key == "effects":
             out[key] = _effects(item, f"{where}.effects")
-        elif key in ("names", "value"):
+        elif key in ("names", "value", "switches"):
             out[key] = _strings(item, f"{where}.{key}")
         elif key == "alias":
             if not isinstance(item, dict):
@@ -162,6 +164,8 @@ def _entry(value: Any, where: str) -> Entry:
             out[key] = _entry(item, f"{where}.default")
         elif key in ("long1", "positional_subs"):
             out[key] = bool(item)
+        elif key == "lead":
+            out[key] = int(item)
         else:
             out[key] = str(item)
     return out
