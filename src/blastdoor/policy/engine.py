@@ -154,8 +154,8 @@ def _compile_cond(cond: Cond, permissive: bool) -> Callable[[Action, Action], bo
     return lambda s, r: cond_holds(cond, s, r, permissive)
 
 
-def _checks(rule: Rule) -> tuple[tuple[Callable[[Action, Action], bool], ...], tuple[Callable[..., bool], ...]]:
-    checks = rule.checks
+def _checks(rule: Rule) -> tuple[tuple[Check, ...], tuple[Check, ...]]:
+    checks: tuple[tuple[Check, ...], tuple[Check, ...]] | None = rule.checks
     if checks is None:
         conds = tuple(_compile_cond(c, rule.permissive) for c in rule.conds)
         excepts = tuple(
