@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.hook",
     "blastdoor.cli.install",
     "blastdoor.cli.exec",
+    "blastdoor.cli.coverage",
 )
 
 DESCRIPTION = """\
