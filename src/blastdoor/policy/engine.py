@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from blastdoor.action.model import Action
     from blastdoor.policy.compiled import CompiledPolicy, Cond, Rule
 
+    Check = Callable[[Action, Action], bool]
+
 _UNKNOWN_ONLY = frozenset(("unknown",))
 _CACHE_LIMIT = 4096
 _regex_cache: dict[str, re.Pattern[str]] = {}
