@@ -1,0 +1,100 @@
+"""The command hook as a fresh process against the bare interpreter start, measured interleaved.
+
+    .venv/bin/python bench/hook.py [--quick] [--runs N]
+
+Runs ``blastdoor hook claude-code`` on a PreToolUse payload for a plain read (``ls -la``), three ways:
+through the launcher ``blastdoor install`` writes (``python -I -S launcher hook ...``, what harnesses
+run), through the ``blastdoor`` console script (with ``site``), and the floor ``python -I -S -c pass``.
+Each run decides with the compiled-policy cache warm and appends the decision to a fresh audit log.
+The server path (unix socket / HTTP) is measured once ``blastdoor serve`` exists (issue 5).
+Budget (docs/DESIGN.md): hook p50 <= 2.5 x the floor p50. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _util import finish, summary, time_processes
+
+BUDGET = 2.5
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="20 runs instead of 100")
+    ap.add_argument("--runs", type=int, default=0)
+    opts = ap.parse_args()
+    runs = opts.runs or (20 if opts.quick else 100)
+    python = os.path.abspath(sys.executable)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = os.path.join(tmp, "home")
+        project = os.path.join(tmp, "project")
+        os.makedirs(home)
+        os.makedirs(project)
+        env = {
+            **os.environ,
+            "HOME": home,
+            "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+            "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+            "BLASTDOOR_HOME": os.path.join(home, ".blastdoor"),
+            "BLASTDOOR_MANAGED_POLICY": "none",
+        }
+        with open(os.path.join(project, "blastdoor.yaml"), "w") as fh:
+            fh.write("version: 1\nextends: [recommended]\n")
+        blastdoor = os.path.join(os.path.dirname(sys.executable), "blastdoor")
+        subprocess.run([blastdoor, "install", "claude-code"], cwd=project, env=env, check=True, capture_output=True)
+        with open(os.path.join(project, ".claude", "settings.json")) as fh:
+            command = json.load(fh)["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        import shlex
+
+        payload = json.dumps(
+            {
+                "hook_event_name": "PreToolUse",
+                "session_id": "bench",
+                "cwd": project,
+                "tool_name": "Bash",
+                "tool_input": {"command": "ls -la"},
+                "tool_use_id": "toolu_bench",
+            }
+        ).encode()
+        commands = {
+            "floor": [python, "-I", "-S", "-c", "pass"],
+            "hook": shlex.split(command),
+            "script": [blastdoor, "hook", "claude-code"],
+        }
+        # Warm-up: compile the policy cache, create the log, check the reply.
+        check = subprocess.run(commands["hook"], input=payload, capture_output=True, env=env, cwd=project)
+        reply = json.loads(check.stdout)["hookSpecificOutput"]["permissionDecision"]
+        if check.returncode != 0 or reply != "allow":
+            sys.exit(f"the hook did not allow the plain read: {check.returncode} {check.stdout!r} {check.stderr!r}")
+        times = time_processes(commands, runs, input=payload, env=env, cwd=project)
+    stats = {name: summary(values) for name, values in times.items()}
+    floor = stats["floor"]["p50"]
+    for name, s in stats.items():
+        print(f"{name:7} p50 {s['p50']:7.2f} ms   p90 {s['p90']:7.2f} ms   ({s['p50'] / floor:.2f} x floor)")
+    ratio = stats["hook"]["p50"] / floor
+    print(f"budget: hook p50 <= {BUDGET} x floor: {'met' if ratio <= BUDGET else 'NOT met'} ({ratio:.2f} x)")
+    finish(
+        {
+            "runs": runs,
+            "python_floor_p50_ms": round(floor, 3),
+            "hook_p50_ms": round(stats["hook"]["p50"], 3),
+            "hook_p90_ms": round(stats["hook"]["p90"], 3),
+            "hook_p50_ratio": round(ratio, 3),
+            "script_p50_ms": round(stats["script"]["p50"], 3),
+            "script_p50_ratio": round(stats["script"]["p50"] / floor, 3),
+            "budget_ratio": BUDGET,
+            "budget_met": ratio <= BUDGET,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
