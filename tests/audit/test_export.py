@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
@@ -119,7 +118,6 @@ def test_otlp_spans_pair_decisions_with_outcomes(log: AuditLog) -> None:
 
 
 def test_otel_sdk_emission(log: AuditLog) -> None:
-    pytest.importorskip("opentelemetry.sdk")
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter

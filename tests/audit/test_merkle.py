@@ -5,13 +5,12 @@ from __future__ import annotations
 import random
 import warnings
 
+import pymerkle
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blastdoor.audit import merkle as m
-
-pymerkle = pytest.importorskip("pymerkle")
 
 
 def _oracle(n: int) -> tuple[object, list[bytes]]:

@@ -63,11 +63,18 @@ def test_bad_json(harness: str, data: bytes, tmp_path: Path) -> None:
     _denied(harness, *run_hook(harness, data, cwd=str(project)))
 
 
-@pytest.mark.parametrize("harness", HARNESSES)
-@pytest.mark.parametrize("field", ["tool_name", "tool_input", "hook_event_name"])
+# The Copilot CLI sends no event name (a tool call without a result is a pre-event), so that field
+# is not required there and is left out of its cases.
+_MISSING = [
+    (h, f)
+    for h in HARNESSES
+    for f in ("tool_name", "tool_input", "hook_event_name")
+    if not (h == "copilot" and f == "hook_event_name")
+]
+
+
+@pytest.mark.parametrize(("harness", "field"), _MISSING)
 def test_missing_fields(harness: str, field: str, tmp_path: Path) -> None:
-    if harness == "copilot" and field == "hook_event_name":
-        pytest.skip("the Copilot CLI sends no event name: a tool call without a result is a pre-event")
     project = _project(tmp_path, policy_for("allow"))
     payload = _payload(harness, project)
     del payload[field]

@@ -133,9 +133,8 @@ def test_append_fails_closed(tmp_path: Path) -> None:
         log.append({"kind": "decision"})
 
 
-def test_append_only_in_postgres(store_url: str, tmp_path: Path) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("the SQLite triggers are tested in tests/audit/test_tamper.py")
+def test_append_only_in_postgres(pg_url: str, tmp_path: Path) -> None:
+    store_url = pg_url  # the SQLite triggers are tested in tests/audit/test_tamper.py
     import psycopg
 
     from blastdoor.store.postgres import split_url
