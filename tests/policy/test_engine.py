@@ -68,6 +68,15 @@ def test_except_carves_out() -> None:
     assert decide(p, act(env="prod", **here)).verdict == "ask"
 
 
+def test_relative_target_patterns_mean_the_agents_working_directory() -> None:
+    p = policy({"rules": [{"id": "build", "match": {"targets": ["./build/**"]}, "verdict": "allow"}]})
+    inside = Action("shell", "shell:rm", effects=("delete",), targets=("/w/build",), cwd="/w")
+    # `cd / && rm -rf build`: the part runs in /, but ./build still means the project's build
+    moved = Action("shell", "shell:rm", effects=("delete",), targets=("/build",), cwd="/")
+    assert decide(p, Action("shell", raw="rm -rf build", cwd="/w", parts=[inside])).verdict == "allow"
+    assert decide(p, Action("shell", raw="cd / && rm -rf build", cwd="/w", parts=[moved])).verdict == "ask"
+
+
 def test_permissive_rules_need_every_target_and_effect() -> None:
     p = policy(
         {

@@ -109,7 +109,8 @@ def cond_holds(cond: Cond, subject: Action, root: Action, permissive: bool) -> b
         targets = subject.targets
         if not targets:
             return not permissive and mode != "all"
-        cwd = subject.cwd or root.cwd
+        # Relative patterns mean the project: the directory the agent works in, not one a `cd` reached.
+        cwd = root.cwd or subject.cwd
         matchers = [path_matcher(_target_pattern(p, cwd)) for p in patterns]
         if mode == "any" or (mode == "default" and not permissive):
             return any(m(t) for t in targets for m in matchers)
