@@ -7,6 +7,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from blastdoor.action import Action, Agent, Decision
 
 JSON = Any
@@ -107,6 +109,61 @@ def number(data: dict[str, JSON], *keys: str) -> float | None:
     return float(value)
 
 
+def event_phase(payload: JSON, phases: Mapping[str, str], *keys: str) -> tuple[str, str]:
+    """(event name, phase) of a hook payload read from ``keys``; PayloadError for a non-object or an
+    event ``phases`` does not list. The caller answers an ``IGNORE`` phase with its acknowledgement."""
+    if not isinstance(payload, dict):
+        raise PayloadError("the hook input is not a JSON object")
+    name = text(payload, *keys, required=True)
+    phase = phases.get(name)
+    if phase is None:
+        raise PayloadError(f"unknown hook event `{name}`")
+    return name, phase
+
+
+def tool_event(
+    payload: JSON,
+    harness: str,
+    phases: Mapping[str, str],
+    outcome: Callable[[str, dict[str, JSON]], tuple[str | None, float | None]],
+    *,
+    event: tuple[str, ...] = ("hook_event_name",),
+    tool: tuple[str, ...] = ("tool_name",),
+    args: tuple[str, ...] = ("tool_input",),
+    session: tuple[str, ...] = ("session_id",),
+    call: tuple[str, ...] = (),
+    subagent: tuple[str, ...] = (),
+) -> HookEvent:
+    """The parse of harnesses whose every event is one tool call, read from the given keys.
+
+    Both the tool name and its input are required. The call id is the harness's own (from ``call``)
+    or derived from the session and the call. A post-event carries ``outcome(name, payload)``, its
+    (error, duration in ms); a pre-event (or permission event) the agent (user from ``user`` /
+    ``user_email``, subagent from ``subagent``) and the Action.
+    """
+    name, phase = event_phase(payload, phases, *event)
+    if phase == IGNORE:
+        return HookEvent(name, phase)
+    tool_name = text(payload, *tool, required=True)
+    tool_input = obj(payload, *args, required=True)
+    session_id = text(payload, *session)
+    given = text(payload, *call) if call else ""
+    call_id = f"{harness}:{given}" if given else derived_call_id(harness, session_id, tool_name, tool_input)
+    if phase == POST:
+        error, duration_ms = outcome(name, payload)
+        return HookEvent(name, POST, call_id=call_id, error=error, duration_ms=duration_ms)
+    from blastdoor.adapters.tools import tool_action
+
+    agent = make_agent(
+        harness,
+        session=session_id,
+        user=text(payload, "user", "user_email"),
+        subagent=text(payload, *subagent) if subagent else "",
+    )
+    cwd = text(payload, "cwd")
+    return HookEvent(name, phase, action=tool_action(tool_name, tool_input, agent=agent, cwd=cwd), call_id=call_id)
+
+
 def derived_call_id(harness: str, *parts: JSON) -> str:
     """A call id for harnesses that send none: the same on the pre- and the post-event of one call."""
     from blastdoor.action import digest
@@ -176,6 +233,11 @@ def blocked_message(decision: Decision, request_id: str | None) -> str:
     if decision.verdict == "ask":
         return needs_confirmation(decision)
     return why(decision)
+
+
+def acknowledge_empty(event: HookEvent) -> Reply:
+    """The reply to a post-event or an ignored event for harnesses that expect a JSON object: ``{}``."""
+    return Reply({})
 
 
 def failure_message(message: str) -> str:

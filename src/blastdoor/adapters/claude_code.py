@@ -15,18 +15,15 @@ from blastdoor.adapters._base import (
     POST,
     PRE,
     HookEvent,
-    PayloadError,
     Reply,
+    acknowledge_empty,
     blocked_message,
-    derived_call_id,
     failure_message,
-    make_agent,
     number,
-    obj,
     text,
+    tool_event,
     why,
 )
-from blastdoor.adapters.tools import tool_action
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision
@@ -49,35 +46,28 @@ PHASES = {
 }
 
 
+def _outcome(name: str, payload: dict[str, JSON]) -> tuple[str | None, float | None]:
+    error = None
+    if name == "PostToolUseFailure":
+        error = text(payload, "error") or "the tool failed"
+        if payload.get("is_interrupt"):
+            error = f"interrupted: {error}"
+    return error, number(payload, "duration_ms")
+
+
 def parse(payload: JSON, harness: str = NAME) -> HookEvent:
-    if not isinstance(payload, dict):
-        raise PayloadError("the hook input is not a JSON object")
-    name = text(payload, "hook_event_name", "hookEventName", required=True)
-    phase = PHASES.get(name)
-    if phase is None:
-        raise PayloadError(f"unknown hook event `{name}`")
-    if phase == IGNORE:
-        return HookEvent(name, phase)
-    tool_name = text(payload, "tool_name", "toolName", required=True)
-    tool_input = obj(payload, "tool_input", "toolInput", "toolArgs", required=True)
-    session = text(payload, "session_id", "sessionId")
-    call = text(payload, "tool_use_id", "toolUseId")
-    call_id = f"{harness}:{call}" if call else derived_call_id(harness, session, tool_name, tool_input)
-    if phase == POST:
-        error = None
-        if name == "PostToolUseFailure":
-            error = text(payload, "error") or "the tool failed"
-            if payload.get("is_interrupt"):
-                error = f"interrupted: {error}"
-        return HookEvent(name, POST, call_id=call_id, error=error, duration_ms=number(payload, "duration_ms"))
-    agent = make_agent(
+    return tool_event(
+        payload,
         harness,
-        session=session,
-        user=text(payload, "user", "user_email"),
-        subagent=text(payload, "agent_id", "agent_type"),
+        PHASES,
+        _outcome,
+        event=("hook_event_name", "hookEventName"),
+        tool=("tool_name", "toolName"),
+        args=("tool_input", "toolInput", "toolArgs"),
+        session=("session_id", "sessionId"),
+        call=("tool_use_id", "toolUseId"),
+        subagent=("agent_id", "agent_type"),
     )
-    cwd = text(payload, "cwd")
-    return HookEvent(name, phase, action=tool_action(tool_name, tool_input, agent=agent, cwd=cwd), call_id=call_id)
 
 
 def pre_tool_use(decision: str, reason: str) -> JSON:
@@ -121,5 +111,4 @@ def failure(event_name: str, message: str) -> Reply:
     return Reply(pre_tool_use("deny", said), 2, said)
 
 
-def acknowledge(event: HookEvent) -> Reply:
-    return Reply({})
+acknowledge = acknowledge_empty

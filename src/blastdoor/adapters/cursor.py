@@ -14,10 +14,11 @@ from blastdoor.adapters._base import (
     POST,
     PRE,
     HookEvent,
-    PayloadError,
     Reply,
+    acknowledge_empty,
     blocked_message,
     derived_call_id,
+    event_phase,
     failure_message,
     make_agent,
     number,
@@ -96,12 +97,7 @@ def _action(name: str, payload: dict[str, JSON], agent: Agent, cwd: str) -> Acti
 
 
 def parse(payload: JSON) -> HookEvent:
-    if not isinstance(payload, dict):
-        raise PayloadError("the hook input is not a JSON object")
-    name = text(payload, "hook_event_name", "hookEventName", required=True)
-    phase = PHASES.get(name)
-    if phase is None:
-        raise PayloadError(f"unknown hook event `{name}`")
+    name, phase = event_phase(payload, PHASES, "hook_event_name", "hookEventName")
     if phase == IGNORE:
         return HookEvent(name, phase)
     conversation = text(payload, "conversation_id", "conversationId")
@@ -143,5 +139,4 @@ def failure(event_name: str, message: str) -> Reply:
     return Reply(_permission(event_name, "deny", said, said), 2, said)
 
 
-def acknowledge(event: HookEvent) -> Reply:
-    return Reply({})
+acknowledge = acknowledge_empty

@@ -14,18 +14,15 @@ from blastdoor.adapters._base import (
     POST,
     PRE,
     HookEvent,
-    PayloadError,
     Reply,
+    acknowledge_empty,
     blocked_message,
-    derived_call_id,
     failure_message,
-    make_agent,
     number,
     obj,
-    text,
+    tool_event,
     why,
 )
-from blastdoor.adapters.tools import tool_action
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision
@@ -48,31 +45,16 @@ PHASES = {
 }
 
 
+def _outcome(name: str, payload: dict[str, JSON]) -> tuple[str | None, float | None]:
+    err = obj(payload, "tool_response").get("error")
+    error = None
+    if err:
+        error = err if isinstance(err, str) else str(err.get("message", err)) if isinstance(err, dict) else str(err)
+    return error, number(payload, "duration_ms")
+
+
 def parse(payload: JSON) -> HookEvent:
-    if not isinstance(payload, dict):
-        raise PayloadError("the hook input is not a JSON object")
-    name = text(payload, "hook_event_name", required=True)
-    phase = PHASES.get(name)
-    if phase is None:
-        raise PayloadError(f"unknown hook event `{name}`")
-    if phase == IGNORE:
-        return HookEvent(name, phase)
-    tool_name = text(payload, "tool_name", required=True)
-    tool_input = obj(payload, "tool_input", required=True)
-    session = text(payload, "session_id")
-    call = text(payload, "tool_call_id", "call_id")
-    call_id = f"{NAME}:{call}" if call else derived_call_id(NAME, session, tool_name, tool_input)
-    if phase == POST:
-        response = obj(payload, "tool_response")
-        err = response.get("error")
-        error = None
-        if err:
-            error = err if isinstance(err, str) else str(err.get("message", err)) if isinstance(err, dict) else str(err)
-        return HookEvent(name, POST, call_id=call_id, error=error, duration_ms=number(payload, "duration_ms"))
-    agent = make_agent(NAME, session=session, user=text(payload, "user", "user_email"))
-    return HookEvent(
-        name, PRE, action=tool_action(tool_name, tool_input, agent=agent, cwd=text(payload, "cwd")), call_id=call_id
-    )
+    return tool_event(payload, NAME, PHASES, _outcome, call=("tool_call_id", "call_id"))
 
 
 def answer(event: HookEvent, decision: Decision, request_id: str | None = None) -> Reply:
@@ -86,5 +68,4 @@ def failure(event_name: str, message: str) -> Reply:
     return Reply({"decision": "deny", "reason": said}, 2, said)
 
 
-def acknowledge(event: HookEvent) -> Reply:
-    return Reply({})
+acknowledge = acknowledge_empty

@@ -12,16 +12,12 @@ from blastdoor.adapters._base import (
     POST,
     PRE,
     HookEvent,
-    PayloadError,
     Reply,
     blocked_message,
-    derived_call_id,
     failure_message,
-    make_agent,
     obj,
-    text,
+    tool_event,
 )
-from blastdoor.adapters.tools import tool_action
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision
@@ -38,30 +34,17 @@ PHASES = {
 }
 
 
+def _outcome(name: str, payload: dict[str, JSON]) -> tuple[str | None, float | None]:
+    """Kiro reports success and a result, no duration."""
+    response = obj(payload, "tool_response")
+    if response.get("success") is False:
+        result = response.get("result")
+        return (result if isinstance(result, str) and result else "the tool failed"), None
+    return None, None
+
+
 def parse(payload: JSON) -> HookEvent:
-    if not isinstance(payload, dict):
-        raise PayloadError("the hook input is not a JSON object")
-    name = text(payload, "hook_event_name", required=True)
-    phase = PHASES.get(name)
-    if phase is None:
-        raise PayloadError(f"unknown hook event `{name}`")
-    if phase == IGNORE:
-        return HookEvent(name, phase)
-    tool_name = text(payload, "tool_name", required=True)
-    tool_input = obj(payload, "tool_input", required=True)
-    session = text(payload, "session_id", "conversation_id")
-    call_id = derived_call_id(NAME, session, tool_name, tool_input)
-    if phase == POST:
-        response = obj(payload, "tool_response")
-        error = None
-        if response.get("success") is False:
-            result = response.get("result")
-            error = result if isinstance(result, str) and result else "the tool failed"
-        return HookEvent(name, POST, call_id=call_id, error=error)
-    agent = make_agent(NAME, session=session, user=text(payload, "user", "user_email"))
-    return HookEvent(
-        name, PRE, action=tool_action(tool_name, tool_input, agent=agent, cwd=text(payload, "cwd")), call_id=call_id
-    )
+    return tool_event(payload, NAME, PHASES, _outcome, session=("session_id", "conversation_id"))
 
 
 def answer(event: HookEvent, decision: Decision, request_id: str | None = None) -> Reply:
