@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# Modules that load data at import (the shell knowledge base) cache it before any fixture runs: keep that
+# cache out of the real user's home too.
+os.environ["XDG_CACHE_HOME"] = os.path.join(__import__("tempfile").mkdtemp(prefix="blastdoor-test-cache-"), "cache")
+os.environ.pop("BLASTDOOR_CACHE_DIR", None)
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
