@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import tempfile
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,10 +29,25 @@ def cache_dir(environ: Mapping[str, str]) -> str:
     return os.path.join(base, "blastdoor")
 
 
-def cache_key(sources: list[Source], home: str) -> str:
-    from blastdoor.policy.compiled import policy_hash
+def inputs_hash(sources: list[Source]) -> str:
+    """``compiled.policy_hash(sources)``, computed without pathlib and glob (the hook's hot path).
 
-    h = hashlib.sha256(policy_hash(sources).encode())
+    A test holds the two equal.
+    """
+    from blastdoor import __version__
+    from blastdoor.policy.layers import baseline_files
+
+    h = hashlib.sha256(f"blastdoor {__version__}\n".encode())
+    for src in sources:
+        h.update(f"{src.role}\n{src.sha256}\n".encode())
+    for name, path in baseline_files():
+        with open(path, "rb") as fh:
+            h.update(name.encode() + b"\n" + hashlib.sha256(fh.read()).digest())
+    return "sha256:" + h.hexdigest()
+
+
+def cache_key(sources: list[Source], home: str) -> str:
+    h = hashlib.sha256(inputs_hash(sources).encode())
     h.update(home.encode())
     for src in sources:
         h.update(b"\0" + src.path.encode())
@@ -60,6 +74,8 @@ def load(path: str) -> CompiledPolicy | None:
 
 def store(path: str, policy: CompiledPolicy) -> None:
     """Write atomically; a cache that cannot be written is skipped, never an error."""
+    import tempfile
+
     try:
         folder = os.path.dirname(path)
         os.makedirs(folder, mode=0o700, exist_ok=True)

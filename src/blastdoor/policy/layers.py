@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from blastdoor.errors import Location, PolicyError
 
@@ -18,7 +17,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 PROJECT_FILE = "blastdoor.yaml"
-BASELINE_DIR = Path(__file__).with_name("baseline")
+# The built-in baselines. A string: the hook's hot path uses os.path, not pathlib (a fresh process pays
+# for every import); ``BASELINE_DIR`` is the same folder as a Path for the callers off that path.
+BASELINE = os.path.join(os.path.dirname(__file__), "baseline")
 ROLES = ("managed", "project", "user")
 DEFAULT_MANAGED = "/etc/blastdoor/policy.yaml"
 
@@ -39,14 +40,25 @@ class Source:
         return f"Source({self.role}, {self.path})"
 
 
+def __getattr__(name: str) -> Any:
+    if name == "BASELINE_DIR":
+        from pathlib import Path
+
+        return Path(BASELINE)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def find_project_file(start: str) -> str | None:
     """``blastdoor.yaml`` in ``start`` or the nearest parent directory that has one."""
-    here = Path(start).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / PROJECT_FILE
-        if candidate.is_file():
-            return str(candidate)
-    return None
+    folder = os.path.realpath(start)
+    while True:
+        candidate = os.path.join(folder, PROJECT_FILE)
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def user_policy_path(environ: Mapping[str, str]) -> str:
@@ -105,12 +117,17 @@ def read_source(role: str, path: str) -> Source:
 
 
 def baseline_source(name: str, role: str) -> Source:
-    path = BASELINE_DIR / f"{name}.yaml"
-    return Source(role, f"<builtin:{name}>", path.read_text(encoding="utf-8"), builtin=True)
+    with open(os.path.join(BASELINE, f"{name}.yaml"), encoding="utf-8") as fh:
+        return Source(role, f"<builtin:{name}>", fh.read(), builtin=True)
+
+
+def baseline_files() -> list[tuple[str, str]]:
+    """(file name, path) of every built-in baseline, by name."""
+    return sorted((entry.name, entry.path) for entry in os.scandir(BASELINE) if entry.name.endswith(".yaml"))
 
 
 def baseline_names() -> list[str]:
-    return sorted(p.stem for p in BASELINE_DIR.glob("*.yaml"))
+    return [name[: -len(".yaml")] for name, _ in baseline_files()]
 
 
 # The policy used when no file exists anywhere: the recommended baseline, unknown things asked.
