@@ -251,6 +251,20 @@ def test_a_stopped_statement_stays_stopped(stopped: str, others: list[str], wher
     assert alone
     statements = list(others)
     statements.insert(min(where, len(statements)), stopped)
-    combined = set().union(*(p.effects for p in classify_sql_text(";\n".join(statements))))
+    # The separator starts on a line of its own: a `--` comment in a fragment ends before it, as in
+    # any SQL client (a comment that swallows the `;` joins the statements, which is another input).
+    combined = set().union(*(p.effects for p in classify_sql_text("\n;\n".join(statements))))
     # Every severe effect of the statement alone survives; a parse failure may add `unknown`.
     assert alone - {"unknown"} <= combined
+
+
+def test_a_dash_comment_without_space_is_read_both_ways_when_the_dialect_is_unknown() -> None:
+    # `--;` is a comment in PostgreSQL and SQLite but not in MySQL, where the `;` ends the statement
+    # and the TRUNCATE runs: with no dialect known, the text is as severe as its worst reading.
+    text = "SELECT --;\nTRUNCATE users"
+    effects = set().union(*(p.effects for p in classify_sql_text(text)))
+    assert {"delete", "irreversible"} <= effects
+    postgres = set().union(*(p.effects for p in classify_sql_text(text, dialect="postgres")))
+    assert postgres == {"read"}
+    # `-- ` (with a space) is a comment everywhere: nothing hides behind it
+    assert set().union(*(p.effects for p in classify_sql_text("SELECT 1 -- ;\n"))) == {"read"}

@@ -558,6 +558,33 @@ def _classify(text: str, dialect: str | None, depth: int) -> list[Action]:
     return parts
 
 
+def _dialect_dependent_comment(text: str) -> bool:
+    """``--`` directly followed by a non-space: a comment in most dialects, not in MySQL/MariaDB."""
+    i = text.find("--")
+    while i >= 0:
+        nxt = text[i + 2 : i + 3]
+        if nxt and not nxt.isspace():
+            return True
+        i = text.find("--", i + 2)
+    return False
+
+
+def _with_mysql_reading(text: str, parts: list[Action]) -> list[Action]:
+    """Add what the text does under MySQL's comment rules, where ``--;`` does not hide the ``;``.
+
+    With no dialect known, the text is as severe as its worst reading (fail closed).
+    """
+    seen: set[str] = set().union(*(p.effects for p in parts)) if parts else set()
+    extra = []
+    for part in _classify(text, "mysql", 0):
+        if part.effects - seen:
+            note = Note(
+                "info", "mysql", "under MySQL's comment rules (`--` needs a space) the text also does this", "sql"
+            )
+            extra.append(part.replace(notes=(*part.notes, note)))
+    return parts + extra
+
+
 def classify_sql_text(text: str, *, dialect: str | None = None, source: str = "") -> list[Action]:
     """One classified ``sql`` part per statement of ``text``.
 
@@ -573,6 +600,8 @@ def classify_sql_text(text: str, *, dialect: str | None = None, source: str = ""
         read = _DIALECTS.get((dialect or "").lower(), dialect or None) if dialect else None
         try:
             parts = _classify(text, read, 0)
+            if read is None and _dialect_dependent_comment(text):
+                parts = _with_mysql_reading(text, parts)
         except Exception as exc:  # e.g. an unknown dialect name: fail closed
             why = f"SQL classification failed: {type(exc).__name__}: {str(exc)[:120]}"
             parts = [
