@@ -38,8 +38,10 @@ def main() -> None:
         project = os.path.join(tmp, "project")
         os.makedirs(home)
         os.makedirs(project)
+        # Real installs have compiled bytecode: this machine sets PYTHONDONTWRITEBYTECODE, so drop it for
+        # the measured processes (the warm-up below then writes the .pyc files).
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
             "HOME": home,
             "XDG_CONFIG_HOME": os.path.join(home, ".config"),
             "XDG_CACHE_HOME": os.path.join(home, ".cache"),
