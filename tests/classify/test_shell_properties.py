@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -158,3 +159,12 @@ def test_deep_nesting_is_unknown_not_a_crash() -> None:
 
 def test_huge_input_is_fast_and_unknown() -> None:
     assert "unknown" in classify("echo " + "x" * 300_000).effects
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['bash "x\x00y.sh"', 'cd "a\x00b" && terraform apply', 'cd "a\x00b" && git push', "./\x00run.sh", "source \x00"],
+)
+def test_paths_with_nul_bytes_are_unknown_or_classified_never_a_crash(text: str) -> None:
+    # open() raises ValueError, not OSError, for a NUL in a path: found by fuzzing classify_shell.
+    assert classify(text).effects

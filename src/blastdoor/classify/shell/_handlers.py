@@ -319,7 +319,7 @@ def read_script(path: str, st: State) -> str | None:
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_SCRIPT_BYTES + 1)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return None
     if len(data) > MAX_SCRIPT_BYTES or b"\0" in data[:4096]:
         return "\0"
@@ -777,7 +777,7 @@ def _git_head(cwd: str | None) -> str | None:
     try:
         with open(os.path.join(cwd, ".git", "HEAD"), encoding="utf-8") as fh:
             head = fh.read(256).strip()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return None
     return head[16:] if head.startswith("ref: refs/heads/") else None
 
@@ -1188,7 +1188,7 @@ def terraform(cmd: Cmd) -> None:
         try:
             with open(os.path.join(base, ".terraform", "environment"), encoding="utf-8") as fh:
                 ws = fh.read(200).strip()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in the path
             ws = None
     if ws:
         part.evidence["terraform_workspace"] = ws
