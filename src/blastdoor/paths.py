@@ -9,7 +9,7 @@ Both are protected places: the files classifier treats an agent's writes to them
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -37,3 +37,44 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> str:
         return explicit
     base = env.get("XDG_CACHE_HOME") or os.path.join(_home(env), ".cache")
     return os.path.join(base, "blastdoor")
+
+
+def read_cache(path: str, header: bytes) -> Any:
+    """The plain data cached at ``path`` behind ``header``; None when absent, of another format or damaged.
+
+    ``marshal`` holds plain data only and loading it never runs code, unlike pickle.
+    """
+    try:
+        with open(path, "rb") as fh:
+            blob = fh.read()
+    except (OSError, ValueError):
+        return None
+    if not blob.startswith(header):
+        return None
+    import marshal
+
+    try:
+        return marshal.loads(blob[len(header) :])
+    except (ValueError, EOFError, TypeError):
+        return None
+
+
+def write_cache(path: str, header: bytes, data: Any) -> None:
+    """Write ``data`` atomically (0600, via rename); a cache that cannot be written is skipped, never an error."""
+    import marshal
+
+    try:
+        blob = header + marshal.dumps(data)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}-{id(data):x}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        return

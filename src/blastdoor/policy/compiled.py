@@ -212,8 +212,9 @@ def policy_hash(sources: list[Source]) -> str:
     h = hashlib.sha256(f"blastdoor {__version__}\n".encode())
     for src in sources:
         h.update(f"{src.role}\n{src.sha256}\n".encode())
-    from blastdoor.policy.layers import BASELINE_DIR
+    from blastdoor.policy.layers import baseline_files  # os.scandir: no pathlib on the hook's path
 
-    for path in sorted(BASELINE_DIR.glob("*.yaml")):
-        h.update(path.name.encode() + b"\n" + hashlib.sha256(path.read_bytes()).digest())
+    for name, path in baseline_files():
+        with open(path, "rb") as fh:
+            h.update(name.encode() + b"\n" + hashlib.sha256(fh.read()).digest())
     return "sha256:" + h.hexdigest()

@@ -290,19 +290,9 @@ def cache_path(raw: bytes) -> str:
 
 
 def _read_cache(path: str) -> dict[str, Any] | None:
-    try:
-        with open(path, "rb") as fh:
-            blob = fh.read()
-    except OSError:
-        return None
-    if not blob.startswith(_CACHE_FORMAT):
-        return None
-    try:
-        import marshal
+    from blastdoor.paths import read_cache
 
-        data = marshal.loads(blob[len(_CACHE_FORMAT) :])
-    except (ValueError, EOFError, TypeError):
-        return None
+    data = read_cache(path, _CACHE_FORMAT)
     if not isinstance(data, dict) or not isinstance(data.get("commands"), dict):
         return None
     if not isinstance(data.get("wrappers"), dict):
@@ -311,24 +301,9 @@ def _read_cache(path: str) -> dict[str, Any] | None:
 
 
 def _write_cache(path: str, data: dict[str, Any]) -> None:
-    """Write atomically; a cache that cannot be written is skipped, never an error."""
-    import marshal
+    from blastdoor.paths import write_cache
 
-    try:
-        blob = _CACHE_FORMAT + marshal.dumps(data)
-        folder = os.path.dirname(path)
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        tmp = os.path.join(folder, f".kb-{os.getpid()}-{id(data):x}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except (OSError, ValueError):
-        return
+    write_cache(path, _CACHE_FORMAT, data)
 
 
 def load(path: str = COMPILED, *, use_cache: bool = True) -> dict[str, Any]:
