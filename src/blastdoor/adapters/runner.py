@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 
     from blastdoor.action import Action, Decision
     from blastdoor.audit.log import AuditLog
+    from blastdoor.services import Services
 
 JSON = Any
 
 # Pseudo-rules of decisions that mean blastdoor could not decide (as opposed to a policy's deny).
-_FAILURES = frozenset({"policy.on_error", "audit.unavailable"})
+_FAILURES = frozenset({"policy.on_error", "audit.unavailable", "identity.unavailable"})
 
 DEFAULT_TIMEOUT = 20.0  # seconds; below the timeout the installer writes into each harness (30 s)
 
@@ -37,15 +38,23 @@ def timeout_seconds() -> float:
     return value if value > 0 else DEFAULT_TIMEOUT
 
 
-def open_audit_log() -> AuditLog:
-    """The audit log the hook records to: ``$BLASTDOOR_DB`` or the default store.
+def open_services() -> Services:
+    """The services the hook records to: ``$BLASTDOOR_DB`` or the default store.
 
     No checkpoint on close: signing would import ``cryptography`` on every tool call; the log's
     count and interval rules still checkpoint when one is due.
     """
+    from blastdoor.services import open_services as _open
+
+    return _open(checkpoint_on_close=False)
+
+
+def open_audit_log() -> AuditLog:
+    """The audit log alone (outcomes need nothing else)."""
+    from blastdoor.services import store_url
     from blastdoor.store import open_log
 
-    return open_log(os.environ.get("BLASTDOOR_DB") or None, checkpoint_on_close=False)
+    return open_log(store_url(), checkpoint_on_close=False)
 
 
 class _UnavailableLog:
@@ -56,16 +65,6 @@ class _UnavailableLog:
 
     def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int:
         raise self.error
-
-
-def request_approval(action: Action, decision: Decision) -> str | None:
-    """File an approval request for an ``approve`` verdict and return its id.
-
-    The seam for the approvals service (issue 5): until it exists there is nothing to file, and the
-    adapters say that approvals are not available here. A retry of the same action, once approved,
-    will be allowed by the approvals stage of the pipeline.
-    """
-    return None
 
 
 def via_server(harness: str, data: bytes) -> Reply | None:
@@ -121,24 +120,24 @@ def _decide(mod: ModuleType, event: HookEvent) -> Reply:
         policy = load_policy(action.cwd or None)
     except BlastdoorError as exc:
         return mod.failure(event.name, f"the policy cannot be loaded: {exc.message}")  # type: ignore[no-any-return]
-    log: Any
+    services: Services | None = None
     try:
-        log = open_audit_log()
-    except Exception as exc:
-        log = _UnavailableLog(exc)
-    try:
-        classified, decision = decide_and_record(policy, action, log, event.call_id)
+        services = open_services()
+        _, decision = decide_and_record(
+            policy, action, services.log, event.call_id, approvals=services.approvals, agents=services.agents
+        )
+    except Exception as exc:  # the store cannot be opened: recording fails, so only a plain read passes
+        _, decision = decide_and_record(policy, action, _UnavailableLog(exc), event.call_id)
     finally:
-        if not isinstance(log, _UnavailableLog):
+        if services is not None:
             try:
-                log.close()
+                services.close()
             except Exception as exc:  # a close that fails after a durable append loses nothing
                 print(f"blastdoor: closing the audit log: {exc}", file=sys.stderr)
     if decision.verdict == "deny" and decision.rule in _FAILURES:
         # blastdoor itself failed (a classifier bug, the audit log): the harness's block, exit 2.
         return mod.failure(event.name, decision.reason)  # type: ignore[no-any-return]
-    request_id = request_approval(classified, decision) if decision.verdict == "approve" else None
-    return mod.answer(event, decision, request_id)  # type: ignore[no-any-return]
+    return mod.answer(event, decision, decision.request_id or None)  # type: ignore[no-any-return]
 
 
 def _record_outcome(mod: ModuleType, event: HookEvent) -> Reply:

@@ -19,6 +19,9 @@ COMMAND_MODULES = (
     "blastdoor.cli.install",
     "blastdoor.cli.exec",
     "blastdoor.cli.coverage",
+    "blastdoor.cli.approvals",
+    "blastdoor.cli.agents",
+    "blastdoor.cli.people",
 )
 
 DESCRIPTION = """\
