@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from blastdoor.adapters._base import IGNORE, POST, HookEvent, PayloadError, Reply
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from types import ModuleType
 
     from blastdoor.action import Action, Decision
     from blastdoor.audit.log import AuditLog
+    from blastdoor.policy.compiled import CompiledPolicy
     from blastdoor.services import Services
 
 JSON = Any
@@ -68,25 +70,56 @@ class _UnavailableLog:
 
 
 def via_server(harness: str, data: bytes) -> Reply | None:
-    """Ask the running server (``blastdoor serve``) over its unix socket; None to decide in-process.
+    """The running server's reply over its unix socket (``blastdoor.hookclient``); None to decide here.
 
-    The seam for the server (issue 5): it will read the socket path from ``BLASTDOOR_SOCKET`` (or the
-    config), send the payload and return the server's reply; any failure there falls back to deciding
-    in-process with the same policy and the same store. Until the server exists it always falls back.
+    Any failure there (no server, an error, a timeout) falls back to deciding in-process with the same
+    policy and the same store.
     """
-    return None
+    from blastdoor.hookclient import ask_server
+
+    answer = ask_server(harness, data)
+    if answer is None:
+        return None
+    code, out, err = answer
+    return Reply.raw(out, code, err.decode("utf-8", "replace"))
 
 
-def run_hook(harness: str, data: bytes) -> Reply:
+class HookContext:
+    """What one hook call runs against, when it is not this process alone (the server's case).
+
+    ``env`` is the calling process's environment (who the user is, ``AWS_PROFILE``, ``HOME``...);
+    ``services`` are shared, already open, and not closed after the call; ``policy_for(cwd, env)``
+    returns the compiled policy for a working directory.
+    """
+
+    __slots__ = ("env", "policy_for", "services")
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str] | None = None,
+        services: Services | None = None,
+        policy_for: Callable[[str, Mapping[str, str] | None], CompiledPolicy] | None = None,
+    ) -> None:
+        self.env = env
+        self.services = services
+        self.policy_for = policy_for
+
+
+def run_hook(harness: str, data: bytes, context: HookContext | None = None) -> Reply:
     """The reply to one hook call. Never raises."""
     from blastdoor.adapters import adapter
+    from blastdoor.adapters._base import reset_caller_environ, set_caller_environ
 
     mod = adapter(harness)
+    ctx = context or HookContext()
     event_name = ""
+    token = set_caller_environ(ctx.env)
     try:
-        remote = via_server(harness, data)
-        if remote is not None:
-            return remote
+        if context is None:
+            remote = via_server(harness, data)
+            if remote is not None:
+                return remote
         import json
 
         try:
@@ -103,33 +136,49 @@ def run_hook(harness: str, data: bytes) -> Reply:
         if event.phase == IGNORE:
             return mod.acknowledge(event)  # type: ignore[no-any-return]
         if event.phase == POST:
-            return _record_outcome(mod, event)
-        return _decide(mod, event)
+            return _record_outcome(mod, event, ctx)
+        return _decide(mod, event, ctx)
     except Exception as exc:  # fail closed on anything, bugs included
         return mod.failure(event_name, f"internal error: {type(exc).__name__}: {exc}")  # type: ignore[no-any-return]
+    finally:
+        reset_caller_environ(token)
 
 
-def _decide(mod: ModuleType, event: HookEvent) -> Reply:
+def _decide(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
     from blastdoor.errors import BlastdoorError
     from blastdoor.pipeline import decide_and_record
-    from blastdoor.policy import load_policy
 
     action = event.action
     assert action is not None  # INVARIANT: parse() attaches an action to every pre-event
     try:
-        policy = load_policy(action.cwd or None)
+        if ctx.policy_for is not None:
+            policy = ctx.policy_for(action.cwd, ctx.env)
+        else:
+            from blastdoor.policy import load_policy
+
+            policy = load_policy(action.cwd or None, environ=ctx.env)
     except BlastdoorError as exc:
         return mod.failure(event.name, f"the policy cannot be loaded: {exc.message}")  # type: ignore[no-any-return]
-    services: Services | None = None
+    home = ctx.env.get("HOME") if ctx.env is not None else None
+    services = ctx.services
+    owned = services is None
     try:
-        services = open_services()
+        if services is None:
+            services = open_services()
         _, decision = decide_and_record(
-            policy, action, services.log, event.call_id, approvals=services.approvals, agents=services.agents
+            policy,
+            action,
+            services.log,
+            event.call_id,
+            approvals=services.approvals,
+            agents=services.agents,
+            environ=ctx.env,
+            home=home,
         )
     except Exception as exc:  # the store cannot be opened: recording fails, so only a plain read passes
-        _, decision = decide_and_record(policy, action, _UnavailableLog(exc), event.call_id)
+        _, decision = decide_and_record(policy, action, _UnavailableLog(exc), event.call_id, environ=ctx.env, home=home)
     finally:
-        if services is not None:
+        if owned and services is not None:
             try:
                 services.close()
             except Exception as exc:  # a close that fails after a durable append loses nothing
@@ -140,15 +189,20 @@ def _decide(mod: ModuleType, event: HookEvent) -> Reply:
     return mod.answer(event, decision, decision.request_id or None)  # type: ignore[no-any-return]
 
 
-def _record_outcome(mod: ModuleType, event: HookEvent) -> Reply:
+def _record_outcome(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
     try:
-        log = open_audit_log()
-        try:
-            log.record_outcome(
+        if ctx.services is not None:
+            ctx.services.log.record_outcome(
                 event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
             )
-        finally:
-            log.close()
+        else:
+            log = open_audit_log()
+            try:
+                log.record_outcome(
+                    event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
+                )
+            finally:
+                log.close()
     except Exception as exc:
         ack: Reply = mod.acknowledge(event)
         return Reply(ack.stdout, 2, f"blastdoor: the outcome could not be recorded in the audit log: {exc}")

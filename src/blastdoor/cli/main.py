@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.approvals",
     "blastdoor.cli.agents",
     "blastdoor.cli.people",
+    "blastdoor.cli.serve",
 )
 
 DESCRIPTION = """\
