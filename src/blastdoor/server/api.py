@@ -159,6 +159,8 @@ async def hook(request: Request) -> Response:
     if not text and reply.exit_code == 2:
         # Nothing on stdout but a block: an HTTP hook reads only the body, so say deny in it.
         text = json.dumps({"decision": "block", "reason": reply.stderr.strip()}) + "\n"
+    if not text:
+        return Response(status_code=204, headers=headers)  # the event needs no answer
     return Response(text, media_type="application/json", headers=headers)
 
 

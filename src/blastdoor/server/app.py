@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from blastdoor.errors import BlastdoorError
 from blastdoor.server import api
 from blastdoor.server.state import ServerState
 
@@ -54,7 +55,9 @@ def create_app(config: ServerConfig, services: Services) -> Starlette:
     app = Starlette(
         routes=[*api.ROUTES, *web.ROUTES],
         lifespan=lifespan,
-        exception_handlers={Exception: on_error, api.ApiError: on_error},
+        # Expected errors are answered by the exception middleware; `Exception` (a bug) goes to the
+        # server-error middleware, which answers with the same JSON and then lets uvicorn log it.
+        exception_handlers={Exception: on_error, api.ApiError: on_error, BlastdoorError: on_error},
     )
     app.state.blastdoor = state
     return app
