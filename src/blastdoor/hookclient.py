@@ -109,8 +109,8 @@ def parse_reply(raw: bytes) -> "tuple[int, bytes, bytes] | None":
     return code, rest[err_len:], rest[:err_len]
 
 
-def main() -> int:
-    harness = sys.argv[1] if len(sys.argv) == 2 else ""
+def run(harness: str, *, enable_site: bool = True) -> int:
+    """Read the payload, ask the server, else decide in-process; the exit code for the harness."""
     data = sys.stdin.buffer.read()
     reply = ask_server(harness, data) if harness else None
     if reply is not None:
@@ -120,15 +120,17 @@ def main() -> int:
         if err:
             os.write(2, err)
         return code
-    return _in_process(harness, data)
+    return _in_process(harness, data, enable_site)
 
 
-def _in_process(harness: str, data: bytes) -> int:
-    """No server: turn site-packages back on and decide here (``blastdoor hook``), with the same input."""
+def _in_process(harness: str, data: bytes, enable_site: bool) -> int:
+    """No server: decide here (``blastdoor hook``) with the same input; ``site`` first when it was off."""
     import io
-    import site
 
-    site.main()
+    if enable_site:
+        import site
+
+        site.main()
     os.environ["BLASTDOOR_SERVER"] = "off"  # asked already: the full hook must not ask again
     sys.stdin = io.TextIOWrapper(io.BytesIO(data))
     from blastdoor.cli.main import main as blastdoor_main
@@ -136,11 +138,16 @@ def _in_process(harness: str, data: bytes) -> int:
     return blastdoor_main(["hook", harness] if harness else ["hook"])
 
 
-if __name__ == "__main__":
+def guarded(harness: str, *, enable_site: bool = True) -> int:
+    """``run``, but a crash is a block (exit 2), never an exit that lets the tool run."""
     try:
-        sys.exit(main())
-    except BaseException as exc:  # the harness must get a block, never a crash that lets the tool run
-        if isinstance(exc, SystemExit):
-            raise
+        return run(harness, enable_site=enable_site)
+    except SystemExit:
+        raise
+    except BaseException as exc:
         os.write(2, b"blastdoor: the hook client failed: " + type(exc).__name__.encode() + b"; blocking\n")
-        sys.exit(2)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(guarded(sys.argv[1] if len(sys.argv) == 2 else ""))
