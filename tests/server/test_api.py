@@ -233,3 +233,22 @@ def test_webhooks_are_retried_signed_and_carry_a_link(tmp_path: Path, monkeypatc
     slack, _ = by_path["/slack"]
     assert request_id in slack["text"] and slack["blocks"][-1]["elements"][0]["url"].endswith(request_id)
     assert _Receiver.failures_left == 0  # two 503s were retried
+
+
+def test_the_installed_command_hook_asks_the_running_server(server: Server, tmp_path: Path) -> None:
+    import subprocess
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    server.cli("install", "claude-code", "--project", str(project))
+    settings = json.loads((project / ".claude" / "settings.json").read_text())
+    command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    assert " -I -S " in command
+    env = {**server.env, "BLASTDOOR_SOCKET": server.socket}
+    for _ in range(2):
+        proc = subprocess.run(
+            command, shell=True, input=_claude("rm -rf /", project), env=env, capture_output=True, timeout=60
+        )
+        assert json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
+    metrics = server.client.get("/metrics").text
+    assert 'blastdoor_decisions_total{front="hook:claude-code",verdict="exit-0"} 2' in metrics

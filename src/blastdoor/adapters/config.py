@@ -135,7 +135,7 @@ def is_ours(entry: JSON, harness: str) -> bool:
     if isinstance(command, str) and "blastdoor" in command and command.rstrip().endswith(f"hook {harness}"):
         return True
     url = entry.get("url")
-    return isinstance(url, str) and url.rstrip("/").endswith(f"/hook/{harness}")
+    return isinstance(url, str) and url.rstrip("/").endswith((f"/v1/hooks/{harness}", f"/hook/{harness}"))
 
 
 # -- the entries -------------------------------------------------------------------------------------
