@@ -70,12 +70,12 @@ class _UnavailableLog:
 
 
 def via_server(harness: str, data: bytes) -> Reply | None:
-    """The running server's reply over its unix socket (``blastdoor.hookclient``); None to decide here.
+    """The running server's reply over its unix socket (``blastdoor.hookwire``); None to decide here.
 
     Any failure there (no server, an error, a timeout) falls back to deciding in-process with the same
     policy and the same store.
     """
-    from blastdoor.hookclient import ask_server
+    from blastdoor.hookwire import ask_server
 
     answer = ask_server(harness, data)
     if answer is None:
