@@ -41,6 +41,8 @@ class SqliteStore:
         self.path = path
         self._lock = threading.Lock()
         self._log_id = ""
+        self._readers = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
         try:
             if path != ":memory:":
                 parent = os.path.dirname(os.path.abspath(path))
@@ -208,12 +210,27 @@ class SqliteStore:
     # -- state (approvals, identity): plain SQL with ``?`` marks, shared by both dialects ---------------
 
     def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one read-only statement."""
-        with self._lock:
-            try:
-                return self._db.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"store read failed: {exc}", hints=[f"store: {self.path}"]) from exc
+        """The rows of one read-only statement, on this thread's own read connection.
+
+        Not under the writer's lock: in WAL mode readers see the last commit without waiting, so a
+        decision's revocation check never queues behind another decision's fsync.
+        """
+        try:
+            return self._reader().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"store read failed: {exc}", hints=[f"store: {self.path}"]) from exc
+
+    def _reader(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            return self._db  # one connection is the whole database
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            # Used by its own thread only; check_same_thread=False lets ``close`` close it from another.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._readers.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return conn
 
     def write(self) -> SqliteTx:
         """A write transaction (``with store.write() as tx: tx.execute(...)``): all or nothing, durable."""
@@ -221,6 +238,9 @@ class SqliteStore:
 
     def close(self) -> None:
         with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
             self._db.close()
 
 
