@@ -148,8 +148,15 @@ def serve(config: ServerConfig, services: Services, *, log_level: str = "warning
         access_log=False,
         server_header=False,
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=5,  # a backstop: no connection holds up a stop for longer
     )
-    server = uvicorn.Server(uconfig)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            app.state.stopping = True  # the inbox's event streams end now, so their connections close
+            await super().shutdown(sockets)
+
+    server = Server(uconfig)
     if ready is not None:
         ready(config)
     try:
