@@ -114,6 +114,8 @@ def test_signed_out_pages_send_you_to_sign_in_and_back(site: Site) -> None:
     for path in ("/", "/history", "/audit", "/audit/0", "/agents", f"/requests/{request_id}"):
         r = site.client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
+    vote = site.client.post(f"/requests/{request_id}/approve", data={"csrf": "x"}, follow_redirects=False)
+    assert vote.headers["location"] == f"/login?next=%2Frequests%2F{request_id}"  # the page, not the POST
     assert site.client.get("/fragments/inbox").status_code == 401
     assert site.client.get("/events").status_code == 401
 

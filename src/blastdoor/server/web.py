@@ -167,7 +167,10 @@ def _to_login(request: Request) -> Response:
         # A link from elsewhere (a notification in Slack, a mail): the browser withheld the SameSite=Strict
         # cookie. Load the same page again from this site, which sends it: a signed-in person goes through.
         return _render("reload.html", status=200, target=request.url.path)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:  # a form sent after the session ended: back to the page it came from (/requests/x/approve)
+        target = request.url.path.rsplit("/", 1)[0] or "/"
     return RedirectResponse(f"/login?{_query(next=target)}", status_code=303)
 
 
