@@ -226,7 +226,7 @@ def vote_on(state: ServerState, request_id: str, person: Person, vote: str, comm
     """One approval or denial (shared by the API and the web inbox)."""
     approvals = state.services.approvals
     approvals.expire_due()
-    agents = state.services.agents.ids()
+    agents = state.services.agents.among(person.name)
     if vote == "approve":
         result = approvals.approve(request_id, person, comment=comment, agents=agents)
     elif vote == "deny":
