@@ -18,7 +18,6 @@ import functools
 import hashlib
 import hmac
 import json
-import re
 import time
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -386,25 +385,17 @@ async def events(request: Request) -> Response:
 
 # -- audit ------------------------------------------------------------------------------------------------
 
-_AGE = re.compile(r"^(\d+)\s*([smhdw])$")
 _FILTERS = ("agent", "verdict", "tool", "env", "kind", "since", "until")
 
 
 def parse_when(text: str) -> str:
     """RFC 3339, a date, or an age (``30m``, ``12h``, ``7d``) as the log's fixed-width UTC time."""
-    from blastdoor.audit.events import format_time, parse_time
+    from blastdoor.audit.events import parse_when as _parse
 
-    text = text.strip()
-    if not text:
-        return ""
-    m = _AGE.match(text)
-    if m:
-        secs = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
-        return format_time(time.time_ns() - secs * 1_000_000_000)
     try:
-        return format_time(parse_time(text if "T" in text else text + "T00:00:00Z"))
+        return _parse(text)
     except ValueError as exc:
-        raise InputError(f"bad time `{text}`: use RFC 3339, a date, or an age like 30m, 12h, 7d") from exc
+        raise InputError(str(exc)) from exc
 
 
 def summary(event: dict[str, Any]) -> str:
