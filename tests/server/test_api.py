@@ -54,7 +54,9 @@ def test_decide_records_before_answering(server: Server) -> None:
     assert ok.json()["decision"]["verdict"] == "allow"
     found = server.client.get("/v1/audit/events", params={"correlation_id": "c-1"}, headers=server.auth(admin))
     (entry,) = found.json()["entries"]
-    recent = server.client.get("/v1/audit/events", params={"since": "1h", "verdict": "deny"}, headers=server.auth(admin))
+    recent = server.client.get(
+        "/v1/audit/events", params={"since": "1h", "verdict": "deny"}, headers=server.auth(admin)
+    )
     assert [e["seq"] for e in recent.json()["entries"]] == [entry["seq"]]
     future = server.client.get("/v1/audit/events", params={"since": "2999-01-01"}, headers=server.auth(admin))
     assert future.json()["entries"] == []
