@@ -162,3 +162,34 @@ def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
         open_store("postgresql://postgres@127.0.0.1:5432/test?schema=Robert';DROP")
     with pytest.raises(StoreError):
         open_store("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_sqlite_handles_never_trust_a_head_another_handle_moved(tmp_path: Path) -> None:
+    # Two handles on one file, as two processes have. Each seals its next batch against the head of its own
+    # last append; the insert must refuse that head once the other handle has written, and the append then
+    # goes through the locked path, so sequence numbers and the tree stay right.
+    from blastdoor.audit.batch import Pending
+    from blastdoor.store.sqlite import SqliteStore
+
+    path = str(tmp_path / "two.db")
+    a, b = SqliteStore(path), SqliteStore(path)
+    item = Pending(b'{"kind":"decision","v":1}', ("decision", "", "", "", "", ""))
+    sizes = []
+    try:
+        for i in range(40):
+            store = b if i % 5 == 4 else a  # runs on one handle (its cached head holds), then a switch (stale)
+            sizes.append(store.append([item] * (1 + i % 3), time.time_ns).size)
+        assert not a._contended, "a handle whose cached head held again should go back to the unlocked path"
+        a.append([item], time.time_ns)  # stale after b's last append: refused, then done under the lock
+        assert a._contended
+    finally:
+        a.close()
+        b.close()
+    assert sizes == [sum(1 + j % 3 for j in range(i + 1)) for i in range(40)]
+    log = open_log(path, key_path=tmp_path / "k", checkpoint_on_close=False)
+    try:
+        report = log.verify(deep=True)
+        assert report.ok, report.summary()
+        assert report.size == sizes[-1] + 1
+    finally:
+        log.close()
