@@ -55,6 +55,10 @@ class Head:
         self.cp_mark = cp_mark
         self.cp_time = cp_time
 
+    def copy(self) -> Head:
+        """An independent copy (sealing advances a head and its frontier in place)."""
+        return Head(self.size, list(self.frontier), self.last_time, self.cp_mark, self.cp_time)
+
 
 def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[SealedRow]:
     """Entries for ``items`` appended after ``head``; advances ``head`` in place.

@@ -61,10 +61,6 @@ def _insert_sql(n: int) -> str:
     return sql
 
 
-def _copy(head: Head) -> Head:
-    return Head(head.size, list(head.frontier), head.last_time, head.cp_mark, head.cp_time)
-
-
 def _params(head: Head, items: Sequence[Pending], now_ns: int) -> list[object]:
     """The host parameters of ``items`` sealed after ``head`` (advanced in place), row after row."""
     base, cp_time = head.size, head.cp_time
@@ -161,7 +157,7 @@ class SqliteStore:
                     self._view = True
                 known = self._known
                 if known is not None and not self._contended and len(items) <= _CHUNK:
-                    head = _copy(known)
+                    head = known.copy()
                     params = _params(head, items, clock())
                     try:
                         # The fast path: one statement, so one GIL release for the whole append; the trigger
