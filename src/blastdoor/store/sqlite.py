@@ -50,7 +50,8 @@ _APPEND_TRIGGER = f"""CREATE TEMP TRIGGER IF NOT EXISTS audit_append_row INSTEAD
     WHERE id = 1 AND NEW.frontier IS NOT NULL;
 END"""
 _ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_CHUNK = 64  # rows per statement: bounded host parameters (64 * 14), and few distinct statements to cache
+_CHUNK = 64  # most rows in one statement (larger batches take the locked path): few statements to cache
+_INSERT = f"INSERT INTO audit_event ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _insert_sqls: dict[int, str] = {}
 
 
@@ -151,12 +152,12 @@ class SqliteStore:
         with self._lock:
             db = self._db
             try:
-                if not self._view:
-                    db.execute(_APPEND_VIEW)
-                    db.execute(_APPEND_TRIGGER)
-                    self._view = True
                 known = self._known
                 if known is not None and not self._contended and len(items) <= _CHUNK:
+                    if not self._view:  # on the second append of a connection: a hook's single append skips it
+                        db.execute(_APPEND_VIEW)
+                        db.execute(_APPEND_TRIGGER)
+                        self._view = True
                     head = known.copy()
                     params = _params(head, items, clock())
                     try:
@@ -183,11 +184,11 @@ class SqliteStore:
         known = self._known
         if known is not None and known.size == head.size and known.cp_time == head.cp_time:
             self._contended = False  # nobody else wrote since our last append
-        params = _params(head, items, clock())
-        width = len(params) // len(items)
-        for start in range(0, len(items), _CHUNK):
-            chunk = params[start * width : (start + _CHUNK) * width]
-            db.execute(_insert_sql(len(chunk) // width), chunk)
+        db.executemany(_INSERT, seal_batch(head, items, clock()))
+        db.execute(
+            "UPDATE audit_head SET size = ?, frontier = ?, last_time = ?, cp_mark = ? WHERE id = 1",
+            (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark),
+        )
         db.execute("COMMIT")
         self._known = head
         return head
