@@ -83,6 +83,7 @@ def test_overlapping_appends_are_batched_and_each_gets_its_own_seq() -> None:
     rec.gate.set()
     for t in [first, *others]:
         t.join(10)
+    assert not any(t.is_alive() for t in [first, *others]), "queued appends were never committed"
     commit.close()
 
     assert [len(b) for b in rec.batches] == [1, 6]  # the six that queued during the first flush: one batch
@@ -117,6 +118,7 @@ def test_a_failed_batch_fails_every_waiter_in_it_and_the_next_batch_commits() ->
     rec.gate.set()
     for t in [first, *others]:
         t.join(10)
+    assert not any(t.is_alive() for t in [first, *others]), "queued appends were never committed"
     assert seqs == [0] and len(errors) == 4
     assert commit.submit(_item(9))[0] == 1  # nothing of the failed batch was written: no gap
     commit.close()
