@@ -398,6 +398,9 @@ def main() -> None:
     )
     res["target_sqlite_appends_per_s_8"] = 20_000
     res["target_verify_events_per_s"] = 200_000
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)  # ~120 MB of databases per run
     print(json.dumps(res))
 
 
