@@ -145,13 +145,6 @@ class AuditLog:
     def _append(self, event: dict[str, JSON], *, marks_checkpoint: bool = False) -> tuple[int, Head]:
         if self._closed:
             raise StoreError("the audit log is closed")
-        self._commit.enter()
-        try:
-            return self._append_entered(event, marks_checkpoint)
-        finally:
-            self._commit.leave()
-
-    def _append_entered(self, event: dict[str, JSON], marks_checkpoint: bool) -> tuple[int, Head]:
         try:
             checked = ev.check_event(event)
             redactor = Redactor(self.keys.salt())
@@ -346,6 +339,7 @@ class AuditLog:
                     self.checkpoint()
         finally:
             self._closed = True
+            self._commit.close()
             self.store.close()
 
     def __enter__(self) -> AuditLog:
