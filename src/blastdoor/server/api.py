@@ -129,7 +129,7 @@ async def decide(request: Request) -> Response:
     ):
         raise ApiError(400, "bad_input", "`environ` must be an object of strings")
     state = state_of(request)
-    classified, decision = await run_in_threadpool(state.decide, action, correlation_id, environ)
+    classified, decision = await state.in_worker(state.decide, action, correlation_id, environ)
     return JSONResponse(
         {
             "decision": decision.to_dict(),
@@ -153,7 +153,8 @@ async def hook(request: Request) -> Response:
     if harness not in HARNESSES:
         raise ApiError(404, "unknown_harness", f"no harness `{harness}` ({', '.join(sorted(HARNESSES))})")
     data = await request.body()
-    reply = await run_in_threadpool(state_of(request).hook, harness, data, None)
+    state = state_of(request)
+    reply = await state.in_worker(state.hook, harness, data, None)
     headers = {"X-Blastdoor-Exit": str(reply.exit_code)}
     text = reply.stdout_text()
     if not text and reply.exit_code == 2:
@@ -180,7 +181,8 @@ async def hook_client(request: Request) -> Response:
         key, eq, value = entry.partition(b"=")
         if eq:
             environ[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
-    reply = await run_in_threadpool(state_of(request).hook, harness, payload, environ)
+    state = state_of(request)
+    reply = await state.in_worker(state.hook, harness, payload, environ)
     err = reply.stderr.rstrip("\n").encode() + b"\n" if reply.stderr else b""
     out = reply.stdout_text().encode()
     body = f"{reply.exit_code}\n{len(err)}\n".encode() + err + out

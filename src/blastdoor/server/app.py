@@ -43,6 +43,7 @@ def create_app(config: ServerConfig, services: Services) -> Starlette:
             for task in tasks:
                 task.cancel()
             await state.notifier.aclose()
+            state.close()  # decisions in flight finish (and are recorded) before the store closes
 
     async def on_error(request: Request, exc: Exception) -> Response:
         err = api.translate(exc)

@@ -11,13 +11,16 @@ import asyncio
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from blastdoor.server.metrics import Metrics
 from blastdoor.server.notify import Notifier
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from blastdoor.action import Action, Decision
     from blastdoor.adapters._base import Reply
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from blastdoor.policy.compiled import CompiledPolicy
     from blastdoor.server.config import ServerConfig
     from blastdoor.services import Services
+
+DECISION_THREADS = 32
 
 # How long a compiled policy is reused before the files are looked at again (a policy edit takes
 # effect within this time; the compiled cache makes the look cheap).
@@ -44,6 +49,16 @@ class ServerState:
         self._policy_lock = threading.Lock()
         self.secret = _session_secret()
         services.approvals.on_filed = self._request_filed
+        # The decision path's own threads: a plain executor hands work over with less overhead than
+        # anyio's to_thread, and enough threads let the audit log's group commit fill its batches.
+        self._workers = ThreadPoolExecutor(max_workers=DECISION_THREADS, thread_name_prefix="blastdoor-decide")
+
+    async def in_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on a decision thread and wait for it without blocking the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._workers, fn, *args)
+
+    def close(self) -> None:
+        self._workers.shutdown(wait=True)
 
     # -- policy ------------------------------------------------------------------------------------
 
