@@ -1,6 +1,6 @@
 """Schema migrations, per component and dialect, recorded in ``schema_version``.
 
-Each component (``audit`` now; ``approvals`` and ``agents`` next) owns its tables and a list of
+Each component (``audit``, ``mcp``; ``approvals`` and ``agents`` next) owns its tables and a list of
 numbered steps. A store applies the steps newer than the recorded version, in one transaction, under a
 lock that keeps two processes from migrating at once. Steps are only ever appended, never edited.
 """
@@ -98,10 +98,28 @@ _AUDIT_POSTGRES = [
     "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head FOR EACH ROW EXECUTE FUNCTION audit_refuse()",
 ]
 
+# The MCP gateway's pinned tool definitions (store/mcp_pins.py). Mutable state, not evidence: every
+# change to a pin is also an audit event, so the tables need no append-only triggers.
+_MCP = [
+    """CREATE TABLE mcp_tool_pin (
+        server TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pinned', 'changed', 'new')),
+        digest TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        seen_digest TEXT NOT NULL,
+        seen_definition TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        approved_by TEXT NOT NULL,
+        PRIMARY KEY (server, tool)
+    )""",
+]
+
 # (component, version, statements) per dialect, in the order they apply.
 MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
-    SQLITE: [("audit", 1, _AUDIT_SQLITE)],
-    POSTGRES: [("audit", 1, _AUDIT_POSTGRES)],
+    SQLITE: [("audit", 1, _AUDIT_SQLITE), ("mcp", 1, _MCP)],
+    POSTGRES: [("audit", 1, _AUDIT_POSTGRES), ("mcp", 1, _MCP)],
 }
 
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
