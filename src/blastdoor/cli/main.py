@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.install",
     "blastdoor.cli.exec",
     "blastdoor.cli.coverage",
+    "blastdoor.cli.mcp",
 )
 
 DESCRIPTION = """\
