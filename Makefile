@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/blastdoor $(or $(ARGS),policy show)
+	$(BIN)/blastdoor $(or $(ARGS),serve)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

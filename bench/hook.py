@@ -2,17 +2,23 @@
 
     .venv/bin/python bench/hook.py [--quick] [--runs N]
 
-Runs ``blastdoor hook claude-code`` on a PreToolUse payload for a plain read (``ls -la``), three ways:
-through the launcher ``blastdoor install`` writes (``python -I -S launcher hook ...``, what harnesses
-run), through the ``blastdoor`` console script (with ``site``), and the floor ``python -I -S -c pass``.
-Each run decides with the compiled-policy cache warm and appends the decision to a fresh audit log.
-The server path (unix socket / HTTP) is measured once ``blastdoor serve`` exists (issue 5).
-Budget (docs/DESIGN.md): hook p50 <= 2.5 x the floor p50. The last line is one JSON object.
+Runs the command ``blastdoor install claude-code`` writes (``python -I -S launcher hook claude-code``)
+on a PreToolUse payload for a plain read (``ls -la``), against the floor ``python -I -S -c pass``:
+
+  hook            the command hook while ``blastdoor serve`` runs: it hands the payload to the server
+                  over the unix socket (the deployment ``make run`` gives)
+  hook_inprocess  the same command with no server: it decides in-process (policy cache warm)
+  script          the ``blastdoor hook`` console script (with ``site``), no server
+  http            Claude Code's ``type: http`` hook: one keep-alive POST to /v1/hooks/claude-code (no process)
+
+Every run appends its decision durably to the audit log. Budget (DESIGN.md): hook p50 <= 2.5 x the
+floor p50. The last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -22,6 +28,10 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _util import finish, summary, time_processes
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 BUDGET = 2.5
 
@@ -68,15 +78,24 @@ def main() -> None:
         ).encode()
         commands = {
             "floor": [python, "-I", "-S", "-c", "pass"],
-            "hook": shlex.split(command),
+            "hook_inprocess": shlex.split(command),
             "script": [blastdoor, "hook", "claude-code"],
         }
         # Warm-up: compile the policy cache, create the log, check the reply.
-        check = subprocess.run(commands["hook"], input=payload, capture_output=True, env=env, cwd=project)
+        check = subprocess.run(commands["hook_inprocess"], input=payload, capture_output=True, env=env, cwd=project)
         reply = json.loads(check.stdout)["hookSpecificOutput"]["permissionDecision"]
         if check.returncode != 0 or reply != "allow":
             sys.exit(f"the hook did not allow the plain read: {check.returncode} {check.stdout!r} {check.stderr!r}")
         times = time_processes(commands, runs, input=payload, env=env, cwd=project)
+        with running_server(env, project) as url:
+            served = {"floor": commands["floor"], "hook": shlex.split(command)}
+            check = subprocess.run(served["hook"], input=payload, capture_output=True, env=env, cwd=project)
+            if json.loads(check.stdout)["hookSpecificOutput"]["permissionDecision"] != "allow":
+                sys.exit(f"the served hook did not allow the plain read: {check.stdout!r} {check.stderr!r}")
+            more = time_processes(served, runs, input=payload, env=env, cwd=project)
+            times["floor"] += more["floor"]
+            times["hook"] = more["hook"]
+            times["http"] = time_http(url, payload, runs)
     stats = {name: summary(values) for name, values in times.items()}
     floor = stats["floor"]["p50"]
     for name, s in stats.items():
@@ -90,12 +109,63 @@ def main() -> None:
             "hook_p50_ms": round(stats["hook"]["p50"], 3),
             "hook_p90_ms": round(stats["hook"]["p90"], 3),
             "hook_p50_ratio": round(ratio, 3),
+            "hook_inprocess_p50_ms": round(stats["hook_inprocess"]["p50"], 3),
+            "hook_inprocess_p50_ratio": round(stats["hook_inprocess"]["p50"] / floor, 3),
+            "http_p50_ms": round(stats["http"]["p50"], 3),
+            "http_p99_ms": round(stats["http"]["p99"], 3),
             "script_p50_ms": round(stats["script"]["p50"], 3),
             "script_p50_ratio": round(stats["script"]["p50"] / floor, 3),
             "budget_ratio": BUDGET,
             "budget_met": ratio <= BUDGET,
         }
     )
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str], cwd: str) -> Iterator[str]:
+    """``blastdoor serve`` on a free port and the default socket, until the block ends."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    blastdoor = os.path.join(os.path.dirname(sys.executable), "blastdoor")
+    proc = subprocess.Popen([blastdoor, "serve", "--listen", f"127.0.0.1:{port}"], env=env, cwd=cwd)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def time_http(url: str, payload: bytes, runs: int) -> list[float]:
+    """ms per POST of the payload to the Claude Code HTTP hook endpoint, on one keep-alive connection."""
+    import http.client
+    import time
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+    out: list[float] = []
+    for i in range(runs + 5):
+        start = time.perf_counter()
+        conn.request("POST", "/v1/hooks/claude-code", body=payload, headers={"Content-Type": "application/json"})
+        body = conn.getresponse().read()
+        if i >= 5:  # warm-up first
+            out.append((time.perf_counter() - start) * 1000)
+        if b'"allow"' not in body:
+            sys.exit(f"the HTTP hook did not allow the plain read: {body!r}")
+    conn.close()
+    return out
 
 
 if __name__ == "__main__":

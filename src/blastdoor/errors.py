@@ -1,6 +1,7 @@
 """The one error tree of blastdoor.
 
     BlastdoorError            base: a message, optional diagnostics, an exit code
+    ├── Refused               an operation refused by a rule of blastdoor (exit 1): self-approval, ...
     ├── UsageError            bad command-line use                       (exit 2)
     ├── PolicyError           a policy file is unreadable or invalid      (exit 6)
     ├── InputError            a malformed action, payload or plan         (exit 7)
@@ -28,6 +29,12 @@ class BlastdoorError(Exception):
         lines = [self.message]
         lines.extend(f"  hint: {h}" for h in self.hints)
         return "\n".join(lines)
+
+
+class Refused(BlastdoorError):
+    """Not a fault: blastdoor says no (approving one's own request, a request that expired, ...)."""
+
+    exit_code = 1
 
 
 class UsageError(BlastdoorError):

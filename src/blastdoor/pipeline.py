@@ -1,7 +1,8 @@
-"""The one place that wires classify -> decide -> record (-> approvals, as they land).
+"""The one place that wires identity -> classify -> decide -> approvals -> record.
 
 Fail closed: an error anywhere after the policy loaded becomes the policy's ``on_error`` verdict; a
-policy that cannot be loaded becomes deny.
+policy that cannot be loaded becomes deny; a revoked agent, or one whose status cannot be read, is
+denied anything but a plain read; a decision that cannot be recorded is not acted on.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from blastdoor.action import Action, Decision
+    from blastdoor.approvals import Approvals
+    from blastdoor.identity import Agents
     from blastdoor.policy.compiled import CompiledPolicy
 
 
@@ -59,8 +62,11 @@ class DecisionRecorder(Protocol):
     def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int: ...
 
 
-# The pseudo-rule of a verdict overridden because the decision could not be recorded.
-AUDIT_UNAVAILABLE = "audit.unavailable"
+# Pseudo-rules of verdicts that a stage after the policy set.
+AUDIT_UNAVAILABLE = "audit.unavailable"  # the decision could not be recorded
+AGENT_REVOKED = "agent.revoked"  # the kill switch
+IDENTITY_UNAVAILABLE = "identity.unavailable"  # the agent's status could not be read
+APPROVED = "approval.approved"  # an approved request was consumed
 
 
 def is_plain_read_action(action: Action) -> bool:
@@ -76,16 +82,34 @@ def decide_and_record(
     log: DecisionRecorder,
     correlation_id: str,
     *,
+    approvals: Approvals | None = None,
+    agents: Agents | None = None,
+    ask_as_approve: bool = False,
     environ: Mapping[str, str] | None = None,
     home: str | None = None,
 ) -> tuple[Action, Decision]:
-    """Classify, decide, and record the decision before anything runs. Never raises.
+    """Check the agent, classify, decide, settle approvals, and record the decision. Never raises.
 
-    Fail closed: when the decision cannot be recorded, any verdict but a plain read's becomes deny (an
-    action the log does not know about must not run). ``log`` may raise anything; ``StoreError`` is
-    the expected one.
+    ``agents``: a revoked agent is denied (``agent.revoked``). ``approvals``: an ``approve`` verdict
+    consumes the approved request for this exact action when there is one (the verdict becomes allow,
+    once) and otherwise files or finds the pending request (``decision.request_id``). ``ask_as_approve``:
+    the caller cannot put an ``ask`` to the user (an MCP client without elicitation), so ``ask`` becomes
+    ``approve`` (one approval) before approvals are settled. Fail closed: when the decision cannot be
+    recorded, any verdict but a plain read's becomes deny (an action the log does not know about must
+    not run). ``log`` may raise anything; ``StoreError`` is the expected one.
     """
     classified, decision = evaluate(policy, action, environ=environ, home=home)
+    if agents is not None:
+        decision = _check_agent(agents, classified, decision)
+    if ask_as_approve and decision.verdict == "ask":
+        from blastdoor.action import Approvals as Required
+
+        decision = decision.with_verdict(
+            "approve", decision.rule, "the user cannot be asked for a confirmation here, so it needs an approval"
+        )
+        decision.approvals = Required()
+    if approvals is not None and decision.verdict == "approve":
+        decision = _settle_approval(policy, approvals, classified, decision, correlation_id)
     try:
         log.record_decision(classified, decision, correlation_id=correlation_id)
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
@@ -94,3 +118,46 @@ def decide_and_record(
                 "deny", AUDIT_UNAVAILABLE, f"the audit log cannot be written ({exc}), so only plain reads may run"
             )
     return classified, decision
+
+
+def _check_agent(agents: Agents, action: Action, decision: Decision) -> Decision:
+    if decision.verdict == "deny":
+        return decision
+    try:
+        status, reason, by = agents.status(action.agent.id)
+    except Exception as exc:
+        if decision.verdict == "allow" and is_plain_read_action(action):
+            return decision
+        return decision.with_verdict(
+            "deny", IDENTITY_UNAVAILABLE, f"the agent's status cannot be read ({exc}), so only plain reads may run"
+        )
+    if status == "revoked":
+        detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
+        return decision.with_verdict("deny", AGENT_REVOKED, f"revoked: agent {action.agent.id} was revoked{detail}")
+    return decision
+
+
+def _settle_approval(
+    policy: CompiledPolicy, approvals: Approvals, action: Action, decision: Decision, correlation_id: str
+) -> Decision:
+    """Consume an approved request for this exact action, else file (or find) the pending one.
+
+    A failure here leaves the verdict at approve without a request id: the adapters then say that no
+    request could be filed, and nothing runs.
+    """
+    try:
+        used = approvals.consume(action)
+        if used is not None:
+            allowed = decision.with_verdict(
+                "allow", decision.rule, f"approved by {', '.join(used.approvers)} (request {used.id}), used once"
+            )
+            allowed.request_id = used.id
+            allowed.approved_by = tuple(used.approvers)
+            return allowed
+        group = decision.approvals.group if decision.approvals is not None else ""
+        eligible = policy.approvers.get(group, []) if group else []
+        request = approvals.file(action, decision, eligible=eligible, correlation_id=correlation_id)
+        decision.request_id = request.id
+    except Exception as exc:  # no request filed: still approve (nothing runs), with the reason
+        decision.reasons = (*decision.reasons, f"no approval request could be filed: {exc}")
+    return decision

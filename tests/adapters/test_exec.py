@@ -87,10 +87,59 @@ def test_ask_without_a_terminal_refuses(tmp_path: Path) -> None:
     assert proc.returncode == 3 and target.exists() and "no terminal" in proc.stderr
 
 
-def test_approve_is_refused_with_what_it_needs(tmp_path: Path) -> None:
+def test_approve_files_a_request_and_gives_up_when_nobody_approves(tmp_path: Path) -> None:
     (tmp_path / "blastdoor.yaml").write_text(policy_for("approve"))
     target = tmp_path / "keep-me"
     target.write_text("x")
-    proc = _exec(["--", "rm", "-f", str(target)], tmp_path)
+    proc = _exec(["--wait", "0.5", "--", "rm", "-f", str(target)], tmp_path)
     assert proc.returncode == 4 and target.exists()
     assert "2 approvals from `sre-leads`" in proc.stderr
+    assert "timed out waiting" in proc.stderr
+    pending = _pending()
+    assert len(pending) == 1 and pending[0].command == f"rm -f {target}"
+    # The identical command again finds the same pending request instead of filing a second one.
+    again = _exec(["--wait", "0", "--", "rm", "-f", str(target)], tmp_path)
+    assert again.returncode == 4 and pending[0].id in again.stderr
+    assert [r.id for r in _pending()] == [pending[0].id]
+
+
+def test_approve_waits_runs_once_approved_and_consumes_the_approval(tmp_path: Path) -> None:
+    from blastdoor.approvals import Person
+    from blastdoor.services import open_services
+
+    (tmp_path / "blastdoor.yaml").write_text(policy_for("approve"))
+    target = tmp_path / "remove-me"
+    target.write_text("x")
+    cmd = [BLASTDOOR, "exec", "--wait", "60", "--", "rm", "-f", str(target)]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        import time
+
+        deadline = time.monotonic() + 30
+        while not _pending() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (request,) = _pending()
+        assert target.exists()  # nothing ran while the request is pending
+        with open_services() as services:
+            services.approvals.approve(request.id, Person("bob"))
+            assert target.exists()  # one of two approvals is not enough
+            services.approvals.approve(request.id, Person("carol"))
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert not target.exists()
+    assert "approved by bob, carol" in err
+    with open_services() as services:
+        assert services.approvals.get(request.id).status == "consumed"
+    # Used once: the identical command needs a new request.
+    target.write_text("x")
+    again = _exec(["--wait", "0", "--", "rm", "-f", str(target)], tmp_path)
+    assert again.returncode == 4 and target.exists() and request.id not in again.stderr
+
+
+def _pending() -> list:  # type: ignore[type-arg]
+    from blastdoor.services import open_services
+
+    with open_services(checkpoint_on_close=False) as services:
+        return services.approvals.find(status="pending")

@@ -64,7 +64,7 @@ def test_the_installed_command_really_runs_the_hook(tmp_path: Path) -> None:
 
 
 def test_http_hook(tmp_path: Path) -> None:
-    url = "http://127.0.0.1:8377/hook/claude-code"
+    url = "http://127.0.0.1:8787/v1/hooks/claude-code"
     assert _cli("install", "claude-code", "--http", url, cwd=tmp_path).returncode == 0
     data = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert data["hooks"]["PreToolUse"][0]["hooks"] == [

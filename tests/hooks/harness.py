@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 BLASTDOOR = str(Path(sys.executable).with_name("blastdoor"))
-VERDICTS = ("allow", "ask", "approve", "deny")
+VERDICTS = ("allow", "ask", "approve", "deny", "revoked")
+# The agent of the `revoked` cases: revoked in the store before they run, under a policy that allows.
+REVOKED_AGENT = "golden-revoked-agent"
+_REQUEST_ID = re.compile(r"req_[0-9a-f]{12}")
 
 
 # Every known effect: the golden rule matches whatever a classifier concluded (but not `unknown`, which
@@ -22,7 +26,12 @@ EFFECTS = (
 
 
 def policy_for(verdict: str) -> str:
-    """A project policy whose one rule gives ``verdict`` to every family an adapter produces."""
+    """A project policy whose one rule gives ``verdict`` to every family an adapter produces.
+
+    ``revoked``: a policy that allows everything (the agent's revocation must still deny).
+    """
+    if verdict == "revoked":
+        verdict = "allow"
     approvals = "\n    approvals: { count: 2, from: sre-leads }" if verdict == "approve" else ""
     return f"""version: 1
 default: {verdict}
@@ -39,6 +48,29 @@ rules:
     verdict: {verdict}{approvals}
     reason: the golden policy says {verdict}
 """
+
+
+def env_for(verdict: str) -> dict[str, str]:
+    return {"BLASTDOOR_AGENT": REVOKED_AGENT} if verdict == "revoked" else {}
+
+
+def revoke_golden_agent() -> None:
+    """Revoke ``REVOKED_AGENT`` in the store the hooks of this process's environment use."""
+    from blastdoor.services import open_services
+
+    with open_services() as services:
+        services.agents.revoke(REVOKED_AGENT, by="golden-tests", reason="kill switch test")
+
+
+def normalise(value: Any) -> Any:
+    """A reply with approval request ids (random) replaced by ``req_ID``."""
+    if isinstance(value, str):
+        return _REQUEST_ID.sub("req_ID", value)
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normalise(v) for k, v in value.items()}
+    return value
 
 
 def substitute(value: Any, cwd: str) -> Any:

@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from tests.hooks.harness import policy_for, run_hook, substitute
+from tests.hooks.harness import env_for, normalise, policy_for, revoke_golden_agent, run_hook, substitute
 from tests.hooks.payloads import CASES
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -27,6 +27,7 @@ def main() -> None:
             BLASTDOOR_HOME=str(home / ".blastdoor"),
             BLASTDOOR_MANAGED_POLICY="none",
         )
+        revoke_golden_agent()
         for harness, cases in CASES.items():
             out = []
             for case in cases:
@@ -34,8 +35,10 @@ def main() -> None:
                 project.mkdir(exist_ok=True)
                 (project / "blastdoor.yaml").write_text(policy_for(case["verdict"]))
                 payload = substitute(case["payload"], str(project))
-                code, stdout, _ = run_hook(harness, json.dumps(payload).encode(), cwd=str(project))
-                out.append({**case, "exit": code, "stdout": stdout})
+                code, stdout, _ = run_hook(
+                    harness, json.dumps(payload).encode(), cwd=str(project), env=env_for(case["verdict"])
+                )
+                out.append({**case, "exit": code, "stdout": normalise(stdout)})
             path = GOLDEN / f"{harness}.json"
             path.write_text(json.dumps({"harness": harness, "cases": out}, indent=2, ensure_ascii=False) + "\n")
             print(f"wrote {path} ({len(out)} cases)")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.hooks.harness import VERDICTS, policy_for, run_hook, substitute
+from tests.hooks.harness import VERDICTS, env_for, normalise, policy_for, revoke_golden_agent, run_hook, substitute
 
 GOLDEN = Path(__file__).with_name("golden")
 HARNESSES = ("claude-code", "codex", "copilot", "cursor", "gemini", "kiro")
@@ -30,12 +30,16 @@ def test_golden_replies(harness: str, tmp_path: Path) -> None:
     golden = json.loads((GOLDEN / f"{harness}.json").read_text())
     assert golden["harness"] == harness
     projects = _projects(tmp_path)
+    revoke_golden_agent()
 
     def one(case: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, Any, str]]:
         project = projects[case["verdict"]]
         # The goldens were recorded with the project at `$CWD`; the reply names the project nowhere.
         payload = substitute(case["payload"], str(project))
-        return case, run_hook(harness, json.dumps(payload).encode(), cwd=str(project))
+        code, stdout, stderr = run_hook(
+            harness, json.dumps(payload).encode(), cwd=str(project), env=env_for(case["verdict"])
+        )
+        return case, (code, normalise(stdout), stderr)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(one, golden["cases"]))

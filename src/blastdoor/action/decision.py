@@ -63,9 +63,23 @@ class Decision:
 
     ``rule`` is the id of the winning rule, or a pseudo-rule when a policy setting decided:
     ``policy.default``, ``policy.unknown`` or ``policy.on_error``.
+
+    ``request_id`` names the approval request of an ``approve`` verdict (pending), or the approved request
+    an ``allow`` consumed; ``approved_by`` lists who approved it.
     """
 
-    __slots__ = ("action_digest", "approvals", "matched", "part", "policy_hash", "reasons", "rule", "verdict")
+    __slots__ = (
+        "action_digest",
+        "approvals",
+        "approved_by",
+        "matched",
+        "part",
+        "policy_hash",
+        "reasons",
+        "request_id",
+        "rule",
+        "verdict",
+    )
 
     def __init__(
         self,
@@ -78,6 +92,8 @@ class Decision:
         policy_hash: str = "",
         action_digest: str = "",
         part: int = 0,
+        request_id: str = "",
+        approved_by: Iterable[str] = (),
     ) -> None:
         self.verdict = verdict
         self.rule = rule
@@ -87,6 +103,8 @@ class Decision:
         self.policy_hash = policy_hash
         self.action_digest = action_digest
         self.part = part
+        self.request_id = request_id
+        self.approved_by: tuple[str, ...] = tuple(approved_by)
 
     @property
     def reason(self) -> str:
@@ -106,6 +124,10 @@ class Decision:
             d["policy_hash"] = self.policy_hash
         if self.action_digest:
             d["action_digest"] = self.action_digest
+        if self.request_id:
+            d["request_id"] = self.request_id
+        if self.approved_by:
+            d["approved_by"] = list(self.approved_by)
         return d
 
     @classmethod
@@ -120,6 +142,8 @@ class Decision:
             policy_hash=data.get("policy_hash", ""),
             action_digest=data.get("action_digest", ""),
             part=data.get("part", 0),
+            request_id=data.get("request_id", ""),
+            approved_by=data.get("approved_by", []),
         )
 
     def with_verdict(self, verdict: str, rule: str, reason: str) -> Decision:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from contextvars import Token
 
     from blastdoor.action import Action, Agent, Decision
 
@@ -47,14 +49,24 @@ class HookEvent:
 class Reply:
     """What the hook process prints and how it exits."""
 
-    __slots__ = ("exit_code", "stderr", "stdout")
+    __slots__ = ("exit_code", "printed", "stderr", "stdout")
 
     def __init__(self, stdout: JSON = None, exit_code: int = 0, stderr: str = "") -> None:
         self.stdout = stdout  # a JSON value to print, or None to print nothing
         self.exit_code = exit_code
         self.stderr = stderr
+        self.printed: str | None = None  # the exact text to print, when another process rendered it
+
+    @classmethod
+    def raw(cls, printed: bytes, exit_code: int, stderr: str) -> Reply:
+        """A reply rendered elsewhere (the server's, relayed by the hook client)."""
+        reply = cls(None, exit_code, stderr)
+        reply.printed = printed.decode("utf-8", "replace")
+        return reply
 
     def stdout_text(self) -> str:
+        if self.printed is not None:
+            return self.printed
         return "" if self.stdout is None else json.dumps(self.stdout, ensure_ascii=False) + "\n"
 
 
@@ -171,6 +183,25 @@ def derived_call_id(harness: str, *parts: JSON) -> str:
     return f"{harness}:{digest(list(parts))[7:31]}"
 
 
+# The environment of the process that runs the hook: this process's own, or, when the server answers for
+# a thin hook client, the client's (set per call by ``runner.run_hook``).
+CALLER_HOST = "BLASTDOOR_CLIENT_HOST"
+_caller_env: ContextVar[Mapping[str, str] | None] = ContextVar("blastdoor_caller_env", default=None)
+
+
+def caller_environ() -> Mapping[str, str]:
+    env = _caller_env.get()
+    return os.environ if env is None else env
+
+
+def set_caller_environ(env: Mapping[str, str] | None) -> Token[Mapping[str, str] | None]:
+    return _caller_env.set(env)
+
+
+def reset_caller_environ(token: Token[Mapping[str, str] | None]) -> None:
+    _caller_env.reset(token)
+
+
 def make_agent(harness: str, *, session: str = "", user: str = "", subagent: str = "") -> Agent:
     """Who asks. The id is stable per harness, human and host, so it can be revoked.
 
@@ -178,9 +209,9 @@ def make_agent(harness: str, *, session: str = "", user: str = "", subagent: str
     """
     from blastdoor.action import Agent
 
-    env = os.environ
+    env = caller_environ()
     human = user or env.get("USER") or env.get("LOGNAME") or ""
-    host = os.uname().nodename
+    host = env.get(CALLER_HOST) or os.uname().nodename
     agent_id = env.get("BLASTDOOR_AGENT") or f"{harness}:{human or 'unknown'}@{host}"
     return Agent(agent_id, harness, session=session, on_behalf_of=human, host=host, subagent=subagent)
 

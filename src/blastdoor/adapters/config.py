@@ -69,10 +69,15 @@ def config_path(harness: str, scope: str, *, project: str, agent: str = "default
 
 LAUNCHER = """\
 # Written by `blastdoor install`: starts the hook without `site` (-I -S), which saves several ms per
-# tool call. Re-run `blastdoor install` after moving or upgrading blastdoor's environment.
+# tool call, and asks the running server first (its unix socket), deciding in-process when none
+# answers. Re-run `blastdoor install` after moving or upgrading blastdoor's environment.
 import sys
 
 sys.path[:0] = {paths!r}
+if len(sys.argv) == 3 and sys.argv[1] == "hook":
+    from blastdoor.hookclient import guarded
+
+    sys.exit(guarded(sys.argv[2], enable_site=False))
 from blastdoor.cli.main import main
 
 sys.exit(main(sys.argv[1:]))
@@ -130,7 +135,7 @@ def is_ours(entry: JSON, harness: str) -> bool:
     if isinstance(command, str) and "blastdoor" in command and command.rstrip().endswith(f"hook {harness}"):
         return True
     url = entry.get("url")
-    return isinstance(url, str) and url.rstrip("/").endswith(f"/hook/{harness}")
+    return isinstance(url, str) and url.rstrip("/").endswith((f"/v1/hooks/{harness}", f"/hook/{harness}"))
 
 
 # -- the entries -------------------------------------------------------------------------------------

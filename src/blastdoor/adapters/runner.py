@@ -14,15 +14,18 @@ from typing import TYPE_CHECKING, Any
 from blastdoor.adapters._base import IGNORE, POST, HookEvent, PayloadError, Reply
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from types import ModuleType
 
     from blastdoor.action import Action, Decision
     from blastdoor.audit.log import AuditLog
+    from blastdoor.policy.compiled import CompiledPolicy
+    from blastdoor.services import Services
 
 JSON = Any
 
 # Pseudo-rules of decisions that mean blastdoor could not decide (as opposed to a policy's deny).
-_FAILURES = frozenset({"policy.on_error", "audit.unavailable"})
+_FAILURES = frozenset({"policy.on_error", "audit.unavailable", "identity.unavailable"})
 
 DEFAULT_TIMEOUT = 20.0  # seconds; below the timeout the installer writes into each harness (30 s)
 
@@ -37,15 +40,23 @@ def timeout_seconds() -> float:
     return value if value > 0 else DEFAULT_TIMEOUT
 
 
-def open_audit_log() -> AuditLog:
-    """The audit log the hook records to: ``$BLASTDOOR_DB`` or the default store.
+def open_services() -> Services:
+    """The services the hook records to: ``$BLASTDOOR_DB`` or the default store.
 
     No checkpoint on close: signing would import ``cryptography`` on every tool call; the log's
     count and interval rules still checkpoint when one is due.
     """
+    from blastdoor.services import open_services as _open
+
+    return _open(checkpoint_on_close=False)
+
+
+def open_audit_log() -> AuditLog:
+    """The audit log alone (outcomes need nothing else)."""
+    from blastdoor.services import store_url
     from blastdoor.store import open_log
 
-    return open_log(os.environ.get("BLASTDOOR_DB") or None, checkpoint_on_close=False)
+    return open_log(store_url(), checkpoint_on_close=False)
 
 
 class _UnavailableLog:
@@ -58,36 +69,57 @@ class _UnavailableLog:
         raise self.error
 
 
-def request_approval(action: Action, decision: Decision) -> str | None:
-    """File an approval request for an ``approve`` verdict and return its id.
-
-    The seam for the approvals service (issue 5): until it exists there is nothing to file, and the
-    adapters say that approvals are not available here. A retry of the same action, once approved,
-    will be allowed by the approvals stage of the pipeline.
-    """
-    return None
-
-
 def via_server(harness: str, data: bytes) -> Reply | None:
-    """Ask the running server (``blastdoor serve``) over its unix socket; None to decide in-process.
+    """The running server's reply over its unix socket (``blastdoor.hookwire``); None to decide here.
 
-    The seam for the server (issue 5): it will read the socket path from ``BLASTDOOR_SOCKET`` (or the
-    config), send the payload and return the server's reply; any failure there falls back to deciding
-    in-process with the same policy and the same store. Until the server exists it always falls back.
+    Any failure there (no server, an error, a timeout) falls back to deciding in-process with the same
+    policy and the same store.
     """
-    return None
+    from blastdoor.hookwire import ask_server
+
+    answer = ask_server(harness, data)
+    if answer is None:
+        return None
+    code, out, err = answer
+    return Reply.raw(out, code, err.decode("utf-8", "replace"))
 
 
-def run_hook(harness: str, data: bytes) -> Reply:
+class HookContext:
+    """What one hook call runs against, when it is not this process alone (the server's case).
+
+    ``env`` is the calling process's environment (who the user is, ``AWS_PROFILE``, ``HOME``...);
+    ``services`` are shared, already open, and not closed after the call; ``policy_for(cwd, env)``
+    returns the compiled policy for a working directory.
+    """
+
+    __slots__ = ("env", "policy_for", "services")
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str] | None = None,
+        services: Services | None = None,
+        policy_for: Callable[[str, Mapping[str, str] | None], CompiledPolicy] | None = None,
+    ) -> None:
+        self.env = env
+        self.services = services
+        self.policy_for = policy_for
+
+
+def run_hook(harness: str, data: bytes, context: HookContext | None = None) -> Reply:
     """The reply to one hook call. Never raises."""
     from blastdoor.adapters import adapter
+    from blastdoor.adapters._base import reset_caller_environ, set_caller_environ
 
     mod = adapter(harness)
+    ctx = context or HookContext()
     event_name = ""
+    token = set_caller_environ(ctx.env)
     try:
-        remote = via_server(harness, data)
-        if remote is not None:
-            return remote
+        if context is None:
+            remote = via_server(harness, data)
+            if remote is not None:
+                return remote
         import json
 
         try:
@@ -104,52 +136,73 @@ def run_hook(harness: str, data: bytes) -> Reply:
         if event.phase == IGNORE:
             return mod.acknowledge(event)  # type: ignore[no-any-return]
         if event.phase == POST:
-            return _record_outcome(mod, event)
-        return _decide(mod, event)
+            return _record_outcome(mod, event, ctx)
+        return _decide(mod, event, ctx)
     except Exception as exc:  # fail closed on anything, bugs included
         return mod.failure(event_name, f"internal error: {type(exc).__name__}: {exc}")  # type: ignore[no-any-return]
+    finally:
+        reset_caller_environ(token)
 
 
-def _decide(mod: ModuleType, event: HookEvent) -> Reply:
+def _decide(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
     from blastdoor.errors import BlastdoorError
     from blastdoor.pipeline import decide_and_record
-    from blastdoor.policy import load_policy
 
     action = event.action
     assert action is not None  # INVARIANT: parse() attaches an action to every pre-event
     try:
-        policy = load_policy(action.cwd or None)
+        if ctx.policy_for is not None:
+            policy = ctx.policy_for(action.cwd, ctx.env)
+        else:
+            from blastdoor.policy import load_policy
+
+            policy = load_policy(action.cwd or None, environ=ctx.env)
     except BlastdoorError as exc:
         return mod.failure(event.name, f"the policy cannot be loaded: {exc.message}")  # type: ignore[no-any-return]
-    log: Any
+    home = ctx.env.get("HOME") if ctx.env is not None else None
+    services = ctx.services
+    owned = services is None
     try:
-        log = open_audit_log()
-    except Exception as exc:
-        log = _UnavailableLog(exc)
-    try:
-        classified, decision = decide_and_record(policy, action, log, event.call_id)
+        if services is None:
+            services = open_services()
+        _, decision = decide_and_record(
+            policy,
+            action,
+            services.log,
+            event.call_id,
+            approvals=services.approvals,
+            agents=services.agents,
+            environ=ctx.env,
+            home=home,
+        )
+    except Exception as exc:  # the store cannot be opened: recording fails, so only a plain read passes
+        _, decision = decide_and_record(policy, action, _UnavailableLog(exc), event.call_id, environ=ctx.env, home=home)
     finally:
-        if not isinstance(log, _UnavailableLog):
+        if owned and services is not None:
             try:
-                log.close()
+                services.close()
             except Exception as exc:  # a close that fails after a durable append loses nothing
                 print(f"blastdoor: closing the audit log: {exc}", file=sys.stderr)
     if decision.verdict == "deny" and decision.rule in _FAILURES:
         # blastdoor itself failed (a classifier bug, the audit log): the harness's block, exit 2.
         return mod.failure(event.name, decision.reason)  # type: ignore[no-any-return]
-    request_id = request_approval(classified, decision) if decision.verdict == "approve" else None
-    return mod.answer(event, decision, request_id)  # type: ignore[no-any-return]
+    return mod.answer(event, decision, decision.request_id or None)  # type: ignore[no-any-return]
 
 
-def _record_outcome(mod: ModuleType, event: HookEvent) -> Reply:
+def _record_outcome(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
     try:
-        log = open_audit_log()
-        try:
-            log.record_outcome(
+        if ctx.services is not None:
+            ctx.services.log.record_outcome(
                 event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
             )
-        finally:
-            log.close()
+        else:
+            log = open_audit_log()
+            try:
+                log.record_outcome(
+                    event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
+                )
+            finally:
+                log.close()
     except Exception as exc:
         ack: Reply = mod.acknowledge(event)
         return Reply(ack.stdout, 2, f"blastdoor: the outcome could not be recorded in the audit log: {exc}")

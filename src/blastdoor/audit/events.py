@@ -32,6 +32,7 @@ APPROVAL_REQUESTED = "approval.requested"
 APPROVAL_GRANTED = "approval.granted"
 APPROVAL_DENIED = "approval.denied"
 APPROVAL_EXPIRED = "approval.expired"
+APPROVAL_CANCELLED = "approval.cancelled"
 OUTCOME = "outcome"
 AGENT_REVOKED = "agent.revoked"
 AGENT_RESTORED = "agent.restored"
@@ -46,6 +47,7 @@ KINDS: frozenset[str] = frozenset(
         APPROVAL_GRANTED,
         APPROVAL_DENIED,
         APPROVAL_EXPIRED,
+        APPROVAL_CANCELLED,
         OUTCOME,
         AGENT_REVOKED,
         AGENT_RESTORED,
@@ -72,7 +74,7 @@ def decision_event(action: Action, decision: Decision, *, correlation_id: str = 
     detail.pop("notes", None)  # explanations are re-derivable; they would dominate the log's size
     if action.preview is not None:
         detail["preview"] = {"digest": digest(action.preview)}
-    approvers: list[str] = []
+    approvers = list(decision.approved_by)
     event: dict[str, JSON] = {
         "v": VERSION,
         "kind": DECISION,
@@ -94,6 +96,8 @@ def decision_event(action: Action, decision: Decision, *, correlation_id: str = 
     }
     if decision.approvals is not None:
         event["approvals"] = decision.approvals.to_dict()
+    if decision.request_id:
+        event["request_id"] = decision.request_id
     return event
 
 
@@ -149,8 +153,8 @@ def approval_event(
     expires: str = "",
     signature: str = "",
 ) -> dict[str, JSON]:
-    """An approval requested, granted, denied or expired (``kind`` is one of ``approval.*``)."""
-    if kind not in (APPROVAL_REQUESTED, APPROVAL_GRANTED, APPROVAL_DENIED, APPROVAL_EXPIRED):
+    """An approval requested, granted, denied, expired or cancelled (``kind`` is one of ``approval.*``)."""
+    if kind not in (APPROVAL_REQUESTED, APPROVAL_GRANTED, APPROVAL_DENIED, APPROVAL_EXPIRED, APPROVAL_CANCELLED):
         raise ValueError(f"not an approval event kind: {kind!r}")
     event: dict[str, JSON] = {"v": VERSION, "kind": kind, "correlation_id": correlation_id}
     if action is not None:

@@ -111,3 +111,54 @@ def action_options() -> argparse.ArgumentParser:
 
 def emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def store_options() -> argparse.ArgumentParser:
+    """A parent parser with the options that choose the store and say who is acting."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("store and identity")
+    g.add_argument("--db", metavar="URL", help="the store (default: $BLASTDOOR_DB, else $BLASTDOOR_HOME/blastdoor.db)")
+    g.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="a file holding your API token (default: $BLASTDOOR_TOKEN); it says who you are",
+    )
+    return p
+
+
+def open_services_from(args: argparse.Namespace) -> Any:
+    from blastdoor.services import open_services
+
+    return open_services(args.db or None, checkpoint_on_close=False)
+
+
+def acting_person(args: argparse.Namespace, services: Any, *, bootstrap: bool = False) -> Any:
+    """Who runs this command: the person whose token is given.
+
+    Without a token, and only while no person is configured at all (``bootstrap``: the first admin is
+    being added) or no one could sign in anyway, the local user name stands in as an admin.
+    """
+    import getpass
+
+    from blastdoor.approvals import Person
+    from blastdoor.errors import Refused
+
+    token = ""
+    if getattr(args, "token_file", None):
+        try:
+            with open(args.token_file, encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            raise InputError(f"cannot read the token file: {exc}") from exc
+    token = token or os.environ.get("BLASTDOOR_TOKEN", "")
+    if token:
+        person = services.people.authenticate(token)
+        if person is None:
+            raise Refused("the API token is not valid (unknown, reissued or removed)")
+        return person
+    if bootstrap or not services.people.all():
+        return Person(getpass.getuser(), "admin")
+    raise Refused(
+        "who are you? give your API token with --token-file FILE or $BLASTDOOR_TOKEN",
+        hints=["an admin adds people with `blastdoor people add NAME --role approver`"],
+    )

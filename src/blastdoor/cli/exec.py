@@ -16,8 +16,9 @@ shell line shlex.join(COMMAND)) with the effective policy, record the decision i
   allow    run it with the same argv (no shell, no re-quoting), forward SIGINT/SIGTERM/SIGHUP to it,
            exit with its exit code (128+N if signal N killed it), and record the outcome
   ask      ask on the terminal (/dev/tty); refuse when there is no terminal
-  approve  needs approvals from other people: refused for now (approvals are not yet available in
-           this setup); with the approvals service it will file the request and wait (--wait)
+  approve  needs approvals from other people: files the request (or finds the pending one for the
+           same command), shows its id and waits with a countdown until it is approved (then runs,
+           consuming the approval), denied, cancelled or expired, or --wait runs out
   deny     refuse without running anything
 
 If the decision cannot be recorded, only a plain read runs (fail closed)."""
@@ -69,7 +70,7 @@ def _confirm(prompt: str) -> bool | None:
 def run_exec(args: argparse.Namespace) -> int:
     from blastdoor.adapters import exec as adapter
     from blastdoor.adapters._base import needs_approval, why
-    from blastdoor.adapters.runner import open_audit_log, request_approval
+    from blastdoor.adapters.runner import open_services
     from blastdoor.pipeline import AUDIT_UNAVAILABLE, decide_and_record
     from blastdoor.policy import load_policy
 
@@ -80,10 +81,23 @@ def run_exec(args: argparse.Namespace) -> int:
         raise InputError("no command to run", hints=["blastdoor exec -- COMMAND [ARGS...]"])
     action = adapter.argv_action(argv, agent_id=args.agent)
     policy = load_policy(action.cwd)
-    log = open_audit_log()
+    services = open_services()
+    log = services.log
     try:
-        cid = adapter.correlation_id()
-        classified, decision = decide_and_record(policy, action, log, cid)
+        waited = False
+        while True:
+            cid = adapter.correlation_id()
+            _, decision = decide_and_record(
+                policy, action, log, cid, approvals=services.approvals, agents=services.agents
+            )
+            if decision.verdict != "approve" or waited or not decision.request_id:
+                break
+            print(needs_approval(decision, decision.request_id), file=sys.stderr)
+            state = _wait_for(services, decision.request_id, args.wait)
+            if state != "approved":
+                print(f"blastdoor: request {decision.request_id} is {state}: not run", file=sys.stderr)
+                return exits.APPROVE
+            waited = True  # decide once more: the identical action now consumes its approval
         verdict = decision.verdict
         if decision.rule == AUDIT_UNAVAILABLE:
             print(why(decision), file=sys.stderr)
@@ -92,9 +106,7 @@ def run_exec(args: argparse.Namespace) -> int:
             print(why(decision), file=sys.stderr)
             return exits.DENY
         if verdict == "approve":
-            # Seam (issue 5): file the request, then wait up to --wait seconds with a visible countdown.
-            request_id = request_approval(classified, decision)
-            print(needs_approval(decision, request_id), file=sys.stderr)
+            print(needs_approval(decision, decision.request_id or None), file=sys.stderr)
             return exits.APPROVE
         if verdict == "ask":
             print(why(decision), file=sys.stderr)
@@ -106,11 +118,44 @@ def run_exec(args: argparse.Namespace) -> int:
                 print("blastdoor: not confirmed: refused", file=sys.stderr)
                 _record(log, cid, None, "not confirmed by the operator", 0.0)
                 return exits.ASK
+        if decision.request_id:
+            print(f"blastdoor: approved by {', '.join(decision.approved_by)}: running", file=sys.stderr)
         code, duration = adapter.run(argv)
         _record(log, cid, code, None, duration)
         return code
     finally:
-        log.close()
+        services.close()
+
+
+def _wait_for(services: Any, request_id: str, seconds: float) -> str:
+    """Poll the request until it leaves ``pending`` or ``seconds`` pass; its state (or ``timed out``).
+
+    The countdown goes to stderr: rewritten in place on a terminal, one line every 10 s otherwise.
+    """
+    import time
+
+    deadline = time.monotonic() + max(0.0, seconds)
+    tty = sys.stderr.isatty()
+    last_line = -1.0
+    while True:
+        request = services.approvals.get(request_id)
+        if request.status != "pending":
+            if tty:
+                sys.stderr.write("\n")
+            return str(request.status)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            if tty:
+                sys.stderr.write("\n")
+            return "still pending (timed out waiting)"
+        votes = f"{len(request.approvers)}/{request.needed} approvals"
+        if tty:
+            sys.stderr.write(f"\rwaiting for {request_id}: {votes}, {int(left):4d} s left ")
+            sys.stderr.flush()
+        elif last_line < 0 or last_line - left >= 10:
+            print(f"waiting for {request_id}: {votes}, {int(left)} s left", file=sys.stderr)
+            last_line = left
+        time.sleep(min(0.5, max(left, 0.01)))
 
 
 def _record(log: Any, cid: str, code: int | None, error: str | None, duration: float) -> None:

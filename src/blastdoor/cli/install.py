@@ -31,7 +31,7 @@ _INSTALL_EXAMPLES = """\
 examples:
   blastdoor install claude-code                      # this project's .claude/settings.json
   blastdoor install claude-code --scope user
-  blastdoor install claude-code --http http://127.0.0.1:8377/hook/claude-code   # via `blastdoor serve`
+  blastdoor install claude-code --http http://127.0.0.1:8787/v1/hooks/claude-code   # via `blastdoor serve`
   blastdoor install cursor --print                   # show the file it would write, change nothing
   blastdoor install kiro --kiro-agent reviewer
   blastdoor uninstall claude-code"""

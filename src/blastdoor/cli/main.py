@@ -19,6 +19,10 @@ COMMAND_MODULES = (
     "blastdoor.cli.install",
     "blastdoor.cli.exec",
     "blastdoor.cli.coverage",
+    "blastdoor.cli.approvals",
+    "blastdoor.cli.agents",
+    "blastdoor.cli.people",
+    "blastdoor.cli.serve",
     "blastdoor.cli.mcp",
 )
 

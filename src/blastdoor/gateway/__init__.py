@@ -17,18 +17,19 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from blastdoor.audit.log import AuditLog
     from blastdoor.gateway.config import GatewayConfig
     from blastdoor.gateway.server import Gateway
+    from blastdoor.services import Services
 
-__all__ = ["open_gateway_log", "run_gateway"]
+__all__ = ["open_gateway_services", "run_gateway"]
 
 
-def open_gateway_log(store: str = "") -> AuditLog:
-    """The audit log the gateway records to: the config's ``store``, else ``$BLASTDOOR_DB``, else the default."""
-    from blastdoor.store import open_log
+def open_gateway_services(store: str = "") -> Services:
+    """The audit log, approvals and agents the gateway uses: the config's ``store``, else ``$BLASTDOOR_DB``,
+    else the default store (the same one the hooks, ``exec`` and ``blastdoor serve`` use)."""
+    from blastdoor.services import open_services, store_url
 
-    return open_log(store or os.environ.get("BLASTDOOR_DB") or None)
+    return open_services(store or store_url())
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -53,17 +54,17 @@ def run_gateway(config: GatewayConfig, *, listen: str = "") -> int:
 
     address = parse_listen(listen) if listen else None
     policy = load_policy(os.getcwd(), project=config.policy or None)
-    log = open_gateway_log(config.store)
+    services = open_gateway_services(config.store)
     try:
-        pins = ToolPins(log.store)  # type: ignore[arg-type]  # open_log's store is one of the two
-        gateway = Gateway(config, policy, log, pins, agent_id=config.agent)
+        pins = ToolPins(services.store)
+        gateway = Gateway(config, policy, services, pins, agent_id=config.agent)
         try:
             anyio.run(_serve, gateway, address)
         finally:
             gateway.close()
             pins.close()
     finally:
-        log.close()
+        services.close()
     return 0
 
 

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from mcp.server.context import ServerRequestContext
     from mcp.server.lowlevel.server import Server
 
-    from blastdoor.audit.log import AuditLog
     from blastdoor.gateway.config import GatewayConfig
     from blastdoor.policy.compiled import CompiledPolicy
+    from blastdoor.services import Services
     from blastdoor.store.mcp_pins import ToolPin, ToolPins
 
 __all__ = ["Gateway"]
@@ -77,13 +77,14 @@ class Route:
 
 
 class Gateway:
-    """The gateway's state: downstream servers, routes, pins, the policy and the audit log."""
+    """The gateway's state: downstream servers, routes, pins, the policy and the services (audit log,
+    approvals, agents) on one store."""
 
     def __init__(
         self,
         config: GatewayConfig,
         policy: CompiledPolicy,
-        log: AuditLog,
+        services: Services,
         pins: ToolPins,
         *,
         cwd: str | None = None,
@@ -91,14 +92,15 @@ class Gateway:
     ) -> None:
         self.config = config
         self.policy = policy
-        self.log = log
+        self.services = services
+        self.log = services.log
         self.pins = pins
         self.cwd = cwd or os.getcwd()
         self.sep = config.separator
         self.downstreams = {spec.name: Downstream(spec) for spec in config.servers}
         self.routes: dict[str, Route] = {}
         self.withheld: dict[str, tuple[str, str, str]] = {}  # exposed name -> (server, tool, why)
-        self.outcomes = OutcomeWriter(log)
+        self.outcomes = OutcomeWriter(services.log)
         self.session = f"stdio-{secrets.token_hex(6)}"  # one process serves one stdio connection
         self.agent_id = agent_id
         self._agents: dict[str, Agent] = {}
@@ -255,8 +257,17 @@ class Gateway:
             "mcp", route.operation, args=arguments, cwd=route.cwd, agent=self._agent(ctx), context=route.context
         )
         cid = f"mcp-{secrets.token_hex(12)}"
+        services = self.services
         try:
-            classified, decision = decide_and_record(self.policy, action, self.log, cid)
+            classified, decision = decide_and_record(
+                self.policy,
+                action,
+                services.log,
+                cid,
+                approvals=services.approvals,
+                agents=services.agents,
+                ask_as_approve=not _can_elicit(ctx),
+            )
         except Exception as exc:  # decide_and_record never raises; anything here is a bug: fail closed
             return error_result(f"blastdoor: refused because the decision could not be made ({exc})")
         verdict = decision.verdict
@@ -277,9 +288,10 @@ class Gateway:
     ) -> Any:
         """``ask`` and ``approve``: the one place where a verdict waits for a person.
 
-        ask: an elicitation when the client can show one, else the approve answer. approve: the seam
-        for the approvals service (``request_approval``); until it lands the call is refused with
-        what it needs.
+        ask: an elicitation (the pipeline already turned ask into approve for clients that cannot
+        show one). approve: the pipeline filed the request (``decision.request_id``) or, for an
+        identical call already approved, consumed it and allowed the call; here it is only said what
+        is pending and how to get it approved.
         """
         if decision.verdict == "ask":
             message = confirm_message(route.exposed, classified, decision, route.description)
@@ -288,29 +300,16 @@ class Gateway:
                 return answer
             if answer == "accept":
                 return await self._forward(route, params, cid, asked="accepted")
-            if answer is not None:
-                self.outcomes.put(cid, duration_ms=0.0, error="not confirmed by the operator", extra={"asked": answer})
-                return error_result(f"{_why(decision)}. The user did not confirm it ({answer}), so it did not run.")
-            return error_result(
-                f"{_why(decision)}. It needs the user's confirmation and this MCP client cannot ask for it "
-                "(no elicitation support), so it is treated as needing approval. "
-                + _approval_text(decision, request_approval(classified, decision))
-            )
-        return error_result(f"{_why(decision)}. " + _approval_text(decision, request_approval(classified, decision)))
+            self.outcomes.put(cid, duration_ms=0.0, error="not confirmed by the operator", extra={"asked": answer})
+            return error_result(f"{_why(decision)}. The user did not confirm it ({answer}), so it did not run.")
+        return error_result(f"{_why(decision)}. {_approval_text(decision)}")
 
     async def _confirm(
         self, ctx: ServerRequestContext[Any], message: str, action: Action, cid: str
-    ) -> str | types.InputRequiredResult | None:
-        """Ask the operator: 'accept', 'decline' or 'cancel'; an input-required result on 2026-07-28
-        connections (the answer comes with the retried call); None when the client cannot elicit."""
+    ) -> str | types.InputRequiredResult:
+        """Ask the operator (``_can_elicit`` held): 'accept', 'decline' or 'cancel'; on 2026-07-28
+        connections an input-required result (the answer comes with the retried call)."""
         session = ctx.session
-        caps = session.client_capabilities
-        if (
-            caps is None
-            or caps.elicitation is None
-            or (caps.elicitation.form is None and caps.elicitation.url is not None)
-        ):
-            return None
         if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
             token = _STATE_PREFIX + secrets.token_urlsafe(24)
             self._asks[token] = (action.digest(), cid, time.monotonic() + ASK_TIMEOUT)
@@ -318,8 +317,6 @@ class Gateway:
                 params=types.ElicitRequestFormParams(message=message, requested_schema=CONFIRM_SCHEMA)
             )
             return types.InputRequiredResult(input_requests={CONFIRM_KEY: request}, request_state=token)
-        if not session.can_send_request:
-            return None
         with anyio.move_on_after(ASK_TIMEOUT):
             try:
                 result = await session.elicit_form(message, CONFIRM_SCHEMA, related_request_id=ctx.request_id)
@@ -532,27 +529,34 @@ class Gateway:
             return []
 
 
-def request_approval(action: Action, decision: Decision) -> str | None:
-    """File an approval request for an ``approve`` verdict; its id, or None while approvals are not
-    available (the approvals service on main will replace this seam)."""
-    from blastdoor.adapters.runner import request_approval as file_request
+def _can_elicit(ctx: ServerRequestContext[Any]) -> bool:
+    """Whether the operator can be asked through this client: it declared form elicitation, and (on a
+    handshake-era connection) this request's channel can carry a request to it."""
+    caps = ctx.session.client_capabilities
+    if caps is None or caps.elicitation is None:
+        return False
+    if caps.elicitation.form is None and caps.elicitation.url is not None:
+        return False  # URL mode only: no form to answer yes or no in
+    return ctx.protocol_version in MODERN_PROTOCOL_VERSIONS or ctx.session.can_send_request
 
-    return file_request(action, decision)
 
-
-def _approval_text(decision: Decision, request_id: str | None) -> str:
+def _approval_text(decision: Decision) -> str:
+    """What an ``approve`` verdict needs and what to do next, for the model to read and relay."""
     a = decision.approvals
     who = f"{a.count} approval{'s' if a.count != 1 else ''}" if a is not None else "1 approval"
     if a is not None and a.group:
         who += f" from `{a.group}`"
-    if request_id:
+    if decision.request_id:
+        rid = decision.request_id
         return (
-            f"It needs {who}: request {request_id} is pending. Once it is approved, call the same tool again with "
-            f"exactly the same arguments and it runs once (`blastdoor approvals show {request_id}` shows its state)."
+            f"It needs {who}: request {rid} is pending. Tell the user; once it is approved (`blastdoor approvals "
+            f"approve {rid}` or the web inbox), call the same tool again with exactly the same arguments and it "
+            "runs once."
         )
+    why = next((r for r in decision.reasons if r.startswith("no approval request could be filed")), "")
     return (
-        f"It needs {who}, and approvals are not available in this setup yet, so it did not run. Do not retry it: "
-        "tell the user what you wanted to do and why, so that a person can do it or change the policy."
+        f"It needs {who}, and no approval request could be filed{f' ({why})' if why else ''}, so it did not run. "
+        "Do not retry it: tell the user what you wanted to do and why."
     )
 
 

@@ -22,10 +22,11 @@ __all__ = ["approve_tool", "describe_pin", "find_pin", "open_pins", "split_ref"]
 
 def open_pins(store: str = "") -> tuple[AuditLog, ToolPins]:
     """The audit log and the pins of the store at ``store`` (default: ``$BLASTDOOR_DB`` or the default store)."""
-    from blastdoor.gateway import open_gateway_log
+    from blastdoor.services import store_url
+    from blastdoor.store import open_log
     from blastdoor.store.mcp_pins import ToolPins
 
-    log = open_gateway_log(store)
+    log = open_log(store or store_url())
     try:
         return log, ToolPins(log.store)  # type: ignore[arg-type]  # open_log's store is one of the two
     except BaseException:

@@ -1,6 +1,6 @@
 """Schema migrations, per component and dialect, recorded in ``schema_version``.
 
-Each component (``audit``, ``mcp``; ``approvals`` and ``agents`` next) owns its tables and a list of
+Each component (``audit``, ``approvals``, ``identity``, ``mcp``) owns its tables and a list of
 numbered steps. A store applies the steps newer than the recorded version, in one transaction, under a
 lock that keeps two processes from migrating at once. Steps are only ever appended, never edited.
 """
@@ -98,6 +98,62 @@ _AUDIT_POSTGRES = [
     "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head FOR EACH ROW EXECUTE FUNCTION audit_refuse()",
 ]
 
+# Approvals and identity: mutable state (a request moves pending -> approved -> consumed), so no
+# append-only triggers; every change is also an audit event, which is where tamper evidence lives.
+_STATE = [
+    """CREATE TABLE approval_request (
+        id TEXT PRIMARY KEY,
+        binding TEXT NOT NULL,
+        action_digest TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        requester TEXT NOT NULL,
+        harness TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        env TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        needed INTEGER NOT NULL,
+        grp TEXT NOT NULL,
+        eligible TEXT NOT NULL,
+        policy_hash TEXT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        created {real} NOT NULL,
+        expires {real} NOT NULL,
+        status TEXT NOT NULL,
+        closed {real} NOT NULL,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE INDEX approval_request_binding ON approval_request (binding, status)",
+    "CREATE INDEX approval_request_status ON approval_request (status, created)",
+    "CREATE INDEX approval_request_agent ON approval_request (agent_id, status)",
+    """CREATE TABLE approval_vote (
+        request_id TEXT NOT NULL,
+        person TEXT NOT NULL,
+        vote TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        time {real} NOT NULL,
+        PRIMARY KEY (request_id, person)
+    )""",
+]
+_IDENTITY = [
+    """CREATE TABLE agent_status (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        changed {real} NOT NULL
+    )""",
+    """CREATE TABLE person (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created {real} NOT NULL,
+        disabled INTEGER NOT NULL
+    )""",
+]
+
+
 # The MCP gateway's pinned tool definitions (store/mcp_pins.py). Mutable state, not evidence: every
 # change to a pin is also an audit event, so the tables need no append-only triggers.
 _MCP = [
@@ -116,10 +172,25 @@ _MCP = [
     )""",
 ]
 
+
+def _dialect(statements: list[str], real: str) -> list[str]:
+    return [sql.format(real=real) for sql in statements]
+
+
 # (component, version, statements) per dialect, in the order they apply.
 MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
-    SQLITE: [("audit", 1, _AUDIT_SQLITE), ("mcp", 1, _MCP)],
-    POSTGRES: [("audit", 1, _AUDIT_POSTGRES), ("mcp", 1, _MCP)],
+    SQLITE: [
+        ("audit", 1, _AUDIT_SQLITE),
+        ("approvals", 1, _dialect(_STATE, "REAL")),
+        ("identity", 1, _dialect(_IDENTITY, "REAL")),
+        ("mcp", 1, _MCP),
+    ],
+    POSTGRES: [
+        ("audit", 1, _AUDIT_POSTGRES),
+        ("approvals", 1, _dialect(_STATE, "DOUBLE PRECISION")),
+        ("identity", 1, _dialect(_IDENTITY, "DOUBLE PRECISION")),
+        ("mcp", 1, _MCP),
+    ],
 }
 
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"

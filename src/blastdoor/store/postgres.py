@@ -216,9 +216,67 @@ class PostgresStore:
                 raise self._fail("cannot search the audit log", exc) from exc
         return [(int(s), str(t), bytes(b)) for s, t, b in rows]
 
+    # -- state (approvals, identity): plain SQL with ``?`` marks, shared by both dialects ---------------
+
+    def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read-only statement."""
+        with self._lock:
+            try:
+                return list(self._db.execute(marks(sql), params).fetchall())
+            except self._psycopg.Error as exc:
+                raise self._fail("store read failed", exc) from exc
+
+    def write(self) -> PostgresTx:
+        """A write transaction (``with store.write() as tx: tx.execute(...)``): all or nothing, durable."""
+        return PostgresTx(self)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def marks(sql: str) -> str:
+    """``?`` placeholders as psycopg's ``%s`` (the state SQL is written once, for both dialects)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresTx:
+    """One transaction on the store's connection, under its lock; rolled back on any exception."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._tx: Any = None
+
+    def __enter__(self) -> PostgresTx:
+        self._store._lock.acquire()
+        try:
+            self._tx = self._store._db.transaction()
+            self._tx.__enter__()
+        except self._store._psycopg.Error as exc:
+            self._store._lock.release()
+            raise self._store._fail("cannot start a store transaction", exc) from exc
+        return self
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        try:
+            cur = self._store._db.execute(marks(sql), params)
+            return int(cur.rowcount)
+        except self._store._psycopg.Error as exc:
+            raise self._store._fail("store write failed", exc) from exc
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return list(self._store._db.execute(marks(sql), params).fetchall())
+        except self._store._psycopg.Error as exc:
+            raise self._store._fail("store read failed", exc) from exc
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            self._tx.__exit__(exc_type, exc, tb)
+        except self._store._psycopg.Error as err:
+            raise self._store._fail("store commit failed", err) from err
+        finally:
+            self._store._lock.release()
 
 
 def _head(row: tuple[Any, ...] | None) -> Head:

@@ -21,6 +21,7 @@ from blastdoor.store.query import where_clause
 TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from typing import Any
 
     from blastdoor.audit.batch import Pending
     from blastdoor.audit.log import Query
@@ -40,6 +41,8 @@ class SqliteStore:
         self.path = path
         self._lock = threading.Lock()
         self._log_id = ""
+        self._readers = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
         try:
             if path != ":memory:":
                 parent = os.path.dirname(os.path.abspath(path))
@@ -204,9 +207,85 @@ class SqliteStore:
                 raise StoreError(f"cannot search the audit log: {exc}") from exc
         return [(int(s), str(t), bytes(b)) for s, t, b in rows]
 
+    # -- state (approvals, identity): plain SQL with ``?`` marks, shared by both dialects ---------------
+
+    def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read-only statement, on this thread's own read connection.
+
+        Not under the writer's lock: in WAL mode readers see the last commit without waiting, so a
+        decision's revocation check never queues behind another decision's fsync.
+        """
+        try:
+            return self._reader().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"store read failed: {exc}", hints=[f"store: {self.path}"]) from exc
+
+    def _reader(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            return self._db  # one connection is the whole database
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            # Used by its own thread only; check_same_thread=False lets ``close`` close it from another.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._readers.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return conn
+
+    def write(self) -> SqliteTx:
+        """A write transaction (``with store.write() as tx: tx.execute(...)``): all or nothing, durable."""
+        return SqliteTx(self)
+
     def close(self) -> None:
         with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
             self._db.close()
+
+
+class SqliteTx:
+    """``BEGIN IMMEDIATE`` .. ``COMMIT`` under the store's lock; rolled back on any exception."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> SqliteTx:
+        self._store._lock.acquire()
+        try:
+            self._store._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._store._lock.release()
+            raise StoreError(f"cannot start a store transaction: {exc}", hints=[f"store: {self._store.path}"]) from exc
+        return self
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        try:
+            return self._store._db.execute(sql, params).rowcount
+        except sqlite3.Error as exc:
+            raise StoreError(f"store write failed: {exc}", hints=[f"store: {self._store.path}"]) from exc
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._store._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"store read failed: {exc}", hints=[f"store: {self._store.path}"]) from exc
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        db = self._store._db
+        try:
+            if exc_type is None:
+                try:
+                    db.execute("COMMIT")
+                except sqlite3.Error as err:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise StoreError(f"store commit failed: {err}", hints=[f"store: {self._store.path}"]) from err
+            elif db.in_transaction:
+                db.execute("ROLLBACK")
+        finally:
+            self._store._lock.release()
 
 
 def _head(row: tuple[int, bytes, str, int, float] | None) -> Head:

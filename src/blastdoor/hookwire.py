@@ -1,0 +1,100 @@
+"""The wire between a hook process and the running server's unix socket (stdlib only, no blastdoor).
+
+Format (``POST /v1/hook-client/HARNESS``, ``application/x-blastdoor-hook``): the caller's environment
+as ``KEY=VALUE`` entries separated by NUL, an empty entry, then the payload bytes. The reply
+(``application/x-blastdoor-hook-reply``): ``EXIT\\nSTDERR_LENGTH\\n`` then STDERR then STDOUT.
+
+Imports nothing at module level but ``os`` (already loaded by the interpreter): the thin hook
+(``blastdoor.hookclient``) runs it in a process that must cost little more than the interpreter.
+"""
+
+import os
+
+SOCKET_NAME = "server.sock"
+CLIENT_HOST = "BLASTDOOR_CLIENT_HOST"  # adapters._base.CALLER_HOST: the client's host name
+_DEFAULT_TIMEOUT = 20.0
+
+
+def socket_path(env: "dict[str, str] | os._Environ[str]") -> str:
+    """``$BLASTDOOR_SOCKET``, else ``server.sock`` in blastdoor's data directory (``paths.data_dir``)."""
+    explicit = env.get("BLASTDOOR_SOCKET")
+    if explicit:
+        return explicit
+    home = env.get("BLASTDOOR_HOME")
+    if not home:
+        base = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "share")
+        home = os.path.join(base, "blastdoor")
+    return os.path.join(home, SOCKET_NAME)
+
+
+def _timeout(env: "dict[str, str] | os._Environ[str]") -> float:
+    try:
+        value = float(env.get("BLASTDOOR_HOOK_TIMEOUT") or _DEFAULT_TIMEOUT)
+    except ValueError:
+        return _DEFAULT_TIMEOUT
+    return value if value > 0 else _DEFAULT_TIMEOUT
+
+
+def ask_server(harness: str, data: bytes) -> "tuple[int, bytes, bytes] | None":
+    """(exit code, stdout, stderr) from the running server, or None when it cannot answer."""
+    env = os.environ
+    if env.get("BLASTDOOR_SERVER", "") == "off":
+        return None
+    path = socket_path(env)
+    try:
+        import _socket
+
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except (ImportError, OSError):
+        return None
+    try:
+        sock.settimeout(0.5)  # a socket file with nobody listening must not cost the hook its budget
+        sock.connect(path)
+        # Below the hook's own timeout, so a stuck server still leaves time to decide in-process.
+        sock.settimeout(max(1.0, _timeout(env) * 0.5))
+        environ = [k + b"=" + v for k, v in os.environb.items() if b"\0" not in v]
+        environ.append(CLIENT_HOST.encode() + b"=" + os.uname().nodename.encode())
+        body = b"\0".join(environ) + b"\0\0" + data
+        head = (
+            f"POST /v1/hook-client/{harness} HTTP/1.1\r\nHost: blastdoor\r\n"
+            f"Content-Type: application/x-blastdoor-hook\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        sock.sendall(head.encode() + body)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        sock.close()
+    return parse_reply(b"".join(chunks))
+
+
+def parse_reply(raw: bytes) -> "tuple[int, bytes, bytes] | None":
+    """The (exit, stdout, stderr) of a server reply; None for anything but a complete 200 reply."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep or not head.startswith((b"HTTP/1.1 200 ", b"HTTP/1.0 200 ")):
+        return None
+    length = -1
+    chunked = False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value.strip())
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if chunked or (length >= 0 and len(body) != length):
+        return None
+    first, _, rest = body.partition(b"\n")
+    second, _, rest = rest.partition(b"\n")
+    try:
+        code, err_len = int(first), int(second)
+    except ValueError:
+        return None
+    if err_len > len(rest):
+        return None
+    return code, rest[err_len:], rest[:err_len]

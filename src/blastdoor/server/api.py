@@ -1,0 +1,391 @@
+"""The JSON API: decide, hooks, approvals, agents, audit, health and metrics (see openapi.yaml).
+
+Decisions and hooks are open to local callers (agents ask them; they only decide and record). Reading
+approvals, agents and the audit log, and acting on them, needs a person's API token:
+``Authorization: Bearer <token>`` (or the web inbox's session cookie).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from blastdoor.errors import BlastdoorError, InputError, Refused, StoreError
+
+if TYPE_CHECKING:
+    from blastdoor.approvals import Person
+    from blastdoor.server.state import ServerState
+
+SESSION_COOKIE = "blastdoor_session"
+MAX_BODY = 4 * 1024 * 1024
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def state_of(request: Request) -> ServerState:
+    return request.app.state.blastdoor  # type: ignore[no-any-return]
+
+
+def token_of(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.cookies.get(SESSION_COOKIE, "")
+
+
+async def person_of(request: Request) -> Person | None:
+    token = token_of(request)
+    if not token:
+        return None
+    return await run_in_threadpool(state_of(request).services.people.authenticate, token)
+
+
+async def require_person(request: Request) -> Person:
+    person = await person_of(request)
+    if person is None:
+        if token_of(request):
+            raise ApiError(401, "bad_token", "the API token is not valid (unknown, reissued or removed)")
+        raise ApiError(401, "no_token", "sign in: send `Authorization: Bearer <API token>`")
+    return person
+
+
+def translate(exc: Exception) -> ApiError:
+    """blastdoor's errors as HTTP answers."""
+    from blastdoor.approvals import ApprovalRefused
+
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ApprovalRefused):
+        return ApiError(409 if exc.code == "closed" else 403, exc.code, exc.message)
+    if isinstance(exc, Refused):
+        return ApiError(403, "refused", exc.message)
+    if isinstance(exc, InputError):
+        status = 404 if exc.message.startswith("no ") else 400
+        return ApiError(status, "not_found" if status == 404 else "bad_input", exc.message)
+    if isinstance(exc, StoreError):
+        return ApiError(503, "store_unavailable", exc.message)
+    if isinstance(exc, BlastdoorError):
+        return ApiError(500, "error", exc.message)
+    return ApiError(500, "internal", f"internal error: {type(exc).__name__}")
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise ApiError(413, "too_large", f"the body is larger than {MAX_BODY} bytes")
+    if not body:
+        return {}
+    try:
+        value = json.loads(body)
+    except ValueError as exc:
+        raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    return value
+
+
+def _text(data: dict[str, Any], key: str, default: str = "") -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise ApiError(400, "bad_input", f"`{key}` must be a string")
+    return value
+
+
+# -- deciding -------------------------------------------------------------------------------------------
+
+
+async def decide(request: Request) -> Response:
+    """An Action in, a Decision out (recorded in the audit log before the answer is sent)."""
+    from blastdoor.action.shorthand import action_from_spec
+
+    data = await read_json(request)
+    spec = data.get("action")
+    if not isinstance(spec, dict):
+        raise ApiError(400, "bad_input", "`action` must be an object (an Action or a shorthand like {shell: ...})")
+    try:
+        action = action_from_spec(spec)
+    except ValueError as exc:
+        raise ApiError(400, "bad_action", f"action: {exc}") from exc
+    correlation_id = _text(data, "correlation_id")
+    environ = data.get("environ")
+    if environ is not None and not (
+        isinstance(environ, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in environ.items())
+    ):
+        raise ApiError(400, "bad_input", "`environ` must be an object of strings")
+    state = state_of(request)
+    classified, decision = await run_in_threadpool(state.decide, action, correlation_id, environ)
+    return JSONResponse(
+        {
+            "decision": decision.to_dict(),
+            "action": {
+                "tool": classified.tool,
+                "operation": classified.operation,
+                "effects": sorted(classified.effects),
+                "targets": list(classified.targets),
+                "env": classified.env,
+                "digest": decision.action_digest,
+            },
+        }
+    )
+
+
+async def hook(request: Request) -> Response:
+    """A harness's own hook JSON in, the harness's own reply out (Claude Code's ``type: http`` hooks)."""
+    from blastdoor.adapters import HARNESSES
+
+    harness = request.path_params["harness"]
+    if harness not in HARNESSES:
+        raise ApiError(404, "unknown_harness", f"no harness `{harness}` ({', '.join(sorted(HARNESSES))})")
+    data = await request.body()
+    reply = await run_in_threadpool(state_of(request).hook, harness, data, None)
+    headers = {"X-Blastdoor-Exit": str(reply.exit_code)}
+    text = reply.stdout_text()
+    if not text and reply.exit_code == 2:
+        # Nothing on stdout but a block: an HTTP hook reads only the body, so say deny in it.
+        text = json.dumps({"decision": "block", "reason": reply.stderr.strip()}) + "\n"
+    if not text:
+        return Response(status_code=204, headers=headers)  # the event needs no answer
+    return Response(text, media_type="application/json", headers=headers)
+
+
+async def hook_client(request: Request) -> Response:
+    """The thin hook's fast path (``blastdoor.hookclient``): its environment, then its payload."""
+    from blastdoor.adapters import HARNESSES
+
+    harness = request.path_params["harness"]
+    if harness not in HARNESSES:
+        raise ApiError(404, "unknown_harness", f"no harness `{harness}`")
+    body = await request.body()
+    head, sep, payload = body.partition(b"\0\0")
+    if not sep:
+        raise ApiError(400, "bad_input", "expected the environment block, an empty entry, then the payload")
+    environ: dict[str, str] = {}
+    for entry in head.split(b"\0"):
+        key, eq, value = entry.partition(b"=")
+        if eq:
+            environ[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
+    reply = await run_in_threadpool(state_of(request).hook, harness, payload, environ)
+    err = reply.stderr.rstrip("\n").encode() + b"\n" if reply.stderr else b""
+    out = reply.stdout_text().encode()
+    body = f"{reply.exit_code}\n{len(err)}\n".encode() + err + out
+    return Response(body, media_type="application/x-blastdoor-hook-reply")
+
+
+# -- approvals ------------------------------------------------------------------------------------------
+
+
+async def approvals_list(request: Request) -> Response:
+    await require_person(request)
+    state = state_of(request)
+    status = request.query_params.get("status", "pending")
+    agent = request.query_params.get("agent", "")
+    limit = _limit(request)
+
+    def find() -> list[dict[str, Any]]:
+        state.services.approvals.expire_due()
+        return [r.to_dict() for r in state.services.approvals.find(status="" if status == "all" else status,
+                                                                     agent_id=agent, limit=limit)]  # fmt: skip
+
+    return JSONResponse({"requests": await run_in_threadpool(find)})
+
+
+async def approvals_show(request: Request) -> Response:
+    await require_person(request)
+    request_id = request.path_params["request_id"]
+    found = await run_in_threadpool(state_of(request).services.approvals.get, request_id)
+    return JSONResponse(found.to_dict())
+
+
+async def approvals_vote(request: Request) -> Response:
+    person = await require_person(request)
+    data = await read_json(request)
+    comment = _text(data, "comment")
+    request_id = request.path_params["request_id"]
+    vote = request.path_params["vote"]
+    result = await run_in_threadpool(vote_on, state_of(request), request_id, person, vote, comment)
+    return JSONResponse(result.to_dict())
+
+
+def vote_on(state: ServerState, request_id: str, person: Person, vote: str, comment: str) -> Any:
+    """One approval or denial (shared by the API and the web inbox)."""
+    approvals = state.services.approvals
+    approvals.expire_due()
+    agents = state.services.agents.ids()
+    if vote == "approve":
+        result = approvals.approve(request_id, person, comment=comment, agents=agents)
+    elif vote == "deny":
+        result = approvals.deny(request_id, person, comment=comment, agents=agents)
+    else:
+        raise ApiError(404, "not_found", f"no action `{vote}` (approve or deny)")
+    state.publish(f"{vote} {request_id}")
+    return result
+
+
+# -- agents ---------------------------------------------------------------------------------------------
+
+
+async def agents_list(request: Request) -> Response:
+    await require_person(request)
+    records = await run_in_threadpool(state_of(request).services.agents.all)
+    return JSONResponse({"agents": [r.to_dict() for r in records]})
+
+
+async def agents_change(request: Request) -> Response:
+    person = await require_person(request)
+    data = await read_json(request)
+    reason = _text(data, "reason")
+    agent_id = request.path_params["agent_id"]
+    change = request.path_params["change"]
+    result = await run_in_threadpool(change_agent, state_of(request), agent_id, person, change, reason)
+    return JSONResponse(result)
+
+
+def change_agent(state: ServerState, agent_id: str, person: Person, change: str, reason: str) -> dict[str, Any]:
+    """Revoke (any signed-in person: the kill switch must be quick to reach) or restore (admins)."""
+    services = state.services
+    if change == "revoke":
+        cancelled = services.agents.revoke(agent_id, by=person.name, reason=reason, approvals=services.approvals)
+    elif change == "restore":
+        if person.role != "admin":
+            raise ApiError(403, "not_admin", f"{person.name} is not an admin: only admins restore agents")
+        services.agents.restore(agent_id, by=person.name, reason=reason)
+        cancelled = []
+    else:
+        raise ApiError(404, "not_found", f"no action `{change}` (revoke or restore)")
+    state.publish(f"{change} {agent_id}")
+    status, why, by = services.agents.status(agent_id)
+    return {"agent_id": agent_id, "status": status, "reason": why, "changed_by": by, "cancelled": cancelled}
+
+
+# -- audit ----------------------------------------------------------------------------------------------
+
+
+def _limit(request: Request, default: int = 100) -> int:
+    raw = request.query_params.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise ApiError(400, "bad_input", "`limit` must be a whole number from 1 to 1000")
+    return int(raw)
+
+
+def audit_query(request: Request) -> Any:
+    from blastdoor.audit.log import Query
+
+    params = request.query_params
+    unknown = set(params) - {"agent", "verdict", "tool", "env", "kind", "correlation_id", "since", "until", "limit"}
+    if unknown:
+        raise ApiError(400, "bad_input", f"unknown filter `{sorted(unknown)[0]}`")
+    return Query(
+        agent=params.get("agent", ""),
+        verdict=params.get("verdict", ""),
+        tool=params.get("tool", ""),
+        env=params.get("env", ""),
+        kind=params.get("kind", ""),
+        correlation_id=params.get("correlation_id", ""),
+        since=params.get("since", ""),
+        until=params.get("until", ""),
+        limit=_limit(request),
+    )
+
+
+async def audit_search(request: Request) -> Response:
+    await require_person(request)
+    query = audit_query(request)
+    entries = await run_in_threadpool(state_of(request).services.log.search, query)
+    return JSONResponse({"entries": entries})
+
+
+def _seq(request: Request) -> int:
+    raw = request.path_params["seq"]
+    if not raw.isdigit():
+        raise ApiError(400, "bad_input", "the sequence number must be a whole number")
+    return int(raw)
+
+
+async def audit_event(request: Request) -> Response:
+    await require_person(request)
+    seq = _seq(request)
+    entry = await run_in_threadpool(state_of(request).services.log.entry, seq)
+    if entry is None:
+        raise ApiError(404, "not_found", f"no entry {seq}")
+    return JSONResponse(entry)
+
+
+async def audit_proof(request: Request) -> Response:
+    await require_person(request)
+    seq = _seq(request)
+    proof = await run_in_threadpool(state_of(request).services.log.prove, seq)
+    return JSONResponse(proof)
+
+
+async def audit_checkpoints(request: Request) -> Response:
+    await require_person(request)
+    rows = await run_in_threadpool(state_of(request).services.store.checkpoints)
+    return JSONResponse({"checkpoints": [{"size": s, "time": t, "note": n} for s, t, n in rows]})
+
+
+# -- operations -----------------------------------------------------------------------------------------
+
+
+async def healthz(request: Request) -> Response:
+    state = state_of(request)
+    try:
+        size = await run_in_threadpool(state.services.log.size)
+    except Exception as exc:
+        return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+    return JSONResponse({"status": "ok", "audit_entries": size, "uptime_s": round(time.time() - state.started, 3)})
+
+
+async def metrics(request: Request) -> Response:
+    state = state_of(request)
+    try:
+        gauges = await run_in_threadpool(state.gauges)
+    except Exception:
+        gauges = {}
+    return PlainTextResponse(state.metrics.render(gauges), media_type="text/plain; version=0.0.4")
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+def openapi_document() -> dict[str, Any]:
+    from importlib.resources import files
+
+    import yaml
+
+    return yaml.safe_load(files("blastdoor.server").joinpath("openapi.yaml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+ROUTES = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+    Route("/openapi.json", openapi, methods=["GET"]),
+    Route("/v1/decide", decide, methods=["POST"]),
+    Route("/v1/hooks/{harness}", hook, methods=["POST"]),
+    Route("/v1/hook-client/{harness}", hook_client, methods=["POST"]),
+    Route("/v1/approvals", approvals_list, methods=["GET"]),
+    Route("/v1/approvals/{request_id}", approvals_show, methods=["GET"]),
+    Route("/v1/approvals/{request_id}/{vote}", approvals_vote, methods=["POST"]),
+    Route("/v1/agents", agents_list, methods=["GET"]),
+    Route("/v1/agents/{agent_id}/{change}", agents_change, methods=["POST"]),
+    Route("/v1/audit/events", audit_search, methods=["GET"]),
+    Route("/v1/audit/events/{seq}", audit_event, methods=["GET"]),
+    Route("/v1/audit/events/{seq}/proof", audit_proof, methods=["GET"]),
+    Route("/v1/audit/checkpoints", audit_checkpoints, methods=["GET"]),
+]

@@ -1,0 +1,166 @@
+"""The Starlette application and how it is served (uvicorn, uvloop, httptools; TCP and a unix socket)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+
+from blastdoor.errors import BlastdoorError
+from blastdoor.server import api
+from blastdoor.server.state import ServerState
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from blastdoor.server.config import ServerConfig
+    from blastdoor.services import Services
+
+SWEEP_SECONDS = 5.0  # expire approval requests whose ttl passed, even when nobody is looking
+
+
+def create_app(config: ServerConfig, services: Services) -> Starlette:
+    from blastdoor.server import web
+
+    state = ServerState(config, services)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state.loop = asyncio.get_running_loop()
+        tasks = [asyncio.create_task(_sweep(state)), asyncio.create_task(_checkpoints(state))]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await state.notifier.aclose()
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        err = api.translate(exc)
+        if err.status >= 500 and err.code == "internal":
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        if web.wants_html(request):
+            return web.error_page(request, err.status, err.message)
+        return api.error_response(err.status, err.code, err.message)
+
+    app = Starlette(
+        routes=[*api.ROUTES, *web.ROUTES],
+        lifespan=lifespan,
+        # Expected errors are answered by the exception middleware; `Exception` (a bug) goes to the
+        # server-error middleware, which answers with the same JSON and then lets uvicorn log it.
+        exception_handlers={Exception: on_error, api.ApiError: on_error, BlastdoorError: on_error},
+    )
+    app.state.blastdoor = state
+    return app
+
+
+async def _sweep(state: ServerState) -> None:
+    from starlette.concurrency import run_in_threadpool
+
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            if await run_in_threadpool(state.services.approvals.expire_due):
+                state.publish("expired")
+        except Exception as exc:  # the next sweep tries again; say why this one failed
+            print(f"blastdoor: expiring requests failed: {exc}", file=sys.stderr)
+
+
+async def _checkpoints(state: ServerState) -> None:
+    """Sign a checkpoint every interval when the log grew (appends also checkpoint when one is due)."""
+    from starlette.concurrency import run_in_threadpool
+
+    interval = state.config.checkpoint_interval
+    if interval <= 0:
+        return
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(state.services.log.checkpoint)
+        except Exception as exc:
+            print(f"blastdoor: checkpoint failed: {exc}", file=sys.stderr)
+
+
+def bind_sockets(config: ServerConfig) -> list[socket.socket]:
+    """The listening sockets: TCP at ``listen`` and the unix socket (0600: same user only)."""
+    from blastdoor.errors import InputError
+
+    sockets: list[socket.socket] = []
+    address = config.host_port
+    if address is not None:
+        host, port = address
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        tcp = socket.socket(family, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind((host, port))
+        except OSError as exc:
+            tcp.close()
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        sockets.append(tcp)
+    if config.socket:
+        path = config.socket
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(path)
+                probe.close()
+                raise InputError(f"another server is listening on {path}")
+            except ConnectionRefusedError:
+                os.unlink(path)  # a stale socket from a server that died
+            finally:
+                probe.close()
+        uds = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            uds.bind(path)
+        finally:
+            os.umask(old)
+        sockets.append(uds)
+    if not sockets:
+        raise InputError("nothing to listen on: give --listen HOST:PORT or --socket PATH")
+    for s in sockets:
+        s.listen(1024)
+        s.setblocking(False)
+    return sockets
+
+
+def serve(config: ServerConfig, services: Services, *, log_level: str = "warning", ready: Any = None) -> None:
+    """Run until SIGINT/SIGTERM; checkpoint and close the store on the way out."""
+    import uvicorn
+
+    app = create_app(config, services)
+    sockets = bind_sockets(config)
+    uconfig = uvicorn.Config(
+        app,
+        loop="uvloop",
+        http="httptools",
+        ws="none",
+        lifespan="on",
+        log_level=log_level,
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(uconfig)
+    if ready is not None:
+        ready(config)
+    try:
+        server.run(sockets=sockets)
+    finally:
+        for s in sockets:
+            s.close()
+        if config.socket:
+            with contextlib.suppress(OSError):
+                os.unlink(config.socket)
+        services.close()

@@ -1,0 +1,177 @@
+"""What the running server holds: the services, the policy cache, metrics, notifications, live updates.
+
+Decisions run in worker threads (``decide``, ``hook``): the audit log's group commit then gathers the
+appends of concurrent requests into one durable commit, so latency stays near one commit while
+throughput grows with concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.server.metrics import Metrics
+from blastdoor.server.notify import Notifier
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from blastdoor.action import Action, Decision
+    from blastdoor.adapters._base import Reply
+    from blastdoor.approvals import Request
+    from blastdoor.policy.compiled import CompiledPolicy
+    from blastdoor.server.config import ServerConfig
+    from blastdoor.services import Services
+
+# How long a compiled policy is reused before the files are looked at again (a policy edit takes
+# effect within this time; the compiled cache makes the look cheap).
+POLICY_TTL = 1.0
+
+
+class ServerState:
+    def __init__(self, config: ServerConfig, services: Services) -> None:
+        self.config = config
+        self.services = services
+        self.metrics = Metrics()
+        self.notifier = Notifier(config.webhooks, config.public_url, self.metrics)
+        self.started = time.time()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._subscribers: set[asyncio.Queue[str]] = set()
+        self._policies: dict[tuple[str, ...], tuple[float, CompiledPolicy]] = {}
+        self._policy_lock = threading.Lock()
+        self.secret = _session_secret()
+        services.approvals.on_filed = self._request_filed
+
+    # -- policy ------------------------------------------------------------------------------------
+
+    def policy_for(self, cwd: str, env: Mapping[str, str] | None = None) -> CompiledPolicy:
+        """The effective policy for ``cwd`` as the caller sees it (its HOME, its policy variables)."""
+        from blastdoor.policy import load_policy
+
+        environ = os.environ if env is None else env
+        project = self.config.policy or environ.get("BLASTDOOR_POLICY") or None
+        key = (
+            cwd,
+            project or "",
+            environ.get("HOME", ""),
+            environ.get("BLASTDOOR_USER_POLICY", ""),
+            environ.get("BLASTDOOR_MANAGED_POLICY", ""),
+        )
+        now = time.monotonic()
+        hit = self._policies.get(key)
+        if hit is not None and now - hit[0] < POLICY_TTL:
+            return hit[1]
+        with self._policy_lock:
+            policy = load_policy(cwd or None, project=project, environ=environ)
+            if len(self._policies) > 256:
+                self._policies.clear()
+            self._policies[key] = (now, policy)
+        return policy
+
+    # -- deciding (worker threads) -------------------------------------------------------------------
+
+    def decide(
+        self, action: Action, correlation_id: str, environ: Mapping[str, str] | None = None
+    ) -> tuple[Action, Decision]:
+        from blastdoor.pipeline import decide_and_record
+
+        started = time.perf_counter()
+        env = environ if environ is not None else os.environ
+        policy = self.policy_for(action.cwd, env)
+        services = self.services
+        classified, decision = decide_and_record(
+            policy,
+            action,
+            services.log,
+            correlation_id,
+            approvals=services.approvals,
+            agents=services.agents,
+            environ=env,
+            home=env.get("HOME"),
+        )
+        self.metrics.observe("blastdoor_decision_seconds", time.perf_counter() - started)
+        self.metrics.inc("blastdoor_decisions_total", verdict=decision.verdict, front="api")
+        return classified, decision
+
+    def hook(self, harness: str, data: bytes, environ: Mapping[str, str] | None) -> Reply:
+        from blastdoor.adapters.runner import HookContext, run_hook
+
+        started = time.perf_counter()
+        context = HookContext(env=environ, services=self.services, policy_for=self.policy_for)
+        reply = run_hook(harness, data, context)
+        self.metrics.observe("blastdoor_decision_seconds", time.perf_counter() - started)
+        self.metrics.inc("blastdoor_decisions_total", verdict=f"exit-{reply.exit_code}", front=f"hook:{harness}")
+        return reply
+
+    # -- live updates ----------------------------------------------------------------------------------
+
+    def _request_filed(self, request: Request) -> None:
+        """Called in a worker thread when a request is filed: notify, and tell open inboxes."""
+        loop = self.loop
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(self.notifier.request_filed, request)
+        self.publish(f"filed {request.id}")
+
+    def publish(self, message: str) -> None:
+        """Tell every live inbox that something changed (thread-safe)."""
+        loop = self.loop
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(self._fan_out, message)
+
+    def _fan_out(self, message: str) -> None:
+        for queue in list(self._subscribers):
+            if queue.qsize() < 100:
+                queue.put_nowait(message)
+
+    def subscribe(self) -> asyncio.Queue[str]:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[str]) -> None:
+        self._subscribers.discard(queue)
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """A cheap summary of approval state: another process's votes change it too."""
+        rows = self.services.store.read(
+            "SELECT COUNT(*), MAX(created), MAX(closed), (SELECT COUNT(*) FROM approval_vote) FROM approval_request"
+        )
+        agents = self.services.store.read("SELECT COUNT(*), MAX(changed) FROM agent_status")
+        return (*rows[0], *agents[0])
+
+    def gauges(self) -> dict[str, float]:
+        pending = self.services.store.read("SELECT COUNT(*) FROM approval_request WHERE status = 'pending'")
+        return {
+            "blastdoor_approvals_pending": float(pending[0][0]),
+            "blastdoor_audit_entries": float(self.services.log.size()),
+        }
+
+
+def _session_secret() -> bytes:
+    """The key that signs web sessions: a 0600 file beside the store, made on first use."""
+    import secrets
+
+    from blastdoor.paths import data_dir
+
+    path = os.path.join(data_dir(), "server.secret")
+    try:
+        with open(path, "rb") as fh:
+            secret = fh.read()
+        if len(secret) >= 32:
+            return secret
+    except OSError:
+        pass
+    secret = secrets.token_bytes(32)
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secret)
+    except OSError:
+        pass  # sessions then last as long as this process
+    return secret
