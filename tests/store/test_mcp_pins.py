@@ -48,5 +48,4 @@ def test_pins_follow_a_tool_through_a_change_and_an_approval(store_url: str) -> 
         assert [(p.server, p.tool) for p in pins.all()] == [("fs", "read_file"), ("fs", "write_file")]
         assert set(pins.of_server("fs")) == {"read_file", "write_file"} and pins.of_server("git") == {}
     finally:
-        pins.close()
         store.close()

@@ -117,7 +117,6 @@ def run_list(args: argparse.Namespace) -> int:
     try:
         found = [p for p in pins.all() if args.status is None or p.status == args.status]
     finally:
-        pins.close()
         log.close()
     if args.json:
         emit_json([describe_pin(p) for p in found])
@@ -156,7 +155,6 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         pin = find_pin(pins, args.tool)
     finally:
-        pins.close()
         log.close()
     info = describe_pin(pin)
     if args.json:
@@ -180,7 +178,6 @@ def run_approve(args: argparse.Namespace) -> int:
     try:
         pin = approve_tool(log, pins, args.tool, by=args.by, expected=args.digest)
     finally:
-        pins.close()
         log.close()
     if args.json:
         emit_json(describe_pin(pin))

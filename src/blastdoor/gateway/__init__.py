@@ -56,13 +56,11 @@ def run_gateway(config: GatewayConfig, *, listen: str = "") -> int:
     policy = load_policy(os.getcwd(), project=config.policy or None)
     services = open_gateway_services(config.store)
     try:
-        pins = ToolPins(services.store)
-        gateway = Gateway(config, policy, services, pins, agent_id=config.agent)
+        gateway = Gateway(config, policy, services, ToolPins(services.store), agent_id=config.agent)
         try:
             anyio.run(_serve, gateway, address)
         finally:
             gateway.close()
-            pins.close()
     finally:
         services.close()
     return 0

@@ -10,15 +10,13 @@ every pin, change and approval as an event: the table is the current state, the 
 A pin's ``status``: ``pinned`` (the definition seen matches the approved one), ``changed`` (a
 different definition was seen: ``seen_*`` holds it until someone approves it), ``new`` (seen but
 never approved, when the gateway does not trust tools on first use). The access code lives here,
-apart from the audit store classes, on its own connection to the same database.
+apart from the audit store classes, on the store's state API (``read`` and ``write`` transactions,
+the same as approvals and identity use).
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
-
-from blastdoor.errors import StoreError
 
 if TYPE_CHECKING:
     from blastdoor.store.postgres import PostgresStore
@@ -78,55 +76,31 @@ class ToolPin:
 
 
 class ToolPins:
-    """Read and change pins in the store at ``store`` (its own connection; thread-safe)."""
+    """Read and change pins through the store's state API (``read``, and ``write`` transactions)."""
 
     def __init__(self, store: SqliteStore | PostgresStore) -> None:
-        from blastdoor.store.sqlite import SqliteStore
+        self._store = store
 
-        self._lock = threading.Lock()
-        self._sqlite = isinstance(store, SqliteStore)
-        self._where = store.path if isinstance(store, SqliteStore) else store.url
-        try:
-            if isinstance(store, SqliteStore):
-                import sqlite3
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self._store.read(sql, params)
 
-                self._errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
-                self._db: Any = sqlite3.connect(store.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-                self._db.execute("PRAGMA synchronous=FULL")
-            else:
-                import psycopg
-
-                self._errors = (psycopg.Error,)
-                self._db = psycopg.connect(store.url, autocommit=True)
-                self._db.execute("SET synchronous_commit = on")
-                if store.schema:
-                    self._db.execute(f'SET search_path TO "{store.schema}"')
-        except Exception as exc:  # sqlite3.Error, psycopg.Error, OSError: the driver's own errors
-            raise StoreError(f"cannot open the MCP tool pins in `{self._where}`: {exc}") from exc
-
-    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if not self._sqlite:
-            sql = sql.replace("?", "%s")
-        with self._lock:
-            try:
-                cur = self._db.execute(sql, params)
-                rows: list[tuple[Any, ...]] = cur.fetchall() if cur.description is not None else []
-                return rows
-            except self._errors as exc:
-                raise StoreError(f"MCP tool pins: {exc}", hints=[f"store: {self._where}"]) from exc
+    def _write(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """One statement ending in RETURNING, in its own durable transaction; the rows it changed."""
+        with self._store.write() as tx:
+            return tx.query(sql, params)
 
     # -- reading --------------------------------------------------------------------------------------
 
     def of_server(self, server: str) -> dict[str, ToolPin]:
         """Every pin of ``server``, by tool name."""
-        return {r[1]: ToolPin(*r) for r in self._run(f"{_SELECT} WHERE server = ?", (server,))}
+        return {r[1]: ToolPin(*r) for r in self._read(f"{_SELECT} WHERE server = ?", (server,))}
 
     def get(self, server: str, tool: str) -> ToolPin | None:
-        rows = self._run(f"{_SELECT} WHERE server = ? AND tool = ?", (server, tool))
+        rows = self._read(f"{_SELECT} WHERE server = ? AND tool = ?", (server, tool))
         return ToolPin(*rows[0]) if rows else None
 
     def all(self) -> list[ToolPin]:
-        return [ToolPin(*r) for r in self._run(f"{_SELECT} ORDER BY server, tool")]
+        return [ToolPin(*r) for r in self._read(f"{_SELECT} ORDER BY server, tool")]
 
     # -- changing -------------------------------------------------------------------------------------
 
@@ -141,15 +115,14 @@ class ToolPins:
             values = (server, tool, NEW, "", "", digest, definition, now, now, "")
         placeholders = ", ".join("?" for _ in _COLUMNS)
         sql = f"INSERT INTO mcp_tool_pin ({', '.join(_COLUMNS)}) VALUES ({placeholders})"
-        rows = self._run(f"{sql} ON CONFLICT (server, tool) DO NOTHING RETURNING tool", values)
-        return bool(rows)
+        return bool(self._write(f"{sql} ON CONFLICT (server, tool) DO NOTHING RETURNING tool", values))
 
     def saw(self, server: str, tool: str, digest: str, definition: str, now: str) -> bool:
         """Record a definition that differs from the approved one (status ``changed``, or still ``new``).
 
         Returns True when this is news: the pending definition was not already this one.
         """
-        rows = self._run(
+        rows = self._write(
             "UPDATE mcp_tool_pin SET status = CASE WHEN status = 'new' THEN 'new' ELSE 'changed' END,"
             " seen_digest = ?, seen_definition = ?, updated = ?"
             " WHERE server = ? AND tool = ? AND digest <> ? AND seen_digest <> ? RETURNING tool",
@@ -159,7 +132,7 @@ class ToolPins:
 
     def settle(self, server: str, tool: str, now: str) -> bool:
         """The server serves the approved definition again: back to ``pinned``, nothing pending."""
-        rows = self._run(
+        rows = self._write(
             "UPDATE mcp_tool_pin SET status = 'pinned', seen_digest = '', seen_definition = '', updated = ?"
             " WHERE server = ? AND tool = ? AND status = 'changed' RETURNING tool",
             (now, server, tool),
@@ -171,7 +144,7 @@ class ToolPins:
         ``expected``, when the pending definition is no longer the one the approver was shown)."""
         guard = " AND seen_digest = ?" if expected else ""
         params: tuple[str, ...] = (by, now, server, tool, *((expected,) if expected else ()))
-        rows = self._run(
+        rows = self._write(
             "UPDATE mcp_tool_pin SET status = 'pinned', digest = seen_digest, definition = seen_definition,"
             " seen_digest = '', seen_definition = '', approved_by = ?, updated = ?"
             f" WHERE server = ? AND tool = ? AND status <> 'pinned' AND seen_digest <> ''{guard}"
@@ -179,7 +152,3 @@ class ToolPins:
             params,
         )
         return ToolPin(*rows[0]) if rows else None
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
