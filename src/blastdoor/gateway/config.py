@@ -256,7 +256,8 @@ def parse_config(text: str, path: str, environ: dict[str, str] | os._Environ[str
                 c.problem(("pinning", "trust_new"), "`trust_new` must be true or false")
                 trust_new = True
     if c.problems:
-        raise InputError("\n".join(f"{loc}: {msg}" for loc, msg in c.problems))
+        ordered = sorted(c.problems, key=lambda p: (p[0].line, p[0].column))
+        raise InputError("\n".join(f"{loc}: {msg}" for loc, msg in ordered))
     return GatewayConfig(
         os.path.abspath(path),
         servers,

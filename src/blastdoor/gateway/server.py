@@ -274,7 +274,7 @@ class Gateway:
         if verdict == "allow":
             return await self._forward(route, params, cid)
         if verdict == "deny":
-            return error_result(_why(decision) + ".")
+            return self._not_run(cid, f"{_why(decision)}.", "denied")
         return await self._escalate(ctx, route, params, classified, decision, cid)
 
     async def _escalate(
@@ -300,9 +300,10 @@ class Gateway:
                 return answer
             if answer == "accept":
                 return await self._forward(route, params, cid, asked="accepted")
-            self.outcomes.put(cid, duration_ms=0.0, error="not confirmed by the operator", extra={"asked": answer})
-            return error_result(f"{_why(decision)}. The user did not confirm it ({answer}), so it did not run.")
-        return error_result(f"{_why(decision)}. {_approval_text(decision)}")
+            return self._not_run(
+                cid, f"{_why(decision)}. The user did not confirm it ({answer}), so it did not run.", answer
+            )
+        return self._not_run(cid, f"{_why(decision)}. {_approval_text(decision)}", "waits for approval")
 
     async def _confirm(
         self, ctx: ServerRequestContext[Any], message: str, action: Action, cid: str
@@ -341,8 +342,14 @@ class Gateway:
         answer = _answer(response) if isinstance(response, types.ElicitResult) else "cancel"
         if answer == "accept":
             return await self._forward(route, params, cid, asked="accepted")
-        self.outcomes.put(cid, duration_ms=0.0, error="not confirmed by the operator", extra={"asked": answer})
-        return error_result(f"blastdoor: the user did not confirm `{route.exposed}` ({answer}), so it did not run.")
+        return self._not_run(
+            cid, f"blastdoor: the user did not confirm `{route.exposed}` ({answer}), so it did not run.", answer
+        )
+
+    def _not_run(self, cid: str, text: str, why: str) -> Any:
+        """The answer to a call that did not run, and its outcome (so every decision has one)."""
+        self.outcomes.put(cid, duration_ms=0.0, error=f"not run: {why}", extra={"session": self.session, "ran": False})
+        return error_result(text)
 
     async def _forward(self, route: Route, params: types.CallToolRequestParams, cid: str, *, asked: str = "") -> Any:
         extra: dict[str, Any] = {"session": self.session} if not asked else {"session": self.session, "asked": asked}
