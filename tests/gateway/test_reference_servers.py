@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +56,32 @@ def test_resources_and_prompts_are_forwarded_and_tools_judged(tmp_path: Path) ->
     assert decisions["mcp:everything/get-env"]["effects"] == ["read", "secrets"]
     pinned = {e["operation"] for e in p.events("mcp.tool_pinned")}
     assert {"mcp:everything/echo", "mcp:git/git_commit"} <= pinned
+
+
+def test_a_call_the_client_cancels_is_cancelled_downstream_and_the_gateway_goes_on(tmp_path: Path) -> None:
+    p = Project(tmp_path, {"everything": {"command": server_path("everything")}}, POLICY)
+
+    async def body(c: Any) -> Any:
+        import anyio
+
+        from mcp import MCPError
+
+        with anyio.move_on_after(1.0) as scope:
+            await c.call_tool("everything__trigger-long-running-operation", {"duration": 20, "steps": 4})
+        assert scope.cancelled_caught  # the client gave up (and told the gateway)
+        try:
+            await c.call_tool(
+                "everything__trigger-long-running-operation", {"duration": 20, "steps": 4}, read_timeout_seconds=1
+            )
+        except MCPError:
+            pass
+        return await c.call_tool("everything__echo", {"message": "still here"})
+
+    started = time.monotonic()
+    echo = p.session(body)
+    assert not echo.is_error and "still here" in text(echo)
+    assert time.monotonic() - started < 15  # neither the gateway nor the client waited for the 20 s calls
+    long = [d for d in p.events("decision") if d["operation"] == "mcp:everything/trigger-long-running-operation"]
+    assert len(long) == 2
+    for decision in long:
+        assert p.outcome_of(decision)["outcome"]["error"] == "cancelled before the server answered"

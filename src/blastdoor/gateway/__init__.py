@@ -6,8 +6,9 @@
 Modules: ``config`` (the config file), ``downstream`` (one downstream server through the official
 client), ``pinning`` (definitions, digests and what a listing means, pure), ``server`` (the gateway's
 handlers and its call path), ``verdicts`` (verdicts in MCP terms), ``outcomes`` (outcomes recorded
-off the call's path), ``stdio`` (the stdio transport without worker threads), ``tools`` (review and
-approve pinned tools).
+off the call's path), ``stdio`` (the stdio wire: the SDK server plus the express lane for tools/call),
+``pipe`` (a downstream stdio server's process, with the express lane for forwarded calls), ``tools``
+(review and approve pinned tools).
 """
 
 from __future__ import annotations
@@ -82,19 +83,19 @@ async def _serve(gateway: Gateway, address: tuple[str, int] | None) -> None:
         server = gateway.server()
         try:
             if address is None:
-                await _serve_stdio(server)
+                await _serve_stdio(server, gateway)
             else:
                 await _serve_http(server, *address)
         finally:
             stop.set()
 
 
-async def _serve_stdio(server: Any) -> None:
+async def _serve_stdio(server: Any, gateway: Gateway) -> None:
     import signal
 
     import anyio
 
-    from blastdoor.gateway.stdio import stdio_transport
+    from blastdoor.gateway.stdio import serve_stdio
 
     async with anyio.create_task_group() as tg:
 
@@ -105,8 +106,7 @@ async def _serve_stdio(server: Any) -> None:
                     return
 
         tg.start_soon(on_signal)
-        async with stdio_transport() as (read, write):
-            await server.run(read, write, server.create_initialization_options())
+        await serve_stdio(server, gateway)
         tg.cancel_scope.cancel()
 
 

@@ -1,8 +1,9 @@
 """One downstream MCP server: connect with the official client, list, forward, and notice when it dies.
 
-Results are forwarded as the wire dicts the server sent (validated by the SDK against the protocol
-version, never re-modelled): the gateway neither rewrites a result nor pays for building and dumping
-pydantic models it does not read.
+Results are forwarded as the wire dicts the server sent (validated with the SDK's schemas for the
+negotiated version, never re-modelled): the gateway neither rewrites a result nor pays for building
+and dumping pydantic models it does not read. A stdio server's tool calls take the express lane of
+its pipe (``pipe.py``); everything else, and every call to an HTTP server, goes through the client.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ class Downstream:
     """A connected downstream server (``client`` is None until ``start`` succeeds or after it dies)."""
 
     def __init__(self, spec: ServerSpec) -> None:
+        from blastdoor.gateway.pipe import ServerPipe
+
         self.spec = spec
+        self.pipe = None if spec.url else ServerPipe(spec)
         self.client: Client | None = None
         self.down = ""  # why it cannot be used, once it cannot
         self.server_name = ""  # what the server calls itself (untrusted: for people, never for decisions)
@@ -57,9 +61,11 @@ class Downstream:
         try:
             async with AsyncExitStack() as stack:
                 # The handshake is bounded by the read timeout; every later request passes its own.
+                # stdio servers speak the handshake era: every SDK 2.x server serves it, and the express
+                # lane then sends plain JSON-RPC (no per-request envelope to build).
                 client = Client(
                     self._transport(stack),
-                    mode="auto",
+                    mode="auto" if self.spec.url else "legacy",
                     message_handler=self._on_message,
                     read_timeout_seconds=CONNECT_TIMEOUT,
                 )
@@ -86,14 +92,8 @@ class Downstream:
             http = httpx2.AsyncClient(headers=spec.headers, timeout=httpx2.Timeout(30.0, read=spec.timeout))
             stack.push_async_callback(http.aclose)
             return streamable_http_client(spec.url, http_client=http)
-        from mcp.client.stdio import stdio_client
-
-        from mcp import StdioServerParameters
-
-        params = StdioServerParameters(
-            command=spec.command, args=list(spec.args), env=spec.env or None, cwd=spec.cwd or None
-        )
-        return stdio_client(params)
+        assert self.pipe is not None  # INVARIANT: a server without a URL has a pipe
+        return self.pipe.transport()
 
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, types.ToolListChangedNotification):
@@ -136,10 +136,46 @@ class Downstream:
         input_responses: Any = None,
         request_state: str | None = None,
     ) -> dict[str, Any]:
+        if self.pipe is not None and input_responses is None and request_state is None:
+            return await self._express(name, arguments)
         params = types.CallToolRequestParams(
             name=name, arguments=arguments, input_responses=input_responses, request_state=request_state
         )
         return await self.request(types.CallToolRequest(params=params))
+
+    async def _express(self, name: str, arguments: dict[str, Any] | None) -> dict[str, Any]:
+        """A tools/call on the pipe's express lane, validated like the client validates its results."""
+        from mcp_types import methods
+        from pydantic import ValidationError
+
+        from blastdoor.gateway.pipe import PipeClosed
+
+        assert self.pipe is not None
+        client = self.client
+        if client is None:
+            raise DownstreamError(f"server `{self.name}` is not available: {self.down or 'not started'}")
+        params: dict[str, Any] = {"name": name} if arguments is None else {"name": name, "arguments": arguments}
+        try:
+            message = await self.pipe.call("tools/call", params, self.spec.timeout)
+        except PipeClosed as exc:
+            code = self.pipe.exit_code
+            self.down = f"its connection closed ({exc}{f'; exit code {code}' if code is not None else ''})"
+            self.client = None
+            raise DownstreamError(f"server `{self.name}` is not available: {self.down}") from exc
+        except TimeoutError as exc:
+            raise DownstreamError(f"server `{self.name}` did not answer within {self.spec.timeout:g} s") from exc
+        error = message.get("error")
+        if error is not None:
+            text = error.get("message") if isinstance(error, dict) else error
+            raise DownstreamError(f"server `{self.name}` answered with an error: {text}")
+        result = message.get("result")
+        if not isinstance(result, dict):
+            raise DownstreamError(f"server `{self.name}` answered without a result")
+        try:
+            methods.validate_server_result("tools/call", client.protocol_version, result)
+        except ValidationError as exc:
+            raise DownstreamError(f"server `{self.name}` answered with an invalid result: {exc.errors()[0]}") from exc
+        return result
 
     async def list_all(self, method: str, key: str) -> list[dict[str, Any]]:
         """Every item of a paginated listing (``tools/list`` -> ``tools``, ...), as wire dicts."""

@@ -24,11 +24,13 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from blastdoor.action import Action, Agent, Decision
 from blastdoor.gateway import pinning
 from blastdoor.gateway.downstream import Downstream, DownstreamError
-from blastdoor.gateway.outcomes import OutcomeWriter
+from blastdoor.gateway.outcomes import Recorder
 from blastdoor.gateway.verdicts import CONFIRM_KEY, CONFIRM_SCHEMA, confirm_message, error_result
 from blastdoor.pipeline import decide_and_record
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from mcp.server.context import ServerRequestContext
     from mcp.server.lowlevel.server import Server
 
@@ -100,7 +102,7 @@ class Gateway:
         self.downstreams = {spec.name: Downstream(spec) for spec in config.servers}
         self.routes: dict[str, Route] = {}
         self.withheld: dict[str, tuple[str, str, str]] = {}  # exposed name -> (server, tool, why)
-        self.outcomes = OutcomeWriter(services.log)
+        self.outcomes = Recorder(services.log)  # decisions, and the outcomes that ride with them
         self.session = f"stdio-{secrets.token_hex(6)}"  # one process serves one stdio connection
         self.agent_id = agent_id
         self._agents: dict[str, Agent] = {}
@@ -244,17 +246,27 @@ class Gateway:
         return {"tools": [route.listing for route in self.routes.values()], **_CACHEABLE}
 
     async def call_tool(self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> Any:
+        """The SDK's tools/call handler (streamable HTTP; stdio calls take the express lane to ``call``)."""
+        return await self.call(self._caller(ctx), params)
+
+    async def call(self, caller: Caller, params: types.CallToolRequestParams) -> Any:
+        """One tools/call, whichever way it came: decide, record, then forward, refuse or ask."""
         route = self.routes.get(params.name)
         if route is None:
             route = await self._late_route(params.name)
             if route is None:
-                return self._refuse_unrouted(ctx, params)
+                return self._refuse_unrouted(caller, params)
         arguments = params.arguments or {}
         state = params.request_state
         if state is not None and state.startswith(_STATE_PREFIX):
-            return await self._resume(route, params, state, self._agent(ctx))
+            return await self._resume(route, params, state, caller.session)
         action = Action(
-            "mcp", route.operation, args=arguments, cwd=route.cwd, agent=self._agent(ctx), context=route.context
+            "mcp",
+            route.operation,
+            args=arguments,
+            cwd=route.cwd,
+            agent=self._agent(caller.session),
+            context=route.context,
         )
         cid = f"mcp-{secrets.token_hex(12)}"
         services = self.services
@@ -262,24 +274,24 @@ class Gateway:
             classified, decision = decide_and_record(
                 self.policy,
                 action,
-                services.log,
+                self.outcomes,
                 cid,
                 approvals=services.approvals,
                 agents=services.agents,
-                ask_as_approve=not _can_elicit(ctx),
+                ask_as_approve=not caller.can_elicit,
             )
         except Exception as exc:  # decide_and_record never raises; anything here is a bug: fail closed
             return error_result(f"blastdoor: refused because the decision could not be made ({exc})")
         verdict = decision.verdict
         if verdict == "allow":
-            return await self._forward(route, params, cid)
+            return await self._forward(route, params, cid, caller.session)
         if verdict == "deny":
-            return self._not_run(cid, f"{_why(decision)}.", "denied")
-        return await self._escalate(ctx, route, params, classified, decision, cid)
+            return self._not_run(cid, caller.session, f"{_why(decision)}.", "denied")
+        return await self._escalate(caller, route, params, classified, decision, cid)
 
     async def _escalate(
         self,
-        ctx: ServerRequestContext[Any],
+        caller: Caller,
         route: Route,
         params: types.CallToolRequestParams,
         classified: Action,
@@ -295,23 +307,23 @@ class Gateway:
         """
         if decision.verdict == "ask":
             message = confirm_message(route.exposed, classified, decision, route.description)
-            answer = await self._confirm(ctx, message, classified, cid)
+            answer = await self._confirm(caller, message, classified, cid)
             if isinstance(answer, types.InputRequiredResult):
                 return answer
             if answer == "accept":
-                return await self._forward(route, params, cid, asked="accepted")
+                return await self._forward(route, params, cid, caller.session, asked="accepted")
             return self._not_run(
-                cid, f"{_why(decision)}. The user did not confirm it ({answer}), so it did not run.", answer
+                cid,
+                caller.session,
+                f"{_why(decision)}. The user did not confirm it ({answer}), so it did not run.",
+                answer,
             )
-        return self._not_run(cid, f"{_why(decision)}. {_approval_text(decision)}", "waits for approval")
+        return self._not_run(cid, caller.session, f"{_why(decision)}. {_approval_text(decision)}", "waits for approval")
 
-    async def _confirm(
-        self, ctx: ServerRequestContext[Any], message: str, action: Action, cid: str
-    ) -> str | types.InputRequiredResult:
-        """Ask the operator (``_can_elicit`` held): 'accept', 'decline' or 'cancel'; on 2026-07-28
+    async def _confirm(self, caller: Caller, message: str, action: Action, cid: str) -> str | types.InputRequiredResult:
+        """Ask the operator (``caller.can_elicit`` held): 'accept', 'decline' or 'cancel'; on 2026-07-28
         connections an input-required result (the answer comes with the retried call)."""
-        session = ctx.session
-        if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+        if caller.version in MODERN_PROTOCOL_VERSIONS:
             token = _STATE_PREFIX + secrets.token_urlsafe(24)
             self._asks[token] = (action.digest(), cid, time.monotonic() + ASK_TIMEOUT)
             request = types.ElicitRequest(
@@ -320,18 +332,18 @@ class Gateway:
             return types.InputRequiredResult(input_requests={CONFIRM_KEY: request}, request_state=token)
         with anyio.move_on_after(ASK_TIMEOUT):
             try:
-                result = await session.elicit_form(message, CONFIRM_SCHEMA, related_request_id=ctx.request_id)
+                return _answer(await caller.elicit(message, CONFIRM_SCHEMA))
             except Exception:  # the client failed to answer: not a yes
                 return "cancel"
-            return _answer(result)
         return "cancel"
 
-    async def _resume(self, route: Route, params: types.CallToolRequestParams, state: str, agent: Agent) -> Any:
+    async def _resume(self, route: Route, params: types.CallToolRequestParams, state: str, session: str) -> Any:
         """The retried call of a 2026-07-28 confirmation: bound to the exact call that was asked about."""
         pending = self._asks.pop(state, None)
         now = time.monotonic()
         for token in [t for t, (_, _, deadline) in self._asks.items() if deadline < now]:
             del self._asks[token]
+        agent = self._agent(session)
         action = Action(
             "mcp", route.operation, args=params.arguments or {}, cwd=route.cwd, agent=agent, context=route.context
         )
@@ -341,18 +353,23 @@ class Gateway:
         response = (params.input_responses or {}).get(CONFIRM_KEY)
         answer = _answer(response) if isinstance(response, types.ElicitResult) else "cancel"
         if answer == "accept":
-            return await self._forward(route, params, cid, asked="accepted")
+            return await self._forward(route, params, cid, session, asked="accepted")
         return self._not_run(
-            cid, f"blastdoor: the user did not confirm `{route.exposed}` ({answer}), so it did not run.", answer
+            cid,
+            session,
+            f"blastdoor: the user did not confirm `{route.exposed}` ({answer}), so it did not run.",
+            answer,
         )
 
-    def _not_run(self, cid: str, text: str, why: str) -> Any:
+    def _not_run(self, cid: str, session: str, text: str, why: str) -> Any:
         """The answer to a call that did not run, and its outcome (so every decision has one)."""
-        self.outcomes.put(cid, duration_ms=0.0, error=f"not run: {why}", extra={"session": self.session, "ran": False})
+        self.outcomes.put(cid, duration_ms=0.0, error=f"not run: {why}", extra={"session": session, "ran": False})
         return error_result(text)
 
-    async def _forward(self, route: Route, params: types.CallToolRequestParams, cid: str, *, asked: str = "") -> Any:
-        extra: dict[str, Any] = {"session": self.session} if not asked else {"session": self.session, "asked": asked}
+    async def _forward(
+        self, route: Route, params: types.CallToolRequestParams, cid: str, session: str, *, asked: str = ""
+    ) -> Any:
+        extra: dict[str, Any] = {"session": session} if not asked else {"session": session, "asked": asked}
         state = params.request_state
         passed = state is not None and not state.startswith(_STATE_PREFIX)  # a downstream's own round trip
         started = time.perf_counter()
@@ -366,6 +383,9 @@ class Gateway:
         except DownstreamError as exc:
             self.outcomes.put(cid, duration_ms=_ms(started), error=str(exc), extra=extra)
             return error_result(f"blastdoor: the call was allowed, but {exc}")
+        except BaseException:  # cancelled by the client (or the gateway stopping): the call may have run
+            self.outcomes.put(cid, duration_ms=_ms(started), error="cancelled before the server answered", extra=extra)
+            raise
         if "resultType" not in result:
             result["resultType"] = "complete"
         meta = result.get("_meta")
@@ -390,7 +410,7 @@ class Gateway:
         await self.refresh(d)
         return self.routes.get(exposed)
 
-    def _refuse_unrouted(self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> Any:
+    def _refuse_unrouted(self, caller: Caller, params: types.CallToolRequestParams) -> Any:
         withheld = self.withheld.get(params.name)
         if withheld is None:
             server = params.name.partition(self.sep)[0]
@@ -404,21 +424,36 @@ class Gateway:
             )
         server, tool, why = withheld
         action = Action(
-            "mcp", f"mcp:{server}/{tool}", args=params.arguments or {}, cwd=self.cwd, agent=self._agent(ctx)
+            "mcp", f"mcp:{server}/{tool}", args=params.arguments or {}, cwd=self.cwd, agent=self._agent(caller.session)
         )
         decision = Decision("deny", "mcp.tool_withheld", reasons=(why,), policy_hash=self.policy.hash)
+        cid = f"mcp-{secrets.token_hex(12)}"
         try:
-            self.log.record_decision(action, decision, correlation_id=f"mcp-{secrets.token_hex(12)}")
+            self.outcomes.record_decision(action, decision, correlation_id=cid)
         except Exception as exc:
             print(f"blastdoor mcp: a refused call to a withheld tool could not be recorded: {exc}", file=sys.stderr)
-        return error_result(why)
+            return error_result(why)
+        return self._not_run(cid, caller.session, why, "withheld")
 
-    def _agent(self, ctx: ServerRequestContext[Any]) -> Agent:
+    def _caller(self, ctx: ServerRequestContext[Any]) -> Caller:
+        """The caller of a request that came through the SDK: its HTTP session (or this process's stdio
+        session), its protocol version, and whether it can be asked (it declared form elicitation and,
+        on a handshake-era connection, this request's channel can carry a request to it)."""
         session = self.session
         request = ctx.request
         if request is not None:
             headers = getattr(request, "headers", None)
             session = (headers.get("mcp-session-id") if headers is not None else None) or "http"
+        can_elicit = elicits(ctx.session.client_capabilities) and (
+            ctx.protocol_version in MODERN_PROTOCOL_VERSIONS or ctx.session.can_send_request
+        )
+
+        async def elicit(message: str, schema: dict[str, Any]) -> Any:
+            return await ctx.session.elicit_form(message, schema, related_request_id=ctx.request_id)
+
+        return Caller(session, ctx.protocol_version, can_elicit, elicit)
+
+    def _agent(self, session: str) -> Agent:
         agent = self._agents.get(session)
         if agent is None:
             from blastdoor.adapters._base import make_agent
@@ -536,15 +571,40 @@ class Gateway:
             return []
 
 
-def _can_elicit(ctx: ServerRequestContext[Any]) -> bool:
-    """Whether the operator can be asked through this client: it declared form elicitation, and (on a
-    handshake-era connection) this request's channel can carry a request to it."""
-    caps = ctx.session.client_capabilities
-    if caps is None or caps.elicitation is None:
+class Caller:
+    """Who calls, as the call path needs it: the session (for the audit log), the protocol version,
+    whether the user can be asked, and how (``elicit(message, schema)`` -> an ElicitResult)."""
+
+    __slots__ = ("can_elicit", "elicit", "session", "version")
+
+    def __init__(
+        self,
+        session: str,
+        version: str,
+        can_elicit: bool,
+        elicit: Callable[[str, dict[str, Any]], Awaitable[Any]] | None = None,
+    ) -> None:
+        self.session = session
+        self.version = version
+        self.can_elicit = can_elicit and (elicit is not None or version in MODERN_PROTOCOL_VERSIONS)
+        self.elicit = elicit or _no_elicitation
+
+
+async def _no_elicitation(message: str, schema: dict[str, Any]) -> Any:
+    raise RuntimeError("this client cannot be asked")
+
+
+def elicits(capabilities: Any) -> bool:
+    """Whether declared client capabilities (a model or a wire dict) include form elicitation."""
+    if isinstance(capabilities, dict):
+        found = capabilities.get("elicitation")
+        if not isinstance(found, dict):
+            return False
+        return "form" in found or "url" not in found  # an empty object means form (the 2025-06-18 shape)
+    elicitation = getattr(capabilities, "elicitation", None)
+    if elicitation is None:
         return False
-    if caps.elicitation.form is None and caps.elicitation.url is not None:
-        return False  # URL mode only: no form to answer yes or no in
-    return ctx.protocol_version in MODERN_PROTOCOL_VERSIONS or ctx.session.can_send_request
+    return elicitation.form is not None or elicitation.url is None
 
 
 def _approval_text(decision: Decision) -> str:
