@@ -58,9 +58,17 @@ def test_a_changed_description_withholds_the_tool_until_it_is_approved(tmp_path:
     assert "\x1b" not in shown.stdout and "\\x1b[8m" in shown.stdout  # shown as data, escapes escaped
     assert "changed: description" in shown.stdout
 
-    wrong = cli(p, "approve", "bank/send_money", "--digest", "sha256:" + "0" * 64)
+    from blastdoor.services import open_services
+
+    with open_services(str(p.store), checkpoint_on_close=False) as services:
+        token = services.people.add("alice", "approver")
+    token_file = tmp_path / "alice.token"
+    token_file.write_text(token)
+    anonymous = cli(p, "approve", "bank/send_money")  # people are configured: who approves must say so
+    assert anonymous.returncode == 1 and "API token" in anonymous.stderr
+    wrong = cli(p, "approve", "bank/send_money", "--token-file", str(token_file), "--digest", "sha256:" + "0" * 64)
     assert wrong.returncode == 7 and "changed again" in wrong.stderr
-    approved = cli(p, "approve", "bank/send_money", "--by", "alice")
+    approved = cli(p, "approve", "bank/send_money", "--token-file", str(token_file))
     assert approved.returncode == 0, approved.stderr
     assert [e["by"] for e in p.events("mcp.tool_approved")] == ["alice"]
 
@@ -68,7 +76,7 @@ def test_a_changed_description_withholds_the_tool_until_it_is_approved(tmp_path:
     assert "bank__send_money" in names and not third.is_error
     assert len(p.events("mcp.tool_changed")) == 1  # nothing new: the approved definition is served
 
-    again = cli(p, "approve", "bank/send_money")
+    again = cli(p, "approve", "bank/send_money", "--token-file", str(token_file))
     assert again.returncode == 7 and "nothing to approve" in again.stderr
 
 

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.cli import exits
-from blastdoor.cli.common import emit_json, json_option
+from blastdoor.cli.common import emit_json, json_option, store_options
 
 if TYPE_CHECKING:
     from blastdoor.store.mcp_pins import ToolPin
@@ -29,11 +29,15 @@ examples:
   blastdoor mcp --config mcp.yaml --listen 127.0.0.1:8765   # streamable HTTP at http://127.0.0.1:8765/mcp
   blastdoor mcp tools list --config mcp.yaml
   blastdoor mcp tools show fs/write_file --config mcp.yaml
-  blastdoor mcp tools approve fs/write_file --config mcp.yaml
+  blastdoor mcp tools approve fs/write_file --config mcp.yaml --token-file ~/.blastdoor-token
+
+Approving a tool takes the same identity as approving a request: your API token (--token-file or
+$BLASTDOOR_TOKEN), unless no people are configured yet (then the local user stands in).
 
 exit codes:
   0   the client left (stdio) or the gateway was stopped; a tools command succeeded
-  2   usage error       6  invalid or unreadable policy       7  invalid config or unknown tool
+  1   refused (no or bad token, an agent approving)       2  usage error
+  6   invalid or unreadable policy       7  invalid config, unknown tool, nothing to approve
   8   the store cannot be read or written"""
 
 
@@ -50,10 +54,8 @@ def register(sub: Any) -> None:
         "--listen", metavar="HOST:PORT", help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio"
     )
     p.set_defaults(func=run_gateway, mcp_command=None)
-    store = argparse.ArgumentParser(add_help=False)
-    g = store.add_argument_group("which store")
-    g.add_argument("--config", metavar="FILE", help="use the store named in this gateway config")
-    g.add_argument("--store", metavar="URL", help="the store (default: $BLASTDOOR_DB or the default store)")
+    store = argparse.ArgumentParser(add_help=False, parents=[store_options()])
+    store.add_argument("--config", metavar="FILE", help="use the store named in this gateway config (unless --db)")
     tools = p.add_subparsers(dest="mcp_command", metavar="tools").add_parser(
         "tools", help="review and approve pinned tool definitions"
     )
@@ -78,8 +80,8 @@ def register(sub: Any) -> None:
 
 
 def _store(args: argparse.Namespace) -> str:
-    if getattr(args, "store", None):
-        return str(args.store)
+    if getattr(args, "db", None):
+        return str(args.db)
     if getattr(args, "config", None):
         from blastdoor.gateway.config import load_config
 
@@ -172,13 +174,17 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_approve(args: argparse.Namespace) -> int:
-    from blastdoor.gateway.tools import approve_tool, describe_pin, open_pins
+    from blastdoor.cli.common import acting_person
+    from blastdoor.errors import Refused
+    from blastdoor.gateway.tools import approve_tool, describe_pin
+    from blastdoor.services import open_services
+    from blastdoor.store.mcp_pins import ToolPins
 
-    log, pins = open_pins(_store(args))
-    try:
-        pin = approve_tool(log, pins, args.tool, by=args.by, expected=args.digest)
-    finally:
-        log.close()
+    with open_services(_store(args) or None, checkpoint_on_close=False) as services:
+        person = acting_person(args, services)
+        if person.name in services.agents.ids():
+            raise Refused(f"`{person.name}` is an agent: agents do not approve tools")
+        pin = approve_tool(services.log, ToolPins(services.store), args.tool, by=person.name, expected=args.digest)
     if args.json:
         emit_json(describe_pin(pin))
         return exits.OK

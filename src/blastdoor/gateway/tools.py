@@ -8,7 +8,6 @@ definition that was shown, and is itself an audit event.
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.errors import InputError
@@ -86,16 +85,17 @@ def changed_fields(pin: ToolPin) -> list[str]:
     return [k for k in ("name", "description", "inputSchema", "annotations") if before.get(k) != after.get(k)]
 
 
-def approve_tool(log: AuditLog, pins: ToolPins, ref: str, *, by: str = "", expected: str = "") -> ToolPin:
-    """Approve the pending definition of ``ref`` (bound to ``expected``, the digest shown); record it."""
+def approve_tool(log: AuditLog, pins: ToolPins, ref: str, *, by: str, expected: str = "") -> ToolPin:
+    """Approve the pending definition of ``ref`` as ``by`` (bound to ``expected``, the digest shown when
+    given, else the pending one); the approval is an audit event."""
+    import time
+
     from blastdoor.audit.events import format_time
 
     pin = find_pin(pins, ref)
     if pin.status == "pinned" or not pin.seen_digest:
         raise InputError(f"`{ref}` has nothing to approve: its definition is the approved one ({pin.digest[:19]}...)")
-    who = by or os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
-    import time
-
+    who = by
     approved = pins.approve(
         pin.server, pin.tool, by=who, now=format_time(time.time_ns()), expected=expected or pin.seen_digest
     )
