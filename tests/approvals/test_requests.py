@@ -113,6 +113,11 @@ def test_self_approval_agents_outsiders_and_repeat_votes_are_refused(services: S
     assert info.value.code == "repeat"
     assert services.approvals.get(request_id).approvers == ["bob"]
     assert _decide(services).verdict == "approve"
+    # The registry knows the agent from its decisions: a person of that name is refused as an agent.
+    assert services.agents.among(AGENT.id) == {AGENT.id} and services.agents.among("carol") == set()
+    with pytest.raises(ApprovalRefused) as info:
+        services.approvals.approve(request_id, Person(AGENT.id), agents=services.agents.among(AGENT.id))
+    assert info.value.code == "agent"
 
 
 def test_an_approval_does_not_carry_over_to_another_action_or_environment(services: Services) -> None:

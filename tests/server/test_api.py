@@ -54,6 +54,14 @@ def test_decide_records_before_answering(server: Server) -> None:
     assert ok.json()["decision"]["verdict"] == "allow"
     found = server.client.get("/v1/audit/events", params={"correlation_id": "c-1"}, headers=server.auth(admin))
     (entry,) = found.json()["entries"]
+    recent = server.client.get(
+        "/v1/audit/events", params={"since": "1h", "verdict": "deny"}, headers=server.auth(admin)
+    )
+    assert [e["seq"] for e in recent.json()["entries"]] == [entry["seq"]]
+    future = server.client.get("/v1/audit/events", params={"since": "2999-01-01"}, headers=server.auth(admin))
+    assert future.json()["entries"] == []
+    bad = server.client.get("/v1/audit/events", params={"since": "yesterday"}, headers=server.auth(admin))
+    assert bad.status_code == 400 and "30m" in bad.json()["error"]["message"]
     assert entry["event"]["verdict"] == "deny" and entry["event"]["action"]["raw"] == "rm -rf /"
     proof = server.client.get(f"/v1/audit/events/{entry['seq']}/proof", headers=server.auth(admin)).json()
     from blastdoor.audit.proofs import check_inclusion

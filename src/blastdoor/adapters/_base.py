@@ -225,6 +225,11 @@ def why(decision: Decision) -> str:
     return f"blastdoor: {decision.verdict} by rule `{decision.rule}`: {reason}"
 
 
+def _sentence(decision: Decision) -> str:
+    """``why`` as a sentence: one full stop, whether or not the policy's reason ends with one."""
+    return why(decision).rstrip(". ") + "."
+
+
 def needs_approval(decision: Decision, request_id: str | None) -> str:
     """What an ``approve`` verdict needs, for harnesses that can only block it.
 
@@ -238,20 +243,20 @@ def needs_approval(decision: Decision, request_id: str | None) -> str:
             who += f" from `{a.group}`"
     if request_id:
         return (
-            f"{why(decision)}. It needs {who}: request {request_id} is pending. Once it is approved, "
+            f"{_sentence(decision)} It needs {who}: request {request_id} is pending. Once it is approved, "
             f"retry the same action unchanged (`blastdoor approvals show {request_id}` shows its state)."
         )
     return (
-        f"{why(decision)}. It needs {who}, and approvals are not yet available in this setup, so it was "
-        "blocked. Do not retry it: tell the user what you wanted to do and why, so that a person can run it "
-        "or change the policy."
+        f"{_sentence(decision)} It needs {who}, but no approval request could be filed (approvals are not "
+        "reachable from here), so it was blocked. Do not retry it: tell the user what you wanted to do and "
+        "why, so that a person can run it or change the policy."
     )
 
 
 def needs_confirmation(decision: Decision) -> str:
     """An ``ask`` verdict, for harnesses that cannot prompt their user from a hook."""
     return (
-        f"{why(decision)}. It needs the user's confirmation and this harness cannot ask for it from a hook, "
+        f"{_sentence(decision)} It needs the user's confirmation and this harness cannot ask for it from a hook, "
         "so it was blocked. Do not retry it: ask the user to confirm it and to run it themselves, or to "
         "allow it in the blastdoor policy."
     )

@@ -62,6 +62,8 @@ OPEN = (PENDING, APPROVED)
 # People's roles: admins manage people and agents and may approve; approvers approve.
 ROLES = ("admin", "approver")
 
+# What closing a request (expiry, cancellation) needs to write its event.
+_CLOSE_COLUMNS = "id, correlation_id, action_digest, agent_id, needed, grp, rule, policy_hash"
 _COLUMNS = (
     "id, binding, action_digest, agent_id, requester, harness, tool, operation, env, rule, reason, needed,"
     " grp, eligible, policy_hash, correlation_id, created, expires, status, closed, detail"
@@ -391,54 +393,36 @@ class Approvals:
 
     def expire_due(self) -> list[str]:
         """Close open requests past their ttl (each with an ``approval.expired`` event); their ids."""
-        now = self.clock()
         rows = self.store.read(
-            "SELECT id, correlation_id, action_digest, agent_id, needed, grp, rule, policy_hash FROM approval_request"
-            " WHERE status IN (?, ?) AND expires <= ?",
-            (PENDING, APPROVED, now),
+            f"SELECT {_CLOSE_COLUMNS} FROM approval_request WHERE status IN (?, ?) AND expires <= ?",
+            (PENDING, APPROVED, self.clock()),
         )
-        done: list[str] = []
-        for request_id, corr, digest, agent_id, needed, group, rule, policy_hash in rows:
-            self.log.append(
-                ev.approval_event(
-                    ev.APPROVAL_EXPIRED,
-                    request_id=request_id,
-                    correlation_id=corr,
-                    action_digest=digest,
-                    needed=int(needed),
-                    group=group,
-                    rule=rule,
-                    policy_hash=policy_hash,
-                )
-                | {"agent_id": agent_id}
-            )
-            with self.store.write() as tx:
-                if tx.execute(
-                    "UPDATE approval_request SET status = ?, closed = ? WHERE id = ? AND status IN (?, ?)",
-                    (EXPIRED, now, request_id, PENDING, APPROVED),
-                ):
-                    done.append(request_id)
-        return done
+        return self._close(rows, ev.APPROVAL_EXPIRED, EXPIRED)
 
     def cancel_agent(self, agent_id: str, *, by: str = "", reason: str = "") -> list[str]:
         """Cancel every open request of ``agent_id`` (the agent was revoked); their ids."""
         rows = self.store.read(
-            "SELECT id, correlation_id, action_digest, needed, grp, rule, policy_hash FROM approval_request"
-            " WHERE agent_id = ? AND status IN (?, ?)",
+            f"SELECT {_CLOSE_COLUMNS} FROM approval_request WHERE agent_id = ? AND status IN (?, ?)",
             (agent_id, PENDING, APPROVED),
         )
+        return self._close(rows, ev.APPROVAL_CANCELLED, CANCELLED, by=by, reason=reason or "the agent was revoked")
+
+    def _close(
+        self, rows: list[tuple[Any, ...]], kind: str, status: str, *, by: str = "", reason: str = ""
+    ) -> list[str]:
+        """Move open requests to ``status``: for each, the ``kind`` event first, then a compare-and-set."""
         done: list[str] = []
-        for request_id, corr, digest, needed, group, rule, policy_hash in rows:
+        for request_id, corr, digest, agent_id, needed, group, rule, policy_hash in rows:
             self.log.append(
                 ev.approval_event(
-                    ev.APPROVAL_CANCELLED,
+                    kind,
                     request_id=request_id,
                     correlation_id=corr,
                     action_digest=digest,
                     approver=by,
                     needed=int(needed),
                     group=group,
-                    reason=reason or "the agent was revoked",
+                    reason=reason,
                     rule=rule,
                     policy_hash=policy_hash,
                 )
@@ -447,7 +431,7 @@ class Approvals:
             with self.store.write() as tx:
                 if tx.execute(
                     "UPDATE approval_request SET status = ?, closed = ? WHERE id = ? AND status IN (?, ?)",
-                    (CANCELLED, self.clock(), request_id, PENDING, APPROVED),
+                    (status, self.clock(), request_id, PENDING, APPROVED),
                 ):
                     done.append(request_id)
         return done

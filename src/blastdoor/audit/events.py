@@ -290,3 +290,26 @@ def parse_time(text: str) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return int(value.timestamp() * 1_000_000) * 1000
+
+
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_when(text: str, now_ns: int | None = None) -> str:
+    """RFC 3339, a date, or an age (``30m``, ``12h``, ``7d``) as the log's fixed-width UTC time.
+
+    ``""`` stays ``""`` (no bound). ValueError says what is accepted.
+    """
+    import time
+
+    text = text.strip()
+    if not text:
+        return ""
+    number, unit = text[:-1].strip(), text[-1:]
+    if unit in _AGE_UNITS and number.isdigit():
+        now = time.time_ns() if now_ns is None else now_ns
+        return format_time(now - int(number) * _AGE_UNITS[unit] * 1_000_000_000)
+    try:
+        return format_time(parse_time(text if "T" in text else text + "T00:00:00Z"))
+    except ValueError as exc:
+        raise ValueError(f"bad time `{text}`: use RFC 3339, a date, or an age like 30m, 12h, 7d") from exc

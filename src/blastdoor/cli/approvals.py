@@ -101,7 +101,7 @@ def _show(args: argparse.Namespace) -> int:
 def _vote(args: argparse.Namespace) -> int:
     with open_services_from(args) as services:
         person = acting_person(args, services)
-        agents = services.agents.ids()
+        agents = services.agents.among(person.name)
         if args.vote == "approve":
             r = services.approvals.approve(args.request_id, person, comment=args.comment, agents=agents)
         else:

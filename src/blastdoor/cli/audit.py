@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
@@ -198,24 +197,14 @@ def _open(args: argparse.Namespace, **options: Any) -> AuditLog:
     return open_log(args.db, key_path=args.key_path, checkpoint_on_close=False, **options)
 
 
-_AGE = re.compile(r"^(\d+)([smhdw])$")
-
-
 def parse_when(text: str) -> str:
     """An RFC 3339 / date / age (``30m``) as the log's fixed-width UTC time."""
-    from blastdoor.audit.events import format_time, parse_time
+    from blastdoor.audit.events import parse_when as _parse
 
-    if not text:
-        return ""
-    m = _AGE.match(text.strip())
-    if m:
-        secs = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
-        return format_time(time.time_ns() - secs * 1_000_000_000)
     try:
-        value = text if "T" in text else text + "T00:00:00Z"
-        return format_time(parse_time(value))
+        return _parse(text)
     except ValueError as exc:
-        raise UsageError(f"bad time `{text}`: use RFC 3339, a date, or an age like 30m, 12h, 7d") from exc
+        raise UsageError(str(exc)) from exc
 
 
 def _line(entry: dict[str, Any]) -> str:

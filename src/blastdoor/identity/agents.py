@@ -133,9 +133,18 @@ class Agents:
             rec.changed = ev.format_time(int(float(changed) * 1e9))
         return sorted(records.values(), key=lambda r: (r.last_seen, r.id), reverse=True)
 
-    def ids(self) -> set[str]:
-        """Every agent id known (these never approve anything)."""
-        return {r.id for r in self.all()}
+    def is_agent(self, name: str) -> bool:
+        """True when ``name`` is an agent's id (seen in the log or ever revoked): agents never approve.
+
+        Two indexed lookups, so a vote does not scan the whole log.
+        """
+        if self.store.read("SELECT 1 FROM agent_status WHERE id = ? LIMIT 1", (name,)):
+            return True
+        return bool(self.store.read("SELECT 1 FROM audit_event WHERE agent_id = ? LIMIT 1", (name,)))
+
+    def among(self, name: str) -> set[str]:
+        """``{name}`` when it is an agent's id, else empty: the ``agents`` argument of a vote."""
+        return {name} if self.is_agent(name) else set()
 
 
 def _by(by: str, reason: str) -> str:

@@ -226,7 +226,7 @@ def vote_on(state: ServerState, request_id: str, person: Person, vote: str, comm
     """One approval or denial (shared by the API and the web inbox)."""
     approvals = state.services.approvals
     approvals.expire_due()
-    agents = state.services.agents.ids()
+    agents = state.services.agents.among(person.name)
     if vote == "approve":
         result = approvals.approve(request_id, person, comment=comment, agents=agents)
     elif vote == "deny":
@@ -290,6 +290,12 @@ def audit_query(request: Request) -> Any:
     unknown = set(params) - {"agent", "verdict", "tool", "env", "kind", "correlation_id", "since", "until", "limit"}
     if unknown:
         raise ApiError(400, "bad_input", f"unknown filter `{sorted(unknown)[0]}`")
+    from blastdoor.audit.events import parse_when
+
+    try:
+        since, until = parse_when(params.get("since", "")), parse_when(params.get("until", ""))
+    except ValueError as exc:
+        raise ApiError(400, "bad_input", str(exc)) from exc
     return Query(
         agent=params.get("agent", ""),
         verdict=params.get("verdict", ""),
@@ -297,8 +303,8 @@ def audit_query(request: Request) -> Any:
         env=params.get("env", ""),
         kind=params.get("kind", ""),
         correlation_id=params.get("correlation_id", ""),
-        since=params.get("since", ""),
-        until=params.get("until", ""),
+        since=since,
+        until=until,
         limit=_limit(request),
     )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -151,16 +153,34 @@ def serve(config: ServerConfig, services: Services, *, log_level: str = "warning
         access_log=False,
         server_header=False,
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=5,  # a backstop: no connection holds up a stop for longer
     )
-    server = uvicorn.Server(uconfig)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            app.state.stopping = True  # the inbox's event streams end now, so their connections close
+            await super().shutdown(sockets)
+
+    server = Server(uconfig)
     if ready is not None:
         ready(config)
+    # uvicorn re-raises SIGTERM once it has shut down; by default that kills the process before the
+    # store is checkpointed and closed below. Turned into SystemExit(0), the clean-up runs.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _stopped)
     try:
         server.run(sockets=sockets)
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         for s in sockets:
             s.close()
         if config.socket:
             with contextlib.suppress(OSError):
                 os.unlink(config.socket)
         services.close()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
