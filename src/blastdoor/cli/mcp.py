@@ -182,7 +182,7 @@ def run_approve(args: argparse.Namespace) -> int:
 
     with open_services(_store(args) or None, checkpoint_on_close=False) as services:
         person = acting_person(args, services)
-        if person.name in services.agents.ids():
+        if services.agents.is_agent(person.name):
             raise Refused(f"`{person.name}` is an agent: agents do not approve tools")
         pin = approve_tool(services.log, ToolPins(services.store), args.tool, by=person.name, expected=args.digest)
     if args.json:
