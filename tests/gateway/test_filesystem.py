@@ -53,7 +53,9 @@ def test_reads_pass_and_writes_outside_the_allowed_directory_are_escalated(tmp_p
     decisions = {(d["operation"], d["targets"][0]): d for d in project.events("decision")}
     read = decisions[("mcp:fs/read_text_file", str(work / "notes.txt"))]
     assert (read["verdict"], read["effects"]) == ("allow", ["read"])
-    out = project.outcome_of(read)["outcome"]
+    outcome = project.outcome_of(read)
+    assert (outcome["tool"], outcome["operation"], outcome["agent_id"]) == ("mcp", read["operation"], read["agent_id"])
+    out = outcome["outcome"]
     assert out["extra"]["result_bytes"] > 0 and out["duration_ms"] >= 0 and "error" not in out
     write = decisions[("mcp:fs/write_file", str(root / "outside.txt"))]
     assert write["verdict"] == "approve" and write["rule"] == "fs-writes-elsewhere"

@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from blastdoor.action import Action, Decision
+    from blastdoor.action import Action, Agent, Decision
     from blastdoor.audit.log import AuditLog
 
 __all__ = ["IDLE_S", "Recorder", "result_size"]
@@ -41,6 +41,7 @@ class Recorder:
         self.log = log
         self._idle = idle
         self._queue: list[tuple[float, tuple[Any, ...]]] = []  # (queued at, outcome) oldest first
+        self._calls: dict[str, tuple[Agent, str]] = {}  # correlation id -> (agent, operation), for outcomes
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="blastdoor-outcomes", daemon=True)
@@ -57,13 +58,17 @@ class Recorder:
     ) -> None:
         """Queue the outcome of the call decided under ``correlation_id``."""
         with self._lock:
-            self._queue.append((time.monotonic(), (correlation_id, duration_ms, error, result, extra)))
+            who = self._calls.pop(correlation_id, None)
+            self._queue.append((time.monotonic(), (correlation_id, duration_ms, error, result, extra, who)))
 
     def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int:
         """Append the decision, with the outcomes queued so far, in one durable commit; its sequence number."""
         from blastdoor.audit import events as ev
 
         decision_event = ev.decision_event(action, decision, correlation_id=correlation_id)
+        if len(self._calls) > 100_000:  # decisions whose outcome never came (a crash mid-call): forget them
+            self._calls.clear()
+        self._calls[correlation_id] = (action.agent, action.operation)
         taken = self._take()
         try:
             seqs = self.log.append_many([*(_outcome_event(*o) for _, o in taken), decision_event])
@@ -97,7 +102,7 @@ class Recorder:
         try:
             self.log.append_many([_outcome_event(*o) for _, o in taken])
         except Exception as exc:  # the calls already ran: say so, keep going
-            cids = ", ".join(o[0] for _, o in taken)
+            cids = ", ".join(str(o[0]) for _, o in taken)
             print(f"blastdoor mcp: outcomes of {cids} could not be recorded: {exc}", file=sys.stderr)
 
     def close(self, timeout: float = 10.0) -> None:
@@ -107,7 +112,12 @@ class Recorder:
 
 
 def _outcome_event(
-    cid: str, duration_ms: float, error: str | None, result: Any, extra: dict[str, Any] | None
+    cid: str,
+    duration_ms: float,
+    error: str | None,
+    result: Any,
+    extra: dict[str, Any] | None,
+    who: tuple[Agent, str] | None,
 ) -> dict[str, Any]:
     from blastdoor.audit import events as ev
 
@@ -118,7 +128,16 @@ def _outcome_event(
             details["is_error"] = True
             if error is None:
                 error = _first_text(result) or "the tool reported an error"
-    return ev.outcome_event(cid, error=error, duration_ms=round(duration_ms, 3), extra=details)
+    agent, operation = who if who is not None else (None, "")
+    return ev.outcome_event(
+        cid,
+        error=error,
+        duration_ms=round(duration_ms, 3),
+        extra=details,
+        agent=agent,
+        tool="mcp",
+        operation=operation,
+    )
 
 
 def _first_text(result: dict[str, Any]) -> str:

@@ -106,6 +106,8 @@ class Gateway:
         self.session = f"stdio-{secrets.token_hex(6)}"  # one process serves one stdio connection
         self.agent_id = agent_id
         self._agents: dict[str, Agent] = {}
+        # The gateway's own environment, read once: classification reads it on every call otherwise.
+        self._environ = dict(os.environ)
         self._asks: dict[str, tuple[str, str, float]] = {}  # request_state -> (action digest, cid, deadline)
         self._resources: dict[str, str] = {}  # resource URI -> server
         self._templates: list[tuple[Any, str]] = []  # (UriTemplate, server)
@@ -279,6 +281,7 @@ class Gateway:
                 approvals=services.approvals,
                 agents=services.agents,
                 ask_as_approve=not caller.can_elicit,
+                environ=self._environ,
             )
         except Exception as exc:  # decide_and_record never raises; anything here is a bug: fail closed
             return error_result(f"blastdoor: refused because the decision could not be made ({exc})")
