@@ -175,3 +175,24 @@ def test_a_server_that_dies_gives_clear_errors_and_the_gateway_goes_on(tmp_path:
     assert not other.is_error and text(other) == "1000.00"
     names = {t.name for t in tools.tools}
     assert "other__get_balance" in names and not any(n.startswith("bank__") for n in names)
+
+
+def test_a_server_that_cannot_start_is_reported_and_the_others_serve(tmp_path: Path) -> None:
+    p = Project(
+        tmp_path,
+        {
+            "bank": bank(),
+            "ghost": {"command": str(tmp_path / "no-such-server")},
+            "far": {"url": "http://127.0.0.1:9/mcp"},
+        },
+        POLICY,
+    )
+
+    async def body(c: Any) -> tuple[set[str], Any, Any]:
+        names = {t.name for t in (await c.list_tools()).tools}
+        return names, await c.call_tool("ghost__anything", {}), await c.call_tool("bank__get_balance", {})
+
+    names, ghost, balance = p.session(body)
+    assert names and all(n.startswith("bank__") for n in names)
+    assert ghost.is_error and "server `ghost` is not available: could not start" in text(ghost)
+    assert not balance.is_error

@@ -44,7 +44,6 @@ class Downstream:
         self.client: Client | None = None
         self.down = ""  # why it cannot be used, once it cannot
         self.server_name = ""  # what the server calls itself (untrusted: for people, never for decisions)
-        self.tools_changed = False  # it said its tool list changed since the last listing
 
     @property
     def name(self) -> str:
@@ -66,7 +65,6 @@ class Downstream:
                 client = Client(
                     self._transport(stack),
                     mode="auto" if self.spec.url else "legacy",
-                    message_handler=self._on_message,
                     read_timeout_seconds=CONNECT_TIMEOUT,
                 )
                 self.client = await stack.enter_async_context(client)
@@ -94,10 +92,6 @@ class Downstream:
             return streamable_http_client(spec.url, http_client=http)
         assert self.pipe is not None  # INVARIANT: a server without a URL has a pipe
         return self.pipe.transport()
-
-    async def _on_message(self, message: Any) -> None:
-        if isinstance(message, types.ToolListChangedNotification):
-            self.tools_changed = True
 
     def _session(self) -> Any:
         if self.client is None:

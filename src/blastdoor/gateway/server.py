@@ -140,7 +140,6 @@ class Gateway:
                 tools = await d.list_all("tools/list", "tools")
             except DownstreamError as exc:
                 print(f"blastdoor mcp: {exc}", file=sys.stderr)
-        d.tools_changed = False
         for table in (self.routes, self.withheld):
             for exposed in [k for k, v in table.items() if _server_of(v) == d.name]:
                 del table[exposed]
@@ -420,7 +419,7 @@ class Gateway:
             d = self.downstreams.get(server)
             if d is not None and d.client is None:
                 return error_result(
-                    f"blastdoor: `{params.name}` cannot be called: server `{server}` is not available ({d.down})"
+                    f"blastdoor: `{params.name}` cannot be called: server `{server}` is not available: {d.down}"
                 )
             return error_result(
                 f"blastdoor: there is no tool `{params.name}` (tools are named <server>{self.sep}<tool>)"
