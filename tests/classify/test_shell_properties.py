@@ -168,3 +168,25 @@ def test_huge_input_is_fast_and_unknown() -> None:
 def test_paths_with_nul_bytes_are_unknown_or_classified_never_a_crash(text: str) -> None:
     # open() raises ValueError, not OSError, for a NUL in a path: found by fuzzing classify_shell.
     assert classify(text).effects
+
+
+CRASHER = r"""
+import sys
+from blastdoor.action import Action
+from blastdoor.classify.context import ClassifyContext
+from blastdoor.classify.shell import classify_shell
+ctx = ClassifyContext({}, "/home/u", "/tmp")
+for cp in (0x10FFFD, 0xF2840, 0xE0001):
+    for _ in range(3000):
+        classify_shell(Action("shell", raw="{" + chr(cp), cwd="/tmp"), ctx)
+print("ok")
+"""
+
+
+def test_astral_characters_do_not_crash_the_parser() -> None:
+    # A regression for a segfault inside tree-sitter-bash: a child process, so a crash fails this test only.
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", CRASHER], capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stdout.strip()) == (0, "ok"), proc.stderr[-2000:]

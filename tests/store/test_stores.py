@@ -16,25 +16,34 @@ from blastdoor.errors import StoreError
 from blastdoor.store import migrations, open_log, open_store
 
 WRITER = """
-import sys
+import sys, threading
 from blastdoor.store import open_log
-url, key, name = sys.argv[1], sys.argv[2], sys.argv[3]
+url, key, name, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+count = int(sys.argv[5]) if len(sys.argv) > 5 else None
 log = open_log(url, key_path=key, checkpoint_every=50, checkpoint_interval=3600, checkpoint_on_close=False)
-i = 0
-while True:
-    seq = log.append({"kind": "decision", "agent_id": name, "verdict": "allow", "n": i})
-    # Acknowledged: printed only after append returned (the event is durable).
-    sys.stdout.write(f"{seq} {i}\\n")
-    sys.stdout.flush()
-    i += 1
-    if len(sys.argv) > 4 and i >= int(sys.argv[4]):
-        break
+out = threading.Lock()
+
+def run(who):
+    i = 0
+    while count is None or i < count:
+        seq = log.append({"kind": "decision", "agent_id": who, "verdict": "allow", "n": i})
+        # Acknowledged: printed only after append returned (the event is durable).
+        with out:
+            sys.stdout.write(f"{seq} {who} {i}\\n")
+            sys.stdout.flush()
+        i += 1
+
+workers = [threading.Thread(target=run, args=(f"{name}.{t}",)) for t in range(threads)]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
 log.close()
 """
 
 
-def _spawn(url: str, key: Path, name: str, count: int | None = None) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-c", WRITER, url, str(key), name]
+def _spawn(url: str, key: Path, name: str, count: int | None = None, threads: int = 1) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-c", WRITER, url, str(key), name, str(threads)]
     if count is not None:
         argv.append(str(count))
     return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
@@ -94,21 +103,22 @@ def test_processes_make_one_gapless_tree(store_url: str, tmp_path: Path) -> None
         log.close()
 
 
-def test_sigkill_mid_append_loses_no_acknowledged_event(store_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("threads", [1, 4], ids=["1-thread", "4-threads"])
+def test_sigkill_mid_append_loses_no_acknowledged_event(store_url: str, tmp_path: Path, threads: int) -> None:
+    # With 4 threads per process the appends go through the group commit's writer thread.
     key = tmp_path / "k"
     open_log(store_url, key_path=key).close()
-    procs = [_spawn(store_url, key, f"k{i}") for i in range(3)]
+    procs = [_spawn(store_url, key, f"k{i}", threads=threads) for i in range(3)]
     time.sleep(1.5)
     for p in procs:
         os.kill(p.pid, signal.SIGKILL)
     acked: dict[int, tuple[str, int]] = {}
-    for i, p in enumerate(procs):
+    for p in procs:
         out, _ = p.communicate(timeout=30)
         assert p.returncode == -signal.SIGKILL
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) == 2:  # a line cut by the kill was never acknowledged
-                acked[int(parts[0])] = (f"k{i}", int(parts[1]))
+        for line in out.split("\n")[:-1]:  # the last piece has no newline: cut by the kill, never acknowledged
+            seq, who, n = line.split()
+            acked[int(seq)] = (who, int(n))
     assert acked, "the writers should have acknowledged some events before being killed"
     log = open_log(store_url, key_path=key)
     try:
@@ -162,3 +172,34 @@ def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
         open_store("postgresql://postgres@127.0.0.1:5432/test?schema=Robert';DROP")
     with pytest.raises(StoreError):
         open_store("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_handles_never_trust_a_head_another_handle_moved(store_url: str, tmp_path: Path) -> None:
+    # Two handles on one store, as two processes have. A SQLite handle seals its next batch against the
+    # head of its own last append; the store must refuse that head once the other handle has written, and
+    # the append then goes through the locked path, so sequence numbers and the tree stay right.
+    from blastdoor.audit.batch import Pending
+    from blastdoor.store.sqlite import SqliteStore
+
+    a, b = open_store(store_url), open_store(store_url)
+    item = Pending(b'{"kind":"decision","v":1}', ("decision", "", "", "", "", ""))
+    sizes = []
+    try:
+        for i in range(40):
+            store = b if i % 5 == 4 else a  # runs on one handle (its cached head holds), then a switch (stale)
+            sizes.append(store.append([item] * (1 + i % 3), time.time_ns).size)
+        sqlite = isinstance(a, SqliteStore)  # only SQLite seals against a remembered head
+        assert not (sqlite and a._contended), "a handle whose remembered head held again goes back to the fast path"
+        sizes.append(a.append([item], time.time_ns).size)  # SQLite: stale after b's last append, so locked
+        assert not sqlite or a._contended
+    finally:
+        a.close()
+        b.close()
+    assert sizes == [sum(1 + j % 3 for j in range(i + 1)) for i in range(40)] + [sizes[39] + 1]
+    log = open_log(store_url, key_path=tmp_path / "k", checkpoint_on_close=False)
+    try:
+        report = log.verify(deep=True)
+        assert report.ok, report.summary()
+        assert report.size == sizes[-1]
+    finally:
+        log.close()

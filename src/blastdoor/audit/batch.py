@@ -5,15 +5,15 @@ form, it assigns gapless sequence numbers and one monotonic time, builds the ent
 hashes, and advances the frontier. A store calls it inside its write transaction, under whatever lock
 makes it the only writer (SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's row lock on the head).
 
-Group commit: many threads append at once; the first to arrive leads, takes everything queued, and
-commits it in one durable transaction (one fsync for the batch); the others wait for their sequence
-numbers. Throughput then grows with the number of writers instead of being one fsync per event.
+Group commit: many threads append at once; what queues up while one batch is being committed becomes
+the next batch, committed in one durable transaction (one fsync for the batch), and each thread waits for
+its own sequence number. Throughput then grows with the number of writers instead of being one fsync per
+event.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from hashlib import sha256
 
 from blastdoor.audit.events import entry_bytes, format_time
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 SealedRow = tuple[int, str, str, str, str, str, str, str, bytes, bytes]
 
 MAX_BATCH = 2048
-GATHER_S = 0.001
 
 
 class Pending:
@@ -55,6 +54,10 @@ class Head:
         self.last_time = last_time
         self.cp_mark = cp_mark
         self.cp_time = cp_time
+
+    def copy(self) -> Head:
+        """An independent copy (sealing advances a head and its frontier in place)."""
+        return Head(self.size, list(self.frontier), self.last_time, self.cp_mark, self.cp_time)
 
 
 def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[SealedRow]:
@@ -88,100 +91,111 @@ def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[Sealed
 
 
 class _Waiter:
-    __slots__ = ("done", "error", "head", "item", "seq", "wake")
+    __slots__ = ("error", "head", "item", "seq", "wake")
 
     def __init__(self, item: Pending) -> None:
         self.item = item
-        self.done = False
         self.seq = -1
         self.head: Head | None = None
         self.error: BaseException | None = None
-        # Held until this waiter is either done or promoted to leader: one targeted wake-up each,
-        # instead of every thread waking on every batch.
+        # Held until the waiter's batch is done: one targeted wake-up each.
         self.wake = threading.Lock()
         self.wake.acquire()
 
 
 class GroupCommit:
-    """Leader/follower batching in front of ``flush(items) -> head after the batch``."""
+    """Batching in front of ``flush(items) -> head after the batch``.
+
+    An append that finds nothing else in flight flushes in its own thread (a hook's single append starts
+    no thread). Once appends overlap, a writer thread takes over: it flushes whatever queued up while the
+    previous batch was being committed, and wakes that batch's threads. The next batch therefore forms
+    during the current fsync, and the thread that commits never waits for another to be scheduled before
+    it starts the next commit (a hand-over costs as much as a commit on a busy 2-core machine).
+    """
 
     def __init__(self, flush: Callable[[Sequence[Pending]], Head]) -> None:
         self._flush = flush
-        self._cv = threading.Condition()
+        self._mu = threading.Lock()
         self._queue: list[_Waiter] = []
-        self._leading = False
-        self._gathering = False
-        # Threads between ``enter`` and the end of ``submit``: a leader waits (briefly) for those still
-        # preparing their event, so 8 writers make batches of 8 instead of alternating 1 and 7.
-        self.active = 0
-
-    def enter(self) -> None:
-        """Announce an append that is being prepared (call ``submit``, then ``leave``)."""
-        with self._cv:
-            self.active += 1
-
-    def leave(self) -> None:
-        with self._cv:
-            self.active -= 1
+        self._busy = False  # a flush is running, inline or in the writer
+        self._writer: threading.Thread | None = None
+        self._idle = True  # the writer waits on ``_kick``; whoever clears this releases ``_kick`` once
+        self._kick = threading.Lock()
+        self._kick.acquire()
+        self._closing = False
 
     def submit(self, item: Pending) -> tuple[int, Head]:
         """Append one item; returns its sequence number and the head once it is durable."""
+        mu = self._mu
+        mu.acquire()
+        if not self._busy and not self._queue and self._idle:
+            self._busy = True
+            mu.release()
+            try:
+                head = self._flush((item,))
+            finally:
+                with mu:
+                    self._busy = False
+                    self._wake_writer()
+            return head.size - 1, head
         me = _Waiter(item)
-        with self._cv:
-            self._queue.append(me)
-            lead = not self._leading
-            if lead:
-                self._leading = True
-            elif self._gathering and len(self._queue) >= self.active:
-                self._cv.notify()  # the last one the leader waits for: wake it once, not per arrival
-        if not lead:
-            me.wake.acquire()  # until our batch is done, or we are handed the lead
-        while not me.done:
-            self._lead()
+        self._queue.append(me)
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._run, name="blastdoor-audit-writer", daemon=True)
+            self._idle = False
+            self._kick.release()
+            self._writer.start()
+        elif not self._busy:
+            self._wake_writer()
+        mu.release()
+        me.wake.acquire()
         if me.error is not None:
             raise me.error
         assert me.head is not None
         return me.seq, me.head
 
-    def _lead(self) -> None:
-        with self._cv:
-            self._gather()
-            batch = self._queue[:MAX_BATCH]
-            del self._queue[:MAX_BATCH]
-        try:
-            head = self._flush([w.item for w in batch])
-            first = head.size - len(batch)
-            for i, w in enumerate(batch):
-                w.seq = first + i
-                w.head = head
-        except BaseException as exc:  # every waiter of a failed batch fails: nothing was written
-            for w in batch:
-                w.error = exc
-        nxt: _Waiter | None = None
-        with self._cv:
-            for w in batch:
-                w.done = True
-            # INVARIANT: while the queue is not empty, exactly one thread leads.
-            if self._queue:
-                nxt = self._queue[0]
-            else:
-                self._leading = False
-        for w in batch:
-            w.wake.release()  # held since construction; wakes the follower blocked on it, if any
-        if nxt is not None and not nxt.done:
-            nxt.wake.release()
+    def close(self) -> None:
+        """Stop the writer thread (after it has flushed what is queued)."""
+        with self._mu:
+            writer = self._writer
+            self._closing = True
+            self._wake_writer()
+        if writer is not None and writer is not threading.current_thread():
+            writer.join()
 
-    def _gather(self) -> None:
-        # Called with the lock held. Bounded: a writer that is slow to prepare costs at most GATHER_S.
-        if len(self._queue) >= self.active:
-            return
-        self._gathering = True
-        deadline = time.monotonic() + GATHER_S
-        try:
-            while len(self._queue) < self.active and len(self._queue) < MAX_BATCH:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cv.wait(left)
-        finally:
-            self._gathering = False
+    def _wake_writer(self) -> None:
+        # Called with ``_mu`` held.
+        if self._idle and self._writer is not None and (self._queue or self._closing):
+            self._idle = False
+            self._kick.release()
+
+    def _run(self) -> None:
+        mu = self._mu
+        while True:
+            self._kick.acquire()
+            while True:
+                with mu:
+                    if self._busy or not self._queue:
+                        # An inline flush is running (it wakes us when it ends), or there is nothing to do.
+                        self._idle = True
+                        if self._closing and not self._queue:
+                            self._writer = None
+                            return
+                        break
+                    batch = self._queue[:MAX_BATCH]
+                    del self._queue[:MAX_BATCH]
+                    self._busy = True
+                try:
+                    head = self._flush([w.item for w in batch])
+                    seq = head.size - len(batch)
+                    for w in batch:
+                        w.seq = seq
+                        w.head = head
+                        seq += 1
+                except BaseException as exc:  # every waiter of a failed batch fails: nothing was written
+                    for w in batch:
+                        w.error = exc
+                with mu:
+                    self._busy = False
+                for w in batch:
+                    w.wake.release()

@@ -145,11 +145,7 @@ class AuditLog:
     def _append(self, event: dict[str, JSON], *, marks_checkpoint: bool = False) -> tuple[int, Head]:
         if self._closed:
             raise StoreError("the audit log is closed")
-        self._commit.enter()
-        try:
-            return self._append_entered(event, marks_checkpoint)
-        finally:
-            self._commit.leave()
+        return self._append_entered(event, marks_checkpoint)
 
     def _pending(self, event: dict[str, JSON], marks_checkpoint: bool = False) -> Pending:
         try:
@@ -176,8 +172,8 @@ class AuditLog:
         if not items:
             return []
         try:
-            # The store serialises appends itself (its lock and write transaction); group commit only
-            # batches concurrent single appends, and these are one batch already.
+            # The store serialises appends itself (under its lock, against the head it knows); group
+            # commit only batches concurrent single appends, and these are one batch already.
             head = self.store.append(items, self._clock)
         except StoreError:
             raise
@@ -372,6 +368,7 @@ class AuditLog:
                     self.checkpoint()
         finally:
             self._closed = True
+            self._commit.close()
             self.store.close()
 
     def __enter__(self) -> AuditLog:
