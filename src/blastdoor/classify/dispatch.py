@@ -39,6 +39,10 @@ def _family(tool: str) -> Classifier | None:
             from blastdoor.classify.aws import classify_aws_action
 
             return classify_aws_action
+        if tool == "mcp":
+            from blastdoor.classify.mcp import classify_mcp
+
+            return classify_mcp
     except ImportError:  # a family not built yet
         return None
     return None

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.agents",
     "blastdoor.cli.people",
     "blastdoor.cli.serve",
+    "blastdoor.cli.mcp",
 )
 
 DESCRIPTION = """\

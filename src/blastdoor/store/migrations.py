@@ -1,6 +1,6 @@
 """Schema migrations, per component and dialect, recorded in ``schema_version``.
 
-Each component (``audit``, ``approvals``, ``identity``) owns its tables and a list of
+Each component (``audit``, ``approvals``, ``identity``, ``mcp``) owns its tables and a list of
 numbered steps. A store applies the steps newer than the recorded version, in one transaction, under a
 lock that keeps two processes from migrating at once. Steps are only ever appended, never edited.
 """
@@ -154,6 +154,25 @@ _IDENTITY = [
 ]
 
 
+# The MCP gateway's pinned tool definitions (store/mcp_pins.py). Mutable state, not evidence: every
+# change to a pin is also an audit event, so the tables need no append-only triggers.
+_MCP = [
+    """CREATE TABLE mcp_tool_pin (
+        server TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pinned', 'changed', 'new')),
+        digest TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        seen_digest TEXT NOT NULL,
+        seen_definition TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        approved_by TEXT NOT NULL,
+        PRIMARY KEY (server, tool)
+    )""",
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -164,11 +183,13 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("audit", 1, _AUDIT_SQLITE),
         ("approvals", 1, _dialect(_STATE, "REAL")),
         ("identity", 1, _dialect(_IDENTITY, "REAL")),
+        ("mcp", 1, _MCP),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
         ("approvals", 1, _dialect(_STATE, "DOUBLE PRECISION")),
         ("identity", 1, _dialect(_IDENTITY, "DOUBLE PRECISION")),
+        ("mcp", 1, _MCP),
     ],
 }
 

@@ -1,0 +1,148 @@
+"""Outcomes and decisions in one commit: what the gateway hands the pipeline as its audit recorder.
+
+The decision is appended (durably) before a call is forwarded: that is the fail-closed guarantee and
+it stays on the call's path. The outcome only reports what already happened, and a durable commit of
+its own per call would cost a second fsync, which also holds up the next decision (the store takes
+one commit at a time). So outcomes wait in memory and go into the log in the same commit as the next
+decision (``Recorder.record_decision``, one ``AuditLog.append_many``), ahead of it; when no call
+follows within ``IDLE_S``, a thread of their own writes them; on close the rest is written. An outcome
+that cannot be written is reported on stderr (the call already ran; its decision is in the log).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from blastdoor.action import Action, Agent, Decision
+    from blastdoor.audit.log import AuditLog
+
+__all__ = ["IDLE_S", "Recorder", "result_size"]
+
+IDLE_S = 0.05  # seconds an outcome waits for the next decision before it is written on its own
+
+
+def result_size(result: Any) -> int:
+    """Bytes of a result's compact JSON: how much the tool sent back to the model."""
+    try:
+        return len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    except (TypeError, ValueError):
+        return -1
+
+
+class Recorder:
+    """Records decisions (``DecisionRecorder``) and queues outcomes; thread-safe."""
+
+    def __init__(self, log: AuditLog, *, idle: float = IDLE_S) -> None:
+        self.log = log
+        self._idle = idle
+        self._queue: list[tuple[float, tuple[Any, ...]]] = []  # (queued at, outcome) oldest first
+        self._calls: dict[str, tuple[Agent, str]] = {}  # correlation id -> (agent, operation), for outcomes
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="blastdoor-outcomes", daemon=True)
+        self._thread.start()
+
+    def put(
+        self,
+        correlation_id: str,
+        *,
+        duration_ms: float,
+        error: str | None = None,
+        result: Any = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue the outcome of the call decided under ``correlation_id``."""
+        with self._lock:
+            who = self._calls.pop(correlation_id, None)
+            self._queue.append((time.monotonic(), (correlation_id, duration_ms, error, result, extra, who)))
+
+    def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int:
+        """Append the decision, with the outcomes queued so far, in one durable commit; its sequence number."""
+        from blastdoor.audit import events as ev
+
+        decision_event = ev.decision_event(action, decision, correlation_id=correlation_id)
+        if len(self._calls) > 100_000:  # decisions whose outcome never came (a crash mid-call): forget them
+            self._calls.clear()
+        self._calls[correlation_id] = (action.agent, action.operation)
+        taken = self._take()
+        try:
+            seqs = self.log.append_many([*(_outcome_event(*o) for _, o in taken), decision_event])
+        except BaseException:
+            self._give_back(taken)  # nothing was written: they go with the next commit
+            raise
+        return seqs[-1]
+
+    def _take(self) -> list[tuple[float, tuple[Any, ...]]]:
+        with self._lock:
+            taken, self._queue = self._queue, []
+        return taken
+
+    def _give_back(self, taken: list[tuple[float, tuple[Any, ...]]]) -> None:
+        with self._lock:
+            self._queue[:0] = taken
+
+    def _run(self) -> None:
+        # It looks every half idle period rather than being woken by each put: a wake-up per call
+        # would cost the call path more than the outcome it is about.
+        while not self._closing.wait(self._idle / 2):
+            with self._lock:
+                stale = bool(self._queue) and self._queue[0][0] + self._idle <= time.monotonic()
+            if stale:
+                self._write(self._take())
+        self._write(self._take())
+
+    def _write(self, taken: list[tuple[float, tuple[Any, ...]]]) -> None:
+        if not taken:
+            return
+        try:
+            self.log.append_many([_outcome_event(*o) for _, o in taken])
+        except Exception as exc:  # the calls already ran: say so, keep going
+            cids = ", ".join(str(o[0]) for _, o in taken)
+            print(f"blastdoor mcp: outcomes of {cids} could not be recorded: {exc}", file=sys.stderr)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued, then stop."""
+        self._closing.set()
+        self._thread.join(timeout)
+
+
+def _outcome_event(
+    cid: str,
+    duration_ms: float,
+    error: str | None,
+    result: Any,
+    extra: dict[str, Any] | None,
+    who: tuple[Agent, str] | None,
+) -> dict[str, Any]:
+    from blastdoor.audit import events as ev
+
+    details: dict[str, Any] = dict(extra or {})
+    if result is not None:
+        details["result_bytes"] = result_size(result)
+        if isinstance(result, dict) and result.get("isError") is True:
+            details["is_error"] = True
+            if error is None:
+                error = _first_text(result) or "the tool reported an error"
+    agent, operation = who if who is not None else (None, "")
+    return ev.outcome_event(
+        cid,
+        error=error,
+        duration_ms=round(duration_ms, 3),
+        extra=details,
+        agent=agent,
+        tool="mcp",
+        operation=operation,
+    )
+
+
+def _first_text(result: dict[str, Any]) -> str:
+    for block in result.get("content") or ():
+        if isinstance(block, dict) and block.get("type") == "text" and isinstance(block.get("text"), str):
+            text: str = block["text"]
+            return text[:500]
+    return ""
