@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from blastdoor.classify import kbfiles
 from blastdoor.classify.shell import _kb
 
 
@@ -14,7 +15,7 @@ def test_kb_compiles_and_is_current() -> None:
     compiled = _kb.compile_kb()
     with open(_kb.COMPILED, encoding="utf-8") as fh:
         on_disk = fh.read()
-    assert _kb.render(compiled) == on_disk, "run `python -m blastdoor.classify.shell._kb` to regenerate"
+    assert kbfiles.render(compiled) == on_disk, "run `python -m blastdoor.classify.shell._kb` to regenerate"
 
 
 def test_kb_rejects_unknown_effects_and_keys() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from blastdoor.action import Action, Agent
-from blastdoor.classify import classify
+from blastdoor.classify import classify, kbfiles
 from blastdoor.classify import mcp as m
 
 KB = m.load_kb()
@@ -61,7 +61,7 @@ HINTS = st.fixed_dictionaries(
 
 def test_kb_compiles_and_is_current() -> None:
     with open(m.COMPILED, encoding="utf-8") as fh:
-        assert m.render(m.compile_kb()) == fh.read(), "run `python -m blastdoor.classify.mcp` to regenerate"
+        assert kbfiles.render(m.compile_kb()) == fh.read(), "run `python -m blastdoor.classify.mcp` to regenerate"
 
 
 def test_kb_rejects_bad_data() -> None:

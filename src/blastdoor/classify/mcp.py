@@ -36,7 +36,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import Action, Note
-from blastdoor.action.effects import EFFECTS
+from blastdoor.classify import kbfiles
+from blastdoor.classify.kbfiles import KBError, effects_list, read_documents, strings_list
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -55,10 +56,6 @@ _TOOL_KEYS = frozenset({"effects", "args", "target", "why", "exact"})
 _GROUP_KEYS = frozenset({"effects", "why", "words", "resolved_by"})
 _MAX_TEXT = 512 * 1024  # an argument longer than this is not sub-classified: `unknown`
 _MAX_LIST = 256  # list-valued path/url arguments beyond this many elements are `unknown`
-
-
-class KBError(ValueError):
-    """An MCP knowledge-base file does not follow the schema."""
 
 
 # -- words ------------------------------------------------------------------------------------------
@@ -95,21 +92,6 @@ def _inflections(word: str, *, past: bool = True) -> list[str]:
 # -- the knowledge base -----------------------------------------------------------------------------
 
 
-def _effects(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise KBError(f"{where}: expected a list of effects")
-    for v in value:
-        if v not in EFFECTS:
-            raise KBError(f"{where}: unknown effect `{v}`")
-    return list(value)
-
-
-def _strings(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise KBError(f"{where}: expected a list of strings")
-    return list(value)
-
-
 def _role(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise KBError(f"{where}: expected an argument role")
@@ -139,17 +121,17 @@ def _verbs(doc: dict[str, Any], fname: str) -> dict[str, Any]:
         if bad:
             raise KBError(f"{where}: unknown key `{sorted(bad)[0]}`")
         out: dict[str, Any] = {
-            "effects": _effects(spec.get("effects"), f"{where}.effects"),
+            "effects": effects_list(spec.get("effects"), f"{where}.effects"),
             "why": str(spec.get("why", "")),
         }
         if "resolved_by" in spec:
-            kinds = _strings(spec["resolved_by"], f"{where}.resolved_by")
+            kinds = strings_list(spec["resolved_by"], f"{where}.resolved_by")
             for k in kinds:
                 if k not in ("sql", "shell", "path", "url"):
                     raise KBError(f"{where}.resolved_by: unknown argument kind `{k}`")
             out["resolved_by"] = kinds
         groups[str(group)] = out
-        for word in _strings(spec.get("words"), f"{where}.words"):
+        for word in strings_list(spec.get("words"), f"{where}.words"):
             if not word.isalnum() or word != word.lower():
                 raise KBError(f"{where}.words: `{word}` is not one lower-case word")
             if word in bases and bases[word] != group:
@@ -162,7 +144,7 @@ def _verbs(doc: dict[str, Any], fname: str) -> dict[str, Any]:
         for form in _inflections(word):
             forms.setdefault(form, group)
     anywhere: dict[str, str] = {}
-    for word in _strings(doc.get("anywhere") or [], f"{fname}: anywhere"):
+    for word in strings_list(doc.get("anywhere") or [], f"{fname}: anywhere"):
         if word not in bases:
             raise KBError(f"{fname}: anywhere: `{word}` is in no verb group")
         for form in _inflections(word, past=False):
@@ -171,7 +153,7 @@ def _verbs(doc: dict[str, Any], fname: str) -> dict[str, Any]:
         "groups": groups,
         "forms": forms,
         "anywhere": anywhere,
-        "conjunctions": _strings(doc.get("conjunctions") or [], f"{fname}: conjunctions"),
+        "conjunctions": strings_list(doc.get("conjunctions") or [], f"{fname}: conjunctions"),
     }
 
 
@@ -180,7 +162,7 @@ def _args(doc: dict[str, Any], fname: str) -> dict[str, str]:
     for role, names in (doc.get("args") or {}).items():
         if role not in ARG_ROLES:
             raise KBError(f"{fname}: args: unknown role `{role}`")
-        for name in _strings(names, f"{fname}: args.{role}"):
+        for name in strings_list(names, f"{fname}: args.{role}"):
             key = _norm(name)
             if key in out and not {out[key], role} == {"sql_if_sql", "shell"}:
                 raise KBError(f"{fname}: args: `{name}` has two roles")
@@ -207,7 +189,7 @@ def _server(doc: dict[str, Any], fname: str) -> dict[str, Any]:
             raise KBError(f"{where}: unknown key `{sorted(bad)[0]}`")
         entry: dict[str, Any] = {}
         if "effects" in spec:
-            entry["effects"] = _effects(spec["effects"], f"{where}.effects")
+            entry["effects"] = effects_list(spec["effects"], f"{where}.effects")
         if "args" in spec:
             entry["args"] = _roles(spec["args"], f"{where}.args")
         for key in ("target", "why"):
@@ -221,8 +203,8 @@ def _server(doc: dict[str, Any], fname: str) -> dict[str, Any]:
     return {
         "server": name,
         "doc": str(doc.get("doc", "")),
-        "names": _strings(doc.get("names") or [], f"{fname}: names"),
-        "packages": _strings(doc.get("packages") or [], f"{fname}: packages"),
+        "names": strings_list(doc.get("names") or [], f"{fname}: names"),
+        "packages": strings_list(doc.get("packages") or [], f"{fname}: packages"),
         "exact": bool(doc.get("exact", False)),
         "args": _roles(doc.get("args") or {}, f"{fname}: args"),
         "tools": tools,
@@ -261,25 +243,11 @@ def compile_documents(docs: dict[str, Any]) -> dict[str, Any]:
 
 def compile_kb(kb_dir: str = KB_DIR) -> dict[str, Any]:
     """Read every ``kb/mcp/*.yaml`` and return the compiled knowledge base (validated)."""
-    import yaml
-
-    docs: dict[str, Any] = {}
-    for fname in sorted(os.listdir(kb_dir)):
-        if fname.endswith(".yaml"):
-            with open(os.path.join(kb_dir, fname), encoding="utf-8") as fh:
-                docs[fname] = yaml.safe_load(fh)
-    return compile_documents(docs)
-
-
-def render(compiled: dict[str, Any]) -> str:
-    return json.dumps(compiled, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return compile_documents(read_documents(kb_dir))
 
 
 def write_compiled(kb_dir: str = KB_DIR) -> str:
-    path = os.path.join(kb_dir, "compiled.json")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(render(compile_kb(kb_dir)))
-    return path
+    return kbfiles.write_compiled(kb_dir, compile_kb(kb_dir))
 
 
 _kb_cache: dict[str, Any] = {}
@@ -362,7 +330,7 @@ def _hint(annotations: Mapping[str, Any], name: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def hint_effects(annotations: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def hinteffects_list(annotations: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(effects the hints admit, effects the hints claim): the first are believed, the second are a default.
 
     Per the MCP spec, ``destructiveHint`` defaults to true for a tool that is not read-only, and means
@@ -446,7 +414,7 @@ def _static(server: str, tool: str, info: Mapping[str, Any]) -> _Static:
                     st.resolved_by.setdefault(effect, set()).add(kind_)
         if found:
             st.facts["verbs"] = [w for w, _ in found]
-        admitted, claimed = hint_effects(annotations)
+        admitted, claimed = hinteffects_list(annotations)
         for effect, why in admitted:
             st.add(effect, why, "mcp:hints")
         if not st.effects:

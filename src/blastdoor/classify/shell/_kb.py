@@ -16,7 +16,8 @@ import json
 import os
 from typing import Any
 
-from blastdoor.action.effects import EFFECTS
+from blastdoor.classify import kbfiles
+from blastdoor.classify.kbfiles import KBError, effects_list, read_documents, strings_list
 
 KB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "kb")
 COMPILED = os.path.join(KB_DIR, "compiled.json")
@@ -67,28 +68,9 @@ EVIDENCE_KEYS = frozenset(
 )
 
 
-class KBError(ValueError):
-    """A knowledge-base file does not follow the schema."""
-
-
-def _effects(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise KBError(f"{where}: expected a list of effects")
-    for v in value:
-        if v not in EFFECTS:
-            raise KBError(f"{where}: unknown effect `{v}`")
-    return list(value)
-
-
-def _strings(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise KBError(f"{where}: expected a list of strings")
-    return list(value)
-
-
 def _change(value: Any, where: str) -> dict[str, Any]:
     if isinstance(value, list):
-        return {"add": _effects(value, where)}
+        return {"add": effects_list(value, where)}
     if not isinstance(value, dict):
         raise KBError(f"{where}: expected a list of effects or a mapping with add/drop/set")
     bad = set(value) - _CHANGE_KEYS
@@ -97,7 +79,7 @@ def _change(value: Any, where: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("add", "drop", "set"):
         if key in value:
-            out[key] = _effects(value[key], f"{where}.{key}")
+            out[key] = effects_list(value[key], f"{where}.{key}")
     if "why" in value:
         out["why"] = str(value["why"])
     return out
@@ -124,9 +106,9 @@ def _entry(value: Any, where: str) -> Entry:
     out: Entry = {}
     for key, item in value.items():
         if key == "effects":
-            out[key] = _effects(item, f"{where}.effects")
+            out[key] = effects_list(item, f"{where}.effects")
         elif key in ("names", "value", "switches"):
-            out[key] = _strings(item, f"{where}.{key}")
+            out[key] = strings_list(item, f"{where}.{key}")
         elif key == "alias":
             if not isinstance(item, dict):
                 raise KBError(f"{where}.alias: expected a mapping")
@@ -184,9 +166,9 @@ def _wrapper(value: Any, where: str) -> Entry:
     out: Entry = {}
     for key, item in value.items():
         if key in ("value", "read", "names"):
-            out[key] = _strings(item, f"{where}.{key}")
+            out[key] = strings_list(item, f"{where}.{key}")
         elif key == "adds":
-            out[key] = _effects(item, f"{where}.adds")
+            out[key] = effects_list(item, f"{where}.adds")
         elif key == "skip":
             out[key] = int(item)
         elif key == "long1":
@@ -232,7 +214,7 @@ def compile_documents(docs: dict[str, Any]) -> dict[str, Any]:
             for api, spec in table.items():
                 if not isinstance(spec, dict) or "effects" not in spec:
                     raise KBError(f"{fname}: apis.{lang}.{api}: expected a mapping with effects")
-                item: dict[str, Any] = {"effects": _effects(spec["effects"], f"{fname}: apis.{lang}.{api}")}
+                item: dict[str, Any] = {"effects": effects_list(spec["effects"], f"{fname}: apis.{lang}.{api}")}
                 for k in ("run", "path", "why"):
                     if k in spec:
                         item[k] = spec[k]
@@ -242,26 +224,11 @@ def compile_documents(docs: dict[str, Any]) -> dict[str, Any]:
 
 def compile_kb(kb_dir: str = KB_DIR) -> dict[str, Any]:
     """Read every ``kb/*.yaml`` and return the compiled knowledge base (validated)."""
-    import yaml
-
-    docs: dict[str, Any] = {}
-    for fname in sorted(os.listdir(kb_dir)):
-        if fname.endswith(".yaml"):
-            with open(os.path.join(kb_dir, fname), encoding="utf-8") as fh:
-                docs[fname] = yaml.safe_load(fh)
-    return compile_documents(docs)
-
-
-def render(compiled: dict[str, Any]) -> str:
-    return json.dumps(compiled, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return compile_documents(read_documents(kb_dir))
 
 
 def write_compiled(kb_dir: str = KB_DIR) -> str:
-    text = render(compile_kb(kb_dir))
-    path = os.path.join(kb_dir, "compiled.json")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    return path
+    return kbfiles.write_compiled(kb_dir, compile_kb(kb_dir))
 
 
 def _prepare(entry: Entry) -> None:
