@@ -12,7 +12,8 @@ import os
 
 SOCKET_NAME = "server.sock"
 CLIENT_HOST = "BLASTDOOR_CLIENT_HOST"  # adapters._base.CALLER_HOST: the client's host name
-_DEFAULT_TIMEOUT = 20.0
+# Seconds before a hook denies on its own; below the timeout the installer writes into each harness (30 s).
+DEFAULT_TIMEOUT = 20.0
 
 
 def socket_path(env: "dict[str, str] | os._Environ[str]") -> str:
@@ -27,12 +28,13 @@ def socket_path(env: "dict[str, str] | os._Environ[str]") -> str:
     return os.path.join(home, SOCKET_NAME)
 
 
-def _timeout(env: "dict[str, str] | os._Environ[str]") -> float:
+def timeout_seconds(env: "dict[str, str] | os._Environ[str]") -> float:
+    """``BLASTDOOR_HOOK_TIMEOUT`` (seconds), else the default; nonsense falls back to the default."""
     try:
-        value = float(env.get("BLASTDOOR_HOOK_TIMEOUT") or _DEFAULT_TIMEOUT)
+        value = float(env.get("BLASTDOOR_HOOK_TIMEOUT") or DEFAULT_TIMEOUT)
     except ValueError:
-        return _DEFAULT_TIMEOUT
-    return value if value > 0 else _DEFAULT_TIMEOUT
+        return DEFAULT_TIMEOUT
+    return value if value > 0 else DEFAULT_TIMEOUT
 
 
 def ask_server(harness: str, data: bytes) -> "tuple[int, bytes, bytes] | None":
@@ -51,7 +53,7 @@ def ask_server(harness: str, data: bytes) -> "tuple[int, bytes, bytes] | None":
         sock.settimeout(0.5)  # a socket file with nobody listening must not cost the hook its budget
         sock.connect(path)
         # Below the hook's own timeout, so a stuck server still leaves time to decide in-process.
-        sock.settimeout(max(1.0, _timeout(env) * 0.5))
+        sock.settimeout(max(1.0, timeout_seconds(env) * 0.5))
         environ = [k + b"=" + v for k, v in os.environb.items() if b"\0" not in v]
         environ.append(CLIENT_HOST.encode() + b"=" + os.uname().nodename.encode())
         body = b"\0".join(environ) + b"\0\0" + data

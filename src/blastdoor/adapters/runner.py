@@ -27,17 +27,12 @@ JSON = Any
 # Pseudo-rules of decisions that mean blastdoor could not decide (as opposed to a policy's deny).
 _FAILURES = frozenset({"policy.on_error", "audit.unavailable", "identity.unavailable"})
 
-DEFAULT_TIMEOUT = 20.0  # seconds; below the timeout the installer writes into each harness (30 s)
-
 
 def timeout_seconds() -> float:
-    """``BLASTDOOR_HOOK_TIMEOUT`` (seconds), else the default; nonsense falls back to the default."""
-    raw = os.environ.get("BLASTDOOR_HOOK_TIMEOUT", "")
-    try:
-        value = float(raw) if raw else DEFAULT_TIMEOUT
-    except ValueError:
-        return DEFAULT_TIMEOUT
-    return value if value > 0 else DEFAULT_TIMEOUT
+    """``BLASTDOOR_HOOK_TIMEOUT`` (seconds), else the default: the thin hook and this one read it alike."""
+    from blastdoor.hookwire import timeout_seconds as _seconds
+
+    return _seconds(os.environ)
 
 
 def open_services() -> Services:

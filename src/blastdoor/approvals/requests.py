@@ -245,9 +245,12 @@ class Approvals:
         eligible: Iterable[str] = (),
         correlation_id: str = "",
     ) -> Request:
-        """The open request for this exact action: the pending one if there is one, else a new one."""
+        """The open request for this exact action: the pending one if there is one, else a new one.
+
+        Expired requests are never found (``_open`` skips them); closing them with their event is
+        ``consume``'s and the sweep's job, which the pipeline runs just before.
+        """
         binding = binding_of(action)
-        self.expire_due()
         found = self._open(binding, action.agent.id, (PENDING,))
         if found is not None:
             return found

@@ -226,8 +226,7 @@ async def approvals_vote(request: Request) -> Response:
 
 def vote_on(state: ServerState, request_id: str, person: Person, vote: str, comment: str) -> Any:
     """One approval or denial (shared by the API and the web inbox)."""
-    approvals = state.services.approvals
-    approvals.expire_due()
+    approvals = state.services.approvals  # approve/deny close expired requests first themselves
     agents = state.services.agents.among(person.name)
     if vote == "approve":
         result = approvals.approve(request_id, person, comment=comment, agents=agents)
