@@ -36,7 +36,7 @@ def _beside(path: str, prefix: str, suffix: str) -> str:
 def _write_new(path: str, data: bytes) -> None:
     """Create ``path`` with mode 0600 atomically (temp file + rename), replacing any old one."""
     _mkdir_for(path)
-    tmp = _beside(path, ".", f".{os.getpid()}.tmp")
+    tmp = _beside(path, ".", f".{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)

