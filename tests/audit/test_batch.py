@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,102 @@ def test_many_threads_many_appends_stay_gapless(writers: int) -> None:
     assert sorted(seqs) == list(range(200 * writers))
     assert sum(len(b) for b in rec.batches) == 200 * writers
     assert frontier_root(rec.head.frontier) == root(rec.leaves)
+
+
+def test_submit_later_never_flushes_in_the_callers_thread_and_keeps_order() -> None:
+    rec = Recorder()
+    after: list[int] = []
+    commit = GroupCommit(rec.flush, after_later=lambda head: after.append(head.size))
+    futures = [commit.submit_later(_item(n)) for n in range(5)]
+    assert [f.result(10) for f in futures] == list(range(5))  # queued order is sequence order
+    assert threading.current_thread().name not in rec.threads  # an event loop's thread never waits on a commit
+    assert set(rec.threads) == {"blastdoor-audit-writer"}
+    assert [body for batch in rec.batches for body in batch] == [b'{"n":%d}' % n for n in range(5)]
+    assert after and after[-1] == 5  # told after each batch that held later-appends
+    commit.close()
+
+
+def test_submit_later_and_blocking_submits_share_one_gapless_sequence() -> None:
+    rec = Recorder()
+    commit = GroupCommit(rec.flush)
+    seqs: list[int] = []
+    lock = threading.Lock()
+
+    def blocking(w: int) -> None:
+        for i in range(100):
+            seq, _ = commit.submit(_item(w * 1000 + i))
+            with lock:
+                seqs.append(seq)
+
+    threads = [threading.Thread(target=blocking, args=(w,)) for w in range(3)]
+    for t in threads:
+        t.start()
+    later = [commit.submit_later(_item(5000 + i)) for i in range(300)]
+    for t in threads:
+        t.join(30)
+    seqs += [f.result(30) for f in later]
+    commit.close()
+    assert sorted(seqs) == list(range(600))
+    assert frontier_root(rec.head.frontier) == root(rec.leaves)
+
+
+def test_a_failed_batch_fails_its_futures_and_the_writer_lives_on() -> None:
+    rec = Recorder()
+    commit = GroupCommit(rec.flush)
+    rec.gate = threading.Event()
+    rec.fail_call = 0
+    doomed = commit.submit_later(_item(0))
+    assert rec.entered.wait(10)
+    assert not doomed.cancel()  # a caller that gives up cannot cancel an append in flight
+    behind = [commit.submit_later(_item(n)) for n in (1, 2)]
+    _queued(commit, 2)
+    rec.gate.set()
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        doomed.result(10)
+    assert [f.result(10) for f in behind] == [0, 1]  # nothing of the failed batch was written: no gap
+    commit.close()
+
+
+def test_close_commits_what_was_queued_later_and_refuses_more() -> None:
+    rec = Recorder()
+    commit = GroupCommit(rec.flush)
+    rec.gate = threading.Event()
+    futures = [commit.submit_later(_item(n)) for n in range(4)]
+    assert rec.entered.wait(10)
+    closer = threading.Thread(target=commit.close)
+    closer.start()
+    rec.gate.set()
+    closer.join(10)
+    assert [f.result(0) for f in futures] == [0, 1, 2, 3]
+    with pytest.raises(RuntimeError, match="closed"):
+        commit.submit_later(_item(5))
+
+
+def test_the_log_submits_without_waiting_checkpoints_when_due_and_verifies(log_path: Any, key_path: Any) -> None:
+    from blastdoor.errors import InputError, StoreError
+    from blastdoor.store import open_log
+
+    log = open_log(str(log_path), key_path=key_path, checkpoint_every=10, checkpoint_interval=3600)
+    futures = [log.submit({"kind": "acme.note", "n": n, "token": "ghp_" + "a" * 36}) for n in range(25)]
+    seqs = [f.result(30) for f in futures]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 25
+    with pytest.raises(InputError):
+        log.submit({"no": "kind"})  # a bad event is refused at once, in the caller's thread
+    for _ in range(1000):  # the count rule fires after the batch, on a thread of its own
+        if log.store.checkpoints():
+            break
+        threading.Event().wait(0.01)
+    assert log.store.checkpoints(), "no checkpoint was signed after 25 submitted events (every 10)"
+    log.close()
+    with pytest.raises(StoreError):
+        log.submit({"kind": "acme.note"})
+
+    log = open_log(str(log_path), key_path=key_path, checkpoint_on_close=False)
+    try:
+        report = log.verify()
+        assert report.ok, report.problems
+        assert report.checkpoints >= 1
+        notes = [e for e in log.entries() if e["event"]["kind"] == "acme.note"]
+        assert len(notes) == 25 and all("ghp_" not in str(e) for e in notes)  # redacted like any append
+    finally:
+        log.close()

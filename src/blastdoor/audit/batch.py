@@ -21,6 +21,7 @@ from blastdoor.audit.events import entry_bytes, format_time
 TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from concurrent.futures import Future
 
 # (seq, time, kind, agent_id, tool, verdict, env, correlation_id, entry bytes, leaf hash)
 SealedRow = tuple[int, str, str, str, str, str, str, str, bytes, bytes]
@@ -91,16 +92,29 @@ def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[Sealed
 
 
 class _Waiter:
-    __slots__ = ("error", "head", "item", "seq", "wake")
+    """A thread blocked in ``submit`` (woken through ``wake``) or a ``submit_later`` future."""
 
-    def __init__(self, item: Pending) -> None:
+    __slots__ = ("error", "future", "head", "item", "seq", "wake")
+
+    def __init__(self, item: Pending, future: Future[int] | None = None) -> None:
         self.item = item
         self.seq = -1
         self.head: Head | None = None
         self.error: BaseException | None = None
+        self.future = future
         # Held until the waiter's batch is done: one targeted wake-up each.
         self.wake = threading.Lock()
-        self.wake.acquire()
+        if future is None:
+            self.wake.acquire()
+
+    def done(self) -> None:
+        future = self.future
+        if future is None:
+            self.wake.release()
+        elif self.error is not None:
+            future.set_exception(self.error)
+        else:
+            future.set_result(self.seq)
 
 
 class GroupCommit:
@@ -113,8 +127,13 @@ class GroupCommit:
     it starts the next commit (a hand-over costs as much as a commit on a busy 2-core machine).
     """
 
-    def __init__(self, flush: Callable[[Sequence[Pending]], Head]) -> None:
+    def __init__(
+        self, flush: Callable[[Sequence[Pending]], Head], after_later: Callable[[Head], None] | None = None
+    ) -> None:
         self._flush = flush
+        # Called in the writer thread after a batch that held ``submit_later`` items (nobody waits in a
+        # thread of its own for those to run what follows an append, such as a checkpoint that fell due).
+        self._after_later = after_later
         self._mu = threading.Lock()
         self._queue: list[_Waiter] = []
         self._busy = False  # a flush is running, inline or in the writer
@@ -139,7 +158,33 @@ class GroupCommit:
                     self._wake_writer()
             return head.size - 1, head
         me = _Waiter(item)
-        self._queue.append(me)
+        self._enqueue(me)
+        mu.release()
+        me.wake.acquire()
+        if me.error is not None:
+            raise me.error
+        assert me.head is not None
+        return me.seq, me.head
+
+    def submit_later(self, item: Pending) -> Future[int]:
+        """Queue one item for the writer thread; a future of its sequence number once it is durable.
+
+        Never flushes in the caller's thread, so an event loop can call it: the loop goes on serving while
+        the batch is committed.
+        """
+        from concurrent.futures import Future
+
+        future: Future[int] = Future()
+        future.set_running_or_notify_cancel()  # running: a caller that gives up cannot cancel a durable append
+        with self._mu:
+            if self._closing:
+                raise RuntimeError("the group commit is closed")
+            self._enqueue(_Waiter(item, future))
+        return future
+
+    def _enqueue(self, waiter: _Waiter) -> None:
+        # Called with ``_mu`` held.
+        self._queue.append(waiter)
         if self._writer is None:
             self._writer = threading.Thread(target=self._run, name="blastdoor-audit-writer", daemon=True)
             self._idle = False
@@ -147,12 +192,6 @@ class GroupCommit:
             self._writer.start()
         elif not self._busy:
             self._wake_writer()
-        mu.release()
-        me.wake.acquire()
-        if me.error is not None:
-            raise me.error
-        assert me.head is not None
-        return me.seq, me.head
 
     def close(self) -> None:
         """Stop the writer thread (after it has flushed what is queued)."""
@@ -185,6 +224,7 @@ class GroupCommit:
                     batch = self._queue[:MAX_BATCH]
                     del self._queue[:MAX_BATCH]
                     self._busy = True
+                head: Head | None = None
                 try:
                     head = self._flush([w.item for w in batch])
                     seq = head.size - len(batch)
@@ -198,4 +238,11 @@ class GroupCommit:
                 with mu:
                     self._busy = False
                 for w in batch:
-                    w.wake.release()
+                    w.done()
+                if head is not None and self._after_later is not None and any(w.future for w in batch):
+                    try:
+                        self._after_later(head)
+                    except Exception as exc:  # the batch is durable; the writer must live on
+                        import sys
+
+                        print(f"blastdoor: after an audit batch: {exc}", file=sys.stderr)

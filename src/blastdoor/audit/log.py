@@ -19,6 +19,7 @@ from blastdoor.errors import InputError, StoreError
 TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from concurrent.futures import Future
     from typing import Any, Protocol
 
     from blastdoor.action import Action, Decision
@@ -118,7 +119,7 @@ class AuditLog:
         self.checkpoint_interval = checkpoint_interval
         self.checkpoint_on_close = checkpoint_on_close
         self._clock = clock
-        self._commit = GroupCommit(lambda items: store.append(items, clock))
+        self._commit = GroupCommit(lambda items: store.append(items, clock), after_later=self._checkpoint_soon)
         self._cp_lock = threading.Lock()
         self._origin = ""
         self._closed = False
@@ -182,6 +183,22 @@ class AuditLog:
         self._maybe_checkpoint(head)
         return list(range(head.size - len(items), head.size))
 
+    def submit(self, event: dict[str, JSON]) -> Future[int]:
+        """Record one event without waiting: a future of its sequence number once it is durable.
+
+        For an event loop: the event is redacted and encoded in the caller's thread (``InputError``
+        at once for a bad event), then committed by the writer thread with whatever else is queued. The
+        future fails with ``StoreError`` when the batch could not be written. A checkpoint that falls
+        due is signed on a thread of its own.
+        """
+        if self._closed:
+            raise StoreError("the audit log is closed")
+        item = self._pending(event)
+        try:
+            return self._commit.submit_later(item)
+        except RuntimeError as exc:
+            raise StoreError(f"the audit log is closing: {exc}") from exc
+
     def _append_entered(self, event: dict[str, JSON], marks_checkpoint: bool) -> tuple[int, Head]:
         item = self._pending(event, marks_checkpoint)
         try:
@@ -195,6 +212,10 @@ class AuditLog:
     def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int:
         """Record a decision before its action runs."""
         return self.append(ev.decision_event(action, decision, correlation_id=correlation_id))
+
+    def submit_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> Future[int]:
+        """``record_decision`` without waiting (see ``submit``)."""
+        return self.submit(ev.decision_event(action, decision, correlation_id=correlation_id))
 
     def record_outcome(
         self,
@@ -216,14 +237,24 @@ class AuditLog:
 
     # -- checkpoints ------------------------------------------------------------------------------
 
-    def _maybe_checkpoint(self, head: Head) -> None:
+    def _checkpoint_due(self, head: Head) -> bool:
         fresh = head.size - head.cp_mark
         if fresh <= 0:
-            return
-        due = fresh >= self.checkpoint_every or (time.time() - head.cp_time >= self.checkpoint_interval)
-        if not due or not self._cp_lock.acquire(blocking=False):
+            return False
+        return fresh >= self.checkpoint_every or (time.time() - head.cp_time >= self.checkpoint_interval)
+
+    def _checkpoint_soon(self, head: Head) -> None:
+        """After a batch of ``submit`` events (in the writer thread, which must not wait for its own
+        append): sign a due checkpoint on another thread."""
+        if self._checkpoint_due(head) and not self._cp_lock.locked():
+            threading.Thread(target=self._maybe_checkpoint, args=(head,), name="blastdoor-checkpoint").start()
+
+    def _maybe_checkpoint(self, head: Head) -> None:
+        if not self._checkpoint_due(head) or not self._cp_lock.acquire(blocking=False):
             return
         try:
+            if self._closed:
+                return
             self._checkpoint_locked()
         except Exception as exc:  # the event itself is durable; say loudly that signing failed
             import warnings
@@ -367,7 +398,8 @@ class AuditLog:
                 if head.size > head.cp_mark:
                     self.checkpoint()
         finally:
-            self._closed = True
+            with self._cp_lock:  # a checkpoint signing on a thread of its own finishes first
+                self._closed = True
             self._commit.close()
             self.store.close()
 
