@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 
 from blastdoor.audit import events as ev
-from blastdoor.errors import InputError, Refused
+from blastdoor.errors import InputError, Refused, StoreError
 
 TYPE_CHECKING = False  # not typing's: the hook imports this module on an approve verdict
 if TYPE_CHECKING:
@@ -234,6 +235,8 @@ class Approvals:
         self.clock = clock
         # Called with each newly filed request (the server's notifications and live inbox).
         self.on_filed = on_filed
+        # Filing is find-or-create: one filer at a time here; the store's unique index across processes.
+        self._filing = threading.Lock()
 
     # -- the hook side: file a request, or consume an approved one ---------------------------------
 
@@ -251,9 +254,28 @@ class Approvals:
         ``consume``'s and the sweep's job, which the pipeline runs just before.
         """
         binding = binding_of(action)
-        found = self._open(binding, action.agent.id, (PENDING,))
-        if found is not None:
-            return found
+        with self._filing:
+            for _ in range(3):
+                found = self._open(binding, action.agent.id, (PENDING,))
+                if found is not None:
+                    return found
+                filed = self._file_new(action, decision, binding, eligible, correlation_id)
+                if filed is not None:
+                    break
+                self.expire_due()  # lost to another process's filing, or to a request that just expired
+            else:
+                raise StoreError("could not file the approval request: the same request kept appearing and vanishing")
+        if self.on_filed is not None:
+            try:
+                self.on_filed(filed)
+            except Exception:  # a notifier's failure never undoes the request (it is durable already)
+                pass
+        return filed
+
+    def _file_new(
+        self, action: Action, decision: Decision, binding: str, eligible: Iterable[str], correlation_id: str
+    ) -> Request | None:
+        """A new pending request, its event first; None when another process filed the same one first."""
         approvals = decision.approvals
         needed = approvals.count if approvals is not None else 1
         group = approvals.group if approvals is not None else ""
@@ -301,14 +323,27 @@ class Approvals:
         )
         marks = ", ".join("?" * len(row))
         with self.store.write() as tx:
-            tx.execute(f"INSERT INTO approval_request ({_COLUMNS}) VALUES ({marks})", row)
-        request = Request(row)
-        if self.on_filed is not None:
-            try:
-                self.on_filed(request)
-            except Exception:  # a notifier's failure never undoes the request (it is durable already)
-                pass
-        return request
+            inserted = tx.execute(
+                f"INSERT INTO approval_request ({_COLUMNS}) VALUES ({marks}) ON CONFLICT DO NOTHING", row
+            )
+        if inserted == 1:
+            return Request(row)
+        # Its event is in the log: close it there too, so no request is left open that never existed.
+        self.log.append(
+            ev.approval_event(
+                ev.APPROVAL_CANCELLED,
+                request_id=request_id,
+                correlation_id=correlation_id,
+                action_digest=row[2],
+                needed=needed,
+                group=group,
+                reason="the same request was filed at the same moment by another process; that one stands",
+                rule=decision.rule,
+                policy_hash=decision.policy_hash,
+            )
+            | {"agent_id": action.agent.id}
+        )
+        return None
 
     def consume(self, action: Action) -> Request | None:
         """Use the approved request for this exact action, once; None when there is none.

@@ -136,6 +136,20 @@ _STATE = [
         PRIMARY KEY (request_id, person)
     )""",
 ]
+# One pending request per action and agent, even when two processes file it at the same moment (the
+# second insert does nothing and that filer takes the first's request). Duplicates left by older
+# versions are closed first, the oldest stands.
+_ONE_PENDING = [
+    """UPDATE approval_request SET status = 'cancelled', closed = created
+       WHERE status = 'pending' AND EXISTS (
+           SELECT 1 FROM approval_request o
+           WHERE o.binding = approval_request.binding AND o.agent_id = approval_request.agent_id
+             AND o.status = 'pending'
+             AND (o.created < approval_request.created
+                  OR (o.created = approval_request.created AND o.id < approval_request.id)))""",
+    "CREATE UNIQUE INDEX approval_request_one_pending ON approval_request (binding, agent_id) WHERE status = 'pending'",
+]
+
 _IDENTITY = [
     """CREATE TABLE agent_status (
         id TEXT PRIMARY KEY,
@@ -184,12 +198,14 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("approvals", 1, _dialect(_STATE, "REAL")),
         ("identity", 1, _dialect(_IDENTITY, "REAL")),
         ("mcp", 1, _MCP),
+        ("approvals", 2, _ONE_PENDING),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
         ("approvals", 1, _dialect(_STATE, "DOUBLE PRECISION")),
         ("identity", 1, _dialect(_IDENTITY, "DOUBLE PRECISION")),
         ("mcp", 1, _MCP),
+        ("approvals", 2, _ONE_PENDING),
     ],
 }
 
