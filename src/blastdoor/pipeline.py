@@ -12,12 +12,21 @@ from typing import TYPE_CHECKING, Protocol
 from blastdoor.policy import decide, error_decision
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Awaitable, Callable, Mapping
+    from concurrent.futures import Future
+    from typing import TypeVar
 
     from blastdoor.action import Action, Decision
     from blastdoor.approvals import Approvals
     from blastdoor.identity import Agents
     from blastdoor.policy.compiled import CompiledPolicy
+
+    T = TypeVar("T")
+
+    class Offload(Protocol):
+        """Runs a blocking function on another thread and awaits its result."""
+
+        def __call__(self, fn: Callable[[], T], /) -> Awaitable[T]: ...
 
 
 def classify_for(
@@ -62,6 +71,12 @@ class DecisionRecorder(Protocol):
     def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int: ...
 
 
+class DecisionSubmitter(Protocol):
+    """The audit log for an event loop: append without blocking (``AuditLog.submit_decision``)."""
+
+    def submit_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> Future[int]: ...
+
+
 # Pseudo-rules of verdicts that a stage after the policy set.
 AUDIT_UNAVAILABLE = "audit.unavailable"  # the decision could not be recorded
 AGENT_REVOKED = "agent.revoked"  # the kill switch
@@ -74,6 +89,46 @@ def is_plain_read_action(action: Action) -> bool:
     from blastdoor.action import is_plain_read
 
     return all(is_plain_read(part.effects) for part in action.subjects())
+
+
+def judge(
+    policy: CompiledPolicy,
+    action: Action,
+    *,
+    agents: Agents | None = None,
+    ask_as_approve: bool = False,
+    environ: Mapping[str, str] | None = None,
+    home: str | None = None,
+) -> tuple[Action, Decision]:
+    """Classify, decide and check the agent: the decision before approvals and the log. Never raises.
+
+    ``agents``: a revoked agent is denied (``agent.revoked``). ``ask_as_approve``: the caller cannot
+    put an ``ask`` to the user (an MCP client without elicitation), so ``ask`` becomes ``approve``
+    (one approval).
+    """
+    classified, decision = evaluate(policy, action, environ=environ, home=home)
+    if agents is not None:
+        decision = _check_agent(agents, classified, decision)
+    if ask_as_approve and decision.verdict == "ask":
+        from blastdoor.action import Approvals as Required
+
+        decision = decision.with_verdict(
+            "approve", decision.rule, "the user cannot be asked for a confirmation here, so it needs an approval"
+        )
+        decision.approvals = Required()
+    return classified, decision
+
+
+def unrecorded(action: Action, decision: Decision, exc: BaseException) -> Decision:
+    """The verdict when ``decision`` could not be recorded: only a plain read (or a deny) stands.
+
+    An action the log does not know about must not run.
+    """
+    if decision.verdict == "deny" or (decision.verdict == "allow" and is_plain_read_action(action)):
+        return decision
+    return decision.with_verdict(
+        "deny", AUDIT_UNAVAILABLE, f"the audit log cannot be written ({exc}), so only plain reads may run"
+    )
 
 
 def decide_and_record(
@@ -90,33 +145,60 @@ def decide_and_record(
 ) -> tuple[Action, Decision]:
     """Check the agent, classify, decide, settle approvals, and record the decision. Never raises.
 
-    ``agents``: a revoked agent is denied (``agent.revoked``). ``approvals``: an ``approve`` verdict
-    consumes the approved request for this exact action when there is one (the verdict becomes allow,
-    once) and otherwise files or finds the pending request (``decision.request_id``). ``ask_as_approve``:
-    the caller cannot put an ``ask`` to the user (an MCP client without elicitation), so ``ask`` becomes
-    ``approve`` (one approval) before approvals are settled. Fail closed: when the decision cannot be
-    recorded, any verdict but a plain read's becomes deny (an action the log does not know about must
-    not run). ``log`` may raise anything; ``StoreError`` is the expected one.
+    ``judge`` makes the decision. ``approvals``: an ``approve`` verdict consumes the approved request
+    for this exact action when there is one (the verdict becomes allow, once) and otherwise files or
+    finds the pending request (``decision.request_id``). Fail closed: when the decision cannot be
+    recorded, the verdict becomes ``unrecorded``'s. ``log`` may raise anything; ``StoreError`` is the
+    expected one.
     """
-    classified, decision = evaluate(policy, action, environ=environ, home=home)
-    if agents is not None:
-        decision = _check_agent(agents, classified, decision)
-    if ask_as_approve and decision.verdict == "ask":
-        from blastdoor.action import Approvals as Required
-
-        decision = decision.with_verdict(
-            "approve", decision.rule, "the user cannot be asked for a confirmation here, so it needs an approval"
-        )
-        decision.approvals = Required()
+    classified, decision = judge(
+        policy, action, agents=agents, ask_as_approve=ask_as_approve, environ=environ, home=home
+    )
     if approvals is not None and decision.verdict == "approve":
-        decision = _settle_approval(policy, approvals, classified, decision, correlation_id)
+        decision = settle_approval(policy, approvals, classified, decision, correlation_id)
     try:
         log.record_decision(classified, decision, correlation_id=correlation_id)
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
-        if decision.verdict != "deny" and not (decision.verdict == "allow" and is_plain_read_action(classified)):
-            decision = decision.with_verdict(
-                "deny", AUDIT_UNAVAILABLE, f"the audit log cannot be written ({exc}), so only plain reads may run"
-            )
+        decision = unrecorded(classified, decision, exc)
+    return classified, decision
+
+
+async def decide_and_record_async(
+    policy: CompiledPolicy,
+    action: Action,
+    log: DecisionSubmitter,
+    correlation_id: str,
+    *,
+    offload: Offload,
+    judge_here: bool,
+    approvals: Approvals | None = None,
+    agents: Agents | None = None,
+    environ: Mapping[str, str] | None = None,
+    home: str | None = None,
+) -> tuple[Action, Decision]:
+    """``decide_and_record`` for an event loop; the same steps and the same fail-closed answers.
+
+    No thread waits for the durable append: the event is queued for the log's writer thread and the
+    coroutine awaits it, so one loop keeps many decisions in flight while their events are committed
+    together. ``judge_here``: classify and decide in the loop's own thread (right when the agent's
+    status is a read from an embedded store, microseconds); otherwise ``offload(fn)`` runs it on
+    another thread, as it always runs the settling of approvals (writes that may wait for a lock).
+    """
+    import asyncio
+
+    def judged() -> tuple[Action, Decision]:
+        return judge(policy, action, agents=agents, environ=environ, home=home)
+
+    classified, decision = judged() if judge_here else await offload(judged)
+    if approvals is not None and decision.verdict == "approve":
+        judged_decision = decision
+        decision = await offload(
+            lambda: settle_approval(policy, approvals, classified, judged_decision, correlation_id)
+        )
+    try:
+        await asyncio.wrap_future(log.submit_decision(classified, decision, correlation_id=correlation_id))
+    except Exception as exc:  # the log's own errors and any bug behind it: same answer
+        decision = unrecorded(classified, decision, exc)
     return classified, decision
 
 
@@ -137,7 +219,7 @@ def _check_agent(agents: Agents, action: Action, decision: Decision) -> Decision
     return decision
 
 
-def _settle_approval(
+def settle_approval(
     policy: CompiledPolicy, approvals: Approvals, action: Action, decision: Decision, correlation_id: str
 ) -> Decision:
     """Consume an approved request for this exact action, else file (or find) the pending one.

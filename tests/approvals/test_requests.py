@@ -204,6 +204,46 @@ def test_two_processes_racing_to_use_one_approval_get_it_once(store_url: str, tm
         second.close()
 
 
+def test_the_same_action_filed_at_once_from_many_places_makes_one_request(store_url: str, tmp_path: Path) -> None:
+    key = tmp_path / "audit.key"
+    places = [Services(open_log(store_url, key_path=key, checkpoint_on_close=False)) for _ in range(3)]
+    try:
+        for round_ in range(8):
+            action = _action(f"aws cloudformation delete-stack --stack-name s{round_} --profile prod")
+            got: list[str] = []
+            barrier = threading.Barrier(6)
+
+            def file(
+                services: Services,
+                action: Action = action,
+                round_: int = round_,
+                barrier: threading.Barrier = barrier,
+                got: list[str] = got,
+            ) -> None:
+                barrier.wait()
+                d = _decide(services, action, cid=f"r{round_}")
+                got.append(d.request_id or str(d.reasons))
+
+            # Two threads per place: same-process filers and separate "processes" (own service objects).
+            threads = [threading.Thread(target=file, args=(s,)) for s in places for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert len(got) == 6 and len(set(got)) == 1, got
+        pending = places[0].approvals.find(status="pending", limit=100)
+        assert len(pending) == 8
+        # Every request the log says was filed is either the one that stands or closed in the log too.
+        entries = [e["event"] for e in places[0].log.entries()]
+        requested = {e["approval"]["request_id"] for e in entries if e["kind"] == "approval.requested"}
+        cancelled = {e["approval"]["request_id"] for e in entries if e["kind"] == "approval.cancelled"}
+        assert requested - cancelled == {r.id for r in pending}
+        assert places[0].log.verify().ok
+    finally:
+        for s in places:
+            s.close()
+
+
 def test_revoking_an_agent_denies_its_next_action_and_cancels_its_requests(services: Services) -> None:
     request_id = _decide(services).request_id
     read = _action("ls -la")
@@ -257,3 +297,78 @@ def test_people_sign_in_with_tokens_stored_only_as_hashes(services: Services) ->
     services.people.remove("bob")
     assert services.people.authenticate(fresh) is None
     assert {e["event"]["kind"] for e in services.log.entries()} >= {"person.added", "person.removed"}
+
+
+@pytest.mark.parametrize("judge_here", [True, False], ids=["judged-in-loop", "judged-offloaded"])
+def test_the_event_loop_pipeline_settles_approvals_and_revocations_like_the_blocking_one(
+    services: Services, judge_here: bool
+) -> None:
+    import asyncio
+
+    from blastdoor.pipeline import decide_and_record_async
+
+    offloaded: list[str] = []
+
+    async def offload(fn):  # type: ignore[no-untyped-def]
+        offloaded.append(getattr(fn, "__name__", "?"))
+        return await asyncio.get_running_loop().run_in_executor(None, fn)
+
+    async def decide(action: Action, cid: str):  # type: ignore[no-untyped-def]
+        return (
+            await decide_and_record_async(
+                POLICY,
+                action,
+                services.log,
+                cid,
+                offload=offload,
+                judge_here=judge_here,
+                approvals=services.approvals,
+                agents=services.agents,
+            )
+        )[1]
+
+    async def flow() -> None:
+        first, again = await asyncio.gather(decide(_action(), "a1"), decide(_action(), "a2"))
+        assert first.verdict == again.verdict == "approve" and first.request_id == again.request_id
+        for name in ("bob", "carol"):
+            services.approvals.approve(first.request_id, Person(name))
+        allowed = await decide(_action(), "a-run")
+        assert allowed.verdict == "allow" and allowed.approved_by == ("bob", "carol")
+        assert (await decide(_action(), "a-again")).verdict == "approve"  # used once; a new request
+        services.agents.revoke(AGENT.id, by="root", reason="incident 7")
+        denied = await decide(_action("ls -la"), "a-read")
+        assert denied.verdict == "deny" and denied.rule == "agent.revoked" and "incident 7" in denied.reason
+
+    asyncio.run(flow())
+    # Settling approvals writes: never in the loop's thread. Judging is offloaded when asked.
+    assert offloaded.count("judged") == (0 if judge_here else 5)
+    assert len(offloaded) - offloaded.count("judged") == 4
+    decisions = services.log.search(Query(kind="decision", limit=50))
+    assert sorted(e["event"]["correlation_id"] for e in decisions) == sorted(["a1", "a2", "a-run", "a-again", "a-read"])
+    assert services.log.verify().ok
+
+
+def test_the_event_loop_pipeline_fails_closed_when_the_log_cannot_be_written() -> None:
+    import asyncio
+    from concurrent.futures import Future
+
+    from blastdoor.errors import StoreError
+    from blastdoor.pipeline import decide_and_record_async
+
+    class BrokenLog:
+        def submit_decision(self, action: Action, decision: object, *, correlation_id: str = "") -> Future[int]:
+            failed: Future[int] = Future()
+            failed.set_exception(StoreError("disk full"))
+            return failed
+
+    async def offload(fn):  # type: ignore[no-untyped-def]
+        return fn()
+
+    def decide(raw: str):  # type: ignore[no-untyped-def]
+        return asyncio.run(
+            decide_and_record_async(POLICY, _action(raw), BrokenLog(), "c", offload=offload, judge_here=True)
+        )[1]
+
+    write = decide("touch notes.txt")
+    assert write.verdict == "deny" and write.rule == "audit.unavailable" and "disk full" in write.reason
+    assert decide("ls -la").verdict == "allow"  # a plain read may still run

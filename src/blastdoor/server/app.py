@@ -66,6 +66,25 @@ def create_app(config: ServerConfig, services: Services) -> Starlette:
     return app
 
 
+class Blastdoor:
+    """The ASGI application served: ``POST /v1/decide`` straight to its handler, the rest to Starlette.
+
+    Only the hot path skips the framework; lifespan, every other route, errors and the web inbox stay
+    Starlette's. ``state`` is the Starlette app's state (``state.blastdoor`` the server's).
+    """
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.state = app.state
+        self._server: ServerState = app.state.blastdoor
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/decide" and scope["method"] == "POST":
+            await api.decide_asgi(self._server, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 async def _sweep(state: ServerState) -> None:
     from starlette.concurrency import run_in_threadpool
 
@@ -145,13 +164,14 @@ def serve(config: ServerConfig, services: Services, *, log_level: str = "warning
     app = create_app(config, services)
     sockets = bind_sockets(config)
     uconfig = uvicorn.Config(
-        app,
+        Blastdoor(app),
         loop="uvloop",
         http="httptools",
         ws="none",
         lifespan="on",
         log_level=log_level,
         access_log=False,
+        proxy_headers=False,  # served to local callers; no proxy's X-Forwarded-* is trusted
         server_header=False,
         timeout_keep_alive=30,
         timeout_graceful_shutdown=5,  # a backstop: no connection holds up a stop for longer

@@ -35,9 +35,15 @@ class Metrics:
         self._counters: dict[tuple[str, str], float] = {}
         self._hist: dict[str, list[int]] = {}
         self._hist_sum: dict[str, float] = {}
+        self._keys: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, str]] = {}
 
     def inc(self, name: str, value: float = 1.0, **labels: str) -> None:
-        key = (name, _labels(labels))
+        given = (name, tuple(labels.items()))
+        key = self._keys.get(given)
+        if key is None:  # label sets repeat: render each once
+            key = (name, _labels(labels))
+            if len(self._keys) < 1024:
+                self._keys[given] = key
         with self._lock:
             self._counters[key] = self._counters.get(key, 0.0) + value
 

@@ -52,6 +52,8 @@ class ServerState:
         # The decision path's own threads: a plain executor hands work over with less overhead than
         # anyio's to_thread, and enough threads let the audit log's group commit fill its batches.
         self._workers = ThreadPoolExecutor(max_workers=DECISION_THREADS, thread_name_prefix="blastdoor-decide")
+        # Judging reads the agent's status: in the loop's own thread only from an embedded store.
+        self._judge_here = bool(getattr(services.store, "embedded", False))
 
     async def in_worker(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` on a decision thread and wait for it without blocking the event loop."""
@@ -88,20 +90,23 @@ class ServerState:
 
     # -- deciding (worker threads) -------------------------------------------------------------------
 
-    def decide(
+    async def decide(
         self, action: Action, correlation_id: str, environ: Mapping[str, str] | None = None
     ) -> tuple[Action, Decision]:
-        from blastdoor.pipeline import decide_and_record
+        """Decide and record in the event loop; only blocking work goes to a decision thread."""
+        from blastdoor.pipeline import decide_and_record_async
 
         started = time.perf_counter()
         env = environ if environ is not None else os.environ
-        policy = self.policy_for(action.cwd, env)
         services = self.services
-        classified, decision = decide_and_record(
+        policy = self.policy_for(action.cwd, env)
+        classified, decision = await decide_and_record_async(
             policy,
             action,
             services.log,
             correlation_id,
+            offload=self.in_worker,
+            judge_here=self._judge_here,
             approvals=services.approvals,
             agents=services.agents,
             environ=env,

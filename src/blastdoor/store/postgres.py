@@ -54,6 +54,8 @@ def split_url(url: str) -> tuple[str, str]:
 class PostgresStore:
     """A ``LogStore`` on PostgreSQL."""
 
+    embedded = False  # every read is a round trip to the server: never in an event loop's thread
+
     def __init__(self, url: str) -> None:
         import psycopg
 

@@ -82,6 +82,10 @@ _HEAD = "SELECT size, frontier, last_time, cp_mark, cp_time FROM audit_head WHER
 class SqliteStore:
     """A ``LogStore`` over one SQLite database file."""
 
+    # In this process: a read costs microseconds and never waits for a writer (WAL), so an event loop
+    # may read in its own thread.
+    embedded = True
+
     def __init__(self, path: str, *, timeout: float = 30.0) -> None:
         self.path = path
         self._lock = threading.Lock()
