@@ -5,7 +5,8 @@
 The floor: a bare echo endpoint on the same stack (Starlette on uvicorn with uvloop and httptools, the
 handler in a worker thread as blastdoor's are) plus one durable SQLite commit (WAL, synchronous=FULL).
 blastdoor: ``POST /v1/decide`` on ``blastdoor serve`` (recommended policy, embedded SQLite), which
-classifies, checks the agent's revocation, decides and appends the decision durably before answering.
+classifies, checks the agent's revocation, decides and appends the decision durably before answering
+(in the event loop; the append is committed by the audit log's writer thread, batched with others).
 
 Latency: sequential requests on one keep-alive connection, over TCP and over the unix socket.
 Throughput: 8 concurrent keep-alive clients for S seconds; afterwards the log's count of decision
