@@ -79,6 +79,26 @@ def test_bad_input_gets_a_clear_error(server: Server) -> None:
     assert server.client.get("/v1/approvals").status_code == 401
     assert server.client.get("/v1/approvals", headers=server.auth("bd_nope")).json()["error"]["code"] == "bad_token"
     assert server.client.post("/v1/hooks/nosuch", content=b"{}").status_code == 404
+    big = server.client.post("/v1/decide", content=b" " * (4 * 1024 * 1024 + 1))
+    assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
+    assert server.client.get("/v1/decide").status_code == 405  # only POST decides
+    assert server.client.post("/v1/decide", content=b"[1]").json()["error"]["code"] == "bad_json"
+
+
+def test_decide_reads_a_body_sent_in_chunks(server: Server) -> None:
+    import http.client
+
+    body = json.dumps({"action": {"shell": "rm -rf ./build"}, "correlation_id": "chunked"}).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        # Transfer-Encoding: chunked, three pieces: the handler must gather every part before parsing.
+        conn.request("POST", "/v1/decide", body=iter([body[:7], body[7:20], body[20:]]), encode_chunked=True)
+        answer = conn.getresponse()
+        data = json.loads(answer.read())
+    finally:
+        conn.close()
+    assert answer.status == 200 and answer.getheader("content-type") == "application/json"
+    assert data["decision"]["verdict"] in ("ask", "approve", "deny") and "delete" in data["action"]["effects"]
 
 
 def test_the_approval_flow_over_the_api_and_the_hook_socket(server: Server, tmp_path: Path) -> None:
