@@ -126,8 +126,8 @@ def test_signed_out_pages_send_you_to_sign_in_and_back(site: Site) -> None:
     )
     assert r.status_code == 303 and r.headers["location"] == f"/requests/{request_id}"
     cookie = r.headers["set-cookie"]
-    assert cookie.startswith(f"blastdoor_session={site.tokens['bob']};")
-    for attribute in ("HttpOnly", "Path=/", "SameSite=strict"):
+    assert cookie.startswith("blastdoor_session=") and site.tokens["bob"] not in cookie  # a session, not the token
+    for attribute in ("HttpOnly", "Path=/", "SameSite=strict", "Max-Age=43200"):
         assert attribute.lower() in cookie.lower(), cookie
     page = site.client.get(f"/requests/{request_id}")
     assert page.status_code == 200 and _message(page.text, "signed-in-as") == "bob"
@@ -157,6 +157,39 @@ def test_a_reissued_token_ends_the_session(site: Site) -> None:
     site.services.people.reissue("bob", by="root")
     r = site.client.get("/", follow_redirects=True)
     assert r.url.path == "/login" and "session ended" in r.text
+
+
+def test_a_session_is_signed_bound_to_the_token_and_expires(site: Site) -> None:
+    from blastdoor.approvals import Person
+
+    people, secret = site.services.people, site.client.app.state.blastdoor.secret  # type: ignore[attr-defined]
+    session = people.issue_session(Person("bob"), secret)
+    opened = people.open_session(session, secret)
+    assert opened is not None and (opened.name, opened.role) == ("bob", "approver")
+    assert site.tokens["bob"] not in session
+    # The session cookie is not an API credential.
+    r = site.client.get("/v1/approvals", headers={"authorization": f"Bearer {session}"})
+    assert r.status_code == 401
+    issued, name, mac = session.split(".")
+    forged = [
+        f"{issued}.{b'carol'.hex()}.{mac}",  # someone else's name under bob's mac
+        f"{int(issued) + 3600}.{name}.{mac}",  # a later time under the same mac
+        f"{issued}.{name}.{'0' * 64}",
+        f"{issued}.zz.{mac}",
+        "",
+        "a.b.c",
+    ]
+    assert [people.open_session(v, secret) for v in forged] == [None] * len(forged)
+    assert people.open_session(session, b"another server's secret" * 2) is None
+    later = people.clock() + 12 * 3600 + 1
+    original = people.clock
+    people.clock = lambda: later
+    try:
+        assert people.open_session(session, secret) is None  # expired
+    finally:
+        people.clock = original
+    site.services.people.remove("bob", by="root")
+    assert people.open_session(session, secret) is None  # removed: every session ends
 
 
 def test_a_link_from_another_site_is_reloaded_from_this_one(site: Site) -> None:
@@ -401,7 +434,9 @@ def test_the_event_stream_announces_votes_from_this_server_and_from_the_cli(tmp_
     state = app.state.blastdoor
     try:
         with httpx.Client(base_url=served.url, timeout=15) as client:
-            client.cookies.set("blastdoor_session", tokens["bob"])
+            from blastdoor.approvals import Person
+
+            client.cookies.set("blastdoor_session", services.people.issue_session(Person("bob"), state.secret))
             with client.stream("GET", "/events") as stream:
                 assert stream.headers["content-type"].startswith("text/event-stream")
                 lines = stream.iter_lines()

@@ -3,11 +3,17 @@
 A token is 32 random bytes shown once, when the person is added; the store keeps only its SHA-256 (a
 slow password hash buys nothing for a random 256-bit secret, and a lookup must stay one indexed read).
 Adding and removing people are audit events.
+
+A web session is not the token: signing in issues ``issued.name.mac`` with the mac an HMAC (the
+server's secret) over the name, the time and the person's current token hash. It lasts
+``SESSION_SECONDS``, and a reissued token or a removed person ends every session at once (the hash
+it was bound to is gone); a leaked cookie is never an API credential.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 
@@ -21,6 +27,7 @@ if TYPE_CHECKING:
 
 ROLES = ("admin", "approver")
 TOKEN_PREFIX = "bd_"
+SESSION_SECONDS = 12 * 3600
 
 
 def hash_token(token: str) -> str:
@@ -81,6 +88,40 @@ class People:
         )
         return Person(str(rows[0][0]), str(rows[0][1])) if rows else None
 
+    def issue_session(self, person: Person, secret: bytes) -> str:
+        """A web session for ``person`` (signed in with their token just now): ``issued.name.mac``."""
+        current = self._current(person.name)
+        if current is None:
+            raise InputError(f"no person `{person.name}`")
+        issued = str(int(self.clock()))
+        name = person.name.encode("utf-8").hex()
+        return f"{issued}.{name}.{_session_mac(secret, issued, name, current[1])}"
+
+    def open_session(self, value: str, secret: bytes, *, seconds: float = SESSION_SECONDS) -> Person | None:
+        """The person a session belongs to; None when it is forged, expired, or their token changed."""
+        from blastdoor.approvals.requests import Person
+
+        issued, _, rest = value.partition(".")
+        name, _, mac = rest.partition(".")
+        if not issued.isdigit() or not mac:
+            return None
+        age = self.clock() - int(issued)
+        if not -60 <= age < seconds:  # a minute of clock skew between processes, no more
+            return None
+        try:
+            person = bytes.fromhex(name).decode("utf-8")
+        except ValueError:
+            return None
+        current = self._current(person)
+        if current is None or not hmac.compare_digest(mac, _session_mac(secret, issued, name, current[1])):
+            return None
+        return Person(person, current[0])
+
+    def _current(self, name: str) -> tuple[str, str] | None:
+        """``(role, token hash)`` of a person who may sign in."""
+        rows = self.store.read("SELECT role, token_hash FROM person WHERE name = ? AND disabled = 0", (name,))
+        return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
     def all(self) -> list[dict[str, object]]:
         return [
             {"name": n, "role": r, "disabled": bool(d)}
@@ -89,3 +130,8 @@ class People:
 
     def any_admin(self) -> bool:
         return bool(self.store.read("SELECT name FROM person WHERE role = 'admin' AND disabled = 0 LIMIT 1"))
+
+
+def _session_mac(secret: bytes, issued: str, name: str, token_hash: str) -> str:
+    message = f"session\0{issued}\0{name}\0{token_hash}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()

@@ -42,18 +42,26 @@ def state_of(request: Request) -> ServerState:
     return request.app.state.blastdoor  # type: ignore[no-any-return]
 
 
-def token_of(request: Request) -> str:
+def bearer_of(request: Request) -> str:
     header = request.headers.get("authorization", "")
-    if header[:7].lower() == "bearer ":
-        return header[7:].strip()
-    return request.cookies.get(SESSION_COOKIE, "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else ""
+
+
+def token_of(request: Request) -> str:
+    """The request's credential: the bearer token, else the web session (what CSRF tokens bind to)."""
+    return bearer_of(request) or request.cookies.get(SESSION_COOKIE, "")
 
 
 async def person_of(request: Request) -> Person | None:
-    token = token_of(request)
-    if not token:
+    state = state_of(request)
+    people = state.services.people
+    bearer = bearer_of(request)
+    if bearer:
+        return await run_in_threadpool(people.authenticate, bearer)
+    session = request.cookies.get(SESSION_COOKIE, "")
+    if not session:
         return None
-    return await run_in_threadpool(state_of(request).services.people.authenticate, token)
+    return await run_in_threadpool(people.open_session, session, state.secret)
 
 
 async def require_person(request: Request) -> Person:

@@ -1,8 +1,9 @@
 """The web inbox: server-rendered pages (Jinja2) for approvers, the audit browser and the agents page.
 
-Signing in stores the person's API token in the ``blastdoor_session`` cookie (HttpOnly, SameSite=Strict),
-so the API's own ``person_of`` recognises the browser too. Every form that changes something carries a
-CSRF token, HMAC(server secret, session token), checked before the change. Everything an agent supplied
+Signing in with an API token sets the ``blastdoor_session`` cookie (HttpOnly, SameSite=Strict) to a
+signed session, not the token (``People.issue_session``: 12 hours, ended by a reissued token), so the
+API's own ``person_of`` recognises the browser too. Every form that changes something carries a CSRF
+token, HMAC(server secret, session), checked before the change. Everything an agent supplied
 (commands, tool names, arguments, reasons) is data: the templates autoescape it and never mark it safe,
 and the Content-Security-Policy allows no inline script, so even a missed escape could not run code.
 
@@ -204,7 +205,9 @@ async def login(request: Request) -> Response:
         if api.token_of(request) and await api.person_of(request) is not None:
             return RedirectResponse(target, status_code=303)  # signed in already
         ended = bool(api.token_of(request))
-        message = "Your session ended (the token was reissued or removed): sign in again." if ended else ""
+        message = (
+            "Your session ended (it expired, or the token was reissued or removed): sign in again." if ended else ""
+        )
         return _page("login.html", request, None, next=target, message=message)
     form = await request.form()
     token = str(form.get("token", "")).strip()
@@ -213,10 +216,15 @@ async def login(request: Request) -> Response:
     if person is None:
         message = "That token is not valid (unknown, reissued or removed)." if token else "Enter your API token."
         return _page("login.html", request, None, status=401, next=target, message=message)
+    from blastdoor.identity.people import SESSION_SECONDS
+
+    state = api.state_of(request)
+    session = await run_in_threadpool(state.services.people.issue_session, person, state.secret)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         api.SESSION_COOKIE,
-        token,
+        session,
+        max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
         path="/",
