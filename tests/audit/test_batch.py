@@ -268,3 +268,27 @@ def test_the_log_submits_without_waiting_checkpoints_when_due_and_verifies(log_p
         assert len(notes) == 25 and all("ghp_" not in str(e) for e in notes)  # redacted like any append
     finally:
         log.close()
+
+
+def test_search_pages_by_sequence_number_from_the_cli(
+    log_path: Any, key_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from blastdoor.cli.main import main
+    from blastdoor.store import open_log
+
+    with open_log(str(log_path), key_path=key_path, checkpoint_on_close=False) as log:
+        seqs = [log.append({"kind": "acme.tick", "n": n}) for n in range(7)]
+    common = ["audit", "search", "--db", str(log_path), "--key", str(key_path), "--kind", "acme.tick", "--json"]
+    pages: list[list[int]] = []
+    before: list[str] = []
+    for _ in range(10):  # bounded: a cursor that restarts would page forever
+        capsys.readouterr()
+        assert main([*common, "--limit", "3", *before]) == 0
+        page = [json.loads(line)["seq"] for line in capsys.readouterr().out.splitlines() if line.strip()]
+        if not page:
+            break
+        pages.append(page)
+        before = ["--before", str(page[-1])]
+    assert pages == [seqs[6:3:-1], seqs[3:0:-1], seqs[0:1]]  # the last page's cursor is seq 0: nothing older

@@ -35,7 +35,7 @@ else:
 class Query:
     """What ``search`` filters on; empty fields match everything. Times are RFC 3339 strings."""
 
-    __slots__ = ("agent", "correlation_id", "env", "kind", "limit", "since", "tool", "until", "verdict")
+    __slots__ = ("agent", "before", "correlation_id", "env", "kind", "limit", "since", "tool", "until", "verdict")
 
     def __init__(
         self,
@@ -49,6 +49,7 @@ class Query:
         since: str = "",
         until: str = "",
         limit: int = 100,
+        before: int | None = None,
     ) -> None:
         self.agent = agent
         self.verdict = verdict
@@ -59,6 +60,8 @@ class Query:
         self.since = since
         self.until = until
         self.limit = limit
+        # Paging, newest first: only entries with a smaller sequence number (None: no bound).
+        self.before = before
 
 
 class LogStore(Protocol):

@@ -108,6 +108,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     q.add_argument("--since", default="", help="from this time on")
     q.add_argument("--until", default="", help="before this time")
     q.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    q.add_argument(
+        "--before", type=int, default=None, metavar="SEQ", help="only entries older than SEQ (the next page)"
+    )
     q.set_defaults(func=cmd_search)
 
     v = add(
@@ -311,6 +314,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         since=parse_when(args.since),
         until=parse_when(args.until),
         limit=args.limit,
+        before=args.before,
     )
     log = _open(args)
     try:

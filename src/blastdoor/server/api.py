@@ -347,7 +347,8 @@ def audit_query(request: Request) -> Any:
     from blastdoor.audit.log import Query
 
     params = request.query_params
-    unknown = set(params) - {"agent", "verdict", "tool", "env", "kind", "correlation_id", "since", "until", "limit"}
+    names = {"agent", "verdict", "tool", "env", "kind", "correlation_id", "since", "until", "before", "limit"}
+    unknown = set(params) - names
     if unknown:
         raise ApiError(400, "bad_input", f"unknown filter `{sorted(unknown)[0]}`")
     from blastdoor.audit.events import parse_when
@@ -356,7 +357,11 @@ def audit_query(request: Request) -> Any:
         since, until = parse_when(params.get("since", "")), parse_when(params.get("until", ""))
     except ValueError as exc:
         raise ApiError(400, "bad_input", str(exc)) from exc
+    before = params.get("before")
+    if before is not None and not before.isdigit():
+        raise ApiError(400, "bad_input", "`before` must be a sequence number (entries older than it)")
     return Query(
+        before=None if before is None else int(before),
         agent=params.get("agent", ""),
         verdict=params.get("verdict", ""),
         tool=params.get("tool", ""),

@@ -434,8 +434,11 @@ async def audit(request: Request, person: Person) -> Response:
     state = api.state_of(request)
     error = ""
     entries: list[dict[str, Any]] = []
+    raw_before = params.get("before", "")
+    before = int(raw_before) if raw_before.isdigit() else None
     try:
         query = Query(
+            before=before,
             agent=form["agent"].strip(),
             verdict=form["verdict"],
             tool=form["tool"].strip(),
@@ -451,7 +454,15 @@ async def audit(request: Request, person: Person) -> Response:
             raise
         error = exc.message
     rows = [(e, summary(e.get("event") or {})) for e in entries]
-    return _page("audit.html", request, person, form=form, rows=rows, error=error, limit=LIMIT)
+    # Paging by sequence number: the older page starts below this page's last entry.
+    from urllib.parse import urlencode
+
+    filters = {k: v for k, v in form.items() if v}
+    older = f"/audit?{urlencode({**filters, 'before': entries[-1]['seq']})}" if len(entries) == LIMIT else ""
+    newest = f"/audit?{urlencode(filters)}" if before is not None else ""
+    return _page(
+        "audit.html", request, person, form=form, rows=rows, error=error, limit=LIMIT, older=older, newest=newest
+    )
 
 
 @signed_in

@@ -28,4 +28,7 @@ def where_clause(query: Query, mark: str = "?") -> tuple[str, list[object]]:
     if query.until:
         clauses.append(f"time < {mark}")
         params.append(query.until)
+    if query.before is not None:
+        clauses.append(f"seq < {mark}")
+        params.append(min(query.before, 2**63 - 1))  # a larger cursor is no bound; SQL integers stop there
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
