@@ -203,3 +203,28 @@ def test_handles_never_trust_a_head_another_handle_moved(store_url: str, tmp_pat
         assert report.size == sizes[-1]
     finally:
         log.close()
+
+
+def test_state_reads_do_not_wait_for_a_commit_in_progress(store_url: str) -> None:
+    """The agent-status read on every decision must not queue behind another decision's commit."""
+    store = open_store(store_url)
+    try:
+        done = threading.Event()
+        rows: list[object] = []
+
+        def read() -> None:
+            rows.extend(store.read("SELECT COUNT(*) FROM agent_status"))
+            done.set()
+
+        with store.write() as tx:  # a write transaction in progress holds the writing side
+            tx.execute("INSERT INTO agent_status VALUES (?, ?, ?, ?, ?)", ("a1", "revoked", "", "root", 1.0))
+            reader = threading.Thread(target=read)
+            reader.start()
+            assert done.wait(10), "the read waited for the write transaction"
+            assert rows == [(0,)]  # and saw only what was committed
+        reader.join()
+        assert store.read("SELECT COUNT(*) FROM agent_status") == [(1,)]
+    finally:
+        store.close()
+    with pytest.raises(StoreError):
+        store.read("SELECT 1")

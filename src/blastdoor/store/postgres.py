@@ -51,6 +51,9 @@ def split_url(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=rest)), schema
 
 
+READERS = 4  # reading connections per store, opened as needed
+
+
 class PostgresStore:
     """A ``LogStore`` on PostgreSQL."""
 
@@ -63,15 +66,27 @@ class PostgresStore:
         self.url, self.schema = split_url(url)
         self._lock = threading.Lock()
         self._log_id = ""
+        # State reads (an agent's status on every decision) go to a few connections of their own, so
+        # they never queue behind an append's commit on the writing connection.
+        self._readers: list[Any] = []
+        self._readers_made = 0
+        self._readers_free = threading.Condition(threading.Lock())
+        self._closed = False
         try:
-            self._db: Any = psycopg.connect(self.url, autocommit=True)
-            self._db.execute("SET synchronous_commit = on")
+            self._db: Any = self._connect()
             if self.schema:
                 self._db.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 self._db.execute(f'SET search_path TO "{self.schema}"')
             self._migrate()
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the audit store at {self._where()}: {exc}") from exc
+
+    def _connect(self) -> Any:
+        db = self._psycopg.connect(self.url, autocommit=True)
+        db.execute("SET synchronous_commit = on")
+        if self.schema:
+            db.execute(f'SET search_path TO "{self.schema}"')
+        return db
 
     def _where(self) -> str:
         parts = urlsplit(self.url)
@@ -221,18 +236,57 @@ class PostgresStore:
     # -- state (approvals, identity): plain SQL with ``?`` marks, shared by both dialects ---------------
 
     def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one read-only statement."""
-        with self._lock:
-            try:
-                return list(self._db.execute(marks(sql), params).fetchall())
-            except self._psycopg.Error as exc:
-                raise self._fail("store read failed", exc) from exc
+        """The rows of one read-only statement, on a reading connection (sees every commit so far)."""
+        db = self._borrow_reader()
+        try:
+            rows = list(db.execute(marks(sql), params).fetchall())
+        except self._psycopg.Error as exc:
+            self._return_reader(db, broken=True)
+            raise self._fail("store read failed", exc) from exc
+        self._return_reader(db)
+        return rows
+
+    def _borrow_reader(self) -> Any:
+        free = self._readers_free
+        with free:
+            while True:
+                if self._closed:
+                    raise StoreError("the store is closed")
+                if self._readers:
+                    return self._readers.pop()
+                if self._readers_made < READERS:
+                    self._readers_made += 1
+                    break
+                free.wait()
+        try:
+            return self._connect()
+        except self._psycopg.Error as exc:
+            with free:
+                self._readers_made -= 1
+                free.notify()
+            raise self._fail("cannot open a reading connection", exc) from exc
+
+    def _return_reader(self, db: Any, *, broken: bool = False) -> None:
+        free = self._readers_free
+        with free:
+            if broken or self._closed or db.closed:
+                self._readers_made -= 1
+                db.close()
+            else:
+                self._readers.append(db)
+            free.notify()
 
     def write(self) -> PostgresTx:
         """A write transaction (``with store.write() as tx: tx.execute(...)``): all or nothing, durable."""
         return PostgresTx(self)
 
     def close(self) -> None:
+        with self._readers_free:
+            self._closed = True
+            readers, self._readers = self._readers, []
+            self._readers_free.notify_all()
+        for db in readers:
+            db.close()
         with self._lock:
             self._db.close()
 

@@ -92,6 +92,9 @@ class SqliteStore:
         self._log_id = ""
         self._readers = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
+        # Guards ``_reader_conns`` only: a thread's first read must not wait for a commit under ``_lock``.
+        self._readers_lock = threading.Lock()
+        self._closed = False
         # The head as of our last append, while no other process is known to write: the next append seals
         # against it without reading it first (the insert's trigger refuses it if it went stale).
         self._known: Head | None = None
@@ -305,9 +308,12 @@ class SqliteStore:
         if conn is None:
             # Used by its own thread only; check_same_thread=False lets ``close`` close it from another.
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._readers.conn = conn
-            with self._lock:
+            with self._readers_lock:
+                if self._closed:
+                    conn.close()
+                    raise StoreError("the store is closed", hints=[f"store: {self.path}"])
                 self._reader_conns.append(conn)
+            self._readers.conn = conn
         return conn
 
     def write(self) -> SqliteTx:
@@ -315,10 +321,12 @@ class SqliteStore:
         return SqliteTx(self)
 
     def close(self) -> None:
+        with self._readers_lock:
+            self._closed = True
+            readers, self._reader_conns = self._reader_conns, []
+        for conn in readers:
+            conn.close()
         with self._lock:
-            for conn in self._reader_conns:
-                conn.close()
-            self._reader_conns.clear()
             self._db.close()
 
 
