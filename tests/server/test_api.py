@@ -88,7 +88,7 @@ def test_bad_input_gets_a_clear_error(server: Server) -> None:
 def test_decide_reads_a_body_sent_in_chunks(server: Server) -> None:
     import http.client
 
-    body = json.dumps({"action": {"shell": "rm -rf ./build"}, "correlation_id": "chunked"}).encode()
+    body = json.dumps({"action": {"shell": "rm -rf /"}, "correlation_id": "chunked"}).encode()
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         # Transfer-Encoding: chunked, three pieces: the handler must gather every part before parsing.
@@ -98,7 +98,7 @@ def test_decide_reads_a_body_sent_in_chunks(server: Server) -> None:
     finally:
         conn.close()
     assert answer.status == 200 and answer.getheader("content-type") == "application/json"
-    assert data["decision"]["verdict"] in ("ask", "approve", "deny") and "delete" in data["action"]["effects"]
+    assert data["decision"]["verdict"] == "deny" and "wipe" in data["action"]["effects"]
 
 
 def test_the_approval_flow_over_the_api_and_the_hook_socket(server: Server, tmp_path: Path) -> None:
