@@ -25,6 +25,7 @@ from starlette.testclient import TestClient
 
 from blastdoor.action import Action, Agent
 from blastdoor.approvals import Person
+from blastdoor.errors import InputError
 from blastdoor.pipeline import decide_and_record
 from blastdoor.server.app import create_app
 from blastdoor.server.config import ServerConfig
@@ -352,6 +353,29 @@ def test_audit_search_and_an_entry_with_a_proof_that_checks(site: Site) -> None:
     # The download link is the API's proof, which the session cookie opens too.
     assert site.client.get(f"/v1/audit/events/{seq}/proof").json()["root"] == proof["root"]
     assert site.client.get("/audit/99999").status_code == 404
+
+
+def test_history_pages_through_every_closed_request_once(site: Site) -> None:
+    from blastdoor.server.web import LIMIT
+
+    ids = [site.file(f"rm -rf ./data{n}") for n in range(LIMIT + 12)]
+    for request_id in ids:
+        site.services.approvals.deny(request_id, Person("bob"), comment="no")
+    site.sign_in("carol")
+    seen: list[str] = []
+    path = "/history?status=denied"
+    for _ in range(5):  # bounded: a cursor that restarts would page forever
+        page = site.client.get(path).text
+        seen += re.findall(r'href="/requests/(req_[0-9a-f]+)"', page)
+        older = re.search(r'<a href="([^"]+)" rel="next">', page)
+        if older is None:
+            break
+        path = html.unescape(older.group(1))
+        assert "status=denied" in path
+    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+    assert seen[0] == ids[-1]  # most recently closed first
+    with pytest.raises(InputError):
+        site.services.approvals.closed(["nonsense"])
 
 
 def test_the_audit_browser_pages_through_the_whole_log_by_sequence_number(site: Site) -> None:

@@ -503,6 +503,25 @@ class Approvals:
         votes = self._votes([r[0] for r in rows])
         return [Request(r, votes.get(r[0], ())) for r in rows]
 
+    def closed(
+        self, statuses: Sequence[str], *, after: tuple[float, str] | None = None, limit: int = 100
+    ) -> list[Request]:
+        """Closed requests, most recently closed first; ``after`` (closed, id) of the previous page's last."""
+        bad = [s for s in statuses if s not in STATUSES]
+        if bad or not statuses:
+            raise InputError(f"unknown status `{bad[0] if bad else ''}`", hints=[f"one of: {', '.join(STATUSES)}"])
+        marks = ", ".join("?" * len(statuses))
+        clause, params = f"status IN ({marks})", list[object](statuses)
+        if after is not None:
+            clause += " AND (closed < ? OR (closed = ? AND id < ?))"  # keyset paging: no row twice, none skipped
+            params += [after[0], after[0], after[1]]
+        rows = self.store.read(
+            f"SELECT {_COLUMNS} FROM approval_request WHERE {clause} ORDER BY closed DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
+        votes = self._votes([r[0] for r in rows]) if rows else {}
+        return [Request(r, votes.get(r[0], ())) for r in rows]
+
     def _with_votes(self, row: Sequence[Any]) -> Request:
         return Request(row, self._votes([row[0]]).get(row[0], ()))
 

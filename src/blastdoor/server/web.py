@@ -335,13 +335,36 @@ async def history(request: Request, person: Person) -> Response:
     wanted = request.query_params.get("status", "")
     statuses = (wanted,) if wanted in CLOSED else CLOSED
 
+    # Paging: `after` is the previous page's last (closed time, id).
+    closed_at, _, last_id = request.query_params.get("after", "").partition(",")
+    try:
+        after = (float(closed_at), last_id) if last_id else None
+    except ValueError:
+        after = None
+
     def closed() -> list[ApprovalRequest]:
         state.services.approvals.expire_due()
-        found = [r for s in statuses for r in state.services.approvals.find(status=s, limit=LIMIT)]
-        return sorted(found, key=lambda r: (r.closed, r.created), reverse=True)[:LIMIT]
+        return state.services.approvals.closed(statuses, after=after, limit=LIMIT)
 
     requests = await run_in_threadpool(closed)
-    return _page("history.html", request, person, requests=requests, wanted=wanted, statuses=CLOSED)
+    from urllib.parse import urlencode
+
+    keep = {"status": wanted} if wanted else {}
+    older = ""
+    if len(requests) == LIMIT:
+        last = requests[-1]
+        older = f"/history?{urlencode({**keep, 'after': f'{last.closed!r},{last.id}'})}"
+    newest = f"/history?{urlencode(keep)}" if after is not None else ""
+    return _page(
+        "history.html",
+        request,
+        person,
+        requests=requests,
+        wanted=wanted,
+        statuses=CLOSED,
+        older=older,
+        newest=newest,
+    )
 
 
 # -- live updates -----------------------------------------------------------------------------------------
