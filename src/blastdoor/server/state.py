@@ -1,8 +1,9 @@
 """What the running server holds: the services, the policy cache, metrics, notifications, live updates.
 
-Decisions run in worker threads (``decide``, ``hook``): the audit log's group commit then gathers the
-appends of concurrent requests into one durable commit, so latency stays near one commit while
-throughput grows with concurrency.
+``decide`` runs in the event loop and awaits its audit append, which the log's writer thread commits
+together with the appends of concurrent requests (one durable commit), so latency stays near one
+commit while throughput grows with concurrency; blocking steps (approvals, judging on a networked
+store) go to the decision threads. ``hook`` runs the blocking hook pipeline on those threads.
 """
 
 from __future__ import annotations
