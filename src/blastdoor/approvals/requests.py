@@ -487,8 +487,7 @@ class Approvals:
         where: list[str] = []
         params: list[object] = []
         if status:
-            if status not in STATUSES:
-                raise InputError(f"unknown status `{status}`", hints=[f"one of: {', '.join(STATUSES)}"])
+            _known_status(status)
             where.append("status = ?")
             params.append(status)
         if agent_id:
@@ -498,18 +497,14 @@ class Approvals:
         rows = self.store.read(
             f"SELECT {_COLUMNS} FROM approval_request {clause} ORDER BY created DESC LIMIT ?", (*params, limit)
         )
-        if not rows:
-            return []
-        votes = self._votes([r[0] for r in rows])
-        return [Request(r, votes.get(r[0], ())) for r in rows]
+        return self._requests(rows)
 
     def closed(
         self, statuses: Sequence[str], *, after: tuple[float, str] | None = None, limit: int = 100
     ) -> list[Request]:
         """Closed requests, most recently closed first; ``after`` (closed, id) of the previous page's last."""
-        bad = [s for s in statuses if s not in STATUSES]
-        if bad or not statuses:
-            raise InputError(f"unknown status `{bad[0] if bad else ''}`", hints=[f"one of: {', '.join(STATUSES)}"])
+        for status in statuses or ("",):
+            _known_status(status)
         marks = ", ".join("?" * len(statuses))
         clause, params = f"status IN ({marks})", list[object](statuses)
         if after is not None:
@@ -519,7 +514,13 @@ class Approvals:
             f"SELECT {_COLUMNS} FROM approval_request WHERE {clause} ORDER BY closed DESC, id DESC LIMIT ?",
             (*params, limit),
         )
-        votes = self._votes([r[0] for r in rows]) if rows else {}
+        return self._requests(rows)
+
+    def _requests(self, rows: Sequence[Sequence[Any]]) -> list[Request]:
+        """Requests of ``approval_request`` rows, with their votes (one read for all of them)."""
+        if not rows:
+            return []
+        votes = self._votes([r[0] for r in rows])
         return [Request(r, votes.get(r[0], ())) for r in rows]
 
     def _with_votes(self, row: Sequence[Any]) -> Request:
@@ -588,3 +589,8 @@ def _detail(action: Action, decision: Decision) -> dict[str, JSON]:
         "matched": [m.to_dict() for m in decision.matched],
         "preview": action.preview,
     }
+
+
+def _known_status(status: str) -> None:
+    if status not in STATUSES:
+        raise InputError(f"unknown status `{status}`", hints=[f"one of: {', '.join(STATUSES)}"])

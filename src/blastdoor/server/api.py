@@ -34,8 +34,12 @@ class ApiError(Exception):
         self.message = message
 
 
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
 def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    return JSONResponse(error_body(code, message), status_code=status)
 
 
 def state_of(request: Request) -> ServerState:
@@ -192,7 +196,7 @@ async def decide_asgi(state: ServerState, receive: Any, send: Any) -> None:
             import traceback
 
             traceback.print_exception(exc, file=sys.stderr)
-        status, payload = err.status, {"error": {"code": err.code, "message": err.message}}
+        status, payload = err.status, error_body(err.code, err.message)
     text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
     await send(
         {

@@ -347,24 +347,23 @@ async def history(request: Request, person: Person) -> Response:
         return state.services.approvals.closed(statuses, after=after, limit=LIMIT)
 
     requests = await run_in_threadpool(closed)
+    last = f"{requests[-1].closed!r},{requests[-1].id}" if requests else ""
+    pages = _pager("/history", {"status": wanted}, "after", last, len(requests), paged=after is not None)
+    return _page("history.html", request, person, requests=requests, wanted=wanted, statuses=CLOSED, **pages)
+
+
+def _pager(path: str, filters: dict[str, str], cursor: str, last: object, shown: int, *, paged: bool) -> dict[str, Any]:
+    """The ``older`` and ``newest`` links of a page of at most ``LIMIT`` rows, keeping its filters.
+
+    ``cursor=last`` (the page's last row) asks for the rows after it; a short page is the last one.
+    """
     from urllib.parse import urlencode
 
-    keep = {"status": wanted} if wanted else {}
-    older = ""
-    if len(requests) == LIMIT:
-        last = requests[-1]
-        older = f"/history?{urlencode({**keep, 'after': f'{last.closed!r},{last.id}'})}"
-    newest = f"/history?{urlencode(keep)}" if after is not None else ""
-    return _page(
-        "history.html",
-        request,
-        person,
-        requests=requests,
-        wanted=wanted,
-        statuses=CLOSED,
-        older=older,
-        newest=newest,
-    )
+    keep = {k: v for k, v in filters.items() if v}
+    return {
+        "older": f"{path}?{urlencode({**keep, cursor: last})}" if shown == LIMIT else "",
+        "newest": f"{path}?{urlencode(keep)}" if paged else "",
+    }
 
 
 # -- live updates -----------------------------------------------------------------------------------------
@@ -478,14 +477,9 @@ async def audit(request: Request, person: Person) -> Response:
         error = exc.message
     rows = [(e, summary(e.get("event") or {})) for e in entries]
     # Paging by sequence number: the older page starts below this page's last entry.
-    from urllib.parse import urlencode
-
-    filters = {k: v for k, v in form.items() if v}
-    older = f"/audit?{urlencode({**filters, 'before': entries[-1]['seq']})}" if len(entries) == LIMIT else ""
-    newest = f"/audit?{urlencode(filters)}" if before is not None else ""
-    return _page(
-        "audit.html", request, person, form=form, rows=rows, error=error, limit=LIMIT, older=older, newest=newest
-    )
+    last = entries[-1]["seq"] if entries else ""
+    pages = _pager("/audit", form, "before", last, len(entries), paged=before is not None)
+    return _page("audit.html", request, person, form=form, rows=rows, error=error, limit=LIMIT, **pages)
 
 
 @signed_in

@@ -73,10 +73,9 @@ class PostgresStore:
         self._readers_free = threading.Condition(threading.Lock())
         self._closed = False
         try:
-            self._db: Any = self._connect()
+            self._db: Any = self._connect()  # its search_path names the schema, made here when new
             if self.schema:
                 self._db.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-                self._db.execute(f'SET search_path TO "{self.schema}"')
             self._migrate()
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the audit store at {self._where()}: {exc}") from exc
