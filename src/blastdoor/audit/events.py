@@ -33,6 +33,7 @@ APPROVAL_GRANTED = "approval.granted"
 APPROVAL_DENIED = "approval.denied"
 APPROVAL_EXPIRED = "approval.expired"
 APPROVAL_CANCELLED = "approval.cancelled"
+APPROVAL_REFUSED = "approval.refused"  # a vote the rules of approval refused (self, repeat, group, agent...)
 OUTCOME = "outcome"
 AGENT_REVOKED = "agent.revoked"
 AGENT_RESTORED = "agent.restored"
@@ -48,6 +49,7 @@ KINDS: frozenset[str] = frozenset(
         APPROVAL_DENIED,
         APPROVAL_EXPIRED,
         APPROVAL_CANCELLED,
+        APPROVAL_REFUSED,
         OUTCOME,
         AGENT_REVOKED,
         AGENT_RESTORED,
@@ -153,8 +155,15 @@ def approval_event(
     expires: str = "",
     signature: str = "",
 ) -> dict[str, JSON]:
-    """An approval requested, granted, denied, expired or cancelled (``kind`` is one of ``approval.*``)."""
-    if kind not in (APPROVAL_REQUESTED, APPROVAL_GRANTED, APPROVAL_DENIED, APPROVAL_EXPIRED, APPROVAL_CANCELLED):
+    """An approval requested, granted, denied, expired, cancelled or a vote refused (``approval.*``)."""
+    if kind not in (
+        APPROVAL_REQUESTED,
+        APPROVAL_GRANTED,
+        APPROVAL_DENIED,
+        APPROVAL_EXPIRED,
+        APPROVAL_CANCELLED,
+        APPROVAL_REFUSED,
+    ):
         raise ValueError(f"not an approval event kind: {kind!r}")
     event: dict[str, JSON] = {"v": VERSION, "kind": kind, "correlation_id": correlation_id}
     if action is not None:

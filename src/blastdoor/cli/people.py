@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
     cmds.add_parser("list", parents=parents, help="people and their roles").set_defaults(func=_list)
     add = cmds.add_parser("add", parents=parents, help="add a person; prints their token once")
     add.add_argument("name")
-    add.add_argument("--role", choices=("approver", "admin"), default="approver")
+    add.add_argument("--role", choices=("approver", "admin", "requester"), default="approver")
     add.set_defaults(func=_add)
     for name, help_text in (("token", "issue a new token (the old one stops working)"), ("remove", "remove")):
         c = cmds.add_parser(name, parents=parents, help=help_text)

@@ -80,7 +80,7 @@ class Blastdoor:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/v1/decide" and scope["method"] == "POST":
-            await api.decide_asgi(self._server, receive, send)
+            await api.decide_asgi(self._server, scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -161,12 +161,14 @@ def serve(config: ServerConfig, services: Services, *, log_level: str = "warning
     """Run until SIGINT/SIGTERM; checkpoint and close the store on the way out."""
     import uvicorn
 
+    from blastdoor.server.auth import peer_protocol
+
     app = create_app(config, services)
     sockets = bind_sockets(config)
     uconfig = uvicorn.Config(
         Blastdoor(app),
         loop="uvloop",
-        http="httptools",
+        http=peer_protocol(),  # httptools, with the unix peer's user id in each request's scope
         ws="none",
         lifespan="on",
         log_level=log_level,
