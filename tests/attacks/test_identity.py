@@ -145,11 +145,28 @@ def test_an_approval_for_one_requester_is_not_anothers(server: Server, tmp_path:
     assert mine["verdict"] == "allow" and mine["request_id"] == first["request_id"]
 
 
-def test_a_request_with_no_requester_is_never_filed(tmp_path: Path, project: Path) -> None:
-    """The hook in-process, with no USER or LOGNAME: nobody can be shown not to be the driver."""
+def test_an_empty_on_behalf_of_does_not_let_the_requester_approve_their_own_action(
+    server: Server, project: Path
+) -> None:
+    """The issue's attack: file the request with an empty `on_behalf_of`, then supply one approval yourself."""
+    tokens = _people(server, requesters=False)
+    action = {"shell": "rm -rf ./data", "cwd": str(project), "agent": {"id": "sdk:me", "on_behalf_of": ""}}
+    r = server.client.post("/v1/decide", json={"action": action})
+    decision = r.json()["decision"]
+    assert decision["verdict"] == "approve" and decision["request_id"], decision
+    own = _vote(server, tokens[ME], decision["request_id"])
+    assert own.status_code == 403 and own.json()["error"]["code"] == "self"
+
+
+@pytest.mark.parametrize("claimed", ["", "unknown"])
+def test_a_request_with_an_unknown_requester_is_never_filed(project: Path, claimed: str) -> None:
+    """In-process, the payload's `user` says "unknown", or the environment's USER is blank: no request
+    may exist that nobody can be shown not to have asked for."""
     env = {k: v for k, v in os.environ.items() if k not in ("USER", "LOGNAME")}
     env["BLASTDOOR_SERVER"] = "off"
-    payload = json.dumps(bash_payload("rm -rf ./data", project))
+    if claimed == "":
+        env["USER"] = " "  # blank, not absent: the hook must not treat whitespace as a person
+    payload = json.dumps({**bash_payload("rm -rf ./data", project), "user": "unknown" if claimed else ""})
     proc = subprocess.run(
         [BLASTDOOR, "hook", "claude-code"], input=payload, env=env, capture_output=True, text=True, timeout=60
     )
@@ -160,8 +177,6 @@ def test_a_request_with_no_requester_is_never_filed(tmp_path: Path, project: Pat
 
     with open_services(checkpoint_on_close=False) as services:
         assert services.approvals.find(status="") == []
-        reasons = [e["event"].get("reasons", []) for e in services.log.entries() if e["event"]["kind"] == "decision"]
-    assert any("requester" in r for rs in reasons for r in rs)
 
 
 def test_a_requester_token_cannot_read_or_vote(server: Server, project: Path) -> None:
