@@ -25,6 +25,9 @@ files (project scope / user scope):
   kiro         .kiro/agents/AGENT.json            ~/.kiro/agents/AGENT.json
   copilot      .github/hooks/blastdoor.json       ~/.copilot/hooks/blastdoor.json
 
+With --http, Claude Code sends `Authorization: Bearer $BLASTDOOR_HOOK_TOKEN`: put a requester's token
+(`blastdoor people add claude-hook --role requester`) in the environment Claude Code starts in.
+
 Run `blastdoor coverage` afterwards: it lists what each harness really enforces."""
 
 _INSTALL_EXAMPLES = """\
@@ -32,8 +35,6 @@ examples:
   blastdoor install claude-code                      # this project's .claude/settings.json
   blastdoor install claude-code --scope user
   blastdoor install claude-code --http http://127.0.0.1:8787/v1/hooks/claude-code   # via `blastdoor serve`
-      (Claude Code then sends `Authorization: Bearer $BLASTDOOR_HOOK_TOKEN`: a requester's token,
-       `blastdoor people add claude-hook --role requester`, in the environment Claude Code starts in)
   blastdoor install cursor --print                   # show the file it would write, change nothing
   blastdoor install kiro --kiro-agent reviewer
   blastdoor uninstall claude-code"""

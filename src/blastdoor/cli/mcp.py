@@ -27,6 +27,7 @@ _EXAMPLES = """\
 examples:
   blastdoor mcp --config mcp.yaml                     # stdio: put this command in the client's MCP config
   blastdoor mcp --config mcp.yaml --listen 127.0.0.1:8765   # streamable HTTP at http://127.0.0.1:8765/mcp
+  head -c 32 /dev/urandom | base64 > mcp.token && chmod 600 mcp.token
   blastdoor mcp --config mcp.yaml --listen 0.0.0.0:8765 --token-file mcp.token   # other hosts: a token
   blastdoor mcp tools list --config mcp.yaml
   blastdoor mcp tools show fs/write_file --config mcp.yaml
@@ -97,7 +98,7 @@ def _store(args: argparse.Namespace) -> str:
 
 
 def run_gateway(args: argparse.Namespace) -> int:
-    from blastdoor.errors import UsageError
+    from blastdoor.errors import InputError, UsageError
     from blastdoor.gateway import run_gateway as serve
     from blastdoor.gateway.config import load_config
 
@@ -111,9 +112,9 @@ def run_gateway(args: argparse.Namespace) -> int:
             with open(args.token_file, encoding="utf-8") as fh:
                 token = fh.read().strip()
         except OSError as exc:
-            raise UsageError(f"cannot read --token-file {args.token_file}: {exc.strerror}") from exc
+            raise InputError(f"cannot read --token-file {args.token_file}: {exc.strerror}") from exc
         if not token:
-            raise UsageError(f"--token-file {args.token_file} is empty")
+            raise InputError(f"--token-file {args.token_file} is empty")
     return serve(load_config(args.config), listen=args.listen or "", token=token)
 
 
