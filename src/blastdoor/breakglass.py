@@ -47,7 +47,7 @@ def denied_entry(log: AuditLog, *, seq: int | None = None, correlation_id: str =
     from blastdoor.audit.log import Query
 
     if seq is not None:
-        entry = log.entry(seq)
+        entry = log.entry(seq) if 0 <= seq < log.size() else None
         if entry is None:
             raise InputError(f"no audit entry {seq}", hints=["`blastdoor audit search --verdict deny` lists denials"])
     elif correlation_id:

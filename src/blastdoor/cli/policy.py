@@ -100,6 +100,7 @@ def run_show(args: argparse.Namespace) -> int:
             }
             for r in policy.rules
         ],
+        "break_glass": policy.break_glass,
     }
     if args.json:
         emit_json(data)
@@ -112,6 +113,12 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"environment {name}: " + "; ".join(f"{k}={v}" for k, v in spec.items()))
     for group, people in policy.approvers.items():
         print(f"approvers {group}: {', '.join(people)}")
+    if policy.break_glass:
+        bg = policy.break_glass
+        print(
+            f"break_glass: {bg['count']} from {bg['from']}, at most {bg['max_ttl']} s, "
+            f"may override: {', '.join(bg['rules'])} [{bg['layer']}]"
+        )
     print(f"{len(policy.rules)} rules:")
     for rule in data["rules"]:
         lock = " locked" if rule["locked"] else ""
