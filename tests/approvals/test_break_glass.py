@@ -164,6 +164,8 @@ def test_mistakes_in_the_block_are_named_with_their_position() -> None:
     )
     assert "is `ask`, not deny" in _problems({**base, "break_glass": {"from": "sre-leads", "rules": ["a"]}})
     assert "matches no deny rule" in _problems({**base, "break_glass": {"from": "sre-leads", "rules": ["z*"]}})
+    too_many = _problems({**base, "break_glass": {"from": "sre-leads", "count": 2, "rules": ["d"]}})
+    assert "`count` 2 is more than the 1 people of `sre-leads`" in too_many
     too_long = _problems({**base, "break_glass": {"from": "sre-leads", "rules": ["d"], "max_ttl": "2d"}})
     assert "/p/project0.yaml:" in too_long and "`2d`" in too_long
     assert "unknown field `rule`" in _problems({**base, "break_glass": {"from": "sre-leads", "rule": ["d"]}})

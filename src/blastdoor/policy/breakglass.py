@@ -76,6 +76,11 @@ def compile_break_glass(
             near = difflib.get_close_matches(group, sorted(approvers), n=1)
             hint = f" (did you mean `{near[0]}`?)" if near else ""
             problem(doc, (*where, "from"), f"approver group `{group}` is not defined{hint}")
+        count = int(block.get("count", DEFAULT_COUNT))
+        if group in approvers and count > len(approvers[group]):
+            problem(
+                doc, (*where, "count"), f"`count` {count} is more than the {len(approvers[group])} people of `{group}`"
+            )
         may_break_locked = src.role == "managed"
         by_id = {r.id: r for r in rules}
         chosen_rules: list[str] = []
@@ -105,7 +110,7 @@ def compile_break_glass(
             chosen_rules.extend(found)
         chosen = {
             "from": group,
-            "count": int(block.get("count", DEFAULT_COUNT)),
+            "count": count,
             "max_ttl": _seconds(block.get("max_ttl", DEFAULT_MAX_TTL)),
             "rules": sorted(set(chosen_rules)),
             "layer": src.role,
