@@ -42,11 +42,20 @@ def terms_of(policy: CompiledPolicy) -> Terms:
     return Terms(group, policy.approvers.get(group, []), int(block["count"]), int(block["max_ttl"]))
 
 
-def denied_entry(log: AuditLog, *, seq: int | None = None, correlation_id: str = "") -> dict[str, Any]:
-    """The audit entry of the denied decision, by its sequence number or its correlation id."""
+def denied_entry(
+    log: AuditLog, *, seq: int | None = None, correlation_id: str = "", latest_of: str | None = None
+) -> dict[str, Any]:
+    """The audit entry of the denied decision: by its sequence number, its correlation id, or the most
+    recent denied decision (``latest_of``: of that agent; ``""``: of any agent)."""
     from blastdoor.audit.log import Query
 
-    if seq is not None:
+    entry: dict[str, Any] | None
+    if latest_of is not None:
+        found = log.search(Query(kind="decision", verdict="deny", agent=latest_of, limit=1))
+        if not found:
+            raise InputError("no denied decision" + (f" of agent `{latest_of}`" if latest_of else ""))
+        entry = found[0]
+    elif seq is not None:
         entry = log.entry(seq) if 0 <= seq < log.size() else None
         if entry is None:
             raise InputError(f"no audit entry {seq}", hints=["`blastdoor audit search --verdict deny` lists denials"])

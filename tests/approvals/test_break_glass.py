@@ -173,7 +173,7 @@ def test_mistakes_in_the_block_are_named_with_their_position() -> None:
 
 
 def test_locked_rules_are_broken_only_when_the_managed_layer_says_so() -> None:
-    managed = ("managed", {"approvers": {"sre-leads": ["bob"]},
+    managed = ("managed", {"approvers": {"sre-leads": ["bob", "carol"]},
                            "rules": [{"id": "m-deny", "match": {"tool": "x"}, "verdict": "deny"}]})  # fmt: skip
     project = {"rules": [{"id": "p-deny", "match": {"tool": "y"}, "verdict": "deny"}]}
     named = _problems(managed, {**project, "break_glass": {"from": "sre-leads", "rules": ["m-deny"]}})
@@ -189,7 +189,9 @@ def test_locked_rules_are_broken_only_when_the_managed_layer_says_so() -> None:
         {**project, "break_glass": {"from": "sre-leads", "rules": ["p-deny"]}},
     )
     assert "already set by the managed policy" in twice
-    user = _problems(("user", {**project, "approvers": {"me": ["x"]}, "break_glass": {"from": "me", "rules": ["*"]}}))
+    user = _problems(
+        ("user", {**project, "approvers": {"me": ["x", "y"]}, "break_glass": {"from": "me", "rules": ["*"]}})
+    )
     assert "cannot be set in the user layer" in user
 
 

@@ -28,7 +28,8 @@ EPILOG = """\
 examples:
   blastdoor audit search --verdict deny --since 1h        find the denied decision (its seq)
   blastdoor break-glass request 1234 -r "INC-42: stack stuck in DELETE_FAILED, staging down"
-  blastdoor break-glass request --correlation toolu_01ABC -r "INC-42 ..." --ttl 10m
+  blastdoor break-glass request --latest --agent ci-bot -r "INC-42: ..." --ttl 10m
+  blastdoor break-glass request --correlation toolu_01ABC -r "INC-42: ..."
   blastdoor break-glass list
   blastdoor break-glass show bg_3f2a9c1b7d4e
   blastdoor break-glass approve bg_3f2a9c1b7d4e -m "checked the stack: empty"
@@ -56,13 +57,15 @@ def register(sub: Any) -> None:
         "request",
         parents=[*parents, policy_options()],
         help="ask to override the deny of one recorded decision",
-        description="Request a break-glass for the denied decision at audit entry SEQ (or --correlation ID). "
-        "The policy is the one for the action's working directory (or the layers given).",
+        description="Request a break-glass for the denied decision at audit entry SEQ (or --correlation ID, or "
+        "--latest). The policy is the one for the action's working directory (or the layers given).",
         epilog=EPILOG,
         formatter_class=fmt,
     )
     req.add_argument("seq", nargs="?", type=int, metavar="SEQ", help="the audit entry of the denied decision")
     req.add_argument("--correlation", default="", metavar="ID", help="or: the decision's correlation id")
+    req.add_argument("--latest", action="store_true", help="or: the most recent denied decision (of --agent)")
+    req.add_argument("--agent", default="", metavar="ID", help="with --latest: only this agent's decisions")
     req.add_argument("-r", "--reason", required=True, help="why (required; recorded and sent to the group)")
     req.add_argument("--ttl", default="", help="how long it stays usable (default and maximum: the policy's max_ttl)")
     req.set_defaults(func=_request)
@@ -100,12 +103,17 @@ def _request(args: argparse.Namespace) -> int:
     from blastdoor.errors import UsageError
     from blastdoor.policy import load_policy
 
-    if args.seq is None and not args.correlation:
-        raise UsageError("which denied decision? give its audit SEQ or --correlation ID")
+    if sum((args.seq is not None, bool(args.correlation), args.latest)) != 1:
+        raise UsageError("which denied decision? give one of its audit SEQ, --correlation ID or --latest")
     ttl = _ttl(args.ttl)
     with open_services_from(args) as services:
         person = acting_person(args, services)
-        entry = denied_entry(services.log, seq=args.seq, correlation_id=args.correlation)
+        entry = denied_entry(
+            services.log,
+            seq=args.seq,
+            correlation_id=args.correlation,
+            latest_of=args.agent if args.latest else None,
+        )
         action_cwd = action_of(entry).cwd
         cwd = args.cwd or (action_cwd if action_cwd and os.path.isdir(action_cwd) else os.getcwd())
         policy = load_policy(

@@ -288,9 +288,10 @@ as unreplayable with the reason. Nothing is written. The JSON form is documented
 REPLAY_EPILOG = """\
 examples:
   blastdoor policy replay --since 7d
-  blastdoor policy replay --policy blastdoor.new.yaml --since 7d --fail-on newly-allowed
+  cp blastdoor.yaml candidate.yaml
+  blastdoor policy replay --policy candidate.yaml --since 7d --fail-on newly-allowed
   blastdoor policy replay --since 2026-01-01 --until 2026-01-08 --agent ci-bot --json
-  blastdoor policy replay --recorded-facts --limit 10000 --db postgresql://blastdoor@db/blastdoor
+  blastdoor policy replay --recorded-facts --limit 10000 --db "$BLASTDOOR_HOME/blastdoor.db"
 
 exit codes: 0 no --fail-on condition held, 1 one did, 2 usage, 6 invalid policy, 8 store unavailable."""
 
