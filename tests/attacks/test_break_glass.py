@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blastdoor.action import Agent
 from blastdoor.approvals import ApprovalRefused, Person
@@ -206,3 +208,32 @@ def test_a_project_cannot_break_a_locked_managed_rule() -> None:
     with pytest.raises(PolicyError) as err:
         policy(managed, {"break_glass": {"from": "sre-leads", "rules": ["stack-deletes"]}})
     assert "locked by the managed policy" in err.value.diagnostics()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(
+        st.text(alphabet=" ;&|'\"\\$`()-_.abcxyz0123456789", min_size=1, max_size=12).map(lambda s: STAGING + s),
+        st.sampled_from(["ce", "ce2", "CE", "prod"]).map(
+            lambda name: STAGING.replace("--stack-name ce", f"--stack-name {name}")
+        ),
+        st.sampled_from(["staging", "staging-eu", "prod"]).map(
+            lambda p: STAGING.replace("--profile staging", f"--profile {p}")
+        ),
+    )
+)
+def test_no_variation_of_the_command_rides_on_the_granted_break_glass(
+    tmp_path_factory: pytest.TempPathFactory, variant: str
+) -> None:
+    """Metamorphic: whatever else is asked, the granted break-glass stays unspent and the variant is not
+    allowed by it; only the exact action is."""
+    from blastdoor.store import open_log
+
+    path = tmp_path_factory.mktemp("bg")
+    with Services(open_log(str(path / "s.db"), key_path=path / "k", checkpoint_on_close=False)) as s:
+        glass = granted(s)
+        if variant != STAGING:
+            decision = decide(s, act(variant), cid="variant")
+            assert decision.rule != "break_glass.used"
+            assert s.break_glass.get(glass.id).status == "granted"
+        assert decide(s, cid="exact").verdict == "allow"

@@ -85,3 +85,37 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
 def test_help_has_examples(tmp_path: Path) -> None:
     out = _run("policy", "replay", "--help", cwd=tmp_path)
     assert out.returncode == 0 and "--fail-on newly-allowed" in out.stdout and "--recorded-facts" in out.stdout
+
+
+def test_a_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    root = _recorded(tmp_path)
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [BLASTDOOR, "policy", "replay", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            cwd=root,
+            env=dict(os.environ),
+            timeout=120,
+        )
+        os.close(terminal)
+        terminal = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        if terminal != -1:
+            os.close(terminal)
+        os.close(controller)
+    assert proc.returncode == 0
+    assert b"replaying [" in drawn and b"3/3" in drawn
+    assert json.loads(proc.stdout)["events"]["read"] == 3

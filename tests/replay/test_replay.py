@@ -245,3 +245,19 @@ def _decisions():  # type: ignore[no-untyped-def]
 def test_report_is_json_serialisable(services: Services) -> None:
     fill(services)
     json.dumps(replay(services.log, policy({"default": "deny"}), Window()).to_dict(["any-change"]))
+
+
+def test_a_used_break_glass_compares_as_the_deny_it_overrode(services: Services) -> None:
+    from blastdoor.action import Decision, Match
+
+    denying = policy({"default": "allow", "rules": [{"id": "no-rm", "match": {"operation": "shell:rm"},
+                                                     "verdict": "deny"}]})  # fmt: skip
+    action = Action("shell", raw="rm -rf ./data", cwd="/w", agent=AGENT)
+    used = Decision(
+        "allow", "break_glass.used", matched=[Match("no-rm", "deny")], request_id="bg_1", approved_by=["bob", "carol"]
+    )
+    services.log.record_decision(action, used)
+    data = replay(services.log, denying, Window()).to_dict()
+    assert data["events"]["replayed"] == 1 and data["events"]["changed"] == 0, data
+    loose = replay(services.log, policy({"default": "allow"}), Window()).to_dict()
+    assert loose["changes"]["newly_allowed"] == 1 and loose["rules"][0]["rule"] == "no-rm"
