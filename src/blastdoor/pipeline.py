@@ -288,9 +288,10 @@ def settle_break_glass(
             from blastdoor.approvals.break_glass import BreakGlass
 
             glass = BreakGlass(approvals.store, approvals.log, clock=approvals.clock)
-        tentative = decision.with_verdict("allow", BREAK_GLASS_USED, "break-glass")
-        if agents is not None and _check_agent(agents, action, tentative).verdict == "deny":
-            return _check_agent(agents, action, tentative)
+        if agents is not None:  # a revoked agent (or an unreadable status) stays denied, its break-glass unused
+            checked = _check_agent(agents, action, decision.with_verdict("allow", BREAK_GLASS_USED, "break-glass"))
+            if checked.verdict == "deny":
+                return checked
         used = glass.consume(action, denying)
         if used is None:
             hint = "a break-glass can override this deny once: `blastdoor break-glass request` (docs/BREAK-GLASS.md)"
