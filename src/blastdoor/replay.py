@@ -313,6 +313,11 @@ def recorded_verdict(event: dict[str, Any]) -> tuple[str, str]:
         raise Unreplayable(_STAGE_RULES[rule])
     if rule == "break_glass.used":  # a deny that a granted break-glass lifted, once
         return "deny", _worst_match(event, "deny") or rule
+    # The winning rule's own verdict is the policy's, whatever a later stage made of it: an approved
+    # request consumed (allow), an ask turned into approve where no one could be asked.
+    for m in event.get("matched") or []:
+        if isinstance(m, dict) and m.get("rule") == rule and m.get("verdict") in SEVERITY:
+            return str(m["verdict"]), rule
     if verdict == "allow" and event.get("request_id") and event.get("approvers"):
         return "approve", rule  # an approved request, consumed: the policy said approve
     return verdict, rule

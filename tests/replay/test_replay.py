@@ -261,3 +261,12 @@ def test_a_used_break_glass_compares_as_the_deny_it_overrode(services: Services)
     assert data["events"]["replayed"] == 1 and data["events"]["changed"] == 0, data
     loose = replay(services.log, policy({"default": "allow"}), Window()).to_dict()
     assert loose["changes"]["newly_allowed"] == 1 and loose["rules"][0]["rule"] == "no-rm"
+
+
+def test_an_ask_turned_into_approve_where_no_one_could_be_asked_compares_as_ask(services: Services) -> None:
+    # The MCP gateway without elicitation: the policy said ask (rule rm), the pipeline made it approve.
+    action = Action("shell", raw="rm -rf ./build", cwd="/work/app", agent=AGENT)
+    decide_and_record(OLD, action, services.log, "c", ask_as_approve=True, environ={})
+    (entry,) = services.log.search(_decisions())
+    assert entry["event"]["verdict"] == "approve" and entry["event"]["rule"] == "rm"
+    assert replay(services.log, OLD, Window()).to_dict()["events"]["changed"] == 0
