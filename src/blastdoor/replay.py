@@ -145,7 +145,10 @@ def kind_of(old: str, new: str) -> str:
 
 
 class Report:
-    """What a replay found. ``to_dict`` is the documented JSON form (docs/REPLAY.md, ``blastdoor.replay/v1``)."""
+    """What a replay found. ``to_dict`` is the documented JSON form ``blastdoor.replay/v1``.
+
+    Described in docs/REPLAY.md; its JSON Schema is schema/replay.schema.json in the repository.
+    """
 
     def __init__(self, policy: CompiledPolicy, mode: str, window: Window, examples: int) -> None:
         self.policy_hash = policy.hash

@@ -242,9 +242,18 @@ def _decisions():  # type: ignore[no-untyped-def]
     return Query(kind="decision", limit=1000)
 
 
-def test_report_is_json_serialisable(services: Services) -> None:
+def test_the_report_follows_its_published_json_schema(services: Services) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "schema" / "replay.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
     fill(services)
-    json.dumps(replay(services.log, policy({"default": "deny"}), Window()).to_dict(["any-change"]))
+    services.log.append({"kind": "decision", "verdict": "deny", "rule": "x", "agent_id": "a"})  # unreplayable
+    for pol, facts in ((policy({"default": "deny"}), False), (OLD, True)):
+        report = replay(services.log, pol, Window(since="2000-01-01T00:00:00.000000Z", limit=50), recorded_facts=facts)
+        data = json.loads(json.dumps(report.to_dict(["any-change", "unreplayable"])))
+        assert list(Draft202012Validator(schema).iter_errors(data)) == []
+        assert data["rules"] or facts  # the deny-everything replay has changes to check
 
 
 def test_a_used_break_glass_compares_as_the_deny_it_overrode(services: Services) -> None:
