@@ -175,6 +175,7 @@ def _decide(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
             agents=services.agents,
             environ=ctx.env,
             home=home,
+            break_glass=services.break_glass,
         )
     except Exception as exc:  # the store cannot be opened: recording fails, so only a plain read passes
         _, decision = decide_and_record(policy, action, _UnavailableLog(exc), event.call_id, environ=ctx.env, home=home)

@@ -40,6 +40,19 @@ AGENT_RESTORED = "agent.restored"
 POLICY_LOADED = "policy.loaded"
 KEY_ROTATED = "key.rotated"
 CHECKPOINT = "checkpoint"
+# Break-glass: a named group overrides a deny for one exact action, once (approvals/break_glass.py).
+BREAK_GLASS_REQUESTED = "break_glass.requested"
+BREAK_GLASS_APPROVED = "break_glass.approved"
+BREAK_GLASS_DENIED = "break_glass.denied"
+BREAK_GLASS_EXPIRED = "break_glass.expired"
+BREAK_GLASS_USED = "break_glass.used"
+BREAK_GLASS_KINDS = (
+    BREAK_GLASS_REQUESTED,
+    BREAK_GLASS_APPROVED,
+    BREAK_GLASS_DENIED,
+    BREAK_GLASS_EXPIRED,
+    BREAK_GLASS_USED,
+)
 
 KINDS: frozenset[str] = frozenset(
     {
@@ -56,6 +69,7 @@ KINDS: frozenset[str] = frozenset(
         POLICY_LOADED,
         KEY_ROTATED,
         CHECKPOINT,
+        *BREAK_GLASS_KINDS,
     }
 )
 
@@ -192,6 +206,29 @@ def approval_event(
     event["verdict"] = "approve"
     event["approval"] = approval
     return event
+
+
+def break_glass_event(kind: str, glass: dict[str, JSON], **extra: JSON) -> dict[str, JSON]:
+    """A break-glass requested, approved (one vote), denied, expired or used.
+
+    ``glass`` is the break-glass's public summary (``BreakGlass.summary``); its agent, tool, operation and
+    environment are also top-level so the log's index finds them. The verdict is ``deny``: what was broken.
+    """
+    if kind not in BREAK_GLASS_KINDS:
+        raise ValueError(f"not a break-glass event kind: {kind!r}")
+    return {
+        "v": VERSION,
+        "kind": kind,
+        "correlation_id": glass.get("correlation_id", ""),
+        "agent_id": glass.get("agent_id", ""),
+        "tool": glass.get("tool", ""),
+        "operation": glass.get("operation", ""),
+        "env": glass.get("env", ""),
+        "verdict": "deny",
+        "rule": ",".join(glass.get("rules", [])),
+        "policy_hash": glass.get("policy_hash", ""),
+        "break_glass": {**glass, **extra},
+    }
 
 
 def agent_event(kind: str, agent_id: str, *, by: str = "", reason: str = "") -> dict[str, JSON]:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from blastdoor.action import Action, Decision
     from blastdoor.adapters._base import Reply
     from blastdoor.approvals import Request
+    from blastdoor.approvals.break_glass import Glass
     from blastdoor.policy.compiled import CompiledPolicy
     from blastdoor.server.config import ServerConfig
     from blastdoor.services import Services
@@ -52,6 +53,7 @@ class ServerState:
         self.secret = _session_secret()
         self.tokens = TokenCache()
         services.approvals.on_filed = self._request_filed
+        services.break_glass.on_change = self._break_glass_changed
         # The decision path's own threads: a plain executor hands work over with less overhead than
         # anyio's to_thread, and enough threads let the audit log's group commit fill its batches.
         self._workers = ThreadPoolExecutor(max_workers=DECISION_THREADS, thread_name_prefix="blastdoor-decide")
@@ -114,6 +116,7 @@ class ServerState:
             agents=services.agents,
             environ=env,
             home=env.get("HOME"),
+            break_glass=services.break_glass,
         )
         self.metrics.observe("blastdoor_decision_seconds", time.perf_counter() - started)
         self.metrics.inc("blastdoor_decisions_total", verdict=decision.verdict, front="api")
@@ -139,6 +142,14 @@ class ServerState:
             return
         loop.call_soon_threadsafe(self.notifier.request_filed, request)
         self.publish(f"filed {request.id}")
+
+    def _break_glass_changed(self, kind: str, glass: Glass) -> None:
+        """Called in a worker thread after each break-glass change: notify loudly, tell open pages."""
+        loop = self.loop
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(self.notifier.break_glass, kind, glass)
+        self.publish(f"{kind} {glass.id}")
 
     def publish(self, message: str) -> None:
         """Tell every live inbox that something changed (thread-safe)."""
