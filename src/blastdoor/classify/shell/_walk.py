@@ -153,16 +153,18 @@ def _pipeline(node: Node, st: State) -> None:
 def _producer(node: Node, st: State) -> Stdin:
     """What a pipeline stage writes to the next one, when that is knowable without running it."""
     heredoc = None
+    extra: list[str | None] = []
     if node.type == "redirected_statement":
         for r in node.children_by_field_name("redirect"):
             heredoc = _heredoc_text(r, st) if r.type in ("heredoc_redirect", "herestring_redirect") else heredoc
+            extra.extend(_redirect_args(r, st))
         body = node.child_by_field_name("body")
         if body is None:
             return Stdin("dynamic")
         node = body
     if node.type != "command":
         return Stdin("dynamic")
-    words = _argv(node, st)
+    words = _argv(node, st) + extra
     if not words or words[0] is None:
         return Stdin("dynamic")
     name = words[0].rsplit("/", 1)[-1]
@@ -297,6 +299,7 @@ def _command(node: Node, st: State, stdin: Stdin | None, redirects: tuple[Node, 
                 words.append(None)
         elif ct in ("file_redirect",):
             own_redirects.append(child)
+            words.extend(_redirect_args(child, st))
         elif ct in ("heredoc_redirect", "herestring_redirect"):
             text = _heredoc_text(child, st)
             stdin = Stdin("text", text) if text is not None else Stdin("dynamic")
@@ -306,6 +309,10 @@ def _command(node: Node, st: State, stdin: Stdin | None, redirects: tuple[Node, 
         else:
             _substitutions(child, st)
             words.append(_words.word(child, st.lookup, st.ctx.home))
+    for r in redirects:
+        # `rm >/dev/null -rf /`: tree-sitter hangs the words after a redirection's target on the
+        # redirection; bash passes them to the command (a redirection may stand anywhere).
+        words.extend(_redirect_args(r, st))
     if not words:
         # Only assignments: they stay in effect for the rest of this input.
         st.env.update(assigns)
@@ -313,6 +320,23 @@ def _command(node: Node, st: State, stdin: Stdin | None, redirects: tuple[Node, 
         run_argv(words, st, stdin, assigns)
     for r in own_redirects:
         _redirect(r, st)
+
+
+def _redirect_args(node: Node, st: State) -> list[str | None]:
+    """The command's own arguments that follow a redirection's target (``> /dev/null -rf /``)."""
+    if node.type != "file_redirect":
+        return []
+    out: list[str | None] = []
+    seen_dest = False
+    for child in node.named_children:
+        if child.type == "file_descriptor":
+            continue
+        if not seen_dest:
+            seen_dest = True
+            continue
+        _substitutions(child, st)
+        out.append(_words.word(child, st.lookup, st.ctx.home))
+    return out
 
 
 def _redirect(node: Node, st: State) -> None:
