@@ -140,6 +140,12 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
             continue
         if name in ("cd", "pushd") and not adds:
             _cd(words, st)
+        if name == "" and head == "":
+            # `ls |` (an incomplete pipeline) or `"" args`: bash finds no command of that name
+            part = Part("shell", "shell:", "''", "kb:shell", st.cwd)
+            part.add("read", "an empty command name runs nothing (bash: command not found)")
+            st.parts.append(part)
+            break
         entry = COMMANDS.get(name)
         if entry is None and name.lower() != name:
             entry = COMMANDS.get(name.lower())
@@ -147,6 +153,12 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
             _generic(name, head, words[1:], st, stdin, assigns)
         else:
             apply_entry(entry, name, words[1:], st, stdin, assigns)
+        if st.fetched:
+            from blastdoor.classify.shell._fetch import fetched_run
+
+            ran = fetched_run(name, head, words[1:], st)
+            if ran is not None:
+                adds.setdefault("remote_exec", f"runs {ran}, which this same command downloads first")
         break
     if adds:
         for part in st.parts[start:]:

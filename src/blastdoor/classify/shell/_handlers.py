@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
+from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._walk import path_effects, walk_text
 
@@ -834,6 +835,7 @@ def git_checkout(cmd: Cmd) -> None:
         cand = cmd.pos[1:] if len(cmd.pos) > 1 else cmd.pos
         paths = [p for p in cand if p is None or p == "." or os.path.exists(cmd.st.path(p))]
     if paths or cmd.has("-f", "--force", "-p", "--patch"):
+        part.add("delete", "discards uncommitted changes in the working tree (git keeps no copy)")
         part.add("irreversible", "overwrites uncommitted changes in the working tree")
         for p in paths:
             part.target(cmd.st.path(p))
@@ -844,6 +846,7 @@ def git_restore(cmd: Cmd) -> None:
     staged = cmd.has("--staged", "-S")
     worktree = cmd.has("--worktree", "-W")
     if worktree or not staged:
+        part.add("delete", "`git restore` of the working tree discards uncommitted changes (git keeps no copy)")
         part.add("irreversible", "`git restore` of the working tree discards uncommitted changes")
     for p in cmd.pos:
         part.target(cmd.st.path(p))
@@ -936,14 +939,7 @@ def curl(cmd: Cmd) -> None:
                 path = st.path(val)
                 part.target(path)
                 path_effects(part, path, "read", st)
-        elif opt in ("-o", "--output"):
-            if val is not None and val != "-":
-                path = st.path(val)
-                part.add("write", f"saves the response to {path}")
-                part.target(path)
-                path_effects(part, path, "write", st)
-        elif opt in ("-O", "--remote-name", "--remote-name-all"):
-            part.add("write", "saves the response to a file in the working directory")
+    curl_output(cmd)
     if not method:
         method = "POST" if has_data else ("PUT" if sends_file else "GET")
     if sends_file:
@@ -971,9 +967,7 @@ def wget(cmd: Cmd) -> None:
         method = method or "POST"
     if cmd.has("--post-data", "--body-data"):
         method = method or "POST"
-    output = cmd.value("-O", "--output-document")
-    if output == "-" or cmd.has("--spider"):
-        part.drop("write")
+    download(cmd)
     if method == "DELETE":
         part.add("delete", "HTTP DELETE removes a remote resource")
         part.add("irreversible", "a remote deletion cannot be undone from here")
@@ -1610,4 +1604,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "redis": redis,
     "package": package,
     "crontab": crontab,
+    "download": download,
+    "http_tool": http_tool,
+    "lftp": lftp,
 }
