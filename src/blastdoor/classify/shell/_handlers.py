@@ -605,7 +605,12 @@ def rm(cmd: Cmd) -> None:
     st = cmd.st
     recursive = cmd.has("-r")
     if not cmd.pos:
-        part.target(DYNAMIC)  # `xargs rm`, `echo y | rm -rf`: operands unknown here
+        # `rm`, `rm -rf`: "missing operand", nothing is removed (rm never reads operands from stdin;
+        # `xargs rm` and `find -exec rm {}` pass theirs as words, unknown ones as computed)
+        part.effects.clear()
+        part.notes.clear()
+        part.add("read", "`rm` without operands removes nothing (missing operand)")
+        return
     home = st.ctx.home
     temp = _temp_roots(st)
     for target in list(part.targets):

@@ -73,7 +73,12 @@ def walk_text(text: str, st: State) -> None:
     """Classify every command of a shell text into ``st.parts``."""
     root = parse(text)
     if root.has_error:
-        st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
+        from blastdoor.classify.shell._syntax import harmless_error
+
+        # `ls |`, `echo "unterminated`, `for`: bash runs nothing of an incomplete command; the
+        # complete commands around the error are still classified below.
+        if not harmless_error(root, root.text or b""):
+            st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
     visit(root, st)
 
 
