@@ -102,7 +102,9 @@ def _split_cluster(word: str, program: str) -> list[str] | None:
     if not re.fullmatch(r"-[A-Za-z]{2,}", word):
         return None
     letters = word[1:]
-    if any(c in _GETOPT_VALUE for c in letters[:-1]) or (program == "git" and any(c in "mFCcSuetbBo" for c in letters[:-1])):
+    if any(c in _GETOPT_VALUE for c in letters[:-1]) or (
+        program == "git" and any(c in "mFCcSuetbBo" for c in letters[:-1])
+    ):
         return None
     return [f"-{c}" for c in letters]
 
