@@ -46,6 +46,7 @@ _GETOPT = frozenset(
 )
 # Short options of those programs that take a value (a cluster is split only when these come last).
 _GETOPT_VALUE = frozenset("tSZ")
+_GIT_VALUE = frozenset("mFCcSuetbBo")
 _RUNNERS = ("timeout 10", "nice", "nice -n 5", "env", "command", "nohup", "timeout -s KILL 30")
 _AWS_GLOBAL = frozenset(("--profile", "--region", "--output", "--endpoint-url", "--query"))
 _KUBE_GLOBAL = frozenset(("--context", "-n", "--namespace", "--kubeconfig", "--cluster", "--user"))
@@ -294,7 +295,7 @@ def test_rewrites_never_lower_a_verdict_over_the_whole_corpus() -> None:
 @given(data=hs.data())
 def test_composed_rewrites_never_lower_a_verdict(data: hs.DataObject) -> None:
     scorer, plain = _setup()
-    cmd, words, verdict = data.draw(hs.sampled_from(plain), label="command")
+    cmd, _words, verdict = data.draw(hs.sampled_from(plain), label="command")
     current = cmd
     steps = data.draw(hs.lists(hs.sampled_from(REWRITES), min_size=2, max_size=3), label="rewrites")
     applied = []
