@@ -216,7 +216,45 @@ def r_global_options(w: list[str]) -> list[str]:
     return out
 
 
+def _aws_switches() -> frozenset[str]:
+    from blastdoor.classify.shell._argv import COMMANDS
+
+    return frozenset(COMMANDS["aws"].get("switches") or ())
+
+
+_KUBE_VALUE = frozenset(("--namespace", "--context", "--kubeconfig", "--cluster", "--user", "--selector", "--output"))
+
+
+def r_long_equals(w: list[str]) -> list[str]:
+    """`--opt value` <-> `--opt=value` for options that take a value (AWS CLI: all but its switches)."""
+    prog = _program(w)
+    if prog == "aws":
+        switches = _aws_switches()
+
+        def takes(opt: str) -> bool:
+            return opt not in switches
+
+    elif prog == "kubectl":
+
+        def takes(opt: str) -> bool:
+            return opt in _KUBE_VALUE
+
+    else:
+        return []
+    out = []
+    for i in range(1, len(w)):
+        opt, value = w[i], (w[i + 1] if i + 1 < len(w) else "-")
+        if opt.startswith("--") and "=" not in opt and takes(opt) and not value.startswith("-"):
+            out.append(_join([*w[:i], f"{opt}={value}", *w[i + 2 :]]))
+        elif opt.startswith("--") and "=" in opt and takes(opt.split("=", 1)[0]):
+            name, _, val = opt.partition("=")
+            if val and not val.startswith("-"):
+                out.append(_join([*w[:i], name, val, *w[i + 1 :]]))
+    return out
+
+
 REWRITES: list[tuple[str, Callable[[list[str]], list[str]]]] = [
+    ("long-equals", r_long_equals),
     ("runner", r_runner),
     ("quote-program", r_quote_program),
     ("quote-args", r_quote_args),
