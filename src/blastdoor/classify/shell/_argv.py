@@ -262,6 +262,8 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     """Split args into subcommands, options and positionals; False for an unknown subcommand."""
     chain = [entry]
     value_opts: frozenset[str] = entry.get("value", frozenset())
+    # getopt's optional arguments (`sed -i[SUFFIX]`): only an attached value is theirs, never the next word
+    optional: frozenset[str] = entry.get("optional", frozenset())
     alias: dict[str, str] = dict(entry.get("alias") or {})
     long1 = bool(entry.get("long1"))
     # `switches`: a CLI whose long options all take a value except these (aws, gcloud style).
@@ -304,6 +306,10 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
             body = word[1:]
             for j, ch in enumerate(body):
                 opt = alias.get("-" + ch, "-" + ch)
+                if opt in optional:
+                    rest = body[j + 1 :]
+                    cmd.opts.append((opt, rest or None))
+                    break
                 if opt in value_opts:
                     rest = body[j + 1 :]
                     if rest:
@@ -328,6 +334,8 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 chain.append(sub)
                 if "value" in sub:
                     value_opts = value_opts | sub["value"]
+                if "optional" in sub:
+                    optional = optional | sub["optional"]
                 if "alias" in sub:
                     alias.update(sub["alias"])
                 long1 = long1 or bool(sub.get("long1"))
