@@ -44,6 +44,7 @@ _ENV_EVIDENCE = {
     "GOOGLE_CLOUD_PROJECT": "gcp_project",
     "AZURE_SUBSCRIPTION_ID": "azure_subscription",
     "KUBE_CONTEXT": "kube_context",
+    "DOCKER_HOST": "host",
 }
 _HELP = frozenset(("--help", "--version"))
 
@@ -513,12 +514,20 @@ def _evidence(cmd: Cmd, part: Part) -> None:
     for opt, val in cmd.opts:
         key = wanted.get(opt)
         if key is not None and val is not None:
-            part.evidence[key] = val
+            part.evidence[key] = _host_of(val) if key == "host" else val
     for var, key in _ENV_EVIDENCE.items():
         if key in keys and key not in part.evidence:
             value = cmd.env(var)
             if value:
-                part.evidence[key] = value
+                part.evidence[key] = _host_of(value) if key == "host" else value
+
+
+def _host_of(value: str) -> str:
+    """``tcp://prod-1:2376``, ``ssh://deploy@db.prod``: the host name a host option or variable names."""
+    if "://" not in value:
+        return value
+    authority = value.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    return authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
 
 
 def normalised(cmd: Cmd) -> str:
