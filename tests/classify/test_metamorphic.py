@@ -16,7 +16,6 @@ substantial, so a loader that silently finds nothing fails.
 
 from __future__ import annotations
 
-import glob
 import importlib.util
 import os
 import re
@@ -53,10 +52,7 @@ _KUBE_GLOBAL = frozenset(("--context", "-n", "--namespace", "--kubeconfig", "--c
 
 
 def find_corpus() -> str:
-    """The dcg corpus: a copy inside the repository's tests if there is one, else next to the project."""
-    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "**", "dcg"), recursive=True)):
-        if os.path.isdir(os.path.join(path, "tests", "corpus")):
-            return path
+    """The dcg corpus, where bench/corpus.py reads it (tests/corpora/dcg)."""
     return str(corpus.default_dcg())
 
 
