@@ -267,6 +267,8 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     optional: frozenset[str] = entry.get("optional", frozenset())
     alias: dict[str, str] = dict(entry.get("alias") or {})
     long1 = bool(entry.get("long1"))
+    # `abbrev`: getopt_long and git's parse-options accept any unambiguous prefix of a long option
+    abbrev = bool(entry.get("abbrev"))
     # `switches`: a CLI whose long options all take a value except these (aws, gcloud style).
     switches: list[str] | None = entry.get("switches")
     current = entry
@@ -292,6 +294,11 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 continue
             if word.startswith("--") or long1:
                 opt, eq, val = word.partition("=")
+                if abbrev and opt.startswith("--") and len(opt) > 3:
+                    expanded = _unabbreviate(opt, chain, alias)
+                    for other in expanded[1:]:
+                        cmd.opts.append((other, val if eq else None))
+                    opt = expanded[0]
                 opt = alias.get(opt, opt)
                 if eq:
                     cmd.opts.append((opt, val))
@@ -354,6 +361,49 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     cmd.entry = current
     cmd.chain = chain
     return True
+
+
+def _longs(entry: dict[str, Any]) -> frozenset[str]:
+    """The long options an entry knows (values, aliases, flags, optional arguments), cached on it."""
+    known = entry.get("_longs")
+    if known is None:
+        names: set[str] = set()
+        for key in ("value", "optional", "switches"):
+            names.update(entry.get(key) or ())
+        for k, v in (entry.get("alias") or {}).items():
+            names.update((k, v))
+        for k in entry.get("flags") or {}:
+            names.add(k.split("=", 1)[0])
+        known = frozenset(n for n in names if n.startswith("--") and not any(c in n for c in "*?["))
+        entry["_longs"] = known
+    return known
+
+
+def _unabbreviate(opt: str, chain: list[dict[str, Any]], alias: dict[str, str]) -> list[str]:
+    """``--recur`` -> ``[--recursive]`` when exactly one long option the KB knows starts with it.
+
+    An exact name wins. A prefix of several options is rejected as ambiguous by the program, but
+    which options exist differs between versions (`git push --forc`): it counts as every candidate
+    that does not make the command harmless (never as `--dry-run` or `--help`), or stays as written.
+    """
+    known: set[str] = set()
+    for entry in chain:
+        known |= _longs(entry)
+    if opt in known or opt in _HELP:
+        return [opt]
+    found = sorted({alias.get(k, k) for k in known if k.startswith(opt)} | {h for h in _HELP if h.startswith(opt)})
+    if len(found) == 1:
+        return found
+    risky = [f for f in found if f not in _HELP and not _sets_effects(f, chain)]
+    return risky or [opt]
+
+
+def _sets_effects(opt: str, chain: list[dict[str, Any]]) -> bool:
+    for entry in reversed(chain):
+        change = _kb.flag_change(entry, opt)
+        if change is not None:
+            return "set" in change
+    return False
 
 
 def _unknown_sub(cmd: Cmd, entry: dict[str, Any], word: str | None) -> bool:

@@ -44,6 +44,7 @@ _ENTRY_KEYS = frozenset(
         "switches",
         "lead",
         "optional",
+        "abbrev",
     )
 )
 _WRAPPER_KEYS = frozenset(("value", "adds", "read", "skip", "why", "handler", "names", "long1"))
@@ -149,7 +150,7 @@ def _entry(value: Any, where: str) -> Entry:
             out[key] = subs
         elif key == "default":
             out[key] = _entry(item, f"{where}.default")
-        elif key in ("long1", "positional_subs"):
+        elif key in ("long1", "positional_subs", "abbrev"):
             out[key] = bool(item)
         elif key == "lead":
             out[key] = int(item)
