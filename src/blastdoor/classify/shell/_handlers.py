@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
-from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp
+from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._walk import path_effects, walk_text
 
@@ -1014,6 +1014,14 @@ def copy_remote(cmd: Cmd) -> None:
             part.evidence["host"] = host
             if any(not _remote(s) for s in sources):
                 part.add("exfiltrate", f"copies local data to {host}")
+        elif any(_remote(s) for s in sources):
+            # a download: the destination (a file, or a directory receiving the sources' names)
+            path = st.path(dest)
+            remote_names = [s.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] for s in sources if _remote(s) and s]
+            saves(part, st, path, f"`{cmd.name}` from a remote host")
+            for name in remote_names:  # into `dest` as a directory, when it is one
+                if name:
+                    st.fetched.add(st.path(dest.rstrip("/") + "/" + name))
         else:
             path = st.path(dest)
             part.target(path)
