@@ -138,7 +138,41 @@ def word(node: Node, lookup: Lookup, home: str) -> str | None:
         return value
     if t == "brace_expression":
         return _text(node)
+    if t == "command_substitution":
+        return _constant_output(node, lookup, home)
     return None
+
+
+_GLOB_OR_SPACE = re.compile(r"[\s*?\[]")
+
+
+def _constant_output(node: Node, lookup: Lookup, home: str) -> str | None:
+    """``$(echo WORD)`` / `` `echo WORD` ``: the one word a constant ``echo`` prints, else ``None``.
+
+    Only a plain ``echo`` of literal words whose output is one non-empty word with no spaces or glob
+    characters: then word splitting and globbing cannot change it, and bash uses exactly that word.
+    An empty output is ``None``: unquoted, it removes the word altogether (``$(true) rm -rf /``).
+    """
+    inner = node.named_children
+    if len(inner) != 1 or inner[0].type != "command":
+        return None
+    words: list[str] = []
+    for child in inner[0].named_children:
+        if child.type == "command_name":
+            name = child.named_children
+            if len(name) != 1 or word(name[0], lookup, home) != "echo":
+                return None
+            continue
+        if child.type not in ("word", "raw_string", "string", "concatenation", "number"):
+            return None  # a redirection, an assignment, a nested substitution...
+        value = word(child, lookup, home)
+        if value is None or value.startswith("-"):
+            return None  # computed, or an echo option (-n, -e) that changes what it prints
+        words.append(value)
+    out = " ".join(words)
+    if not out or _GLOB_OR_SPACE.search(out) or "\\" in out:
+        return None
+    return out
 
 
 _INNER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^${}`]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
