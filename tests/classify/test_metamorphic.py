@@ -1,17 +1,18 @@
 """Metamorphic properties over the whole open corpus: rewriting a command without changing what it does
 never lowers its verdict under the recommended policy.
 
-The transformations follow the programs' own parsers: bash (a redirection may stand anywhere among the
-words, quoting and backslashes are removed before the program sees its argv, `timeout`/`nice`/`env`/
-`command` run the command they are given), GNU getopt (short flags cluster and split, options may follow
-operands, `--` ends options), git's parse-options (`-c key=value` and `-C dir` before the subcommand),
-the AWS CLI (its global options may stand anywhere) and cobra (kubectl's flags may stand before the verb).
-Each rewrite applies only where it is valid for that program; each variant's verdict must be at least
-as severe as the original's.
+The transformations follow the programs' own parsers: bash (a redirection may stand anywhere among
+the words, quoting and backslashes are removed before the program sees its argv, `$(echo rm)` is
+`rm`, `timeout`/`nice`/`env`/`command` run the command they are given), GNU getopt (short flags
+cluster and split, options may follow operands, `--` ends options), git's parse-options (`-c
+key=value` and `-C dir` before the subcommand), the AWS CLI (its global options may stand anywhere,
+`--opt value` is `--opt=value`) and cobra (kubectl's flags may stand before the verb). Each rewrite
+applies only where it is valid for that program; each variant's verdict must be at least as severe
+as the original's.
 
-Two runs: a deterministic enumeration of every applicable rewrite of every corpus command, and a bounded
-hypothesis run composing two or three rewrites. The counts are printed (``pytest -s``) and asserted to be
-substantial, so a loader that silently finds nothing fails.
+Two runs: a deterministic enumeration of every applicable rewrite of every corpus command, and a
+bounded hypothesis run composing two or three rewrites. The counts are printed (``pytest -s``) and
+asserted to be substantial, so a loader that silently finds nothing fails.
 """
 
 from __future__ import annotations
@@ -75,6 +76,14 @@ def r_quote_program(w: list[str]) -> list[str]:
     if len(head) >= 2 and head[1].isalnum():
         out.append(_join([head[0] + "\\" + head[1:], *rest]))
     return out
+
+
+def r_echo_program(w: list[str]) -> list[str]:
+    """The program name printed by a constant `echo` and substituted: bash runs the same word."""
+    head, rest = w[0], w[1:]
+    if "~" in head:
+        return []
+    return [_join([f"$(echo {head})", *rest]), _join([f"`echo {head}`", *rest]), _join([f'"$(echo {head})"', *rest])]
 
 
 def r_quote_args(w: list[str]) -> list[str]:
@@ -253,6 +262,7 @@ REWRITES: list[tuple[str, Callable[[list[str]], list[str]]]] = [
     ("long-equals", r_long_equals),
     ("runner", r_runner),
     ("quote-program", r_quote_program),
+    ("echo-program", r_echo_program),
     ("quote-args", r_quote_args),
     ("redirect", r_redirect),
     ("split-flags", r_split_flags),
