@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from blastdoor.classify.shell._argv import Cmd
     from blastdoor.classify.shell._state import Part, State
 
-__all__ = ["download", "fetched_run", "http_tool", "lftp", "saves", "url_name"]
+__all__ = ["curl_output", "download", "fetched_run", "http_tool", "lftp", "remote_change_effects", "saves", "url_name"]
 
 # Directories whose programs run by name: a file dropped there changes what later commands run.
 _SYSTEM_BIN = ("/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/usr/sbin", "/bin", "/sbin", "/opt/homebrew/bin")
@@ -185,6 +185,17 @@ def http_tool(cmd: Cmd) -> None:
 
     verbs(cmd)
     part = cmd.part
+    method = next((p for p in cmd.pos if p is not None and p.isupper() and p.isalpha()), "")
+    has_items = any(p is not None and ("=" in p or ":=" in p) and "://" not in p for p in cmd.pos)
+    method = method or ("POST" if has_items else "GET")
+    if method != "GET":
+        for url in _urls(cmd):
+            if url is None:
+                continue
+            rest = url.split("://", 1)[-1]
+            host, _, path = rest.partition("/")
+            for effect, why in remote_change_effects(path.split("?", 1)[0], f"`{method}` to {host}"):
+                part.add(effect, why)
     output = cmd.value("-o", "--output")
     if cmd.has("-d", "--download"):
         urls = _urls(cmd)
@@ -241,6 +252,49 @@ def lftp(cmd: Cmd) -> None:
             part.add("unknown", f"lftp command `{verb}` is not understood")
     if not part.effects:
         part.add("read", "lftp runs no transfer")
+
+
+# Verb groups of the MCP vocabulary (kb/mcp/verbs.yaml) that say an endpoint changes who may do what,
+# sends something to other people or moves money: an RPC-style name (`chat.postMessage`, `sendMail`).
+_REMOTE_VERB_GROUPS = frozenset(("send", "pay", "share", "invite", "privilege"))
+
+
+def remote_change_effects(path: str, how: str) -> list[tuple[str, str]]:
+    """Effects of a request that changes ``path`` on a remote API, from the names in the path.
+
+    The same vocabulary as MCP tool names: objects such as ``password``, ``api_key``, ``members``,
+    ``collaborators``, ``permissions``, ``sharing``, ``payments``, ``refunds``, ``transfers``,
+    ``messages`` (REST: ``POST /v1/refunds``), and verbs such as ``postMessage``, ``sendMail``, ``invite``
+    (RPC: ``POST /api/chat.postMessage``).
+    """
+    from blastdoor.classify.mcp import load_kb, main_verb, split_words
+
+    verbs = load_kb()["verbs"]
+    objects = verbs.get("objects") or {}
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for segment in re.split(r"[/,;&=]", path):
+        if not segment or len(segment) > 64:
+            continue
+        words = split_words(segment)
+        hits: list[tuple[str, str, list[str]]] = []
+        for i, word in enumerate(words):
+            group = objects.get("words", {}).get(word)
+            if group is None and i + 1 < len(words):
+                group = objects.get("pairs", {}).get(f"{word} {words[i + 1]}")
+            if group is not None:
+                spec = objects["groups"][group]
+                hits.append((word, spec["why"], spec["change"]))
+        for word, group in main_verb(words, verbs):
+            if group in _REMOTE_VERB_GROUPS:
+                spec = verbs["groups"][group]
+                hits.append((word, spec["why"], spec["effects"]))
+        for word, why, effects in hits:
+            for effect in effects:
+                if effect not in seen:
+                    seen.add(effect)
+                    out.append((effect, f"{how}: {why} (`{word}` in the path)"))
+    return out
 
 
 def fetched_run(name: str, head: str, args: list[str | None], st: State) -> str | None:

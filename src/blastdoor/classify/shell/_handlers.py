@@ -915,6 +915,11 @@ def _endpoint_effects(part: Part, url: str, method: str) -> None:
     if hit is not None and "delete" in hit[0]:
         part.add("delete", f"`{method}` to an endpoint named `{hit[1]}`")
         part.add("irreversible", "a remote deletion cannot be undone from here")
+    from blastdoor.classify.shell._fetch import remote_change_effects
+
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    for effect, why in remote_change_effects(path, f"`{method}` to {host}"):
+        part.add(effect, why)
 
 
 def curl(cmd: Cmd) -> None:
@@ -973,6 +978,10 @@ def wget(cmd: Cmd) -> None:
     if cmd.has("--post-data", "--body-data"):
         method = method or "POST"
     download(cmd)
+    if method and method != "GET":
+        for t in list(part.targets):
+            if "://" in t:
+                _endpoint_effects(part, t, method)
     if method == "DELETE":
         part.add("delete", "HTTP DELETE removes a remote resource")
         part.add("irreversible", "a remote deletion cannot be undone from here")
