@@ -829,6 +829,17 @@ def git_push(cmd: Cmd) -> None:
         part.add("irreversible", "a deleted remote branch is gone for everyone")
 
 
+def _git_path(cmd: Cmd, p: str | None) -> str:
+    """A pathspec as git resolves it: relative to the directory ``-C`` options lead to (in order)."""
+    base = cmd.st.cwd
+    for opt, value in cmd.opts:
+        if opt == "-C" and value:
+            base = value if value.startswith("/") else (None if base is None else base + "/" + value)
+    if p is None or (base is None and not p.startswith("/")):
+        return DYNAMIC
+    return cmd.st.path(p if p.startswith("/") else f"{base}/{p}")
+
+
 def git_checkout(cmd: Cmd) -> None:
     part = cmd.part
     if cmd.has("-b", "-B", "--orphan"):
@@ -838,12 +849,12 @@ def git_checkout(cmd: Cmd) -> None:
     if cmd.ddash < 0 and cmd.pos:
         # `git checkout .` or `git checkout <file>`: an existing path means paths, not a branch
         cand = cmd.pos[1:] if len(cmd.pos) > 1 else cmd.pos
-        paths = [p for p in cand if p is None or p == "." or os.path.exists(cmd.st.path(p))]
+        paths = [p for p in cand if p is None or p == "." or os.path.exists(_git_path(cmd, p))]
     if paths or cmd.has("-f", "--force", "-p", "--patch"):
         part.add("delete", "discards uncommitted changes in the working tree (git keeps no copy)")
         part.add("irreversible", "overwrites uncommitted changes in the working tree")
         for p in paths:
-            part.target(cmd.st.path(p))
+            part.target(_git_path(cmd, p))
 
 
 def git_restore(cmd: Cmd) -> None:
@@ -854,7 +865,7 @@ def git_restore(cmd: Cmd) -> None:
         part.add("delete", "`git restore` of the working tree discards uncommitted changes (git keeps no copy)")
         part.add("irreversible", "`git restore` of the working tree discards uncommitted changes")
     for p in cmd.pos:
-        part.target(cmd.st.path(p))
+        part.target(_git_path(cmd, p))
 
 
 def git_branch(cmd: Cmd) -> None:
