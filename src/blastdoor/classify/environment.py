@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import Action, Note
@@ -78,6 +79,7 @@ def _matcher(pattern: str, path: bool) -> Callable[[str], bool]:
     return hit
 
 
+@lru_cache(maxsize=1024)
 def name_tokens(value: str) -> frozenset[str]:
     """The words an environment name is made of, lower-case, without a trailing number.
 
