@@ -353,3 +353,46 @@ def test_composed_rewrites_never_lower_a_verdict(data: hs.DataObject) -> None:
         applied.append(name)
     bad = _lowered(scorer, cmd, verdict, current)
     assert bad is None, f"after {applied}: {bad}"
+
+
+# Incomplete tails: bash would refuse the whole line, blastdoor still judges the complete command before
+# the error (an incomplete tail never hides what precedes it), and a read stays a read.
+_TAILS = (" |", " &&", " ||", " 'unterminated", ' "unterminated', " $(", " (")
+
+
+@pytest.mark.slow
+def test_an_incomplete_tail_never_hides_the_command_before_it() -> None:
+    scorer, plain = _setup()
+    failures = []
+    checked = 0
+    for cmd, _words, verdict in plain:
+        for tail in _TAILS:
+            checked += 1
+            bad = _lowered(scorer, cmd, verdict, cmd + tail)
+            if bad:
+                failures.append(bad)
+    print(f"\nincomplete tails: {checked} variants checked")
+    assert checked >= 3000
+    assert not failures, "\n".join(failures[:40]) + f"\n({len(failures)} in all)"
+
+
+def _effects(cmd: str) -> set[str]:
+    from blastdoor.action import Action
+    from blastdoor.classify import classify
+
+    action = classify(
+        Action("shell", raw=cmd, cwd=corpus.BENCH_CWD), {}, environ=corpus.BENCH_ENV, home=corpus.BENCH_HOME
+    )
+    return set(action.effects)
+
+
+@pytest.mark.slow
+def test_an_incomplete_tail_after_a_read_is_not_asked() -> None:
+    scorer, plain = _setup()
+    reads = [cmd for cmd, _words, verdict in plain if verdict == "allow" and _effects(cmd) == {"read"}]
+    assert len(reads) >= 100
+    for cmd in reads:
+        # (a quote opened after the command's own words would only add an argument to it)
+        for tail in (" |", " &&", " ||", '; "unterminated', "; 'unterminated; rm -rf /", "; for"):
+            got = _effects(cmd + tail)
+            assert "unknown" not in got and scorer.verdict(cmd + tail)[0] == "allow", f"{cmd + tail!r} -> {sorted(got)}"
