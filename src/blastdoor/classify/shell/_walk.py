@@ -174,7 +174,7 @@ def _producer(node: Node, st: State) -> Stdin:
     if node.type == "redirected_statement":
         for r in node.children_by_field_name("redirect"):
             heredoc = _heredoc_text(r, st) if r.type in ("heredoc_redirect", "herestring_redirect") else heredoc
-            extra.extend(_redirect_args(r, st))
+            extra.extend(_redirect_args(r, st, visit=False))
         body = node.child_by_field_name("body")
         if body is None:
             return Stdin("dynamic")
@@ -339,8 +339,9 @@ def _command(node: Node, st: State, stdin: Stdin | None, redirects: tuple[Node, 
         _redirect(r, st)
 
 
-def _redirect_args(node: Node, st: State) -> list[str | None]:
-    """The command's own arguments that follow a redirection's target (``> /dev/null -rf /``)."""
+def _redirect_args(node: Node, st: State, *, visit: bool = True) -> list[str | None]:
+    """The command's own arguments that follow a redirection's target (``> /dev/null -rf /``); their
+    ``$(...)`` are classified unless ``visit`` is false (a second look at a command already walked)."""
     if node.type != "file_redirect":
         return []
     out: list[str | None] = []
@@ -351,7 +352,8 @@ def _redirect_args(node: Node, st: State) -> list[str | None]:
         if not seen_dest:
             seen_dest = True
             continue
-        _substitutions(child, st)
+        if visit:
+            _substitutions(child, st)
         out.append(_words.word(child, st.lookup, st.ctx.home))
     return out
 
