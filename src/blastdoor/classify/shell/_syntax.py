@@ -94,6 +94,9 @@ def harmless_error(root: Node, data: bytes) -> bool:
     while stack:
         node = stack.pop()
         if node.type == "ERROR":
+            parent = node.parent
+            if parent is not None and parent.type in ("heredoc_redirect", "herestring_redirect"):
+                return False  # tree-sitter lost its way on the heredoc's line, where commands can follow
             if not _error_is_harmless(node, data):
                 return False
             continue  # its statements were checked to be statements; the walker classifies them
