@@ -104,6 +104,17 @@ def r_redirect(w: list[str]) -> list[str]:
     return out
 
 
+def r_heredoc(w: list[str]) -> list[str]:
+    """A heredoc (stdin these programs never read for their operands) before or among the words."""
+    if _program(w) not in _GETOPT or _program(w) == "cat":
+        return []
+    return [
+        _join([w[0], "<<EOF", *w[1:]]) + "\nhello\nEOF",
+        _join([w[0], "<<'EOF'", ">/dev/null", *w[1:]]) + "\nhello\nEOF",
+        _join([*w, "<<<", "hello"]),
+    ]
+
+
 def _split_cluster(word: str, program: str) -> list[str] | None:
     if not re.fullmatch(r"-[A-Za-z]{2,}", word):
         return None
@@ -265,6 +276,7 @@ REWRITES: list[tuple[str, Callable[[list[str]], list[str]]]] = [
     ("echo-program", r_echo_program),
     ("quote-args", r_quote_args),
     ("redirect", r_redirect),
+    ("heredoc", r_heredoc),
     ("split-flags", r_split_flags),
     ("join-flags", r_join_flags),
     ("ddash", r_ddash),
