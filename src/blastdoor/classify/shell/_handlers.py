@@ -249,6 +249,24 @@ def _is_read_word(word: str) -> bool:
     return low in _READ_WORDS or any(t in _READ_WORDS for t in _tokens(low)[:1])
 
 
+# Options that hand an identity to what a command creates or changes (GCP actAs, Azure managed
+# identities, AWS PassRole in other CLIs): the resource then acts with that identity's permissions.
+_PASSED_IDENTITY = re.compile(
+    r"^--(service-account|assign-identity|identity|mi-system-assigned|mi-user-assigned|"
+    r"role|role-arn|[a-z-]+-role-arn|iam-role|instance-profile|iam-instance-profile|run-as-service-account)$"
+)
+
+
+def _passed_identity(cmd: Cmd) -> None:
+    part = cmd.part
+    if set(part.effects) <= {"read"}:
+        return
+    for opt, _ in cmd.opts:
+        if _PASSED_IDENTITY.match(opt):
+            part.add("privilege", f"`{opt}` hands an identity to what `{cmd.name}` creates or changes")
+            return
+
+
 def verbs(cmd: Cmd) -> None:
     """Classify an ``<tool> <noun...> <verb>`` CLI by its verbs (gcloud, az, vault-like tools)."""
     part = cmd.part
@@ -261,11 +279,13 @@ def verbs(cmd: Cmd) -> None:
         effects, word = hit
         for effect in effects:
             part.add(effect, f"`{word}` is a {effect} verb")
+        _passed_identity(cmd)
         return
     if any(_is_read_word(w) for w in words) or (not words and not opt_words):
         part.add("read", f"`{' '.join(words) or cmd.name}` only reports")
         return
     part.add("write", f"`{cmd.name} {' '.join(words)}` changes something (no read-only verb found)")
+    _passed_identity(cmd)
 
 
 # -- generic ---------------------------------------------------------------------------------------
