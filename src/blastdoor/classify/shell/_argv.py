@@ -393,11 +393,11 @@ def _unabbreviate(opt: str, chain: list[dict[str, Any]], alias: dict[str, str]) 
     which options exist differs between versions (`git push --forc`): it counts as every candidate
     that does not make the command harmless (never as `--dry-run` or `--help`), or stays as written.
     """
+    if opt in _HELP or any(opt in _longs(entry) for entry in chain):
+        return [opt]
     known: set[str] = set()
     for entry in chain:
         known |= _longs(entry)
-    if opt in known or opt in _HELP:
-        return [opt]
     found = sorted({alias.get(k, k) for k in known if k.startswith(opt)} | {h for h in _HELP if h.startswith(opt)})
     if len(found) == 1:
         return found
