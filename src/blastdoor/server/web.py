@@ -305,8 +305,9 @@ async def request_fragment(request: Request) -> Response:
         return PlainTextResponse("sign in first", status_code=401)
     try:
         found = await run_in_threadpool(_load, api.state_of(request), request.path_params["request_id"])
-    except InputError as exc:
-        return PlainTextResponse(exc.message, status_code=404)
+    except BlastdoorError as exc:
+        err = api.translate(exc)
+        return PlainTextResponse(err.message, status_code=err.status)
     return _render("_request_state.html", r=found, now=time.time())
 
 
