@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from contextvars import Token
 
-    from blastdoor.action import Action, Agent, Decision
+    from blastdoor.action import Action, Agent
 
 JSON = Any
 
@@ -216,68 +216,6 @@ def make_agent(harness: str, *, session: str = "", user: str = "", subagent: str
     return Agent(agent_id, harness, session=session, on_behalf_of=human, host=host, subagent=subagent)
 
 
-# -- wording ---------------------------------------------------------------------------------------
-
-
-def why(decision: Decision) -> str:
-    """One line: what blastdoor decided, by which rule, and why."""
-    reason = decision.reason or "no reason given"
-    return f"blastdoor: {decision.verdict} by rule `{decision.rule}`: {reason}"
-
-
-def _sentence(decision: Decision) -> str:
-    """``why`` as a sentence: one full stop, whether or not the policy's reason ends with one."""
-    return why(decision).rstrip(". ") + "."
-
-
-def needs_approval(decision: Decision, request_id: str | None) -> str:
-    """What an ``approve`` verdict needs, for harnesses that can only block it.
-
-    ``request_id`` is the pending approval request, once the approvals service files one.
-    """
-    a = decision.approvals
-    who = "1 approval"
-    if a is not None:
-        who = f"{a.count} approval{'s' if a.count != 1 else ''}"
-        if a.group:
-            who += f" from `{a.group}`"
-    if request_id:
-        return (
-            f"{_sentence(decision)} It needs {who}: request {request_id} is pending. Once it is approved, "
-            f"retry the same action unchanged (`blastdoor approvals show {request_id}` shows its state)."
-        )
-    return (
-        f"{_sentence(decision)} It needs {who}, but no approval request could be filed (approvals are not "
-        "reachable from here), so it was blocked. Do not retry it: tell the user what you wanted to do and "
-        "why, so that a person can run it or change the policy."
-    )
-
-
-def needs_confirmation(decision: Decision) -> str:
-    """An ``ask`` verdict, for harnesses that cannot prompt their user from a hook."""
-    return (
-        f"{_sentence(decision)} It needs the user's confirmation and this harness cannot ask for it from a hook, "
-        "so it was blocked. Do not retry it: ask the user to confirm it and to run it themselves, or to "
-        "allow it in the blastdoor policy."
-    )
-
-
-def blocked_message(decision: Decision, request_id: str | None) -> str:
-    """The deny message for any verdict a harness can only express as deny."""
-    if decision.verdict == "approve":
-        return needs_approval(decision, request_id)
-    if decision.verdict == "ask":
-        return needs_confirmation(decision)
-    return why(decision)
-
-
 def acknowledge_empty(event: HookEvent) -> Reply:
     """The reply to a post-event or an ignored event for harnesses that expect a JSON object: ``{}``."""
     return Reply({})
-
-
-def failure_message(message: str) -> str:
-    return (
-        f"blastdoor: blocked because the check could not complete ({message}). blastdoor fails closed: "
-        "nothing runs until it can decide. Tell the user; `blastdoor coverage` and `blastdoor explain` help."
-    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from blastdoor.action.wording import blocked_message, failure_message, why
 from blastdoor.adapters._base import (
     IGNORE,
     PERMISSION,
@@ -17,12 +18,9 @@ from blastdoor.adapters._base import (
     HookEvent,
     Reply,
     acknowledge_empty,
-    blocked_message,
-    failure_message,
     number,
     text,
     tool_event,
-    why,
 )
 
 if TYPE_CHECKING:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from blastdoor.action.wording import blocked_message, failure_message, why
 from blastdoor.adapters._base import (
     IGNORE,
     POST,
@@ -16,16 +17,13 @@ from blastdoor.adapters._base import (
     HookEvent,
     Reply,
     acknowledge_empty,
-    blocked_message,
     derived_call_id,
     event_phase,
-    failure_message,
     make_agent,
     number,
     obj,
     pick,
     text,
-    why,
 )
 from blastdoor.adapters.tools import mcp_action, mcp_name, shell_action, tool_action
 

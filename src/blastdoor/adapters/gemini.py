@@ -9,20 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.adapters._base import (
-    IGNORE,
-    POST,
-    PRE,
-    HookEvent,
-    Reply,
-    acknowledge_empty,
-    blocked_message,
-    failure_message,
-    number,
-    obj,
-    tool_event,
-    why,
-)
+from blastdoor.action.wording import blocked_message, failure_message, why
+from blastdoor.adapters._base import IGNORE, POST, PRE, HookEvent, Reply, acknowledge_empty, number, obj, tool_event
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision

@@ -7,17 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.adapters._base import (
-    IGNORE,
-    POST,
-    PRE,
-    HookEvent,
-    Reply,
-    blocked_message,
-    failure_message,
-    obj,
-    tool_event,
-)
+from blastdoor.action.wording import blocked_message, failure_message
+from blastdoor.adapters._base import IGNORE, POST, PRE, HookEvent, Reply, obj, tool_event
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision
