@@ -546,6 +546,17 @@ def _iso(seconds: float) -> str:
     return ev.format_time(int(seconds * 1e9))
 
 
+def vote_refusal(request: Request, person: Person, agents: set[str] | None = None) -> ApprovalRefused | None:
+    """Why ``person`` may not vote on ``request`` (the very refusal a vote would get), or None.
+
+    For pages that should not offer a vote the server would refuse (the requester's own request)."""
+    try:
+        _check_vote(request, person, agents or set())
+    except ApprovalRefused as refusal:
+        return refusal
+    return None
+
+
 def _check_vote(request: Request, person: Person, agents: set[str]) -> None:
     """Refuse a vote that the rules of approval forbid (the request is re-checked inside the write)."""
     if request.status != PENDING:
