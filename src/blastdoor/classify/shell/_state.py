@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import Action, Note
 from blastdoor.action.effects import EFFECTS
+from blastdoor.classify.shell._radius import radius
 
 if TYPE_CHECKING:
     from blastdoor.classify.context import ClassifyContext
@@ -17,7 +18,20 @@ DYNAMIC = "?"  # a target computed at run time: matches no allow pattern
 class Part:
     """One simple command that runs (after unwrapping), being built."""
 
-    __slots__ = ("command", "cwd", "effects", "evidence", "facts", "notes", "op", "source", "targets", "tool")
+    __slots__ = (
+        "command",
+        "cwd",
+        "effects",
+        "evidence",
+        "facts",
+        "given_radius",
+        "notes",
+        "op",
+        "radius_from",
+        "source",
+        "targets",
+        "tool",
+    )
 
     def __init__(self, tool: str, op: str, command: str, source: str, cwd: str | None) -> None:
         self.tool = tool
@@ -30,6 +44,8 @@ class Part:
         self.notes: list[Note] = []
         self.evidence: dict[str, str] = {}
         self.facts: dict[str, Any] = {}
+        self.given_radius: int | None = None  # another classifier's count (classify.aws) ...
+        self.radius_from = ""  # ... and which one, when it counted
 
     def add(self, effect: str, why: str, source: str = "") -> None:
         if effect not in self.effects:
@@ -56,6 +72,9 @@ class Part:
         if isinstance(evidence, dict):
             part.evidence = {str(k): str(v) for k, v in evidence.items() if v is not None}
         part.facts = facts
+        if action.blast_radius is not None:
+            part.given_radius = action.blast_radius
+            part.radius_from = action.tool
         return part
 
     def to_action(self, default_cwd: str) -> Action:
@@ -72,6 +91,7 @@ class Part:
             targets=self.targets,
             notes=self.notes,
             facts=facts,
+            blast_radius=radius(self, self.given_radius, trusted=bool(self.radius_from)),
         )
 
 
