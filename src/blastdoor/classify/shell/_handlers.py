@@ -1179,17 +1179,10 @@ def kubectl(cmd: Cmd) -> None:
 
 
 def terraform(cmd: Cmd) -> None:
+    from blastdoor.classify.shell._envchain import terraform_workspace
+
     part = cmd.part
-    st = cmd.st
-    ws = cmd.env("TF_WORKSPACE")
-    if not ws and st.cwd is not None:
-        chdir = cmd.value("-chdir")
-        base = st.path(chdir) if chdir else st.cwd
-        try:
-            with open(os.path.join(base, ".terraform", "environment"), encoding="utf-8") as fh:
-                ws = fh.read(200).strip()
-        except (OSError, ValueError):  # ValueError: a NUL byte in the path
-            ws = None
+    ws = terraform_workspace(cmd)  # TF_WORKSPACE, a workspace selected earlier, .terraform/environment
     if ws:
         part.evidence["terraform_workspace"] = ws
     targeted = any(o.startswith("-target") for o, _ in cmd.opts)

@@ -33,29 +33,32 @@ __all__ = ["radius"]
 _SPREADING = frozenset({"-r", "-R", "--recursive", "--all", "-A", "--all-namespaces"})
 _ROW_LEVEL = frozenset({"sql:delete", "sql:update", "sql:insert", "sql:merge", "sql:upsert"})
 _GLOB = frozenset("*?[")
+_READ = frozenset({"read"})
 
 
 def _concrete(target: str) -> bool:
     """A target that names exactly one thing: not computed at run time, not a pattern."""
     if target == "?" or target.endswith(("/?", "/*")):
         return False
-    last = target.rsplit("/", 1)[-1]
     if target.startswith("/"):
-        return not any(c in _GLOB for c in target)
-    return bool(last) and not any(c in _GLOB for c in last)
+        return _GLOB.isdisjoint(target)
+    last = target.rsplit("/", 1)[-1]
+    return bool(last) and _GLOB.isdisjoint(last)
 
 
 def radius(part: Part, given: int | None = None, *, trusted: bool = False) -> int | None:
     """How many things ``part`` touches (``given`` is another classifier's count, used when ``trusted``)."""
-    if "wipe" in part.effects or "unknown" in part.effects or part.op in _ROW_LEVEL:
-        return None
-    if _SPREADING.intersection(part.command.split()):
+    effects = part.effects
+    if "wipe" in effects or "unknown" in effects or part.op in _ROW_LEVEL:
         return None
     targets = part.targets
     if not targets:
-        return 0 if set(part.effects) <= {"read"} else None
-    if not all(_concrete(t) for t in targets):
+        return 0 if effects.keys() <= _READ else None
+    if not _SPREADING.isdisjoint(part.command.split()):
         return None
+    for t in targets:
+        if not _concrete(t):
+            return None
     if trusted:
         return given
-    return len(set(targets))
+    return len(targets) if len(targets) < 2 else len(set(targets))

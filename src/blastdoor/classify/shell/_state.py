@@ -109,7 +109,7 @@ class Stdin:
 class State:
     """Classification state for one input (copied for subshells, deepened for nested shells)."""
 
-    __slots__ = ("ctx", "cwd", "depth", "env", "parts", "written")
+    __slots__ = ("ctx", "cwd", "depth", "env", "parts", "settings", "written")
 
     def __init__(self, ctx: ClassifyContext, cwd: str | None, env: dict[str, str | None], depth: int) -> None:
         self.ctx = ctx
@@ -118,6 +118,9 @@ class State:
         self.depth = depth
         self.parts: list[Part] = []
         self.written: set[str] = set()  # files this input writes: running them later is `unknown`
+        # What this input switched in files CLIs read (kube context, terraform workspace, ...):
+        # (evidence key, scope) -> value, shared with subshells (see _envchain).
+        self.settings: dict[tuple[str, str], str] = {}
 
     def lookup(self, name: str) -> str | None:
         if name in self.env:
@@ -136,6 +139,7 @@ class State:
         st = State(self.ctx, self.cwd, dict(self.env), self.depth + depth)
         st.parts = self.parts
         st.written = self.written
+        st.settings = self.settings
         return st
 
     def path(self, value: str | None) -> str:
