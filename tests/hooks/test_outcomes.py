@@ -106,6 +106,18 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
         {"status": "error", "exit_code": 3, "error": "exited with code 3"},
     ),
     (
+        "copilot",
+        {
+            "sessionId": "s",
+            "toolName": "bash",
+            "toolArgs": {"command": "rm x"},
+            "toolUseId": "t8",
+            "toolResult": {"resultType": "failure", "textResultForLlm": "rm: x: Permission denied"},
+        },
+        "copilot:t8",
+        {"status": "error", "error": "Permission denied"},
+    ),
+    (
         "kiro",
         {
             "hook_event_name": "postToolUse",

@@ -2,7 +2,8 @@
 
 Harnesses report outcomes in their own shapes (Claude Code's ``tool_response`` with ``stdout``,
 ``stderr``, ``interrupted``, or a ``PostToolUseFailure`` whose ``error`` reads ``Exit code 1 ...``;
-Cursor's ``exit_code``/``output``; Gemini's ``tool_response.error``; Kiro's ``success``/``result``).
+Cursor's ``exit_code``/``output``; Gemini's ``tool_response.error``; Kiro's ``success``/``result``;
+the Copilot CLI's ``toolResult`` with ``resultType``).
 ``read_outcome`` reads every shape it knows into one ``Outcome``, so the audit log records the tool's
 real result instead of ``ok`` with nothing. A field that is absent stays ``None``: nothing is guessed.
 
@@ -93,7 +94,7 @@ def _error_text(value: JSON) -> str | None:
 
 def _result_text(response: dict[str, JSON]) -> str:
     """The text of a failed result: Kiro's ``result``, an MCP result's text content."""
-    result = response.get("result")
+    result = response.get("result", response.get("textResultForLlm"))
     if isinstance(result, str):
         return result
     content = response.get("content")
@@ -129,7 +130,11 @@ def read_outcome(
     stderr = next((s for s in (summary(_pick(p, _STDERR_KEYS)) for p in places) if s), "")
     if error is None:
         error = _error_text(response.get("error"))
-    if error is None and (response.get("success") is False or response.get("isError") is True):
+    if error is None and (
+        response.get("success") is False
+        or response.get("isError") is True
+        or response.get("resultType") in ("failure", "error", "denied")  # the Copilot CLI's toolResult
+    ):
         error = summary(_result_text(response)) or "the tool failed"
     if error is not None and exit_code is None:
         found = _EXIT_TEXT.search(error)
