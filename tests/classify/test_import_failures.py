@@ -59,6 +59,9 @@ def _decide(tmp_path: Path, blocked: str, tool: str, raw: str) -> dict[str, str]
         ("blastdoor.classify.files", "shell", "rm ~/.ssh/authorized_keys"),
         # a whole family
         ("blastdoor.classify.shell", "shell", "ls"),
+        # the families the shell classifier hands commands to
+        ("blastdoor.classify.aws", "shell", "aws s3 rm s3://bucket/key"),
+        ("blastdoor.classify.sql", "shell", "psql -c 'DROP TABLE t'"),
     ],
 )
 def test_a_classifier_that_cannot_import_ends_in_on_error(tmp_path: Path, blocked: str, tool: str, raw: str) -> None:

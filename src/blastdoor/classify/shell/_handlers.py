@@ -1116,13 +1116,10 @@ def exec_in(cmd: Cmd) -> None:
 
 
 def aws(cmd: Cmd) -> None:
-    """The generic ``aws`` part delegates to ``classify.aws``; without it, CLI verbs decide."""
+    """The generic ``aws`` part delegates to ``classify.aws``."""
+    from blastdoor.classify.aws import classify_aws_argv  # no guard: a classifier that cannot run is on_error
+
     st = cmd.st
-    try:
-        from blastdoor.classify.aws import classify_aws_argv
-    except ImportError:
-        verbs(cmd)
-        return
     ctx = st.ctx
     environ = dict(ctx.environ)
     for k, v in st.env.items():
@@ -1231,11 +1228,8 @@ def sql_cli(cmd: Cmd) -> None:
         return
     part.effects.clear()
     part.notes.clear()
-    try:
-        from blastdoor.classify.sql import classify_sql_text
-    except ImportError:
-        part.add("unknown", "the SQL classifier is not available")
-        return
+    from blastdoor.classify.sql import classify_sql_text  # no guard: a classifier that cannot run is on_error
+
     evidence = dict(part.evidence)
     for text in texts:
         if text is None:
