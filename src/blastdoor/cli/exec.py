@@ -161,7 +161,12 @@ def waiting_header(request: Any, seconds: float, now: float) -> str:
             f"{(request.reason or 'the policy asks for approval').rstrip('. ')}).",
             f"  request  {rid}",
             f"  approve  blastdoor approvals approve {rid}    or open {inbox_url(rid)}",
-            f"  waiting  up to {_span(seconds)} (--wait); the request expires in {_span(request.expires - now)}",
+            (
+                f"  waiting  up to {_span(seconds)} (--wait); the request expires in {_span(request.expires - now)}"
+                if seconds > 0
+                else f"  waiting  no (--wait 0): run the same command again once it is approved, within "
+                f"{_span(request.expires - now)}"
+            ),
         ]
     )
 
@@ -199,7 +204,7 @@ def _wait_for(services: Any, request_id: str, seconds: float) -> str:
         if left <= 0:
             if tty:
                 sys.stderr.write("\n")
-            return "still pending (timed out waiting)"
+            return "still pending (timed out waiting)" if seconds > 0 else "still pending"
         line = progress_line(request, left, time.time())
         if tty:
             sys.stderr.write("\r" + line + " ")
