@@ -88,7 +88,9 @@ def test_deny_and_revoke_are_reported_in_the_past_tense(tmp_path: Path) -> None:
     bob, _ = _people()
     (tmp_path / "blastdoor.yaml").write_text(POLICY)
     (tmp_path / "old").write_text("x")
-    assert _run("exec", "--wait", "0", "--", "rm", "old", cwd=tmp_path, USER="alice").returncode == 4
+    filed = _run("exec", "--wait", "0", "--", "rm", "old", cwd=tmp_path, USER="alice")
+    assert filed.returncode == 4 and "waiting  no (--wait 0): run the same command again" in filed.stderr
+    assert "is still pending: not run" in filed.stderr
     (request,) = json.loads(_run("approvals", "list", "--json", token=bob).stdout)
     denied = _run("approvals", "deny", request["id"], "-m", "no", token=bob)
     assert denied.returncode == 0, denied.stderr
