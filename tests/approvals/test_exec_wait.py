@@ -27,11 +27,11 @@ def _run(*args: str, token: str = "", cwd: Path | None = None, **env: str) -> su
     return subprocess.run([BLASTDOOR, *args], capture_output=True, text=True, env=full, cwd=cwd, timeout=60)
 
 
-def _people() -> tuple[str, str]:
+def _people() -> tuple[str, str, str]:
     root = _run("people", "add", "root", "--role", "admin").stdout.strip()
     bob = _run("people", "add", "bob", token=root).stdout.strip()
     carol = _run("people", "add", "carol", token=root).stdout.strip()
-    return bob, carol
+    return bob, carol, root
 
 
 def _read_until(proc: subprocess.Popen[str], wanted: str, seen: list[str], deadline: float) -> None:
@@ -47,7 +47,7 @@ def _read_until(proc: subprocess.Popen[str], wanted: str, seen: list[str], deadl
 
 
 def test_exec_says_what_it_waits_for_and_counts_votes(tmp_path: Path) -> None:
-    bob, carol = _people()
+    bob, carol, _ = _people()
     (tmp_path / "blastdoor.yaml").write_text(POLICY)
     (tmp_path / "old").write_text("x")
     env = {**os.environ, "USER": "alice", "BLASTDOOR_PUBLIC_URL": "https://inbox.example.com"}
@@ -85,7 +85,7 @@ def test_exec_says_what_it_waits_for_and_counts_votes(tmp_path: Path) -> None:
 
 
 def test_deny_and_revoke_are_reported_in_the_past_tense(tmp_path: Path) -> None:
-    bob, _ = _people()
+    bob, _, root = _people()
     (tmp_path / "blastdoor.yaml").write_text(POLICY)
     (tmp_path / "old").write_text("x")
     filed = _run("exec", "--wait", "0", "--", "rm", "old", cwd=tmp_path, USER="alice")
@@ -95,7 +95,7 @@ def test_deny_and_revoke_are_reported_in_the_past_tense(tmp_path: Path) -> None:
     denied = _run("approvals", "deny", request["id"], "-m", "no", token=bob)
     assert denied.returncode == 0, denied.stderr
     assert f"{request['id']}: denied by bob; now denied" in denied.stdout and "denyd" not in denied.stdout
-    revoked = _run("agents", "revoke", "some-agent", "-m", "test", token=bob)
-    assert "some-agent: revoked by bob" in revoked.stdout
-    restored = json.loads(_run("agents", "restore", "some-agent", "--json", token=bob).stdout)
+    revoked = _run("agents", "revoke", "some-agent", "-m", "test", token=root)
+    assert "some-agent: revoked by root" in revoked.stdout, revoked.stderr
+    restored = json.loads(_run("agents", "restore", "some-agent", "--json", token=root).stdout)
     assert restored["status"] == "restored"

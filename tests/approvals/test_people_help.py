@@ -41,5 +41,5 @@ def test_the_add_examples_run_in_order_on_a_fresh_store(tmp_path: Path) -> None:
         proc = subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, (line, proc.stderr)
     listed = subprocess.run([BLASTDOOR, "people", "list"], env=env, capture_output=True, text=True, timeout=60)
-    assert sorted(ln.split()[0] for ln in listed.stdout.splitlines()) == ["bob", "carol", "root"]
+    assert sorted(ln.split()[0] for ln in listed.stdout.splitlines()) == ["bob", "carol", "ci-deployer", "root"]
     assert (tmp_path / "bob.token").read_text().startswith("bd_")

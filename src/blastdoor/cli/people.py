@@ -12,7 +12,9 @@ DESCRIPTION = """\
 The people who approve requests (approvers) and manage people and agents (admins). Each signs in to
 the web inbox, the API and this CLI with an API token, shown once when it is issued and stored only as
 a hash. Approver groups are named in the policy (`approvers: {sre-leads: [bob, carol]}`) by these
-names. The first admin can be added without a token; after that only admins add or remove people."""
+names. The first person can be added without a token, and only while nobody at all is configured;
+after that only admins add or remove people. Requesters may only ask for decisions over TCP (give
+their token to a service or an HTTP hook, never an approver's)."""
 
 EPILOG = """\
 examples:
@@ -42,19 +44,22 @@ exit codes: 0 done, 2 usage, 8 store unavailable.""",
     "add": (
         "add a person; prints their token once",
         """\
-Add an approver (the default) or an admin and print their new API token on stdout, once: it is stored
-only as a hash and cannot be shown again (`blastdoor people token NAME` issues a new one). Give it to
-the person; they sign in to the web inbox, the API and this CLI with it. NAME is what the policy's
-approver groups list (`approvers: {sre-leads: [bob, carol]}`): letters, digits, - _ . @.
+Add an approver (the default), an admin or a requester and print their new API token on stdout, once:
+it is stored only as a hash and cannot be shown again (`blastdoor people token NAME` issues a new one).
+Give it to the person; approvers and admins sign in to the web inbox, the API and this CLI with it; a
+requester's token only establishes who asks for decisions over TCP (give it to a service or an HTTP
+hook, never an approver's). NAME is what the policy's approver groups list (`approvers: {sre-leads:
+[bob, carol]}`): letters, digits, - _ . @.
 
-The first admin can be added without a token (nobody could sign in yet); after that only an admin may
-add people (your token: --token-file FILE or $BLASTDOOR_TOKEN). The addition is an audit event naming
-who added whom.""",
+The first person can be added without a token, and only while nobody at all is configured; after that
+only an admin may add people (your token: --token-file FILE or $BLASTDOOR_TOKEN). The addition is an
+audit event naming who added whom.""",
         """\
 examples:
   blastdoor people add root --role admin > root.token        the first admin (no token needed yet)
   BLASTDOOR_TOKEN=$(cat root.token) blastdoor people add bob > bob.token
   blastdoor people add carol --role approver --token-file root.token --json
+  blastdoor people add ci-deployer --role requester --token-file root.token > ci.token
 
 exit codes: 0 added (the token is on stdout), 1 refused (you are not an admin, or NAME is taken),
 2 usage, 7 bad name or role, 8 store unavailable.""",
@@ -107,7 +112,10 @@ def register(sub: Any) -> None:
     made["list"].set_defaults(func=_list)
     made["add"].add_argument("name", metavar="NAME", help="the person's name, as approver groups list it")
     made["add"].add_argument(
-        "--role", choices=("approver", "admin"), default="approver", help="approver (default) or admin"
+        "--role",
+        choices=("approver", "admin", "requester"),
+        default="approver",
+        help="approver (default), admin, or requester (may only ask for decisions over TCP)",
     )
     made["add"].set_defaults(func=_add)
     for name in ("token", "remove"):
@@ -116,7 +124,9 @@ def register(sub: Any) -> None:
 
 
 def _admin(args: argparse.Namespace, services: Any) -> Any:
-    bootstrap = not services.people.any_admin()
+    # Without a token only while nobody at all exists (not merely no admin: approvers, requesters or
+    # removed people mean someone is configured, and the local user is not an admin by default).
+    bootstrap = not services.people.all()
     person = acting_person(args, services, bootstrap=bootstrap)
     if person.role != "admin":
         raise Forbidden(f"{person.name} is not an admin")
