@@ -18,9 +18,16 @@ import json
 import secrets
 import time
 
-from blastdoor.approvals.requests import ROLES, UNKNOWN_REQUESTERS, ApprovalRefused, Person, binding_of
+from blastdoor.approvals.requests import (
+    ROLES,
+    UNKNOWN_REQUESTERS,
+    ApprovalClosed,
+    ApprovalRefused,
+    Person,
+    binding_of,
+)
 from blastdoor.audit import events as ev
-from blastdoor.errors import InputError
+from blastdoor.errors import InputError, NotFound
 
 TYPE_CHECKING = False  # not typing's: the pipeline imports this module on a breakable deny
 if TYPE_CHECKING:
@@ -288,7 +295,7 @@ class BreakGlass:
         with self.store.write() as tx:
             status = tx.query("SELECT status, expires FROM break_glass WHERE id = ?", (glass.id,))
             if not status or status[0][0] != PENDING or float(status[0][1]) <= now:
-                raise ApprovalRefused("closed", f"break-glass {glass.id} is no longer pending")
+                raise ApprovalClosed("closed", f"break-glass {glass.id} is no longer pending")
             tx.execute(
                 "INSERT INTO break_glass_vote (glass_id, person, vote, comment, time) VALUES (?, ?, ?, ?, ?)",
                 (glass.id, person.name, vote, comment, now),
@@ -365,7 +372,7 @@ class BreakGlass:
     def get(self, glass_id: str) -> Glass:
         rows = self.store.read(f"SELECT {_COLUMNS} FROM break_glass WHERE id = ?", (glass_id,))
         if not rows:
-            raise InputError(f"no break-glass `{glass_id}`", hints=["`blastdoor break-glass list` shows them"])
+            raise NotFound(f"no break-glass `{glass_id}`", hints=["`blastdoor break-glass list` shows them"])
         return self._with_votes(rows[0])
 
     def find(self, *, status: str = "", limit: int = 100) -> list[Glass]:
@@ -399,7 +406,7 @@ def _iso(seconds: float) -> str:
 def _check_vote(glass: Glass, person: Person, agents: set[str]) -> None:
     """Refuse a vote the rules of break-glass forbid (the status is re-checked inside the write)."""
     if glass.status != PENDING:
-        raise ApprovalRefused("closed", f"break-glass {glass.id} is {glass.status}, not pending")
+        raise ApprovalClosed("closed", f"break-glass {glass.id} is {glass.status}, not pending")
     if person.role not in ROLES:
         raise ApprovalRefused("role", f"{person.name} ({person.role}) may not vote on a break-glass")
     if person.name in agents or person.name == glass.agent_id:

@@ -347,7 +347,11 @@ def main_verb(words: list[str], verbs: Mapping[str, Any]) -> list[tuple[str, str
             main = i
             break
     if main < 0:
-        return found
+        glued = _unglued(words, verbs)
+        if glued == words:
+            return found
+        # Every verb cut out of a run-together name counts (no verb may hide behind a first, milder one).
+        return [(w, forms[w]) for w in glued if w in forms and w not in words]
     for i in range(main + 1, len(words)):
         word = words[i]
         if word in anywhere:
@@ -355,6 +359,42 @@ def main_verb(words: list[str], verbs: Mapping[str, Any]) -> list[tuple[str, str
         elif word in forms and words[i - 1] in conjunctions:
             found.append((word, forms[word]))
     return found
+
+
+_MIN_GLUED = 3  # a verb read out of a run-together word has at least this many letters
+
+
+def _unglued(words: list[str], verbs: Mapping[str, Any]) -> list[str]:
+    """Words split where verbs are glued to other words (``deleterepository`` -> delete, repository;
+    ``getanddeleteall`` -> getand, delete, all). Only verbs that change something are cut out (the
+    longest form first, wherever it starts): a run-together name can gain effects from its verbs but
+    never read as a mere read, so gluing words cannot hide a tool behind ``get``. Tried only when no
+    word is a verb, so a name with separators reads as before."""
+    forms: Mapping[str, str] = verbs["forms"]
+    groups: Mapping[str, Any] = verbs["groups"]
+
+    def cuts(form: str) -> bool:
+        group = forms.get(form)
+        return group is not None and set(groups[group]["effects"]) != {"read"}
+
+    out: list[str] = []
+    for word in words:
+        start = i = 0
+        while i < len(word):
+            verb = next(
+                (word[i : i + n] for n in range(len(word) - i, _MIN_GLUED - 1, -1) if cuts(word[i : i + n])), ""
+            )
+            if verb and verb != word:
+                if i > start:
+                    out.append(word[start:i])
+                out.append(verb)
+                i += len(verb)
+                start = i
+            else:
+                i += 1
+        if word[start:]:
+            out.append(word[start:])
+    return out
 
 
 def _known_server(kb: Mapping[str, Any], server: str, kind: str, launch: str) -> dict[str, Any] | None:

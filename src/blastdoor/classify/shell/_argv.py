@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_DEPTH
-from blastdoor.classify.shell import _guard, _kb
+from blastdoor.classify.shell import _envchain, _guard, _kb
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin, effect_text
 
 if TYPE_CHECKING:
@@ -459,6 +459,7 @@ def apply_entry(
     _effects(cmd, part)
     _targets(cmd, part)
     _evidence(cmd, part)
+    _envchain.apply(cmd, part)  # an environment chosen earlier in this input (export, cd, use-context)
     handlers = [h for h in (entry.get("handler"), e.get("handler") if e is not entry else None) if h]
     help_only = any(o in _HELP for o, _ in cmd.opts)
     if help_only:

@@ -1163,13 +1163,10 @@ def exec_in(cmd: Cmd) -> None:
 
 
 def aws(cmd: Cmd) -> None:
-    """The generic ``aws`` part delegates to ``classify.aws``; without it, CLI verbs decide."""
+    """The generic ``aws`` part delegates to ``classify.aws``."""
+    from blastdoor.classify.aws import classify_aws_argv  # no guard: a classifier that cannot run is on_error
+
     st = cmd.st
-    try:
-        from blastdoor.classify.aws import classify_aws_argv
-    except ImportError:
-        verbs(cmd)
-        return
     ctx = st.ctx
     environ = dict(ctx.environ)
     for k, v in st.env.items():
@@ -1226,17 +1223,10 @@ def kubectl(cmd: Cmd) -> None:
 
 
 def terraform(cmd: Cmd) -> None:
+    from blastdoor.classify.shell._envchain import terraform_workspace
+
     part = cmd.part
-    st = cmd.st
-    ws = cmd.env("TF_WORKSPACE")
-    if not ws and st.cwd is not None:
-        chdir = cmd.value("-chdir")
-        base = st.path(chdir) if chdir else st.cwd
-        try:
-            with open(os.path.join(base, ".terraform", "environment"), encoding="utf-8") as fh:
-                ws = fh.read(200).strip()
-        except (OSError, ValueError):  # ValueError: a NUL byte in the path
-            ws = None
+    ws = terraform_workspace(cmd)  # TF_WORKSPACE, a workspace selected earlier, .terraform/environment
     if ws:
         part.evidence["terraform_workspace"] = ws
     targeted = any(o.startswith("-target") for o, _ in cmd.opts)
@@ -1285,11 +1275,8 @@ def sql_cli(cmd: Cmd) -> None:
         return
     part.effects.clear()
     part.notes.clear()
-    try:
-        from blastdoor.classify.sql import classify_sql_text
-    except ImportError:
-        part.add("unknown", "the SQL classifier is not available")
-        return
+    from blastdoor.classify.sql import classify_sql_text  # no guard: a classifier that cannot run is on_error
+
     evidence = dict(part.evidence)
     for text in texts:
         if text is None:
