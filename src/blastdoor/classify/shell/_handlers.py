@@ -332,7 +332,7 @@ def _shebang_lang(text: str) -> str:
         return "shell"
     for lang, keys in (
         ("python", ("python",)),
-        ("node", ("node", "deno", "bun")),
+        ("node", ("node", "deno", "bun", "tsx", "ts-node")),
         ("ruby", ("ruby",)),
         ("perl", ("perl",)),
     ):
@@ -373,7 +373,11 @@ def _script(path: str, text: str, args: list[str | None], st: State, lang: str =
     from blastdoor.classify.shell._code import analyse
 
     part.op = f"shell:{lang}"
-    analyse(lang, text, st.child(), part)
+    if lang == "node":
+        from blastdoor.classify.code import language_of
+
+        lang = {"typescript": "typescript", "tsx": "tsx"}.get(language_of(path), "node")
+    analyse(lang, text, st.child(), part, base_dir=os.path.dirname(path))
     st.parts.append(part)
 
 
