@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+
 class _Unknown:
     __slots__ = ()
 
@@ -69,5 +70,3 @@ def text_of(v: Any) -> str | None:
         path: str = v.props["path"]
         return path
     return None
-
-

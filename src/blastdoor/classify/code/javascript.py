@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.code._data import table
 from blastdoor.classify.code._findings import Finding
-from blastdoor.classify.code._values import U, K, Obj, join, join_env, text_of
+from blastdoor.classify.code._values import K, Obj, U, join, join_env, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
@@ -176,8 +176,19 @@ class _Analyser:
             for child in node.named_children:
                 out = join_env(out, self.stmt(child, dict(env)))
             return out
-        if t in ("statement_block", "program", "class_body", "switch_case", "switch_default", "else_clause",
-                 "catch_clause", "finally_clause", "switch_body", "export_statement", "labeled_statement"):
+        if t in (
+            "statement_block",
+            "program",
+            "class_body",
+            "switch_case",
+            "switch_default",
+            "else_clause",
+            "catch_clause",
+            "finally_clause",
+            "switch_body",
+            "export_statement",
+            "labeled_statement",
+        ):
             for child in node.named_children:
                 env = self.stmt(child, env)
             return env
@@ -210,7 +221,9 @@ class _Analyser:
                 elif child.type == "object_assignment_pattern":
                     left = child.child_by_field_name("left")
                     if left is not None:
-                        self.bind(left, self.member(value, self.text(left)) if left.type.startswith("shorthand") else U, env)
+                        self.bind(
+                            left, self.member(value, self.text(left)) if left.type.startswith("shorthand") else U, env
+                        )
                 else:
                     for ident in _identifiers(child):
                         env[self.text(ident)] = U
@@ -333,7 +346,7 @@ class _Analyser:
             return base.v.get(name, U)
         return U
 
-    def ev(self, node: Node | None, env: dict[str, Any]) -> Any:  # noqa: C901 - one dispatch on node type
+    def ev(self, node: Node | None, env: dict[str, Any]) -> Any:
         if node is None:
             return U
         t = node.type
@@ -349,8 +362,8 @@ class _Analyser:
                 elif child.type == "escape_sequence":
                     out.append(_unescape(self.text(child)))
                 elif child.type == "template_substitution":
-                    inner = [self.ev(c, env) for c in child.named_children]
-                    s = text_of(inner[0]) if len(inner) == 1 else None
+                    subs = [self.ev(c, env) for c in child.named_children]
+                    s = text_of(subs[0]) if len(subs) == 1 else None
                     if s is None:
                         known = False
                     else:
@@ -369,8 +382,15 @@ class _Analyser:
             if name in ("require", "eval", "Function", "fetch", "process", "axios"):
                 return Obj("ref", name=name)
             return U
-        if t in ("parenthesized_expression", "await_expression", "as_expression", "non_null_expression",
-                 "satisfies_expression", "type_assertion", "spread_element"):
+        if t in (
+            "parenthesized_expression",
+            "await_expression",
+            "as_expression",
+            "non_null_expression",
+            "satisfies_expression",
+            "type_assertion",
+            "spread_element",
+        ):
             value = U
             for child in node.named_children:
                 v = self.ev(child, env)
@@ -426,7 +446,10 @@ class _Analyser:
             return U
         if t == "ternary_expression":
             self.ev(node.child_by_field_name("condition"), env)
-            return join(self.ev(node.child_by_field_name("consequence"), env), self.ev(node.child_by_field_name("alternative"), env))
+            return join(
+                self.ev(node.child_by_field_name("consequence"), env),
+                self.ev(node.child_by_field_name("alternative"), env),
+            )
         if t in ("assignment_expression", "augmented_assignment_expression"):
             left = node.child_by_field_name("left")
             value = self.ev(node.child_by_field_name("right"), env)
@@ -435,8 +458,15 @@ class _Analyser:
             if left is not None:
                 self.assign(left, value, env)
             return value
-        if t in ("function_declaration", "function_expression", "arrow_function", "method_definition",
-                 "generator_function_declaration", "generator_function", "function"):
+        if t in (
+            "function_declaration",
+            "function_expression",
+            "arrow_function",
+            "method_definition",
+            "generator_function_declaration",
+            "generator_function",
+            "function",
+        ):
             inner = dict(env)
             params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
             if params is not None:
@@ -503,7 +533,9 @@ class _Analyser:
             return []
         if node.type == "template_string":  # a tagged template: sql`...`
             return [self.ev(node, env)]
-        return [U if c.type == "spread_element" else self.ev(c, env) for c in node.named_children if c.type != "comment"]
+        return [
+            U if c.type == "spread_element" else self.ev(c, env) for c in node.named_children if c.type != "comment"
+        ]
 
     # -- calls ---------------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from blastdoor.classify.code._data import table
 from blastdoor.classify.code._findings import Finding
-from blastdoor.classify.code._values import U, K, Obj, join, join_env, text_of
+from blastdoor.classify.code._values import K, Obj, U, join, join_env, text_of
 
 __all__ = ["analyse_python"]
 
@@ -59,7 +59,9 @@ _AWS_NOOP = frozenset(
         "wait_until_terminated",
     )
 )
-_AWS_SESSION_FUNCS = frozenset(("boto3.Session", "boto3.session.Session", "aioboto3.Session", "botocore.session.Session"))
+_AWS_SESSION_FUNCS = frozenset(
+    ("boto3.Session", "boto3.session.Session", "aioboto3.Session", "botocore.session.Session")
+)
 _AWS_SESSION_GETTERS = frozenset(("botocore.session.get_session",))
 _KUBE = re.compile(
     r"^(?P<verb>delete_collection|delete|create|patch|replace|read|list|connect_\w+?)_(?P<ns>namespaced_)?(?P<kind>\w+?)"
@@ -140,9 +142,9 @@ class _Analyser:
             return env
         if isinstance(node, ast.If):
             self.ev(node.test, env)
-            a = self.block(node.body, dict(env))
-            b = self.block(node.orelse, dict(env))
-            return join_env(a, b)
+            then_env = self.block(node.body, dict(env))
+            else_env = self.block(node.orelse, dict(env))
+            return join_env(then_env, else_env)
         if isinstance(node, ast.For | ast.AsyncFor):
             self.ev(node.iter, env)
             inner = dict(env)
@@ -161,8 +163,7 @@ class _Analyser:
                     self.assign(item.optional_vars, value, env)
             return self.block(node.body, env)
         if isinstance(node, ast.Try | ast.TryStar):
-            a = self.block(node.body, dict(env))
-            out = a
+            out = self.block(node.body, dict(env))
             for h in node.handlers:
                 out = join_env(out, self.block(h.body, dict(env)))
             out = self.block(node.orelse, out)
@@ -175,9 +176,9 @@ class _Analyser:
                     self.ev(default, env)
             inner = dict(env)
             args = node.args
-            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                if a is not None:
-                    inner[a.arg] = U
+            for param in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if param is not None:
+                    inner[param.arg] = U
             self.block(node.body, inner)
             env[node.name] = U
             return env
@@ -362,7 +363,8 @@ class _Analyser:
                 # a collection: bucket.objects, vpc.instances -> Object, Instance
                 singular = node.attr[:-1] if node.attr.endswith("s") else node.attr
                 return Obj(
-                    "aws_res", **{**base.props, "type": _pascal(singular), "collection": True, "parent": base.get("type")}
+                    "aws_res",
+                    **{**base.props, "type": _pascal(singular), "collection": True, "parent": base.get("type")},
                 )
             if base.kind in ("aws_resource", "aws_res") and node.attr == "meta":
                 return Obj("aws_meta", **base.props)
@@ -545,7 +547,12 @@ class _Analyser:
                 props["path"] = text_of(arg(spec["path"])) if pos else "."
             if "db" in spec:
                 db = arg(spec["db"])
-                props["db"] = text_of(db) or text_of(kw.get("dsn", U)) or text_of(kw.get("conninfo", U)) or text_of(kw.get("url", U))
+                props["db"] = (
+                    text_of(db)
+                    or text_of(kw.get("dsn", U))
+                    or text_of(kw.get("conninfo", U))
+                    or text_of(kw.get("url", U))
+                )
                 host = text_of(kw.get("host", U))
                 if host:
                     props["host"] = host
@@ -688,7 +695,10 @@ class _Analyser:
     def _aws_env(self, props: dict[str, Any]) -> dict[str, Any]:
         """Profile/region from the program's own os.environ writes when the session gave none."""
         out = dict(props)
-        for key, names in (("profile", ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")), ("region", ("AWS_REGION", "AWS_DEFAULT_REGION"))):
+        for key, names in (
+            ("profile", ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")),
+            ("region", ("AWS_REGION", "AWS_DEFAULT_REGION")),
+        ):
             if out.get(key) == "":
                 for n in names:
                     if n in self.environ:
@@ -710,7 +720,15 @@ class _Analyser:
                 self.unknown("`get_paginator` of an operation named at run time")
                 return U
             return Obj("aws_paginator", **client.props, operation=op)
-        params = {k: (text_of(v) if text_of(v) is not None else (v.v if isinstance(v, K) and isinstance(v.v, bool | int) else "{...}")) for k, v in kw.items() if k != "**"}
+        params = {
+            k: (
+                text_of(v)
+                if text_of(v) is not None
+                else (v.v if isinstance(v, K) and isinstance(v.v, bool | int) else "{...}")
+            )
+            for k, v in kw.items()
+            if k != "**"
+        }
         data = self._aws_env(client.props)
         data.update(operation=attr, params=params)
         self.add("aws", f"calls the AWS API `{attr}`", data=data)
