@@ -377,8 +377,8 @@ def _script(path: str, text: str, args: list[str | None], st: State, lang: str =
         from blastdoor.classify.code import language_of
 
         lang = {"typescript": "typescript", "tsx": "tsx"}.get(language_of(path), "node")
-    analyse(lang, text, st.child(), part, base_dir=os.path.dirname(path))
     st.parts.append(part)
+    analyse(lang, text, st.child(), part, base_dir=os.path.dirname(path))
 
 
 # -- shells and interpreters -------------------------------------------------------------------------
@@ -1380,6 +1380,13 @@ def crontab(cmd: Cmd) -> None:
         part.add("irreversible", "the removed crontab is not kept")
 
 
+def build(cmd: Cmd) -> None:
+    """make, npm/pnpm/yarn scripts, just, task, tox, nox, pre-commit, honcho: what their files run."""
+    from blastdoor.classify.shell._build import run_build
+
+    run_build(cmd)
+
+
 # -- wrappers with their own argument rules -------------------------------------------------------------
 
 
@@ -1614,4 +1621,5 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "redis": redis,
     "package": package,
     "crontab": crontab,
+    "build": build,
 }
