@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
+from blastdoor.classify.shell import _wrappers
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._walk import path_effects, walk_text
@@ -1588,6 +1589,8 @@ WRAPPER_HANDLERS: dict[str, Any] = {
     "parallel": _w_parallel,
 }
 
+WRAPPER_HANDLERS.update(_wrappers.WRAPPER_HANDLERS)  # runners written from their manuals (_wrappers.py)
+
 HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "verbs": verbs,
     "shell": shell,
@@ -1622,4 +1625,5 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "package": package,
     "crontab": crontab,
     "build": build,
+    **_wrappers.HANDLERS,
 }
