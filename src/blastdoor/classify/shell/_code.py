@@ -97,7 +97,10 @@ def _file(f: Finding, why: str, st: State, part: Part) -> None:
     part.add(mode, why)
     for effect in f.effects:
         part.add(effect, why)
-    path = st.path(f.path) if f.path is not None else DYNAMIC
+    raw = f.path
+    if raw is not None and (raw == "~" or raw.startswith("~/")):
+        raw = st.ctx.home + raw[1:]
+    path = st.path(raw) if raw is not None else DYNAMIC
     part.target(path)
     if mode != "read":
         st.written.add(path)

@@ -531,6 +531,10 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
             if entry is not None and module in ("pip", "pip3", "venv", "pytest", "http.server", "json.tool"):
                 apply_entry(entry, module, list(rest), cmd.st, cmd.stdin, cmd.assigns)
                 return
+            local = _local_module(module, cmd.st)
+            if local is not None:  # `python -m pkg` of the project's own code: read it
+                _script(local, read_script(local, cmd.st) or "\0", list(rest), cmd.st, "python")
+                return
             part.add("write", f"`python -m {module}` runs a module (assumed to change local files only)")
             cmd.st.parts.append(part)
             return
@@ -544,6 +548,17 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
     if not _run_stdin(cmd, lang):
         part.add("read", f"`{cmd.name}` without code runs nothing (interactive)")
     cmd.st.parts.append(part)
+
+
+def _local_module(module: str, st: State) -> str | None:
+    """The file ``python -m module`` runs when it is the project's own code (in the working directory)."""
+    if st.cwd is None or not module.replace(".", "").replace("_", "").isalnum():
+        return None
+    base = os.path.join(st.cwd, *module.split("."))
+    for path in (base + ".py", os.path.join(base, "__main__.py")):
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def python(cmd: Cmd) -> None:
