@@ -65,6 +65,33 @@ _KUBE = re.compile(
 )
 
 
+# Node types ``stmt`` handles itself (anything else is read child by child: no loop between the two).
+_STATEMENTS = frozenset(
+    (
+        "lexical_declaration",
+        "variable_declaration",
+        "import_statement",
+        "if_statement",
+        "for_statement",
+        "for_in_statement",
+        "while_statement",
+        "do_statement",
+        "try_statement",
+        "switch_statement",
+        "program",
+        "class_body",
+        "switch_case",
+        "switch_default",
+        "else_clause",
+        "catch_clause",
+        "finally_clause",
+        "switch_body",
+        "export_statement",
+        "labeled_statement",
+    )
+)
+
+
 def _parser(dialect: str) -> Parser:
     parser = _PARSERS.get(dialect)
     if parser is None:
@@ -496,7 +523,7 @@ class _Analyser:
         if t in ("statement_block",):
             self.block(node, dict(env))
             return U
-        if t.endswith("_statement") or t.endswith("_declaration") or t.endswith("_clause"):
+        if t in _STATEMENTS:
             self.stmt(node, env)
             return U
         for child in node.named_children:
