@@ -168,8 +168,25 @@ def xargs(
             replace = val or "{}"
     inner = words[i:] or ["echo"]
     if replace:
-        return [None if (x is not None and replace in x) else x for x in inner]
+        return _filled(inner, replace)
     return [*inner, None]
+
+
+COMPUTED_WORD = "${__blastdoor_computed_argument}"  # in shell text: a value the walker sees as computed
+
+
+def _filled(words: list[str | None], placeholder: str) -> list[str | None]:
+    """Words with ``placeholder`` replaced by arguments read at run time: a word holding it is computed;
+    inside shell text (the word after ``-c``) only the placeholder is."""
+    out: list[str | None] = []
+    for k, x in enumerate(words):
+        if x is None or placeholder not in x:
+            out.append(x)
+        elif k and words[k - 1] == "-c":
+            out.append(x.replace(placeholder, COMPUTED_WORD))
+        else:
+            out.append(None)
+    return out
 
 
 def env(
@@ -420,7 +437,11 @@ def parallel(
             argv = [x.replace("{}", a) if x is not None else None for x in template]
             run_argv(argv if placeholder else [*argv, a], st.child(), None, dict(assigns))
         return None
-    filled = [None if (x is not None and "{" in x) else x for x in template]
+    filled = (
+        _filled(template, "{}")
+        if not any(x is not None and "{" in x and "{}" not in x for x in template)
+        else [None if (x is not None and "{" in x) else x for x in template]
+    )
     if not placeholder:
         filled.append(None)  # the arguments are appended
     return filled
@@ -552,7 +573,34 @@ def nix_shell(
     return None
 
 
+def watch(
+    w: dict[str, Any],
+    name: str,
+    words: list[str | None],
+    st: State,
+    stdin: Stdin | None,
+    assigns: dict[str, str | None],
+    adds: dict[str, str],
+) -> list[str | None] | None:
+    """procps watch: the words are joined and run by ``sh -c`` (quoting is lost, as in watch), or run as
+    an argv with ``-x``/``--exec``."""
+    value = frozenset(("-n", "--interval", "-q", "--equexit"))
+    i, opts = _options(words, 1, value)
+    rest = words[i:]
+    if not rest:
+        _part(w, name, words, st, "read", "`watch` without a command runs nothing")
+        return None
+    if any(o in ("-x", "--exec") for o, _ in opts):
+        return rest
+    if None in rest:
+        st.unknown(" ".join(quote(x) for x in words), "`watch` of text computed at run time")
+        return None
+    _text(" ".join(x for x in rest if x is not None), "watch", st)
+    return None
+
+
 WRAPPER_HANDLERS: dict[str, Wrapper] = {
+    "watch": watch,
     "multicall": multicall,
     "xargs": xargs,
     "env": env,
