@@ -21,7 +21,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
 
 from corpus import BENCH_CWD, BENCH_ENV, BENCH_HOME, default_dcg, load_cases  # noqa: E402
 
-
 _CODE_HEAD = """\
 #!/usr/bin/env python3
 import json
