@@ -16,7 +16,7 @@ import pytest
 from tests.classify._judge import classified, judged, ops, part_with, parts
 
 from blastdoor.action import SEVERITY
-from blastdoor.classify.build import plan
+from blastdoor.classify.runners import plan
 
 INCIDENT_PY = """\
 import boto3

@@ -1,4 +1,4 @@
-"""Build and task runners in a command line: the steps ``classify.build`` reads become parts.
+"""Build and task runners in a command line: the steps ``classify.runners`` reads become parts.
 
 ``make deploy`` is judged by the recipes it would run (each a shell command classified like any
 other, in the directory make runs it in), ``npm run X`` by its scripts, and so on. The runner's own
@@ -20,7 +20,7 @@ _MAX_DEPTH = 8
 
 def run_build(cmd: Cmd) -> None:
     """The ``build`` handler: replace the KB's guess with what the runner's file says it runs."""
-    from blastdoor.classify.build import plan
+    from blastdoor.classify.runners import plan
 
     st = cmd.st
     part = cmd.part
