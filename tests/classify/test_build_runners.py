@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.classify._judge import classified, judged, ops, part_with, parts
+from tests.classify._judge import POLICY, classified, judged, ops, part_with, parts
 
 from blastdoor.action import SEVERITY
 from blastdoor.classify.runners import plan
@@ -254,8 +254,56 @@ def test_just_recipes_with_parameters_dependencies_and_variables(tmp_path: Path)
 
 
 def test_just_shebang_recipes_are_programs(tmp_path: Path) -> None:
-    write(tmp_path / "justfile", "nuke:\n    #!/usr/bin/env python3\n    import shutil\n    shutil.rmtree('/')\n")
+    body = "nuke:\n    #!/usr/bin/env python3\n    import shutil\n    if True:\n        shutil.rmtree('/')\n"
+    write(tmp_path / "justfile", body)
     assert "wipe" in classified("just nuke", str(tmp_path)).effects
+
+
+@pytest.mark.parametrize(
+    ("files", "command"),
+    [
+        ({"fix.py": INCIDENT_PY}, "python fix.py"),
+        ({"fix.py": INCIDENT_PY, "Makefile": "deploy:\n\tpython fix.py\n"}, "make deploy"),
+        ({"fix.py": INCIDENT_PY, "package.json": '{"scripts": {"deploy": "python fix.py"}}'}, "npm run deploy"),
+        (
+            {
+                "del.mjs": "import { CloudFormationClient, DeleteStackCommand } from '@aws-sdk/client-cloudformation';\n"
+                "await new CloudFormationClient({ profile: 'prod' }).send(new DeleteStackCommand({ StackName: 'ce' }));\n"
+            },
+            "node del.mjs",
+        ),
+    ],
+)
+def test_the_incident_in_blastdoor_explain(tmp_path: Path, files: dict[str, str], command: str) -> None:
+    """The issue's acceptance: each form is escalated with the operation and environment in `explain`."""
+    import subprocess
+    import sys
+
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    write(tmp_path / "blastdoor.yaml", POLICY)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "blastdoor.cli.main",
+            "explain",
+            "--json",
+            "--no-cache",
+            "--cwd",
+            str(tmp_path),
+            "-c",
+            command,
+        ],
+        capture_output=True,
+        text=True,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    out = json.loads(proc.stdout)
+    found = [(p.get("operation"), p.get("env")) for p in out["parts"]]
+    assert ("aws:cloudformation:DeleteStack", "prod") in found, (found, proc.stderr[-500:])
+    assert out["decision"]["verdict"] in ("approve", "deny"), out["decision"]
 
 
 def test_task_runs_deps_cmds_and_called_tasks_with_vars(tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ class _Justfile:
         current: _Recipe | None = None
         for raw in text.replace("\r\n", "\n").split("\n"):
             if raw[:1] in (" ", "\t") and current is not None:
-                current.body.append(raw.strip() if not current.body else raw.strip())
+                current.body.append(raw.rstrip())
                 continue
             line = raw.strip()
             if not line:
@@ -206,7 +206,9 @@ class _Justfile:
             words = dep.split()
             if words:
                 self.run(words[0], [self.value(w, scope) for w in words[1:]], plan, directory, seen)
-        body = [self.interpolate(line, scope) for line in recipe.body]
+        import textwrap
+
+        body = [self.interpolate(line, scope) for line in textwrap.dedent("\n".join(recipe.body)).split("\n")]
         while body and not body[-1].strip():
             body.pop()
         if body and body[0].startswith("#!"):

@@ -532,9 +532,14 @@ def plan_make(args: list[str | None], cwd: str | None, lookup: Callable[[str], s
                     directory = _chdir(directory, value)
                 elif name in ("--file", "--makefile"):
                     files.append(value)
-            elif name in ("--jobs", "--load-average", "--max-load") and not eq:
-                if i < n and args[i] is not None and str(args[i]).replace(".", "").isdigit():
-                    i += 1
+            elif (
+                name in ("--jobs", "--load-average", "--max-load")
+                and not eq
+                and i < n
+                and args[i] is not None
+                and str(args[i]).replace(".", "").isdigit()
+            ):
+                i += 1
             continue
         if a.startswith("-") and len(a) > 1:
             j = 1
@@ -609,6 +614,6 @@ def plan_make(args: list[str | None], cwd: str | None, lookup: Callable[[str], s
 
 
 def _chdir(directory: str | None, value: str | None) -> str | None:
-    if value is None or directory is None and not (value or "").startswith("/"):
+    if value is None or (directory is None and not (value or "").startswith("/")):
         return None
     return os.path.normpath(value if value.startswith("/") else os.path.join(directory or "/", value))
