@@ -267,8 +267,10 @@ def test_just_shebang_recipes_are_programs(tmp_path: Path) -> None:
         ({"fix.py": INCIDENT_PY, "package.json": '{"scripts": {"deploy": "python fix.py"}}'}, "npm run deploy"),
         (
             {
-                "del.mjs": "import { CloudFormationClient, DeleteStackCommand } from '@aws-sdk/client-cloudformation';\n"
-                "await new CloudFormationClient({ profile: 'prod' }).send(new DeleteStackCommand({ StackName: 'ce' }));\n"
+                "del.mjs": "import { CloudFormationClient, DeleteStackCommand }"
+                " from '@aws-sdk/client-cloudformation';\n"
+                "await new CloudFormationClient({ profile: 'prod' })"
+                ".send(new DeleteStackCommand({ StackName: 'ce' }));\n"
             },
             "node del.mjs",
         ),
