@@ -257,3 +257,9 @@ def test_a_node_program_doing_x_is_judged_at_least_as_severely_as_x(command: str
         code = f"require('child_process').{how}({command!r})"
     cwd = "/home/dev/project"
     assert severity(f"node -e {shlex.quote(code)}", cwd) >= severity(command, cwd), code
+
+
+def test_ordinary_methods_are_not_mistaken_for_destruction() -> None:
+    code = "import React from 'react'; const m = new Map(); m.delete(1); el.removeChild(c); stream.destroy();"
+    assert analyse("javascript", code) == []
+    assert [f.kind for f in analyse("javascript", "import x from 'sdk'; client.deleteStack({})")] == ["unknown"]

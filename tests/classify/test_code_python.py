@@ -373,3 +373,9 @@ def test_deleting_a_path_from_python_is_at_least_as_severe_as_rm(path: str, how:
     rm = "rm -rf" if how == "rmtree" else "rm"
     cwd = "/home/dev/project"
     assert severity(f"python -c {shlex.quote(code)}", cwd) >= severity(f"{rm} {path}", cwd), code
+
+
+def test_ordinary_methods_are_not_mistaken_for_destruction() -> None:
+    code = "import requests\nitems.remove(1)\nrow.delete()\npool.shutdown()\n"
+    assert analyse("python", code) == []
+    assert [f.kind for f in analyse("python", "import google.cloud\nclient.delete_bucket('b')\n")] == ["unknown"]

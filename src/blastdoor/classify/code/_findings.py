@@ -55,6 +55,18 @@ class Finding:
         self.argv = argv
         self.data = data or {}
 
+    def key(self) -> tuple[object, ...]:
+        """What the finding does, without where it was found: equal keys are the same action."""
+        return (
+            self.kind,
+            self.mode,
+            self.path,
+            self.text,
+            tuple(self.argv) if self.argv is not None else None,
+            self.effects,
+            repr(sorted(self.data.items())),
+        )
+
     def __repr__(self) -> str:
         bits = [f"{k}={getattr(self, k)!r}" for k in ("path", "text", "argv", "data") if getattr(self, k)]
         return f"Finding({self.kind!r}, line {self.line}, {', '.join(bits)})"

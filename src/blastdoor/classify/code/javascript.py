@@ -29,9 +29,10 @@ __all__ = ["analyse_javascript"]
 MAX_LOCAL_DEPTH = 3
 _PARSERS: dict[str, Parser] = {}
 _AWS_V3 = re.compile(r"^@aws-sdk/client-([a-z0-9-]+)$")
+# A destructive verb with a noun (`deleteStack`, `dropTable`, `terminateInstances`); bare verbs
+# (`map.delete(k)`, `stream.destroy()`) and DOM methods (`removeChild`) are ordinary.
 _DESTROY = re.compile(
-    r"^(delete|destroy|drop|purge|terminate|truncate|wipe|nuke|erase|deregister|revoke|remove[A-Z]|batchDelete|"
-    r"empty|kill|shutdown)"
+    r"^(delete|destroy|drop|purge|terminate|truncate|wipe|nuke|erase|deregister|revoke|batchDelete)[A-Z]"
 )
 _BUILTIN = frozenset(
     (

@@ -35,9 +35,12 @@ def _pascal(name: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in name.split("_") if w)
 
 
+# A destructive verb with a noun (`delete_stack`, `drop_table`, `purge_queue`): on an object blastdoor
+# cannot follow, in a program that imports an SDK, it is `unknown`. Bare verbs (`delete()`) are too
+# common on ordinary objects to mean anything.
 _DESTROY = re.compile(
-    r"^(delete|destroy|drop|purge|terminate|truncate|wipe|nuke|erase|deregister|revoke|detach|disable|"
-    r"remove_all|batch_delete|empty|reset|kill|shutdown|stop)(_|$)"
+    r"^(delete|destroy|drop|purge|terminate|truncate|wipe|nuke|erase|deregister|revoke|remove_all|batch_delete|"
+    r"empty|reset)_[a-z]"
 )
 _SDK_ROOTS = frozenset(("boto3", "botocore", "aioboto3", "aiobotocore", "kubernetes"))
 _AWS_NOOP = frozenset(

@@ -32,7 +32,12 @@ def analyse(lang: str, code: str, st: State, part: Part, *, base_dir: str | None
         except Exception as exc:  # the code classifier is next door: its failure is unknown here
             part.add("unknown", f"the {lang} code classifier failed: {type(exc).__name__}")
             return
+        seen: set[tuple[object, ...]] = set()
         for finding in findings:
+            key = finding.key()
+            if key in seen:  # the same call again (a loop, a helper called twice): judged once
+                continue
+            seen.add(key)
             _finding(finding, lang, st, part)
     else:
         from blastdoor.classify.shell._argv import KB
