@@ -263,3 +263,26 @@ def test_ordinary_methods_are_not_mistaken_for_destruction() -> None:
     code = "import React from 'react'; const m = new Map(); m.delete(1); el.removeChild(c); stream.destroy();"
     assert analyse("javascript", code) == []
     assert [f.kind for f in analyse("javascript", "import x from 'sdk'; client.deleteStack({})")] == ["unknown"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "process.mainModule.require('child_process').execSync('rm -rf /')",
+        "module.require('fs').rmSync('/', { recursive: true })",
+        "import('child_process').then(cp => cp.execSync('rm -rf /'))",
+        "setTimeout(\"require('child_process').execSync('rm -rf /')\")",
+        "const { createRequire } = require('module'); createRequire(__filename)('child_process').execSync('rm -rf /')",
+        "require('child_' + 'process').execSync('rm -rf /')",
+    ],
+)
+def test_indirect_spellings_of_a_call_are_followed(code: str) -> None:
+    assert "wipe" in classified(f"node -e {shlex.quote(code)}", "/tmp").effects, code
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["globalThis.eval(x)", "[].constructor.constructor(src)()", "process.binding('spawn_sync')", "global['ev' + a](b)"],
+)
+def test_indirect_spellings_with_computed_code_are_unknown(code: str) -> None:
+    assert "unknown" in classified(f"node -e {shlex.quote(code)}", "/tmp").effects, code

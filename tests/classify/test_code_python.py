@@ -379,3 +379,30 @@ def test_ordinary_methods_are_not_mistaken_for_destruction() -> None:
     code = "import requests\nitems.remove(1)\nrow.delete()\npool.shutdown()\n"
     assert analyse("python", code) == []
     assert [f.kind for f in analyse("python", "import google.cloud\nclient.delete_bucket('b')\n")] == ["unknown"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import os; os.__dict__['system']('rm -rf /')",
+        "import sys; sys.modules['os'].system('rm -rf /')",
+        "from subprocess import *; run(['rm', '-rf', '/'])",
+        "import os; [os.system][0]('rm -rf /')",
+        "import os; ops = {'go': os.system}; ops['go']('rm -rf /')",
+        "import os; f = os.system; f('rm -rf /')",
+        "getattr(__import__('os'), 'system')('rm -rf /')",
+        "import importlib; importlib.import_module('shutil').rmtree('/')",
+        "import os as o; o.system('rm' + ' -rf /')",
+    ],
+)
+def test_indirect_spellings_of_a_call_are_followed(code: str) -> None:
+    """The agent's view: reach os.system by another path. Each is followed to the same call."""
+    assert "wipe" in classified(f"python -c {shlex.quote(code)}", "/tmp").effects, code
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["import os; os.__dict__[name]('ls')", "__builtins__.exec(payload)", "import builtins; builtins.eval(x)"],
+)
+def test_indirect_spellings_with_computed_names_are_unknown(code: str) -> None:
+    assert "unknown" in classified(f"python -c {shlex.quote(code)}", "/tmp").effects

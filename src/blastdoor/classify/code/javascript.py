@@ -34,6 +34,34 @@ _AWS_V3 = re.compile(r"^@aws-sdk/client-([a-z0-9-]+)$")
 _DESTROY = re.compile(
     r"^(delete|destroy|drop|purge|terminate|truncate|wipe|nuke|erase|deregister|revoke|batchDelete)[A-Z]"
 )
+# child_process and fs calls whose names mean the same on any receiver (not `exec`: RegExp has one).
+_DISTINCT = frozenset(
+    (
+        "execSync",
+        "execFile",
+        "execFileSync",
+        "spawn",
+        "spawnSync",
+        "fork",
+        "rmSync",
+        "rmdirSync",
+        "unlinkSync",
+        "writeFileSync",
+        "appendFileSync",
+        "renameSync",
+        "copyFileSync",
+        "cpSync",
+        "chmodSync",
+        "chownSync",
+        "truncateSync",
+        "symlinkSync",
+        "rmdir",
+        "unlink",
+        "writeFile",
+        "appendFile",
+        "rm",
+    )
+)
 _BUILTIN = frozenset(
     (
         "fs",
@@ -146,6 +174,7 @@ class _Analyser:
         self.dialect = dialect
         self.environ: dict[str, Any] = {}
         self.third_party = False
+        self.modules: set[str] = set()
         self.line = 0
 
     def add(self, kind: str, why: str, **kw: Any) -> None:
@@ -294,6 +323,7 @@ class _Analyser:
     # -- modules -------------------------------------------------------------------------------------
 
     def require(self, module: str) -> Any:
+        self.modules.add(module)
         if module.startswith((".", "/")):
             self.local(module)
             return U
@@ -407,7 +437,20 @@ class _Analyser:
             name = self.text(node)
             if name in env:
                 return env[name]
-            if name in ("require", "eval", "Function", "fetch", "process", "axios"):
+            if name in (
+                "require",
+                "eval",
+                "Function",
+                "fetch",
+                "process",
+                "axios",
+                "module",
+                "setTimeout",
+                "setInterval",
+                "setImmediate",
+            ):
+                return Obj("ref", name=name)
+            if name in ("globalThis", "global", "window", "self"):  # globalThis.eval is eval
                 return Obj("ref", name=name)
             return U
         if t in (
@@ -661,6 +704,26 @@ class _Analyser:
         return Obj("aws_client", service=service, region=self.cfg(config, "region"), profile=profile, endpoint=endpoint)
 
     def named(self, name: str, args: list[Any]) -> Any:
+        for prefix in ("globalThis.", "global.", "window.", "self."):
+            name = name.removeprefix(prefix)
+        if name in ("module.require", "process.mainModule.require", "module.constructor._load") or name.endswith(
+            ".createRequire"
+        ):
+            module = text_of(args[0]) if args else None
+            if name.endswith(".createRequire"):
+                return Obj("ref", name="require")
+            if module is None:
+                self.unknown(f"`{name}` of a module named at run time")
+                return U
+            return self.require(_module(module))
+        if name in ("setTimeout", "setInterval", "setImmediate"):
+            code = text_of(args[0]) if args else None
+            if code is not None:  # a string is evaluated as code
+                self.add("code", f"`{name}` of a string evaluates it", text=code, data={"lang": self.dialect})
+            return U
+        if name.startswith("process.binding") or name in ("process.dlopen", "process._linkedBinding"):
+            self.unknown(f"`{name}` reaches Node's internals")
+            return U
         module, _, leaf = name.rpartition(".")
         if module == "@aws-sdk/credential-providers" or module.startswith("@aws-sdk/credential-provider"):
             if leaf in ("fromIni", "fromSSO", "fromProcess"):
@@ -688,10 +751,18 @@ class _Analyser:
         return self.apply(spec, name, None, args)
 
     def method(self, recv: Any, attr: str, args: list[Any]) -> Any:
+        if attr == "constructor":  # [].constructor.constructor('code') is Function
+            self.unknown("calls a `constructor` reached through an object: code built at run time")
+            return U
         if not isinstance(recv, Obj):
             spec = self.any.get(attr)
             if spec is not None:
                 return self.apply(spec, attr, None, args)
+            for module in ("child_process", "fs"):
+                # the module reached in a way blastdoor cannot follow (`import('fs').then(fs => ...)`)
+                spec = self.calls.get(f"{module}.{attr}")
+                if spec is not None and module in self.modules and attr in _DISTINCT:
+                    return self.apply(spec, f"{module}.{attr}", None, args)
             if self.third_party and _DESTROY.match(attr):
                 self.unknown(f"calls `.{attr}(...)` on an object blastdoor cannot follow")
             return U

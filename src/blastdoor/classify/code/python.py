@@ -86,6 +86,7 @@ class _Analyser:
         self.default_session: Obj | None = None
         self.kube_context: Any = K("")
         self.self_attrs: dict[str, Any] = {}
+        self.star: list[str] = []  # modules imported with *
         self.third_party = False
         self.line = 0
 
@@ -120,6 +121,7 @@ class _Analyser:
             self.imported(module, node.level)
             for a in node.names:
                 if a.name == "*":
+                    self.star.append(module)
                     continue
                 env[a.asname or a.name] = Obj("ref", name=f"{module}.{a.name}" if module else a.name)
                 if node.level or self.local_module(module) is not None:
@@ -278,8 +280,11 @@ class _Analyser:
         if isinstance(node, ast.Name):
             if node.id in env:
                 return env[node.id]
-            if node.id in self.calls or node.id in ("getattr", "setattr", "globals", "locals", "vars"):
+            if node.id in self.calls or node.id in ("getattr", "setattr", "globals", "locals", "vars", "__builtins__"):
                 return Obj("ref", name=node.id)
+            for module in self.star:  # from subprocess import *
+                if f"{module}.{node.id}" in self.calls:
+                    return Obj("ref", name=f"{module}.{node.id}")
             return U
         if isinstance(node, ast.Attribute):
             return self.attribute(node, env)
@@ -325,9 +330,22 @@ class _Analyser:
             return value
         if isinstance(node, ast.Subscript):
             base = self.ev(node.value, env)
-            self.ev(node.slice, env)
-            if isinstance(base, Obj) and base.kind == "ref" and base.get("name") == "os.environ":
-                return U
+            key = self.ev(node.slice, env)
+            if isinstance(base, Obj) and base.kind == "ref":
+                name = str(base.get("name"))
+                if name == "os.environ":
+                    return U
+                attr = text_of(key)
+                if attr is None:  # module.__dict__[x], sys.modules[x]: a callee computed at run time
+                    self.unknown(f"`{name}[...]` with a key computed at run time")
+                    return U
+                if name == "sys.modules":
+                    return Obj("ref", name=attr)
+                return Obj("ref", name=f"{name.removesuffix('.__dict__')}.{attr}")
+            if isinstance(base, K) and isinstance(base.v, dict) and text_of(key) is not None:
+                return base.v.get(text_of(key), U)
+            if isinstance(base, K) and isinstance(base.v, list) and isinstance(key, K) and isinstance(key.v, int):
+                return base.v[key.v] if -len(base.v) <= key.v < len(base.v) else U
             return U
         if isinstance(node, ast.Lambda):
             inner = dict(env)
@@ -414,6 +432,8 @@ class _Analyser:
         return U
 
     def named_call(self, name: str, pos: list[Any], kw: dict[str, Any]) -> Any:
+        for prefix in ("builtins.", "__builtins__.", "__builtin__."):
+            name = name.removeprefix(prefix)
         spec = self.calls.get(name)
         root = name.split(".")[0]
         if name in ("getattr", "setattr"):
