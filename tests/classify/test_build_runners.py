@@ -419,3 +419,16 @@ def test_runners_met_without_their_file_keep_the_knowledge_base_judgment(tmp_pat
         action = classified(command, str(tmp_path))
         assert "unknown" not in action.effects and "write" in action.effects, command
         assert ops(action)
+
+
+def test_runner_files_that_are_not_regular_files_are_never_read(tmp_path: Path) -> None:
+    # /dev/stdin would be the hook's own standard input: never read, unknown
+    assert "unknown" in classified("make -f /dev/stdin x <<< 'x:'", str(tmp_path)).effects
+    assert "unknown" in classified("python /dev/stdin <<< 'print(1)'", str(tmp_path)).effects
+
+
+def test_recipes_run_by_another_interpreter_are_unknown(tmp_path: Path) -> None:
+    makefile(tmp_path, "x:\n> print('hi')\n")
+    assert "unknown" in classified("make SHELL=/usr/bin/python3 x", str(tmp_path)).effects
+    makefile(tmp_path, "SHELL := /bin/bash\nx:\n> echo hi\n")
+    assert set(classified("make x", str(tmp_path)).effects) == {"read"}

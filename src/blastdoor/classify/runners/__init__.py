@@ -11,6 +11,7 @@ is ``missing`` (the runner would fail and run nothing; the shell side keeps the 
 from __future__ import annotations
 
 import os
+import stat
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class Plan:
 def read_text(path: str) -> str | None:
     """The text of a runner's file, or None when it is missing, unreadable, binary or too large."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # /dev/stdin, a FIFO, a directory: never read (the hook's own stdin)
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except (OSError, ValueError):

@@ -598,6 +598,9 @@ def plan_make(args: list[str | None], cwd: str | None, lookup: Callable[[str], s
         plan.source = path
         mk.parse(text, directory)
     plan.unknown.extend(mk.problems)
+    shell = mk.value("SHELL", {}, {}, 0).strip()
+    if os.path.basename(shell.split()[0] if shell else "sh") not in ("sh", "bash", "dash", "zsh", "ksh", "ash"):
+        plan.unknown.append(f"recipes run by SHELL={shell}, not a shell blastdoor reads")
     if not goals:
         if not mk.default_goal:
             plan.read_only = "the Makefile has no target: nothing runs"

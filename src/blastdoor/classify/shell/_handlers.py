@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
@@ -318,6 +319,8 @@ def read_script(path: str, st: State) -> str | None:
     if path == DYNAMIC:
         return None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return "\0"  # /dev/stdin, a FIFO, a directory: not a file blastdoor can read (unknown)
         with open(path, "rb") as fh:
             data = fh.read(MAX_SCRIPT_BYTES + 1)
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
