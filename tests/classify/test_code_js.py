@@ -286,3 +286,9 @@ def test_indirect_spellings_of_a_call_are_followed(code: str) -> None:
 )
 def test_indirect_spellings_with_computed_code_are_unknown(code: str) -> None:
     assert "unknown" in classified(f"node -e {shlex.quote(code)}", "/tmp").effects, code
+
+
+def test_functions_handed_to_other_calls_are_judged_as_called() -> None:
+    code = "const fs = require('fs'); ['/etc'].forEach(fs.rmSync)"
+    effects = classified(f"node -e {shlex.quote(code)}", "/tmp").effects
+    assert "delete" in effects and "unknown" in effects

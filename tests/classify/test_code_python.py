@@ -406,3 +406,29 @@ def test_indirect_spellings_of_a_call_are_followed(code: str) -> None:
 )
 def test_indirect_spellings_with_computed_names_are_unknown(code: str) -> None:
     assert "unknown" in classified(f"python -c {shlex.quote(code)}", "/tmp").effects
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import functools, os; functools.partial(os.system, 'rm -rf /')()",
+        "import os; list(map(os.system, ['rm -rf /']))",
+        "import threading, shutil; threading.Thread(target=shutil.rmtree, args=('/',)).start()",
+    ],
+)
+def test_functions_handed_to_other_calls_are_judged_as_called(code: str) -> None:
+    effects = classified(f"python -c {shlex.quote(code)}", "/tmp").effects
+    assert "wipe" in effects or "unknown" in effects, code
+
+
+def test_looking_at_a_function_is_not_calling_it() -> None:
+    code = "import subprocess\nif isinstance(p, subprocess.Popen):\n    print(subprocess.run)\n"
+    assert analyse("python", code) == []
+
+
+def test_a_declared_source_encoding_is_honoured(tmp_path: Path) -> None:
+    # In UTF-7, `+AAo-` is a newline: Python runs the "comment" line's tail as code.
+    (tmp_path / "fix.py").write_text("# coding: utf-7\n# +AAo-import os+ADs- os.system(+ACI-rm -rf /+ACI-)\n")
+    assert "wipe" in classified("python fix.py", str(tmp_path)).effects
+    (tmp_path / "fix.py").write_text("# coding: no-such-codec\nprint(1)\n")
+    assert "unknown" in classified("python fix.py", str(tmp_path)).effects

@@ -604,9 +604,17 @@ class _Analyser:
             return []
         if node.type == "template_string":  # a tagged template: sql`...`
             return [self.ev(node, env)]
-        return [
+        values = [
             U if c.type == "spread_element" else self.ev(c, env) for c in node.named_children if c.type != "comment"
         ]
+        for value in values:  # a function handed to another call (`paths.forEach(fs.rmSync)`) is called by it
+            if isinstance(value, Obj) and value.kind == "ref":
+                name = _canon(str(value.get("name")))
+                if name in self.calls and name not in ("require", "fetch", "process", "module"):
+                    self.named(name, [U])
+            elif isinstance(value, Obj) and value.kind == "bound":
+                self.method(value.props["recv"], str(value.props["attr"]), [U])
+        return values
 
     # -- calls ---------------------------------------------------------------------------------------
 

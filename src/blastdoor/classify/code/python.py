@@ -72,6 +72,33 @@ _KUBE = re.compile(
 )
 
 
+# Builtins that look at a function without calling it.
+_INSPECT = frozenset(
+    (
+        "isinstance",
+        "issubclass",
+        "type",
+        "hasattr",
+        "getattr",
+        "print",
+        "repr",
+        "str",
+        "id",
+        "callable",
+        "help",
+        "dir",
+        "vars",
+        "len",
+        "hash",
+        "format",
+        "wraps",
+        "signature",
+        "getsource",
+        "iscoroutinefunction",
+    )
+)
+
+
 class _Analyser:
     def __init__(self, base_dir: str | None, depth: int, seen: set[str]) -> None:
         self.t = table("python")
@@ -411,7 +438,30 @@ class _Analyser:
                 kw["**"] = value
             else:
                 kw[k.arg] = value
+        self.passed(node, pos, kw)
         return pos, kw
+
+    def passed(self, node: ast.Call, pos: list[Any], kw: dict[str, Any]) -> None:
+        """A function handed to another call (``map(os.remove, paths)``, ``Thread(target=...)``,
+        ``partial(os.system, "...")``) is called by it: with the arguments ``partial`` fixes, else with
+        arguments blastdoor cannot see."""
+        callee = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if callee in _INSPECT:
+            return
+        partial = isinstance(node.func, ast.Attribute | ast.Name) and (
+            getattr(node.func, "attr", None) == "partial" or getattr(node.func, "id", None) == "partial"
+        )
+        for k, value in enumerate([*pos, *kw.values()]):
+            if not isinstance(value, Obj) or value.kind not in ("ref", "bound"):
+                continue
+            given = pos[k + 1 :] if (partial and k == 0) else [U]
+            extra = {key: v for key, v in kw.items() if key != "**"} if (partial and k == 0) else {}
+            if value.kind == "ref":
+                name = str(value.get("name"))
+                if name in self.calls or name.startswith(("boto3.", "os.", "shutil.", "subprocess.")):
+                    self.named_call(name, given, extra)
+            else:
+                self.method(value.props["recv"], str(value.props["attr"]), given, extra)
 
     def call(self, node: ast.Call, env: dict[str, Any]) -> Any:
         func = node.func
@@ -837,10 +887,33 @@ class _Analyser:
         return U
 
 
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _declared_encoding(text: str) -> str | None:
+    """A PEP 263 declaration other than UTF-8 in the first two lines, or None."""
+    for line in text.split("\n", 2)[:2]:
+        m = _CODING.match(line)
+        if m is not None:
+            name = m.group(1).lower().replace("_", "-")
+            return None if name in ("utf-8", "utf8", "ascii", "us-ascii", "latin-1", "iso-8859-1") else name
+        if line.strip() and not line.lstrip().startswith("#"):
+            return None
+    return None
+
+
 def analyse_python(
     text: str, *, base_dir: str | None = None, depth: int = 0, seen: set[str] | None = None
 ) -> list[Finding]:
     """Findings for a Python program; ``base_dir`` is where its local modules are looked up."""
+    declared = _declared_encoding(text)
+    if declared is not None:
+        # Python decodes the source with the declared codec (`# coding: utf-7` can hide a line in a
+        # comment): read it the same way
+        try:
+            text = text.encode("utf-8", "surrogateescape").decode(declared)
+        except (LookupError, UnicodeError):
+            return [Finding("unknown", f"the python code declares an encoding blastdoor cannot decode: {declared}")]
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
