@@ -293,3 +293,14 @@ def test_functions_handed_to_other_calls_are_judged_as_called() -> None:
     code = "const fs = require('fs'); ['/etc'].forEach(fs.rmSync)"
     effects = classified(f"node -e {shlex.quote(code)}", "/tmp").effects
     assert "delete" in effects and "unknown" in effects
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "process.env.AWS_PROFILE = 'prod'; require('child_process').execSync('aws s3 rb s3://b --force')",
+        "require('child_process').spawnSync('aws', ['s3', 'rb', 's3://b', '--force'], {env: {AWS_PROFILE: 'prod'}})",
+    ],
+)
+def test_spawned_commands_get_the_environment_the_code_gives_them(code: str) -> None:
+    assert part_with(classified(f"node -e {shlex.quote(code)}", "/tmp"), "aws:s3:DeleteBucket").env == "prod"

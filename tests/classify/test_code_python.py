@@ -432,3 +432,22 @@ def test_a_declared_source_encoding_is_honoured(tmp_path: Path) -> None:
     assert "wipe" in classified("python fix.py", str(tmp_path)).effects
     (tmp_path / "fix.py").write_text("# coding: no-such-codec\nprint(1)\n")
     assert "unknown" in classified("python fix.py", str(tmp_path)).effects
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import os, subprocess; os.environ['AWS_PROFILE'] = 'prod'; "
+        "subprocess.run(['aws', 'cloudformation', 'delete-stack', '--stack-name', 'ce'])",
+        "import subprocess; subprocess.run('aws cloudformation delete-stack --stack-name ce', shell=True, "
+        "env={'AWS_PROFILE': 'prod'})",
+    ],
+)
+def test_spawned_commands_get_the_environment_the_code_gives_them(code: str) -> None:
+    action = classified(f"python -c {shlex.quote(code)}", "/tmp")
+    assert part_with(action, "aws:cloudformation:DeleteStack").env == "prod"
+
+
+def test_spawned_commands_run_in_the_directory_the_code_gives_them() -> None:
+    code = "import subprocess; subprocess.run(['rm', '-rf', 'etc'], cwd='/')"
+    assert "/etc" in classified(f"python -c {shlex.quote(code)}", "/tmp").targets

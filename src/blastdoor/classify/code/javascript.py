@@ -920,12 +920,13 @@ class _Analyser:
         if shell is not None and not isinstance(shell, K):
             self.unknown(f"`{name}` with `shell` computed at run time")
         first = args[0] if args else U
+        ctx = self.process_context(opts)
         if how == "node":
             path = text_of(first)
-            self.add("argv", f"`{name}` runs a node program", argv=["node", path])
+            self.add("argv", f"`{name}` runs a node program", argv=["node", path], data=ctx)
             return
         if how == "shell":
-            self.add("shell", f"`{name}` runs shell text", text=text_of(first))
+            self.add("shell", f"`{name}` runs shell text", text=text_of(first), data=ctx)
             return
         rest: list[str | None] = []
         if len(args) > 1 and isinstance(args[1], K) and isinstance(args[1].v, list):
@@ -935,9 +936,24 @@ class _Analyser:
         if shell_on:
             words = [text_of(first), *rest]
             text = " ".join(w for w in words if w is not None) if None not in words else None
-            self.add("shell", f"`{name}` runs shell text (shell: true)", text=text)
+            self.add("shell", f"`{name}` runs shell text (shell: true)", text=text, data=ctx)
             return
-        self.add("argv", f"`{name}` runs a program", argv=[text_of(first), *rest])
+        self.add("argv", f"`{name}` runs a program", argv=[text_of(first), *rest], data=ctx)
+
+    def process_context(self, opts: Any) -> dict[str, Any]:
+        """The environment and directory a spawned command gets: the program's ``process.env`` writes,
+        then the ``env`` option (which replaces the environment) and ``cwd``."""
+        env: dict[str, str | None] = {k: text_of(v) for k, v in self.environ.items() if k != "*"}
+        out: dict[str, Any] = {}
+        if isinstance(opts, K) and isinstance(opts.v, dict):
+            given = opts.v.get("env")
+            if isinstance(given, K) and isinstance(given.v, dict):
+                env = {str(k): text_of(v) for k, v in given.v.items()}
+            if "cwd" in opts.v:
+                out["cwd"] = text_of(opts.v["cwd"])
+        if env:
+            out["env"] = env
+        return out
 
     def sql(self, recv: Obj | None, value: Any, name: str) -> None:
         text = text_of(value)

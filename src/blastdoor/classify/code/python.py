@@ -665,6 +665,7 @@ class _Analyser:
 
     def run(self, spec: dict[str, Any], name: str, pos: list[Any], kw: dict[str, Any]) -> None:
         how = spec["run"]
+        ctx = self.process_context(kw)
         index = spec.get("arg", 0)
         shell = kw.get("shell")
         shell_on = isinstance(shell, K) and bool(shell.v)
@@ -675,24 +676,41 @@ class _Analyser:
             # execl(path, arg0, *args): the program is `path`; arg0 is only its displayed name
             items = [pos[skip - 1], *pos[skip + 1 :]] if skip and len(pos) >= skip else list(pos)
             argv = [text_of(x) for x in items]
-            self.add("argv", f"`{name}` runs a program", argv=argv)
+            self.add("argv", f"`{name}` runs a program", argv=argv, data=ctx)
             return
         value = pos[index] if isinstance(index, int) and index < len(pos) else kw.get("args", U)
         if how == "shell" or shell_on:
             if isinstance(value, K) and isinstance(value.v, list):
                 value = value.v[0] if value.v else U
             text = text_of(value)
-            self.add("shell", f"`{name}` runs shell text", text=text)
+            self.add("shell", f"`{name}` runs shell text", text=text, data=ctx)
             return
         if isinstance(value, K) and isinstance(value.v, list):
-            self.add("argv", f"`{name}` runs a program", argv=[text_of(x) for x in value.v])
+            self.add("argv", f"`{name}` runs a program", argv=[text_of(x) for x in value.v], data=ctx)
             return
         text = text_of(value)
         if text is None:
-            self.add("argv", f"`{name}` runs a program named at run time", argv=None)
+            self.add("argv", f"`{name}` runs a program named at run time", argv=None, data=ctx)
         else:
             # a lone string without shell=True is the program's name (its words are not split by Python)
-            self.add("argv", f"`{name}` runs a program", argv=[text])
+            self.add("argv", f"`{name}` runs a program", argv=[text], data=ctx)
+
+    def process_context(self, kw: dict[str, Any]) -> dict[str, Any]:
+        """The environment and directory a spawned command gets: the program's own os.environ writes,
+        then ``env=`` (which replaces the environment) and ``cwd=``."""
+        env: dict[str, str | None] = {k: text_of(v) for k, v in self.environ.items() if k != "*"}
+        given = kw.get("env")
+        if given is not None:
+            if isinstance(given, K) and isinstance(given.v, dict):
+                env = {str(k): text_of(v) for k, v in given.v.items()}
+            else:
+                env = {"*": None}
+        elif "*" in self.environ:
+            env["*"] = None
+        out: dict[str, Any] = {"env": env} if env else {}
+        if "cwd" in kw:
+            out["cwd"] = text_of(kw["cwd"])
+        return out
 
     def send(self, spec: dict[str, Any], name: str, pos: list[Any], kw: dict[str, Any]) -> None:
         how = spec["send"]

@@ -73,7 +73,7 @@ def _finding(f: Finding, lang: str, st: State, part: Part) -> None:
             return
         from blastdoor.classify.shell._walk import walk_text
 
-        walk_text(f.text, st.child())
+        walk_text(f.text, _process(f, st))
     elif kind in ("argv", "kube"):
         if f.argv is None or not f.argv or f.argv[0] is None:
             part.add("unknown", f"{why}: a program named at run time")
@@ -81,7 +81,8 @@ def _finding(f: Finding, lang: str, st: State, part: Part) -> None:
         part.add("read", f"{lang} code runs commands (classified next to it)")
         from blastdoor.classify.shell._argv import run_argv
 
-        run_argv(list(f.argv), st.child(), None, {})
+        child = _process(f, st)
+        run_argv(list(f.argv), child, None, dict(child.env))
     elif kind == "code":
         if st.depth >= 8:
             part.add("unknown", "code nested too deep")
@@ -93,6 +94,22 @@ def _finding(f: Finding, lang: str, st: State, part: Part) -> None:
         _sql(f, why, st, part)
     else:
         part.add("unknown", f"{why}: a finding of kind {kind!r} is not understood")
+
+
+def _process(f: Finding, st: State) -> State:
+    """The scope a spawned command runs in: the environment and directory the code gives it."""
+    child = st.child()
+    env = f.data.get("env")
+    if isinstance(env, dict):
+        for key, value in env.items():
+            if key != "*":
+                child.env[str(key)] = value
+    if "cwd" in f.data:
+        cwd = f.data["cwd"]
+        child.cwd = st.path(cwd) if isinstance(cwd, str) else None
+        if child.cwd == DYNAMIC:
+            child.cwd = None
+    return child
 
 
 def _file(f: Finding, why: str, st: State, part: Part) -> None:
