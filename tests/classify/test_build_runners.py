@@ -432,3 +432,19 @@ def test_recipes_run_by_another_interpreter_are_unknown(tmp_path: Path) -> None:
     assert "unknown" in classified("make SHELL=/usr/bin/python3 x", str(tmp_path)).effects
     makefile(tmp_path, "SHELL := /bin/bash\nx:\n> echo hi\n")
     assert set(classified("make x", str(tmp_path)).effects) == {"read"}
+
+
+@pytest.mark.parametrize(
+    "command", ["npm install", "npm i", "npm ci", "yarn", "yarn install", "pnpm install", "bun install"]
+)
+def test_installing_a_project_runs_its_own_install_scripts(tmp_path: Path, command: str) -> None:
+    package(tmp_path, {"postinstall": "rm -rf ~", "prepare": "echo ready"})
+    action = classified(command, str(tmp_path))
+    assert "wipe" in action.effects and "write" in action.effects
+    assert "wipe" not in classified(f"{command} --ignore-scripts", str(tmp_path)).effects
+
+
+def test_installing_a_named_package_keeps_the_knowledge_base_judgment(tmp_path: Path) -> None:
+    package(tmp_path, {"postinstall": "rm -rf ~"})
+    assert "wipe" not in classified("npm install left-pad", str(tmp_path)).effects
+    assert "wipe" not in classified("pnpm add left-pad", str(tmp_path)).effects

@@ -85,8 +85,14 @@ def plan_npm(tool: str, args: list[str | None], cwd: str | None) -> Plan:
     sub = words[0] if words else None
     rest = words[1:]
     name: str | None
+    if (sub in _INSTALL and not [w for w in rest if w is None or not w.startswith("-")]) or (
+        sub is None and tool == "yarn"
+    ):
+        return _install(plan, tool, sub or "install", directory, ignore_scripts)
     if tool == "npm" and sub not in _RUN and sub not in _LIFECYCLE:
         return plan  # npm runs scripts only through run/test/start/stop/restart: the KB judges the rest
+    if sub in _OWN:
+        return plan  # the package manager's own command: the KB judges it
     if sub in _RUN:
         if not rest:
             plan.read_only = f"`{tool} {sub}` without a name lists the scripts"
@@ -148,6 +154,80 @@ def plan_npm(tool: str, args: list[str | None], cwd: str | None) -> Plan:
             return plan  # `pnpm NAME` that is not a script: one of pnpm's own commands, judged by the KB
         scripts = {**scripts, name: body}
     _script(plan, scripts, name, extra, directory, tool, ignore_scripts)
+    return plan
+
+
+_INSTALL = frozenset(("install", "i", "in", "isntall", "ci", "clean-install", "install-clean", "rebuild"))
+# Commands of pnpm/yarn/bun themselves (not scripts run by name).
+_OWN = frozenset(
+    (
+        "add",
+        "remove",
+        "rm",
+        "uninstall",
+        "update",
+        "up",
+        "upgrade",
+        "publish",
+        "pack",
+        "link",
+        "unlink",
+        "dlx",
+        "exec",
+        "x",
+        "create",
+        "init",
+        "why",
+        "outdated",
+        "audit",
+        "info",
+        "view",
+        "list",
+        "ls",
+        "config",
+        "cache",
+        "store",
+        "import",
+        "patch",
+        "dedupe",
+        "prune",
+        "login",
+        "logout",
+        "whoami",
+        "version",
+        "help",
+    )
+)
+# What npm runs in the project itself on `npm install` without arguments (docs.npmjs.com, scripts).
+_INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare")
+
+
+def _install(plan: Plan, tool: str, sub: str, directory: str | None, ignore_scripts: bool) -> Plan:
+    """``npm install`` (``ci``, ``yarn``) in a project: its own install and prepare scripts run."""
+    plan.extra.append(("write", f"`{tool} {sub}` installs dependencies (their own install scripts run too)"))
+    if ignore_scripts:
+        return plan
+    if directory is None:
+        plan.unknown.append(f"`{tool}` runs in a directory blastdoor does not know")
+        return plan
+    found = find(directory, ("package.json",))
+    if found is None:
+        return plan
+    text = read_text(found)
+    try:
+        data = json.loads(text) if text is not None else None
+    except ValueError:
+        data = None
+    scripts = data.get("scripts") if isinstance(data, dict) else None
+    if not isinstance(scripts, dict):
+        if data is None:
+            plan.unknown.append(f"cannot read {found} as JSON")
+        return plan
+    plan.source = found
+    for key in _INSTALL_SCRIPTS:
+        body = scripts.get(key)
+        if isinstance(body, str):
+            plan.add(Step("shell", f"{tool} {sub} ({key})", directory, text=body))
     return plan
 
 
