@@ -448,3 +448,12 @@ def test_installing_a_named_package_keeps_the_knowledge_base_judgment(tmp_path: 
     package(tmp_path, {"postinstall": "rm -rf ~"})
     assert "wipe" not in classified("npm install left-pad", str(tmp_path)).effects
     assert "wipe" not in classified("pnpm add left-pad", str(tmp_path)).effects
+
+
+@pytest.mark.parametrize(
+    "command", ["pip install ./pkg", "pip install -e pkg", "pip3 install -e ./pkg[dev]", "uv pip install ./pkg"]
+)
+def test_installing_a_local_project_runs_its_setup_py(tmp_path: Path, command: str) -> None:
+    write(tmp_path / "pkg" / "setup.py", "import shutil\nshutil.rmtree('/')\nfrom setuptools import setup\nsetup()\n")
+    assert "wipe" in classified(command, str(tmp_path)).effects
+    assert "wipe" not in classified("pip install requests", str(tmp_path)).effects

@@ -704,7 +704,37 @@ def npx(cmd: Cmd) -> None:
         run_argv(inner, cmd.st.child(), cmd.stdin, {})
 
 
+def pip_install(cmd: Cmd) -> None:
+    """``pip install .`` / ``-e DIR`` / ``./pkg``: a local project's setup.py runs (it is read as Python);
+    installs from URLs run fetched code (the ``package`` handler)."""
+    from blastdoor.classify.shell._handlers import package, read_script
+
+    package(cmd)
+    st = cmd.st
+    local = [v for o, v in cmd.opts if o in ("-e", "--editable")] + [
+        p for p in cmd.pos if p is not None and (p in (".", "..") or p.startswith(("./", "../", "/")))
+    ]
+    for where in local:
+        if where is None or "://" in where or where.startswith("git+"):
+            continue
+        base = st.path(where.split("[", 1)[0])
+        setup = os.path.join(base, "setup.py") if base != "?" else "?"
+        text = read_script(setup, st)
+        if text is None:
+            continue  # no setup.py: a build backend from the index builds it (the KB's judgment)
+        part = Part("shell", "shell:python", f"setup.py of {where}", "kb:package", st.cwd)
+        part.target(setup)
+        st.parts.append(part)
+        if text == "\0":
+            part.add("unknown", f"{setup} cannot be read")
+            continue
+        from blastdoor.classify.shell._code import analyse
+
+        analyse("python", text, st.child(), part, base_dir=base)
+
+
 HANDLERS: dict[str, Callable[[Cmd], None]] = {
+    "pip_install": pip_install,
     "run_in_env": run_in_env,
     "npx": npx,
 }
