@@ -19,148 +19,38 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.code._data import table
 from blastdoor.classify.code._findings import Finding
+from blastdoor.classify.code._js_cloud import CloudCalls
+from blastdoor.classify.code._js_syntax import (
+    BUILTIN,
+    DISTINCT,
+    STATEMENTS,
+    canon,
+    identifiers,
+    module_name,
+    parser,
+    unescape,
+)
 from blastdoor.classify.code._values import K, Obj, U, join, join_env, text_of
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser
+    from tree_sitter import Node
 
 __all__ = ["analyse_javascript"]
 
 MAX_LOCAL_DEPTH = 3
-_PARSERS: dict[str, Parser] = {}
 _AWS_V3 = re.compile(r"^@aws-sdk/client-([a-z0-9-]+)$")
 # A destructive verb with a noun (`deleteStack`, `dropTable`, `terminateInstances`); bare verbs
 # (`map.delete(k)`, `stream.destroy()`) and DOM methods (`removeChild`) are ordinary.
 _DESTROY = re.compile(
     r"^(delete|destroy|drop|purge|terminate|truncate|wipe|nuke|erase|deregister|revoke|batchDelete)[A-Z]"
 )
-# child_process and fs calls whose names mean the same on any receiver (not `exec`: RegExp has one).
-_DISTINCT = frozenset(
-    (
-        "execSync",
-        "execFile",
-        "execFileSync",
-        "spawn",
-        "spawnSync",
-        "fork",
-        "rmSync",
-        "rmdirSync",
-        "unlinkSync",
-        "writeFileSync",
-        "appendFileSync",
-        "renameSync",
-        "copyFileSync",
-        "cpSync",
-        "chmodSync",
-        "chownSync",
-        "truncateSync",
-        "symlinkSync",
-        "rmdir",
-        "unlink",
-        "writeFile",
-        "appendFile",
-        "rm",
-    )
-)
-_BUILTIN = frozenset(
-    (
-        "fs",
-        "path",
-        "os",
-        "child_process",
-        "http",
-        "https",
-        "net",
-        "tls",
-        "dgram",
-        "vm",
-        "util",
-        "url",
-        "crypto",
-        "stream",
-        "events",
-        "process",
-        "buffer",
-        "readline",
-        "assert",
-        "zlib",
-        "worker_threads",
-        "cluster",
-    )
-)
-_KUBE = re.compile(
-    r"^(?P<verb>deleteCollection|delete|create|patch|replace|read|list|connect\w+?)(?P<ns>Namespaced)?(?P<kind>[A-Z]\w*?)"
-    r"(?:ForAllNamespaces)?$"
-)
-
-
-# Node types ``stmt`` handles itself (anything else is read child by child: no loop between the two).
-_STATEMENTS = frozenset(
-    (
-        "lexical_declaration",
-        "variable_declaration",
-        "import_statement",
-        "if_statement",
-        "for_statement",
-        "for_in_statement",
-        "while_statement",
-        "do_statement",
-        "try_statement",
-        "switch_statement",
-        "program",
-        "class_body",
-        "switch_case",
-        "switch_default",
-        "else_clause",
-        "catch_clause",
-        "finally_clause",
-        "switch_body",
-        "export_statement",
-        "labeled_statement",
-    )
-)
-
-
-def _parser(dialect: str) -> Parser:
-    parser = _PARSERS.get(dialect)
-    if parser is None:
-        import tree_sitter
-
-        if dialect in ("typescript", "tsx"):
-            import tree_sitter_typescript
-
-            lang = (
-                tree_sitter_typescript.language_tsx()
-                if dialect == "tsx"
-                else tree_sitter_typescript.language_typescript()
-            )
-        else:
-            import tree_sitter_javascript
-
-            lang = tree_sitter_javascript.language()
-        parser = _PARSERS[dialect] = tree_sitter.Parser(tree_sitter.Language(lang))
-    return parser
-
-
-def _module(name: str) -> str:
-    name = name.removeprefix("node:")
-    if name in ("fs/promises", "fs-extra"):
-        return "fs"
-    if name == "child_process/promises":
-        return "child_process"
-    return name
-
-
-def _canon(name: str) -> str:
-    """``fs.promises.rm`` -> ``fs.rm``; ``require('fs').rm`` is the same call."""
-    return name.replace(".promises.", ".").replace(".default.", ".")
 
 
 def _kebab_service(pkg: str) -> str:
     return pkg.replace("-", "")
 
 
-class _Analyser:
+class _Analyser(CloudCalls):
     def __init__(self, src: bytes, base_dir: str | None, depth: int, seen: set[str], dialect: str) -> None:
         t = table("javascript")
         self.calls: dict[str, Any] = t["calls"]
@@ -282,7 +172,7 @@ class _Analyser:
                             left, self.member(value, self.text(left)) if left.type.startswith("shorthand") else U, env
                         )
                 else:
-                    for ident in _identifiers(child):
+                    for ident in identifiers(child):
                         env[self.text(ident)] = U
         elif t == "array_pattern":
             items = value.v if isinstance(value, K) and isinstance(value.v, list) else None
@@ -293,14 +183,14 @@ class _Analyser:
             if left is not None:
                 self.bind(left, value, env)
         else:
-            for ident in _identifiers(pattern):
+            for ident in identifiers(pattern):
                 env[self.text(ident)] = U
 
     def import_statement(self, node: Node, env: dict[str, Any]) -> None:
         source = node.child_by_field_name("source")
         if source is None:
             return
-        module = _module(self.string(source) or "")
+        module = module_name(self.string(source) or "")
         ref = self.require(module)
         for clause in node.named_children:
             if clause.type != "import_clause":
@@ -328,7 +218,7 @@ class _Analyser:
             self.local(module)
             return U
         root = module.split("/")[0]
-        if root not in _BUILTIN and module not in _BUILTIN:
+        if root not in BUILTIN and module not in BUILTIN:
             self.third_party = True
         return Obj("ref", name=module)
 
@@ -389,7 +279,7 @@ class _Analyser:
                 if child.type == "string_fragment":
                     out.append(self.text(child))
                 elif child.type == "escape_sequence":
-                    out.append(_unescape(self.text(child)))
+                    out.append(unescape(self.text(child)))
             if not node.named_children:
                 return self.text(node)[1:-1]
             return "".join(out)
@@ -418,7 +308,7 @@ class _Analyser:
                 if child.type == "string_fragment":
                     out.append(self.text(child))
                 elif child.type == "escape_sequence":
-                    out.append(_unescape(self.text(child)))
+                    out.append(unescape(self.text(child)))
                 elif child.type == "template_substitution":
                     subs = [self.ev(c, env) for c in child.named_children]
                     s = text_of(subs[0]) if len(subs) == 1 else None
@@ -541,7 +431,7 @@ class _Analyser:
             inner = dict(env)
             params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
             if params is not None:
-                for ident in _identifiers(params):
+                for ident in identifiers(params):
                     inner[self.text(ident)] = U
             body = node.child_by_field_name("body")
             if body is not None:
@@ -567,7 +457,7 @@ class _Analyser:
         if t in ("statement_block",):
             self.block(node, dict(env))
             return U
-        if t in _STATEMENTS:
+        if t in STATEMENTS:
             self.stmt(node, env)
             return U
         for child in node.named_children:
@@ -609,7 +499,7 @@ class _Analyser:
         ]
         for value in values:  # a function handed to another call (`paths.forEach(fs.rmSync)`) is called by it
             if isinstance(value, Obj) and value.kind == "ref":
-                name = _canon(str(value.get("name")))
+                name = canon(str(value.get("name")))
                 if name in self.calls and name not in ("require", "fetch", "process", "module"):
                     self.named(name, [U])
             elif isinstance(value, Obj) and value.kind == "bound":
@@ -628,7 +518,7 @@ class _Analyser:
             if module is None:
                 self.unknown("`import()` of a module named at run time")
                 return U
-            return self.require(_module(module))
+            return self.require(module_name(module))
         if func is not None and func.type == "member_expression":
             obj = func.child_by_field_name("object")
             prop = func.child_by_field_name("property")
@@ -640,7 +530,7 @@ class _Analyser:
             attr = self.text(prop) if prop is not None else ""
             args = self.arguments(args_node, env)
             if isinstance(base, Obj) and base.kind == "ref":
-                return self.named(_canon(f"{base.get('name')}.{attr}"), args)
+                return self.named(canon(f"{base.get('name')}.{attr}"), args)
             if obj is not None and obj.type == "member_expression" and self.text(obj).endswith("this"):
                 pass
             return self.method(base, attr, args)
@@ -651,13 +541,13 @@ class _Analyser:
             if module is None:
                 self.unknown("`require` of a module named at run time")
                 return U
-            return self.require(_module(module))
+            return self.require(module_name(module))
         return self.invoke(callee, args, self.text(func) if func is not None else "?")
 
     def invoke(self, callee: Any, args: list[Any], shown: str) -> Any:
         if isinstance(callee, Obj):
             if callee.kind == "ref":
-                return self.named(_canon(str(callee.get("name"))), args)
+                return self.named(canon(str(callee.get("name"))), args)
             if callee.kind == "bound":
                 return self.method(callee.props["recv"], str(callee.props["attr"]), args)
             if callee.kind == "db" and args:  # postgres.js: sql`DROP TABLE x`
@@ -685,31 +575,12 @@ class _Analyser:
             return self.aws_client(cls.lower(), config)
         if name == "Function" or name.endswith(".Script"):
             return self.named(name, args)
-        spec = self.calls.get(_canon(name))
+        spec = self.calls.get(canon(name))
         if spec is not None:
             return self.apply(spec, name, None, args)
         if module.startswith("@kubernetes/client-node") and cls == "KubeConfig":
             return Obj("kube_config", context="")
         return U
-
-    def cfg(self, config: Any, key: str) -> str | None:
-        """A client configuration's string field: "" when absent, None when computed."""
-        if not isinstance(config, K) or not isinstance(config.v, dict):
-            return None if config is not U else ""
-        if key not in config.v:
-            return ""
-        return text_of(config.v[key])
-
-    def aws_client(self, service: str, config: Any) -> Obj:
-        profile = self.cfg(config, "profile")
-        if isinstance(config, K) and isinstance(config.v, dict):
-            creds = config.v.get("credentials")
-            if isinstance(creds, Obj) and creds.kind == "aws_creds":
-                profile = creds.get("profile")
-            elif creds is not None and not isinstance(creds, K):
-                profile = profile or None if creds is U else profile
-        endpoint = self.cfg(config, "endpoint")
-        return Obj("aws_client", service=service, region=self.cfg(config, "region"), profile=profile, endpoint=endpoint)
 
     def named(self, name: str, args: list[Any]) -> Any:
         for prefix in ("globalThis.", "global.", "window.", "self."):
@@ -723,7 +594,7 @@ class _Analyser:
             if module is None:
                 self.unknown(f"`{name}` of a module named at run time")
                 return U
-            return self.require(_module(module))
+            return self.require(module_name(module))
         if name in ("setTimeout", "setInterval", "setImmediate"):
             code = text_of(args[0]) if args else None
             if code is not None:  # a string is evaluated as code
@@ -753,7 +624,7 @@ class _Analyser:
                 return U
             if leaf in self.any:
                 return self.apply(self.any[leaf], leaf, None, args)
-            if module.split("/")[0] not in _BUILTIN and module and _DESTROY.match(leaf):
+            if module.split("/")[0] not in BUILTIN and module and _DESTROY.match(leaf):
                 self.unknown(f"calls `{name}`, which blastdoor cannot follow")
             return U
         return self.apply(spec, name, None, args)
@@ -769,7 +640,7 @@ class _Analyser:
             for module in ("child_process", "fs"):
                 # the module reached in a way blastdoor cannot follow (`import('fs').then(fs => ...)`)
                 spec = self.calls.get(f"{module}.{attr}")
-                if spec is not None and module in self.modules and attr in _DISTINCT:
+                if spec is not None and module in self.modules and attr in DISTINCT:
                     return self.apply(spec, f"{module}.{attr}", None, args)
             if self.third_party and _DESTROY.match(attr):
                 self.unknown(f"calls `.{attr}(...)` on an object blastdoor cannot follow")
@@ -807,53 +678,6 @@ class _Analyser:
             return self.apply(spec, attr, None, args)
         if recv.kind == "bound":
             return U
-        return U
-
-    def aws(self, props: dict[str, Any], operation: str, params: Any) -> None:
-        out = dict(props)
-        for key, names in (("profile", ("AWS_PROFILE",)), ("region", ("AWS_REGION", "AWS_DEFAULT_REGION"))):
-            if out.get(key) == "":
-                for n in names:
-                    if n in self.environ:
-                        out[key] = text_of(self.environ[n])
-                        break
-        if out.get("profile") == "" and "*" in self.environ:
-            out["profile"] = None
-        plain: dict[str, Any] = {}
-        if isinstance(params, K) and isinstance(params.v, dict):
-            for k, v in params.v.items():
-                s = text_of(v)
-                plain[k] = s if s is not None else (v.v if isinstance(v, K) and isinstance(v.v, bool) else "{...}")
-        out.update(operation=operation, params=plain)
-        self.add("aws", f"calls the AWS API `{operation}`", data=out)
-
-    def kube(self, recv: Obj, attr: str, args: list[Any]) -> Any:
-        m = _KUBE.match(attr)
-        if m is None:
-            if _DESTROY.match(attr):
-                self.unknown(f"calls the Kubernetes API `{attr}`, which blastdoor does not map")
-            return U
-        verb, namespaced, kind = m.group("verb"), m.group("ns"), m.group("kind").lower()
-        first = args[0] if args else U
-        if isinstance(first, K) and isinstance(first.v, dict):  # newer clients: one object argument
-            name_v, ns_v = first.v.get("name", U), first.v.get("namespace", U)
-        else:
-            name_v = first
-            ns_v = args[1] if len(args) > 1 else U
-            if verb in ("list", "create", "deleteCollection"):
-                ns_v, name_v = first, U
-        kubectl_verb = {"deleteCollection": "delete", "read": "get", "list": "get"}.get(verb, verb)
-        argv: list[str | None] = ["kubectl", kubectl_verb, kind]
-        if verb in ("delete", "read", "patch", "replace"):
-            argv.append(text_of(name_v))
-        if verb == "deleteCollection":
-            argv.append("--all")
-        if namespaced:
-            argv += ["-n", text_of(ns_v)]
-        context = recv.get("context")
-        if context:
-            argv += ["--context", context]
-        self.add("kube", f"calls the Kubernetes API `{attr}`", argv=argv)
         return U
 
     # -- specs ----------------------------------------------------------------------------------------
@@ -988,28 +812,6 @@ class _Analyser:
         self.add("send", f"`{name}` sends data to {url or 'a URL computed at run time'}", data={"url": url or ""})
 
 
-def _identifiers(node: Node) -> list[Node]:
-    out: list[Node] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type in ("identifier", "shorthand_property_identifier_pattern"):
-            out.append(n)
-        elif n.type not in ("type_annotation",):
-            stack.extend(n.named_children)
-    return out
-
-
-def _unescape(seq: str) -> str:
-    simple = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"', "`": "`"}
-    if len(seq) == 2 and seq[1] in simple:
-        return simple[seq[1]]
-    try:
-        return seq.encode("latin-1").decode("unicode_escape")
-    except (UnicodeDecodeError, UnicodeEncodeError):
-        return seq[1:]
-
-
 def analyse_javascript(
     text: str,
     *,
@@ -1020,7 +822,7 @@ def analyse_javascript(
 ) -> list[Finding]:
     """Findings for a JavaScript (``dialect`` javascript), TypeScript or TSX program."""
     src = text.encode("utf-8", "replace")
-    tree = _parser(dialect).parse(src)
+    tree = parser(dialect).parse(src)
     a = _Analyser(src, base_dir, depth, seen if seen is not None else set(), dialect)
     if tree.root_node.has_error:
         a.findings.append(Finding("unknown", f"the {dialect} code does not parse"))
