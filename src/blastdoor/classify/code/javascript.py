@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["analyse_javascript"]
 
 MAX_LOCAL_DEPTH = 3
+MAX_LOCAL_MODULES = 32  # local modules read for one program (bounded time in a hook)
 _AWS_V3 = re.compile(r"^@aws-sdk/client-([a-z0-9-]+)$")
 # A destructive verb with a noun (`deleteStack`, `dropTable`, `terminateInstances`); bare verbs
 # (`map.delete(k)`, `stream.destroy()`) and DOM methods (`removeChild`) are ordinary.
@@ -244,6 +245,9 @@ class _Analyser(CloudCalls):
         if found in self.seen:
             return
         self.seen.add(found)
+        if len(self.seen) > MAX_LOCAL_MODULES:
+            self.unknown(f"the program loads more than {MAX_LOCAL_MODULES} local modules: the rest is not read")
+            return
         if found.endswith(".json"):
             return
         if self.depth >= MAX_LOCAL_DEPTH:

@@ -25,6 +25,7 @@ from blastdoor.classify.code._values import K, Obj, U, join, join_env, text_of
 __all__ = ["analyse_python"]
 
 MAX_LOCAL_DEPTH = 3
+MAX_LOCAL_MODULES = 32  # local modules read for one program (bounded time in a hook)
 
 
 def _prop(v: Any) -> str | None:
@@ -250,6 +251,9 @@ class _Analyser(CloudCalls):
         if path in self.seen:
             return
         self.seen.add(path)
+        if len(self.seen) > MAX_LOCAL_MODULES:
+            self.unknown(f"the program loads more than {MAX_LOCAL_MODULES} local modules: the rest is not read")
+            return
         if self.depth >= MAX_LOCAL_DEPTH:
             self.unknown(f"local modules nested too deep: `{module}`")
             return
