@@ -211,3 +211,35 @@ def test_stacked_runners_never_lower_a_verdict(command: str, runners: list[str])
     for r in runners:
         text = wrap(r, text)
     assert severity(text, CWD) >= severity(command, CWD), text
+
+
+def _open_corpus() -> list[str]:
+    import importlib.util
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location("corpus_for_wrappers", os.path.join(root, "bench", "corpus.py"))
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    return [c.command for c in corpus.load_cases(corpus.default_dcg()) if "\n" not in c.command]
+
+
+@pytest.mark.slow
+def test_wrapping_never_lowers_a_verdict_on_the_whole_open_corpus() -> None:
+    """Every open-corpus command in every runner (text runners for all, argv runners for simple ones)."""
+    commands = _open_corpus()
+    base = {c: severity(c, CWD) for c in commands}
+    checked = 0
+    lowered: list[str] = []
+    for command in commands:
+        simple = not any(tok in command for tok in ("&&", "||", ";", "|", "$(", "`", ">", "<", "&"))
+        for runner in RUNNERS:
+            if "{q}" not in runner and not simple:
+                continue
+            text = wrap(runner, command)
+            checked += 1
+            if severity(text, CWD) < base[command]:
+                lowered.append(text)
+    assert checked > 50_000, checked  # the corpus is there and every runner ran
+    assert not lowered, lowered[:20]
