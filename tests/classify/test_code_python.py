@@ -451,3 +451,27 @@ def test_spawned_commands_get_the_environment_the_code_gives_them(code: str) -> 
 def test_spawned_commands_run_in_the_directory_the_code_gives_them() -> None:
     code = "import subprocess; subprocess.run(['rm', '-rf', 'etc'], cwd='/')"
     assert "/etc" in classified(f"python -c {shlex.quote(code)}", "/tmp").targets
+
+
+@pytest.mark.slow
+def test_code_running_any_open_corpus_command_is_judged_at_least_as_severely() -> None:
+    """os.system(X) in Python and execSync(X) in Node, for every command X of the open corpus."""
+    import json
+
+    from tests.classify.test_wrappers import _open_corpus
+
+    checked = 0
+    lowered: list[str] = []
+    cwd = "/home/dev/project"
+    for command in _open_corpus():
+        base = severity(command, cwd)
+        forms = [
+            "python3 -c " + shlex.quote(f"import os; os.system({command!r})"),
+            "node -e " + shlex.quote("require('child_process').execSync(" + json.dumps(command) + ")"),
+        ]
+        for form in forms:
+            checked += 1
+            if severity(form, cwd) < base:
+                lowered.append(form)
+    assert checked > 1_500, checked
+    assert not lowered, lowered[:20]
