@@ -457,3 +457,23 @@ def test_installing_a_local_project_runs_its_setup_py(tmp_path: Path, command: s
     write(tmp_path / "pkg" / "setup.py", "import shutil\nshutil.rmtree('/')\nfrom setuptools import setup\nsetup()\n")
     assert "wipe" in classified(command, str(tmp_path)).effects
     assert "wipe" not in classified("pip install requests", str(tmp_path)).effects
+
+
+@pytest.mark.slow
+def test_a_recipe_or_script_never_lowers_a_verdict_on_the_whole_open_corpus(tmp_path: Path) -> None:
+    """Every open-corpus command as a Makefile recipe (`make x`) and a package.json script (`npm run x`)."""
+    from tests.classify._judge import severity
+    from tests.classify.test_wrappers import _open_corpus
+
+    checked = 0
+    lowered: list[str] = []
+    for command in _open_corpus():
+        base = severity(command, str(tmp_path))
+        (tmp_path / "Makefile").write_text("x:\n\t" + command.replace("$", "$$") + "\n", encoding="utf-8")
+        (tmp_path / "package.json").write_text(json.dumps({"scripts": {"x": command}}), encoding="utf-8")
+        for form in ("make x", "npm run x"):
+            checked += 1
+            if severity(form, str(tmp_path)) < base:
+                lowered.append(f"{form}: {command}")
+    assert checked > 1_500, checked
+    assert not lowered, lowered[:20]
