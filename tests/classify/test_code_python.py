@@ -475,3 +475,29 @@ def test_code_running_any_open_corpus_command_is_judged_at_least_as_severely() -
                 lowered.append(form)
     assert checked > 1_500, checked
     assert not lowered, lowered[:20]
+
+
+def test_the_compiled_call_table_is_up_to_date() -> None:
+    from blastdoor.classify.code import _data
+    from blastdoor.classify.kbfiles import render
+
+    with open(_data.COMPILED, encoding="utf-8") as fh:
+        assert fh.read() == render(_data.compile_source()), "run: python -m blastdoor.classify.code._data"
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"python": {"calls": {"os.remove": {"file": "erase", "path": 0}}}}, "file"),
+        ({"python": {"calls": {"os.remove": {"effects": ["explode"]}}}}, "unknown effect"),
+        ({"python": {"calls": {"x": {"colour": 1}}}}, "unknown key"),
+        ({"ruby": {}}, "unknown section"),
+        ({"python": {"calls": {"x": {"returns": "spaceship"}}}}, "no methods for type"),
+    ],
+)
+def test_a_bad_call_table_is_a_clear_error(doc: dict[str, object], message: str) -> None:
+    from blastdoor.classify.code._data import compile_document
+    from blastdoor.classify.kbfiles import KBError
+
+    with pytest.raises(KBError, match=message):
+        compile_document(doc)
