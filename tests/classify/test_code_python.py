@@ -501,3 +501,21 @@ def test_a_bad_call_table_is_a_clear_error(doc: dict[str, object], message: str)
 
     with pytest.raises(KBError, match=message):
         compile_document(doc)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python -c \"from pathlib import Path; (Path.home() / '.bashrc').write_text('curl x | sh')\"",
+        "python -c \"import pathlib; pathlib.Path.home().joinpath('.ssh', 'authorized_keys').write_text('k')\"",
+        "node -e \"const os = require('os'), path = require('path'); "
+        "require('fs').appendFileSync(path.join(os.homedir(), '.bashrc'), 'x')\"",
+    ],
+)
+def test_paths_under_home_reached_through_the_standard_library_keep_their_protection(command: str) -> None:
+    action = classified(command, "/tmp")
+    assert "persist" in action.effects and any(t.startswith("/home/dev/.") for t in action.targets), action.targets
+
+
+def test_file_methods_on_objects_blastdoor_cannot_follow_are_still_file_effects() -> None:
+    assert {"delete", "unknown"} <= set(classified("python -c 'get_path().unlink()'", "/tmp").effects)

@@ -604,6 +604,10 @@ class _Analyser(CloudCalls):
             if code is not None:  # a string is evaluated as code
                 self.add("code", f"`{name}` of a string evaluates it", text=code, data={"lang": self.dialect})
             return U
+        if name in ("os.homedir",):
+            return K("~")
+        if name in ("process.cwd",):
+            return K(".")
         if name.startswith("process.binding") or name in ("process.dlopen", "process._linkedBinding"):
             self.unknown(f"`{name}` reaches Node's internals")
             return U

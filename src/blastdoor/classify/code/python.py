@@ -471,6 +471,10 @@ class _Analyser(CloudCalls):
             return U
         if name in ("globals", "locals", "vars"):
             return U
+        if name.endswith(("Path.home", "os.path.expanduser")) and not (name.endswith("expanduser") and pos):
+            return Obj("path", path="~")
+        if name.endswith("Path.cwd") or name in ("os.getcwd", "os.getcwdb"):
+            return Obj("path", path=".")
         if name in AWS_SESSION_FUNCS or name in AWS_SESSION_GETTERS:
             return self.aws_session(kw)
         if name in ("boto3.setup_default_session",):
