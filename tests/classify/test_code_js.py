@@ -304,3 +304,13 @@ def test_functions_handed_to_other_calls_are_judged_as_called() -> None:
 )
 def test_spawned_commands_get_the_environment_the_code_gives_them(code: str) -> None:
     assert part_with(classified(f"node -e {shlex.quote(code)}", "/tmp"), "aws:s3:DeleteBucket").env == "prod"
+
+
+def test_dirname_is_the_scripts_own_directory(tmp_path: Path) -> None:
+    program(
+        tmp_path,
+        "const fs = require('fs'), path = require('path');\nfs.writeFileSync(path.join(__dirname, 'dist', 'x.js'), '');\n",
+        "gen.js",
+    )
+    action = classified("node gen.js", str(tmp_path))
+    assert f"{tmp_path}/dist/x.js" in action.targets and "unknown" not in action.effects

@@ -519,3 +519,19 @@ def test_paths_under_home_reached_through_the_standard_library_keep_their_protec
 
 def test_file_methods_on_objects_blastdoor_cannot_follow_are_still_file_effects() -> None:
     assert {"delete", "unknown"} <= set(classified("python -c 'get_path().unlink()'", "/tmp").effects)
+
+
+def test_file_is_the_scripts_own_directory(tmp_path: Path) -> None:
+    script(
+        tmp_path,
+        """
+        import os
+        from pathlib import Path
+        (Path(__file__).parent / "dist" / "a.txt").write_text("x")
+        open(os.path.join(os.path.dirname(__file__), "b.txt"), "w").close()
+        """,
+        "gen.py",
+    )
+    action = classified("python gen.py", str(tmp_path))
+    assert {f"{tmp_path}/dist/a.txt", f"{tmp_path}/b.txt"} <= set(action.targets)
+    assert "unknown" not in action.effects

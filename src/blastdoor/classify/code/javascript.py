@@ -346,6 +346,8 @@ class _Analyser(CloudCalls):
                 return Obj("ref", name=name)
             if name in ("globalThis", "global", "window", "self"):  # globalThis.eval is eval
                 return Obj("ref", name=name)
+            if name in ("__dirname", "__filename") and self.base_dir:
+                return K(self.base_dir if name == "__dirname" else os.path.join(self.base_dir, "index.js"))
             return U
         if t in (
             "parenthesized_expression",

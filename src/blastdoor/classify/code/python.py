@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import os
+import posixpath
 import re
 import sys
 from typing import Any
@@ -281,6 +282,8 @@ class _Analyser(CloudCalls):
                 return env[node.id]
             if node.id in self.calls or node.id in ("getattr", "setattr", "globals", "locals", "vars", "__builtins__"):
                 return Obj("ref", name=node.id)
+            if node.id == "__file__" and self.base_dir:
+                return K(posixpath.join(self.base_dir, "__main__.py"))  # only its directory matters
             for module in self.star:  # from subprocess import *
                 if f"{module}.{node.id}" in self.calls:
                     return Obj("ref", name=f"{module}.{node.id}")
@@ -379,6 +382,9 @@ class _Analyser(CloudCalls):
         if isinstance(base, Obj):
             if base.kind == "ref":
                 return Obj("ref", name=f"{base.get('name')}.{node.attr}")
+            if base.kind == "path" and node.attr == "parent":
+                where = base.get("path", None)
+                return Obj("path", path=posixpath.dirname(where) or "." if isinstance(where, str) else None)
             if base.kind == "aws_res" and node.attr[:1].islower() and node.attr not in ("meta",):
                 # a collection: bucket.objects, vpc.instances -> Object, Instance
                 singular = node.attr[:-1] if node.attr.endswith("s") else node.attr
@@ -475,6 +481,9 @@ class _Analyser(CloudCalls):
             return Obj("path", path="~")
         if name.endswith("Path.cwd") or name in ("os.getcwd", "os.getcwdb"):
             return Obj("path", path=".")
+        if name == "os.path.dirname" and pos:
+            where = text_of(pos[0])
+            return K(posixpath.dirname(where)) if where is not None else U
         if name in AWS_SESSION_FUNCS or name in AWS_SESSION_GETTERS:
             return self.aws_session(kw)
         if name in ("boto3.setup_default_session",):
