@@ -309,7 +309,8 @@ def test_spawned_commands_get_the_environment_the_code_gives_them(code: str) -> 
 def test_dirname_is_the_scripts_own_directory(tmp_path: Path) -> None:
     program(
         tmp_path,
-        "const fs = require('fs'), path = require('path');\nfs.writeFileSync(path.join(__dirname, 'dist', 'x.js'), '');\n",
+        "const fs = require('fs'), path = require('path');\n"
+        "fs.writeFileSync(path.join(__dirname, 'dist', 'x.js'), '');\n",
         "gen.js",
     )
     action = classified("node gen.js", str(tmp_path))
