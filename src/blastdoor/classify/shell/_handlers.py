@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
+from blastdoor.classify.shell import _wrappers
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
 from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
@@ -338,6 +340,8 @@ def read_script(path: str, st: State) -> str | None:
     if path == DYNAMIC:
         return None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return "\0"  # /dev/stdin, a FIFO, a directory: not a file blastdoor can read (unknown)
         with open(path, "rb") as fh:
             data = fh.read(MAX_SCRIPT_BYTES + 1)
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
@@ -353,7 +357,7 @@ def _shebang_lang(text: str) -> str:
         return "shell"
     for lang, keys in (
         ("python", ("python",)),
-        ("node", ("node", "deno", "bun")),
+        ("node", ("node", "deno", "bun", "tsx", "ts-node")),
         ("ruby", ("ruby",)),
         ("perl", ("perl",)),
     ):
@@ -394,8 +398,12 @@ def _script(path: str, text: str, args: list[str | None], st: State, lang: str =
     from blastdoor.classify.shell._code import analyse
 
     part.op = f"shell:{lang}"
-    analyse(lang, text, st.child(), part)
+    if lang == "node":
+        from blastdoor.classify.code import language_of
+
+        lang = {"typescript": "typescript", "tsx": "tsx"}.get(language_of(path), "node")
     st.parts.append(part)
+    analyse(lang, text, st.child(), part, base_dir=os.path.dirname(path))
 
 
 # -- shells and interpreters -------------------------------------------------------------------------
@@ -547,6 +555,10 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
             if entry is not None and module in ("pip", "pip3", "venv", "pytest", "http.server", "json.tool"):
                 apply_entry(entry, module, list(rest), cmd.st, cmd.stdin, cmd.assigns)
                 return
+            local = _local_module(module, cmd.st)
+            if local is not None:  # `python -m pkg` of the project's own code: read it
+                _script(local, read_script(local, cmd.st) or "\0", list(rest), cmd.st, "python")
+                return
             part.add("write", f"`python -m {module}` runs a module (assumed to change local files only)")
             cmd.st.parts.append(part)
             return
@@ -560,6 +572,17 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
     if not _run_stdin(cmd, lang):
         part.add("read", f"`{cmd.name}` without code runs nothing (interactive)")
     cmd.st.parts.append(part)
+
+
+def _local_module(module: str, st: State) -> str | None:
+    """The file ``python -m module`` runs when it is the project's own code (in the working directory)."""
+    if st.cwd is None or not module.replace(".", "").replace("_", "").isalnum():
+        return None
+    base = os.path.join(st.cwd, *module.split("."))
+    for path in (base + ".py", os.path.join(base, "__main__.py")):
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def python(cmd: Cmd) -> None:
@@ -1410,6 +1433,13 @@ def crontab(cmd: Cmd) -> None:
         part.add("irreversible", "the removed crontab is not kept")
 
 
+def build(cmd: Cmd) -> None:
+    """make, npm/pnpm/yarn scripts, just, task, tox, nox, pre-commit, honcho: what their files run."""
+    from blastdoor.classify.shell._build import run_build
+
+    run_build(cmd)
+
+
 # -- wrappers with their own argument rules -------------------------------------------------------------
 
 
@@ -1611,6 +1641,8 @@ WRAPPER_HANDLERS: dict[str, Any] = {
     "parallel": _w_parallel,
 }
 
+WRAPPER_HANDLERS.update(_wrappers.WRAPPER_HANDLERS)  # runners written from their manuals (_wrappers.py)
+
 HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "verbs": verbs,
     "shell": shell,
@@ -1644,6 +1676,8 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "redis": redis,
     "package": package,
     "crontab": crontab,
+    "build": build,
+    **_wrappers.HANDLERS,
     "download": download,
     "http_tool": http_tool,
     "lftp": lftp,
