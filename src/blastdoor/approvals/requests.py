@@ -365,6 +365,17 @@ class Approvals:
         found.status = CONSUMED
         return found
 
+    def approved_for_other_state(self, action: Action) -> Request | None:
+        """An approved request for this very action (same digest, same agent) bound to another state:
+        its environment or its preview moved since it was approved. It does not approve this run."""
+        binding = binding_of(action)
+        rows = self.store.read(
+            f"SELECT {_COLUMNS} FROM approval_request WHERE action_digest = ? AND agent_id = ? AND status = ?"
+            " AND binding <> ? AND expires > ? ORDER BY created DESC LIMIT 1",
+            (action.digest(), action.agent.id, APPROVED, binding, self.clock()),
+        )
+        return self._with_votes(rows[0]) if rows else None
+
     def _open(self, binding: str, agent_id: str, statuses: tuple[str, ...]) -> Request | None:
         now = self.clock()
         marks = ", ".join("?" * len(statuses))

@@ -106,6 +106,7 @@ class CompiledPolicy:
         "hash",
         "index",
         "on_error",
+        "protect",
         "rules",
         "sources",
         "tests",
@@ -127,6 +128,7 @@ class CompiledPolicy:
         sources: list[tuple[str, str, str]],
         tests: list[tuple[str, int, dict[str, Any]]],
         warnings: list[str],
+        protect: tuple[str, ...] | list[str] = (),
     ) -> None:
         self.hash = hash
         self.default = default
@@ -139,6 +141,8 @@ class CompiledPolicy:
         self.sources = sources
         self.tests = tests
         self.warnings = warnings
+        # Resources no change may touch without the rules that name them (``protected: true``).
+        self.protect: tuple[str, ...] = tuple(protect)
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -154,6 +158,7 @@ class CompiledPolicy:
             "sources": self.sources,
             "tests": self.tests,
             "warnings": self.warnings,
+            "protect": self.protect,
         }
 
     @classmethod
