@@ -107,8 +107,12 @@ def _psql(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[dict[str, st
         params["user"] = positional[1]
     if not commands:
         raise ValueError("no `-c` statement to preview")
+    dbname = params.get("dbname", "")
+    if dbname.startswith(("postgres://", "postgresql://")) or "=" in dbname:
+        params["dsn"] = params.pop("dbname")  # a connection string where the database name goes
+    # What libpq would read from the caller's environment (this process's may be another's: the server's).
     for key, var in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER"), ("dbname", "PGDATABASE")):
-        if key not in params and environ.get(var):
+        if "dsn" not in params and key not in params and environ.get(var):
             params[key] = environ[var]
     if environ.get("PGPASSWORD"):
         params["password"] = environ["PGPASSWORD"]
@@ -211,7 +215,8 @@ def _pg_runner(conninfo: dict[str, str], timeout: float) -> Callable[[list[tuple
         out: list[int | None] = []
         from psycopg.conninfo import make_conninfo
 
-        dsn = make_conninfo("", **conninfo, connect_timeout=str(max(2, int(timeout))))
+        rest = {k: v for k, v in conninfo.items() if k != "dsn"}
+        dsn = make_conninfo(conninfo.get("dsn", ""), **rest, connect_timeout=str(max(2, int(timeout))))
         with psycopg.connect(dsn, autocommit=False) as conn:
             conn.read_only = True
             try:
