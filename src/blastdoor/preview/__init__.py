@@ -1,6 +1,6 @@
 """Read-only previewers: what an escalated action would actually change, before anyone approves it.
 
-One previewer per family (``files``, ``git``, ``sql``; each a module here) implements ``Previewer``.
+One previewer per family (``files``, ``git``, ``sql``, ``terraform``; each a module here) implements ``Previewer``.
 ``preview_action`` asks each of them which parts of a classified action it can preview, runs those
 previews bounded in time (``Context.timeout``, default ``DEFAULT_TIMEOUT`` seconds, set with
 ``BLASTDOOR_PREVIEW_TIMEOUT``) and combines them into one ``Preview``.
@@ -89,8 +89,9 @@ def previewers() -> tuple[Previewer, ...]:
     from blastdoor.preview.files import FilesPreviewer
     from blastdoor.preview.git import GitPreviewer
     from blastdoor.preview.sql import SqlPreviewer
+    from blastdoor.preview.terraform import TerraformPreviewer
 
-    return (GitPreviewer(), SqlPreviewer(), FilesPreviewer())
+    return (GitPreviewer(), SqlPreviewer(), TerraformPreviewer(), FilesPreviewer())
 
 
 def argv_of(part: Action, root: Action) -> list[str]:

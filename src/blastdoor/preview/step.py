@@ -66,6 +66,10 @@ def with_preview(
         return action, decision
     preview, per_part = made
     previewed = attach(action, preview, per_part)
+    if policy.environments:
+        from blastdoor.classify.environment import resolve_environments
+
+        previewed = resolve_environments(previewed, policy.environments)
     if not preview.ok:
         return previewed, _told(decision, preview)
     try:
@@ -98,7 +102,12 @@ def attach(action: Action, preview: Preview, per_part: Mapping[int, Preview]) ->
         counts: dict[str, Any] = dict(p.summary)
         counts.update({k: v for k, v in p.facts.items() if isinstance(v, int) and not isinstance(v, bool)})
         info = {"status": p.status, "counts": counts, "targets": p.targets[:200]}
-        return part.replace(blast_radius=p.changes if p.ok else None, facts={**part.facts, "preview": info})
+        facts = {**part.facts, "preview": info}
+        found = p.facts.get("evidence")
+        if isinstance(found, dict) and found:
+            # What the preview learnt of the environment (a plan's provider account, a workspace).
+            facts["evidence"] = {**found, **(part.facts.get("evidence") or {})}
+        return part.replace(blast_radius=p.changes if p.ok else None, facts=facts)
 
     if action.parts:
         parts = [facts_of(part, per_part[i]) if i in per_part else part for i, part in enumerate(action.parts)]
