@@ -179,7 +179,8 @@ def short_text(preview: Mapping[str, JSON] | None) -> str:
     if preview.get("status", OK) != OK:
         return f"{kind}: {NO_PREVIEW} ({preview.get('message') or preview.get('status')})"
     summary = preview.get("summary") or {}
-    counts = ", ".join(f"{v} {k}" for k, v in summary.items()) or "no changes"
+    ranked = sorted(summary.items(), key=lambda kv: (-kv[1], kv[0]))  # the biggest change first
+    counts = ", ".join(f"{v} {k}" for k, v in ranked) or "no changes"
     facts = preview.get("facts") or {}
     extra = [_size(facts["bytes"])] if "bytes" in facts else []
     extra += [f"{facts[k]} {k}" for k in ("tracked", "uncommitted", "protected") if facts.get(k)]

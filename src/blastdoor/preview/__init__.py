@@ -1,6 +1,7 @@
 """Read-only previewers: what an escalated action would actually change, before anyone approves it.
 
-One previewer per family (``files``, ``git``, ``sql``, ``terraform``; each a module here) implements ``Previewer``.
+One previewer per family (``aws``, ``files``, ``git``, ``sql``, ``terraform``; each a module here)
+implements ``Previewer``.
 ``preview_action`` asks each of them which parts of a classified action it can preview, runs those
 previews bounded in time (``Context.timeout``, default ``DEFAULT_TIMEOUT`` seconds, set with
 ``BLASTDOOR_PREVIEW_TIMEOUT``) and combines them into one ``Preview``.
@@ -86,24 +87,38 @@ class Previewer(Protocol):
 
 def previewers() -> tuple[Previewer, ...]:
     """The registry: every family's previewer, in the order they are asked."""
+    from blastdoor.preview.aws import AwsPreviewer
     from blastdoor.preview.files import FilesPreviewer
     from blastdoor.preview.git import GitPreviewer
     from blastdoor.preview.sql import SqlPreviewer
     from blastdoor.preview.terraform import TerraformPreviewer
 
-    return (GitPreviewer(), SqlPreviewer(), TerraformPreviewer(), FilesPreviewer())
+    return (AwsPreviewer(), GitPreviewer(), SqlPreviewer(), TerraformPreviewer(), FilesPreviewer())
 
 
 def argv_of(part: Action, root: Action) -> list[str]:
-    """The argv a part runs: the exact argv of ``exec`` for a one-command action, else its command line."""
+    """The argv a part runs: for a one-command action, the exact words asked for (``exec``'s argv, or
+    the raw line without leading ``VAR=value`` assignments); else the part's command line (the
+    classifier's normal form)."""
     argv = root.args.get("argv") if isinstance(root.args, dict) else None
-    if len(root.subjects()) == 1 and isinstance(argv, list) and all(isinstance(a, str) for a in argv):
+    single = len(root.subjects()) == 1
+    if single and isinstance(argv, list) and all(isinstance(a, str) for a in argv):
         return list(argv)
     text = part.command or part.raw or (root.raw if not root.parts else "")
     try:
-        return shlex.split(text)
+        words = shlex.split(text)
     except ValueError:
         return []
+    if single and root.raw and words:
+        try:
+            asked = shlex.split(root.raw)
+        except ValueError:
+            asked = []
+        while asked and "=" in asked[0] and asked[0].split("=", 1)[0].isidentifier():
+            asked = asked[1:]
+        if asked and asked[0] == words[0] and not any(c in root.raw for c in ";&|`$<>\n("):
+            return asked
+    return words
 
 
 def applicable(action: Action) -> list[tuple[Previewer, Action, list[str]]]:
