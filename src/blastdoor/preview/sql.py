@@ -54,11 +54,21 @@ class SqlPreviewer:
     kind = KIND
 
     def applies(self, part: Action, argv: Sequence[str]) -> bool:
+        if part.tool == "mcp":
+            return bool(part.effects & _DESTRUCTIVE) and _mcp_database(part) is not None
         if part.tool != "sql" or part.operation not in _OPS or not argv:
             return False
         return os.path.basename(argv[0]) in ("psql", "sqlite3")
 
     def preview(self, part: Action, argv: Sequence[str], ctx: Context) -> Preview:
+        if part.tool == "mcp":
+            found = _mcp_database(part)
+            if found is None:
+                raise ValueError("the MCP server's database is not known")
+            dialect, where, sql = found
+            if dialect == "sqlite":
+                return _measure(sql, "sqlite", _sqlite_runner(where, ctx.timeout))
+            return _measure(sql, "postgres", _pg_runner({"dsn": where}, ctx.timeout))
         if os.path.basename(argv[0]) == "psql":
             conninfo, sql = _psql(argv, ctx.environ)
             return _measure(sql, "postgres", _pg_runner(conninfo, ctx.timeout))
@@ -67,6 +77,30 @@ class SqlPreviewer:
 
 
 # -- the command lines ----------------------------------------------------------------------------------
+
+
+_DESTRUCTIVE = frozenset(("delete", "irreversible", "write", "wipe"))
+_SQL_ARGS = ("query", "sql", "statement")
+
+
+def _mcp_database(part: Action) -> tuple[str, str, str] | None:
+    """(dialect, database, SQL) of a database MCP server's tool call: the server's launch line names the
+    database (``--db-path FILE`` of the SQLite server, a ``postgresql://`` URL of the PostgreSQL one)."""
+    info = part.context.get("mcp") if isinstance(part.context, dict) else None
+    launch = info.get("launch") if isinstance(info, dict) else None
+    args = part.args if isinstance(part.args, dict) else {}
+    sql = next((args[k] for k in _SQL_ARGS if isinstance(args.get(k), str)), None)
+    if not isinstance(launch, str) or sql is None:
+        return None
+    words = launch.split()
+    for i, w in enumerate(words):
+        if w == "--db-path" and i + 1 < len(words):
+            return "sqlite", words[i + 1], sql
+        if w.startswith("--db-path="):
+            return "sqlite", w.split("=", 1)[1], sql
+        if w.startswith(("postgres://", "postgresql://")):
+            return "postgres", w, sql
+    return None
 
 
 def _psql(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[dict[str, str], str]:
