@@ -160,3 +160,28 @@ def test_a_revoked_or_errored_verdict_is_never_reopened_by_a_preview(tmp_path: P
     for rule in ("agent.revoked", "policy.on_error"):
         _, d = preview_step(pol, action, Decision("deny", rule, reasons=["no"]))
         assert (d.verdict, d.rule) == ("deny", rule)
+
+
+def test_protect_and_preview_conditions_are_validated_with_their_place() -> None:
+    import pytest
+
+    from blastdoor.errors import PolicyError
+
+    for bad in (
+        {"protect": "not-a-list"},
+        {"rules": [{"id": "r", "match": {"protected": "yes"}, "verdict": "deny"}]},
+        {"rules": [{"id": "r", "match": {"preview": {"delete": {"about": 3}}}, "verdict": "deny"}]},
+    ):
+        with pytest.raises(PolicyError) as info:
+            policy(bad)
+        assert "/p/project0.yaml:" in info.value.diagnostics()
+
+
+def test_protect_lists_of_every_layer_are_merged() -> None:
+    merged = policy(
+        ("managed", {"protect": ["sql:table/payments"]}),
+        {"protect": ["git:branch/main"], "rules": [{"id": "p", "match": {"protected": True}, "verdict": "deny"}]},
+    )
+    assert merged.protect == ("sql:table/payments", "git:branch/main")
+    (rule,) = [r for r in merged.rules if r.id == "p"]
+    assert rule.conds == (("protected", True, ("sql:table/payments", "git:branch/main")),)
