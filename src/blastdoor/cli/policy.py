@@ -58,11 +58,18 @@ def register(sub: Any) -> None:
         "and its tests: block run; a file holding only tests: runs against the effective policy. Without FILES, "
         "the tests of the effective policy's files and of tests/policy/*.yaml next to the project file run. "
         "Exit 0 when every case passes, 1 otherwise.",
-        epilog="examples:\n  blastdoor test\n  blastdoor test blastdoor.yaml tests/policy/prod.yaml",
+        epilog=(
+            "examples:\n"
+            "  blastdoor test                              the project's tests (and tests/policy/*.yaml beside it)\n"
+            "  blastdoor test --baseline                   also each baseline's own tests, judged by it alone\n"
+            "  blastdoor test blastdoor.yaml --json        one file's tests, as JSON for CI"
+        ),
         formatter_class=fmt,
     )
     test.add_argument("files", nargs="*", metavar="FILE")
-    test.add_argument("--baseline", action="store_true", help="also run the built-in baselines' own tests")
+    test.add_argument(
+        "--baseline", action="store_true", help="also run the built-in baselines' own tests (each judged by it alone)"
+    )
     test.set_defaults(func=run_test)
 
     init = sub.add_parser(
@@ -191,12 +198,33 @@ def _cases_for(args: argparse.Namespace) -> list[tuple[CompiledPolicy, list[Case
             groups.append((policy, [Case(f, line, t) for f, line, t in policy.tests if not f.startswith("<")]))
         return groups
     policy = load_policy_from(args)
-    cases = [Case(f, line, t) for f, line, t in policy.tests if args.baseline or not f.startswith("<")]
+    cases = [Case(f, line, t) for f, line, t in policy.tests if not f.startswith("<")]
     roots = {os.path.dirname(p) for role, p, _ in policy.sources if role == "project" and not p.startswith("<")}
     for root in sorted(roots) or [args.cwd or os.getcwd()]:
         for extra in sorted(Path(root, "tests", "policy").glob("*.yaml")):
             cases.extend(only_tests(str(extra)) or [])
     groups.append((policy, cases))
+    if args.baseline:
+        groups.extend(_baseline_groups(policy))
+    return groups
+
+
+def _baseline_groups(policy: CompiledPolicy) -> list[tuple[CompiledPolicy, list[Case]]]:
+    """Each baseline's own tests, judged by that baseline alone.
+
+    A baseline's tests state what the baseline does; a team's rules may rightly make the same action
+    stricter (or looser), so judging them under the team's whole policy would fail a policy for doing its
+    job. The team's own tests are where the combined behaviour is stated."""
+    from blastdoor.policy.compile import compile_sources
+    from blastdoor.policy.layers import FALLBACK_POLICY, Source
+    from blastdoor.policy.testing import Case
+
+    names = sorted({f[len("<builtin:") : -1] for f, _, _ in policy.tests if f.startswith("<builtin:")})
+    groups = []
+    for name in names:
+        text = FALLBACK_POLICY.replace("extends: [recommended]", f"extends: [{name}]")
+        alone = compile_sources([Source("project", f"<baseline {name} alone>", text)])
+        groups.append((alone, [Case(f, line, t) for f, line, t in alone.tests if f == f"<builtin:{name}>"]))
     return groups
 
 
