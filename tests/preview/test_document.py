@@ -47,3 +47,40 @@ def test_short_form_and_what_moved() -> None:
     assert short_text(p.to_dict()) == "files: 3 delete (12.0 kB, 2 tracked, 1 uncommitted)"
     q = Preview("files", summary={"delete": 4}, state_token="y")
     assert "moved" in what_moved(p.to_dict(), q.to_dict())
+
+
+def test_a_preview_that_does_not_finish_in_time_is_a_timeout_never_a_hang(tmp_path: object) -> None:
+    import os
+    from pathlib import Path
+
+    from blastdoor.action import Action
+    from blastdoor.preview import Context, bounded
+
+    fifo = Path(str(tmp_path)) / "never-written"
+    os.mkfifo(fifo)
+
+    class Stuck:
+        """A previewer whose read blocks forever: opening a FIFO nobody writes to."""
+
+        kind = "stuck"
+
+        def applies(self, part: Action, argv: object) -> bool:
+            return True
+
+        def preview(self, part: Action, argv: object, ctx: Context) -> Preview:
+            with open(fifo, "rb") as fh:
+                fh.read()
+            return Preview("stuck")
+
+    p = bounded(Stuck(), Action("shell"), [], Context(timeout=0.2))  # type: ignore[arg-type]
+    assert p.status == "timeout" and "timed out after 0.2 s" in p.message
+    with open(fifo, "wb"):  # release the worker thread
+        pass
+
+
+def test_the_timeout_setting() -> None:
+    from blastdoor.preview import DEFAULT_TIMEOUT, configured_timeout
+
+    assert configured_timeout({"BLASTDOOR_PREVIEW_TIMEOUT": "2.5"}) == 2.5
+    for bad in ("", "soon", "-1", "0", "100000"):
+        assert configured_timeout({"BLASTDOOR_PREVIEW_TIMEOUT": bad}) == DEFAULT_TIMEOUT

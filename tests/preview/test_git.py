@@ -60,3 +60,22 @@ def test_the_state_token_moves_with_the_remote_ref(repo: Path, tmp_path: Path) -
     git(other, "push", "-q", "origin", "main")
     second = _preview("git push --force origin main", repo)
     assert second.state_token != first.state_token and second.digest() != first.digest()
+
+
+def test_a_program_planted_in_the_repositorys_config_is_never_run_by_a_preview(repo: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    git(repo, "commit", "-q", "--amend", "-m", "rewritten")
+    (repo / ".gitattributes").write_text("*.txt filter=evil\n")
+    for key, value in (
+        ("core.fsmonitor", f"touch {marker}; false"),
+        ("filter.evil.clean", f"touch {marker}; cat"),
+        ("remote.origin.uploadpack", f"touch {marker}; git-upload-pack"),
+        ("include.path", str(tmp_path / "elsewhere")),
+    ):
+        git(repo, "config", key, value)
+        (repo / "a.txt").write_text("changed\n")  # stat-dirty: status would run the filter
+        for raw in ("git push --force origin main", "git reset --hard", "rm a.txt"):
+            p = _preview(raw, repo)
+            assert not p.ok and f"sets `{key.lower()}`" in p.message.lower(), (key, raw, p.message)
+        git(repo, "config", "--unset", key)
+        assert not marker.exists(), key

@@ -176,20 +176,28 @@ def test_a_different_plan_file_is_not_approved_by_another_ones_approval(project:
     assert _applied(env) == []
 
 
-def test_destroy_in_prod_is_previewed_from_the_plan_and_denied_without_a_saved_plan(
+def test_destroy_without_a_saved_plan_is_not_planned_by_blastdoor_and_is_denied_in_prod(
     project: tuple[Path, dict[str, str]],
 ) -> None:
-    work, env = project  # no workspace: the plan's provider account says prod
+    work, env = project
+    env["TF_WORKSPACE"] = "prod"
+    # If blastdoor ran `terraform plan` itself, the stand-in would find no plan to emit and fail loudly.
+    del env["STANDIN_DESTROY_PLAN"], env["STANDIN_PLAN"]
     proc = _exec(["terraform", "destroy", "-auto-approve"], work, env)
     assert proc.returncode == 5, proc.stderr
-    assert "apply a saved plan" in proc.stderr and "terraform: 4 delete" in proc.stderr
+    assert "apply a saved plan" in proc.stderr
+    assert "no preview available: no saved plan to show: run `terraform plan -destroy -out=tfplan`" in proc.stderr
     assert _applied(env) == [] and not _pending()
+    # Outside prod the same command waits for approvals, with the reason it has no preview.
+    env["TF_WORKSPACE"] = "staging"
+    staging = _exec(["terraform", "destroy", "-auto-approve"], work, env)
+    assert staging.returncode == 4 and "no preview available" in staging.stderr
 
 
 def test_a_saved_destroy_plan_that_drops_a_db_without_snapshot_is_denied_in_prod(
     project: tuple[Path, dict[str, str]],
 ) -> None:
-    work, env = project
+    work, env = project  # no workspace: the plan's provider account says prod
     shutil.copy(PLANS / "blastdoor" / "destroy.plan.json", work / "tfplan")
     proc = _exec(["terraform", "apply", "tfplan"], work, env)
     assert proc.returncode == 5 and "final snapshot" in proc.stderr, proc.stderr

@@ -34,6 +34,8 @@ __all__ = [
     "Previewer",
     "applicable",
     "argv_of",
+    "bounded",
+    "configured_timeout",
     "preview_action",
     "previewers",
 ]
@@ -145,6 +147,8 @@ def bounded(previewer: Previewer, part: Action, argv: Sequence[str], ctx: Contex
     def work() -> None:
         try:
             box.append(previewer.preview(part, argv, ctx))
+        except (ValueError, RuntimeError) as exc:  # a previewer's own "cannot preview this", in its words
+            box.append(Preview.unavailable(previewer.kind, str(exc)))
         except Exception as exc:
             box.append(Preview.unavailable(previewer.kind, f"{type(exc).__name__}: {exc}"))
 

@@ -3,11 +3,12 @@ replace, read from the plan itself (``show -json``).
 
 - ``apply PLANFILE``: the saved plan is shown (``terraform show -json PLANFILE``, read-only); the
   state token is the plan file's SHA-256, so an approval holds for that very file, unchanged.
-- ``apply`` without a saved plan, ``apply -auto-approve``, ``destroy``, ``-replace=ADDR``: a plan is
-  made into a temporary file (``plan -input=false -lock=false -out=TMP``, with ``-destroy`` and the
-  command's own ``-replace``/``-target``/``-var``/``-var-file`` options) and shown; the preview says
-  ``unsaved_plan: 1``, because terraform will plan again when it runs (policies can deny that and
-  require ``apply PLANFILE``, see docs/PREVIEW.md).
+- ``apply`` without a saved plan, ``apply -auto-approve``, ``destroy``, ``-replace=ADDR``: a saved
+  plan is required. blastdoor does not make one itself (planning runs the providers and ``external``
+  data sources of a configuration the agent may have written, before anyone approved anything): the
+  preview fails with what to run instead (``plan -out=tfplan``, then ``apply tfplan``), the verdict
+  stays escalated, and a rule on ``preview: {unsaved_plan: 1}`` (unknown: read in the safe
+  direction) can deny it outright.
 
 The environment comes from the workspace (``TF_WORKSPACE`` or ``.terraform/environment``) and the
 providers' configuration in the plan (the AWS profile, region and allowed account ids), handed to
@@ -20,10 +21,8 @@ import hashlib
 import json
 import os
 import subprocess
-import tempfile
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.action.canonical import digest
 from blastdoor.action.preview import Preview
 
 if TYPE_CHECKING:
@@ -67,17 +66,13 @@ class TerraformPreviewer:
             return summarise(
                 plan, state_token=f"plan-file:sha256:{plan_sha}", saved=positional[0], workspace=_workspace(cwd, env)
             )
-        passed = [a for a in args if a.startswith(_PLAN_OPTS)]
-        with tempfile.TemporaryDirectory(prefix="blastdoor-plan-") as tmp:
-            out = os.path.join(tmp, "preview.tfplan")
-            cmd = [exe, *([f"-chdir={chdir}"] if chdir else []), "plan", "-input=false", "-lock=false", f"-out={out}"]
-            if sub == "destroy":
-                cmd.append("-destroy")
-            _run([*cmd, *passed], part.cwd or ctx.cwd, env, ctx.timeout)
-            plan = _show(exe, chdir, out, part.cwd or ctx.cwd, env, ctx.timeout)
-        preview = summarise(plan, state_token="", saved="", workspace=_workspace(cwd, env))
-        preview.state_token = "plan:" + digest(preview.items)
-        return preview
+        # No saved plan: blastdoor does not run `terraform plan` itself (a plan runs providers and
+        # `external` data sources of a configuration the agent may have written). It requires one.
+        destroy = " -destroy" if sub == "destroy" else ""
+        raise ValueError(
+            f"no saved plan to show: run `{os.path.basename(exe)} plan{destroy} -out=tfplan`, then "
+            f"`{os.path.basename(exe)} apply tfplan` (blastdoor previews that file and binds the approval to it)"
+        )
 
 
 def _split(argv: Sequence[str]) -> tuple[str, str, str, list[str]]:
