@@ -182,7 +182,7 @@ def short_text(preview: Mapping[str, JSON] | None) -> str:
     ranked = sorted(summary.items(), key=lambda kv: (-kv[1], kv[0]))  # the biggest change first
     counts = ", ".join(f"{v} {k}" for k, v in ranked) or "no changes"
     facts = preview.get("facts") or {}
-    extra = [_size(facts["bytes"])] if "bytes" in facts else []
+    extra = [_size(facts["bytes"])] if facts.get("bytes") else []
     extra += [f"{facts[k]} {k}" for k in ("tracked", "uncommitted", "protected") if facts.get(k)]
     more = f" ({', '.join(extra)})" if extra else ""
     return f"{kind}: {counts}{more}"
