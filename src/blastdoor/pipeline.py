@@ -197,7 +197,11 @@ async def decide_and_record_async(
     classified, decision = judged() if judge_here else await offload(judged)
     if judge_here and wants_preview(policy, decision) and previewable(classified):
         first, judged_first = classified, decision
-        classified, decision = await offload(lambda: preview_step(policy, first, judged_first, environ=environ))
+
+        def previewed() -> tuple[Action, Decision]:  # reads the world: never in the loop's thread
+            return preview_step(policy, first, judged_first, environ=environ)
+
+        classified, decision = await offload(previewed)
     if approvals is not None and decision.verdict == "approve":
         judged_decision = decision
         decision = await offload(

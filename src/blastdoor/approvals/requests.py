@@ -77,10 +77,16 @@ def binding_of(action: Action) -> str:
     The digest covers what was asked (tool, operation, raw text, args, cwd, agent); the environment is
     bound too because it can come from outside the request (``AWS_PROFILE`` in the agent's
     environment): an approval for staging does not carry over to the same command aimed at prod.
+
+    Only a preview that was made binds (``status: ok``): one that failed showed the approvers nothing
+    ("no preview available"), so the approval is for the action as asked. Either way the run that
+    follows is previewed again: a preview that now differs, or now fails where one was approved,
+    does not match.
     """
     from blastdoor.action.canonical import digest
 
-    preview = digest(action.preview) if action.preview is not None else ""
+    made = action.preview is not None and action.preview.get("status", "ok") == "ok"
+    preview = digest(action.preview) if made else ""
     return digest({"action": action.digest(), "env": action.env, "preview": preview})
 
 

@@ -90,7 +90,7 @@ def with_preview(
 def _told(decision: Decision, preview: Preview) -> Decision:
     """The decision whose first reason (what a harness reply shows) ends with the preview's short form."""
     short = preview.short() if preview.ok else f"{NO_PREVIEW}: {preview.message}"
-    first = decision.reason.rstrip(". ") if decision.reason else "escalated"
+    first = decision.reason or "escalated"  # the policy's words stay as written; the preview follows
     decision.reasons = (f"{first} [preview: {short}]", *decision.reasons[1:])
     return decision
 
