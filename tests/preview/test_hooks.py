@@ -70,3 +70,16 @@ def test_the_retry_is_refused_when_the_tree_changed_after_approval(tmp_path: Pat
     decision, reason = _reply(tmp_path)
     assert decision == "deny" and f"request {request_id} was approved for another state" in reason
     assert "files: 4 delete" in reason
+
+
+def test_an_approved_preview_that_cannot_be_made_again_does_not_hold(tmp_path: Path) -> None:
+    request_id = _setup(tmp_path)
+    # The agent makes the retry's preview time out (its own environment sets the bound): no preview now,
+    # so nothing shows the approved state is still there, and the approval does not hold.
+    code, out, err = run_hook(
+        "claude-code", _pre(tmp_path), cwd=str(tmp_path), env={"BLASTDOOR_PREVIEW_TIMEOUT": "0.000001"}
+    )
+    hook: Any = out["hookSpecificOutput"]
+    assert code == 0 and hook["permissionDecision"] == "deny", err
+    assert f"request {request_id} was approved for another state" in hook["permissionDecisionReason"]
+    assert (tmp_path / "data" / "f0").exists()

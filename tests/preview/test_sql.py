@@ -101,3 +101,21 @@ def test_sqlite_file_is_measured_read_only(tmp_path: Path) -> None:
     d = _preview("sqlite3 app.db 'DROP TABLE users'", tmp_path)
     assert d.summary == {"drop_table": 1} and d.items[0]["rows"] == 10
     assert db.read_bytes() == before
+
+
+def test_a_postgres_mcp_servers_tool_call_is_measured_on_the_servers_database(pg_schema: str) -> None:
+    _seed(pg_schema)
+    launch = f"npx -y @modelcontextprotocol/server-postgres {PG_BASE}"
+    action = classify(
+        Action("mcp", "mcp:postgres/query", args={"sql": f"DELETE FROM {pg_schema}.audit WHERE id < 4"},
+               context={"mcp": {"launch": launch}}),
+        {},
+    )  # fmt: skip
+    made = preview_action(action, Context(environ={}, timeout=30))
+    assert made is not None and made[0].summary == {"delete_rows": 3}, made
+    assert len(_pg_rows(pg_schema, "audit")) == 5
+    # A server whose database the launch line does not name: no previewer applies (nothing is guessed).
+    unnamed = classify(
+        Action("mcp", "mcp:postgres/query", args={"sql": "DELETE FROM t"}, context={"mcp": {"launch": "x"}}), {}
+    )
+    assert preview_action(unnamed, Context(environ={}, timeout=30)) is None
