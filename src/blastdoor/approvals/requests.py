@@ -76,7 +76,8 @@ def binding_of(action: Action) -> str:
 
     The digest covers what was asked (tool, operation, raw text, args, cwd, agent); the environment is
     bound too because it can come from outside the request (``AWS_PROFILE`` in the agent's
-    environment): an approval for staging does not carry over to the same command aimed at prod.
+    environment): an approval for staging does not carry over to the same command aimed at prod. So
+    is the requester (``on_behalf_of``): what was approved for alice's agent is not bob's to use.
 
     Only a preview that was made binds (``status: ok``): one that failed showed the approvers nothing
     ("no preview available"), so the approval is for the action as asked. Either way the run that
@@ -87,7 +88,13 @@ def binding_of(action: Action) -> str:
 
     made = action.preview is not None and action.preview.get("status", "ok") == "ok"
     preview = digest(action.preview) if made else ""
-    return digest({"action": action.digest(), "env": action.env, "preview": preview})
+    return digest(
+        {"action": action.digest(), "env": action.env, "preview": preview, "requester": action.agent.on_behalf_of}
+    )
+
+
+# Requesters that name nobody: no vote could be shown to come from someone other than them.
+UNKNOWN_REQUESTERS = frozenset(("", "unknown"))
 
 
 class Person:
@@ -259,6 +266,12 @@ class Approvals:
         Expired requests are never found (``_open`` skips them); closing them with their event is
         ``consume``'s and the sweep's job, which the pipeline runs just before.
         """
+        if action.agent.on_behalf_of.strip() in UNKNOWN_REQUESTERS:
+            raise ApprovalRefused(
+                "no_requester",
+                "the requester (the person the agent acts for) is not known, so no approval could be shown to "
+                "come from someone else",
+            )
         binding = binding_of(action)
         with self._filing:
             for _ in range(3):
@@ -372,13 +385,13 @@ class Approvals:
         return found
 
     def approved_for_other_state(self, action: Action) -> Request | None:
-        """An approved request for this very action (same digest, same agent) bound to another state:
+        """An approved request for this very action (same digest, agent and requester) bound to another state:
         its environment or its preview moved since it was approved. It does not approve this run."""
         binding = binding_of(action)
         rows = self.store.read(
-            f"SELECT {_COLUMNS} FROM approval_request WHERE action_digest = ? AND agent_id = ? AND status = ?"
-            " AND binding <> ? AND expires > ? ORDER BY created DESC LIMIT 1",
-            (action.digest(), action.agent.id, APPROVED, binding, self.clock()),
+            f"SELECT {_COLUMNS} FROM approval_request WHERE action_digest = ? AND agent_id = ? AND requester = ?"
+            " AND status = ? AND binding <> ? AND expires > ? ORDER BY created DESC LIMIT 1",
+            (action.digest(), action.agent.id, action.agent.on_behalf_of, APPROVED, binding, self.clock()),
         )
         return self._with_votes(rows[0]) if rows else None
 
@@ -409,7 +422,11 @@ class Approvals:
     def _vote(self, request_id: str, person: Person, vote: str, comment: str, agents: Iterable[str]) -> Request:
         self.expire_due()
         request = self.get(request_id)
-        _check_vote(request, person, set(agents))
+        try:
+            _check_vote(request, person, set(agents))
+        except ApprovalRefused as refused:
+            self._refused(request, person, vote, refused)
+            raise
         approvers = [*request.approvers, person.name] if vote == "approve" else request.approvers
         reached = vote == "approve" and len(approvers) >= request.needed
         self.log.append(
@@ -443,6 +460,31 @@ class Approvals:
                     (DENIED if vote == "deny" else APPROVED, now, request.id, PENDING),
                 )
         return self.get(request.id)
+
+    def _refused(self, request: Request, person: Person, vote: str, refused: ApprovalRefused) -> None:
+        """A refused vote is an audit event too: who tried to vote on what, and which rule stopped it."""
+        self.log.append(
+            ev.approval_event(
+                ev.APPROVAL_REFUSED,
+                request_id=request.id,
+                correlation_id=request.correlation_id,
+                action_digest=request.action_digest,
+                approver=person.name,
+                approvers=request.approvers,
+                needed=request.needed,
+                group=request.group,
+                reason=refused.message,
+                rule=request.rule,
+                policy_hash=request.policy_hash,
+            )
+            | {
+                "agent_id": request.agent_id,
+                "harness": request.harness,
+                "tool": request.tool,
+                "env": request.env,
+                "refused": {"code": refused.code, "vote": vote, "role": person.role},
+            }
+        )
 
     # -- housekeeping ---------------------------------------------------------------------------------
 
@@ -567,7 +609,12 @@ def _check_vote(request: Request, person: Person, agents: set[str]) -> None:
         raise ApprovalRefused("role", f"{person.name} ({person.role}) may not vote on approval requests")
     if person.name in agents or person.name == request.agent_id:
         raise ApprovalRefused("agent", f"{person.name} is an agent; agents never approve")
-    if request.requester and person.name == request.requester:
+    if request.requester.strip() in UNKNOWN_REQUESTERS:
+        raise ApprovalRefused(
+            "no_requester",
+            f"request {request.id} names no requester, so no vote can be shown to come from someone else",
+        )
+    if person.name == request.requester:
         raise ApprovalRefused(
             "self", f"{person.name} asked for this action (the agent acts for them) and cannot approve it"
         )

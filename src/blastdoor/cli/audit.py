@@ -227,7 +227,9 @@ def _line(entry: dict[str, Any]) -> str:
     return f"{entry['seq']:>8}  {entry['time']}  {kind:<18} {who:<16} {verdict:<8} {what} {extra}{raw}".rstrip()
 
 
-def _print(entries: list[dict[str, Any]], as_json: bool, out: TextIO = sys.stdout) -> None:
+def _print(entries: list[dict[str, Any]], as_json: bool, out: TextIO | None = None) -> None:
+    # sys.stdout read at call time, not bound at import: it may be replaced (redirected, captured) since.
+    out = out or sys.stdout
     for entry in entries:
         out.write((json.dumps(entry, ensure_ascii=False) if as_json else _line(entry)) + "\n")
     out.flush()

@@ -151,6 +151,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     tests: list[tuple[str, int, dict[str, Any]]] = []
     env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
     protect: list[str] = []
+    glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
 
     for src, doc in docs:
         data = doc.data
@@ -220,6 +221,8 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
                     r["match"],
                 )
             )
+        if "break_glass" in data:
+            glass_blocks.append((src, doc))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
         for j, t in enumerate(data.get("tests") or []):
@@ -259,6 +262,13 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
 
     # Order: each layer's own rules before the baselines it extends (more specific rules win ties).
     rules = [_with_protect(r, tuple(protect)) for r in rules if r.id not in removed]
+    # -- break_glass (policy/breakglass.py): needs the final rules and approver groups
+    from blastdoor.policy.breakglass import compile_break_glass
+
+    break_glass = compile_break_glass(glass_blocks, rules, approvers, compiler.problem)
+    if compiler.problems:
+        raise PolicyError(compiler.problems)
+    # -- end break_glass
     rules.sort(key=lambda r: (_ROLE_ORDER.get(r.layer, 9), r.file.startswith("<builtin:")))
     final = {**DEFAULTS, **settings}
     if final["on_error"] == "allow":  # the schema forbids it; this keeps it true for cached data too
@@ -276,6 +286,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         tests=tests,
         warnings=[],
         protect=tuple(protect),
+        break_glass=break_glass,
     )
 
 

@@ -100,6 +100,7 @@ class CompiledPolicy:
 
     __slots__ = (
         "approvers",
+        "break_glass",
         "candidate_cache",
         "default",
         "environments",
@@ -129,6 +130,7 @@ class CompiledPolicy:
         tests: list[tuple[str, int, dict[str, Any]]],
         warnings: list[str],
         protect: tuple[str, ...] | list[str] = (),
+        break_glass: dict[str, Any] | None = None,
     ) -> None:
         self.hash = hash
         self.default = default
@@ -143,6 +145,8 @@ class CompiledPolicy:
         self.warnings = warnings
         # Resources no change may touch without the rules that name them (``protected: true``).
         self.protect: tuple[str, ...] = tuple(protect)
+        # Who may override which deny rules (policy/breakglass.py); None: no break-glass.
+        self.break_glass = break_glass
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -159,6 +163,7 @@ class CompiledPolicy:
             "tests": self.tests,
             "warnings": self.warnings,
             "protect": self.protect,
+            "break_glass": self.break_glass,
         }
 
     @classmethod
