@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from blastdoor.action import Action
 from blastdoor.classify import classify
-from blastdoor.preview import Context, __all__ as public, preview_action
+from blastdoor.preview import Context, preview_action
+from blastdoor.preview import __all__ as public
 from tests.conftest import PG_BASE
 
 WHERE = st.one_of(
