@@ -289,3 +289,30 @@ def test_boto3_is_imported_only_when_an_aws_preview_runs() -> None:
     code = "import sys, blastdoor.preview, blastdoor.preview.aws, blastdoor.pipeline; print('boto3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_change_sets_and_stack_updates_are_previewed_without_being_executed(aws: str) -> None:
+    cfn = _client(aws, "cloudformation")
+    cfn.create_stack(StackName="cost-explorer", TemplateBody=json.dumps(TEMPLATE))
+    smaller = json.loads(json.dumps(TEMPLATE))
+    del smaller["Resources"]["Queue"]
+    smaller["Resources"]["Ledger"] = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "ledger"}}
+    cfn.create_change_set(
+        StackName="cost-explorer", ChangeSetName="shrink", TemplateBody=json.dumps(smaller), ChangeSetType="UPDATE"
+    )
+    cs = _preview("aws cloudformation execute-change-set --stack-name cost-explorer --change-set-name shrink", aws)
+    assert cs.ok, cs.message
+    changes = {i["logical"]: i["change"] for i in cs.items}
+    assert changes.get("Queue") == "delete" and changes.get("Ledger") == "create"
+    assert "aws:cloudformation/cost-explorer" in cs.targets
+    update = _preview("aws cloudformation update-stack --stack-name cost-explorer --template-body file://t.json", aws)
+    assert update.summary == {"may_change": 4} and update.facts["resources"] == 4
+    # Nothing was executed: the stack still has its queue, and the change set is still there to run.
+    logical = {
+        r["LogicalResourceId"] for r in cfn.list_stack_resources(StackName="cost-explorer")["StackResourceSummaries"]
+    }
+    assert "Queue" in logical and "Ledger" not in logical
+    assert (
+        cfn.describe_change_set(StackName="cost-explorer", ChangeSetName="shrink")["ExecutionStatus"]
+        != "EXECUTE_COMPLETE"
+    )
