@@ -18,7 +18,7 @@ import json
 import secrets
 import time
 
-from blastdoor.approvals.requests import ROLES, ApprovalRefused, Person, binding_of
+from blastdoor.approvals.requests import ROLES, UNKNOWN_REQUESTERS, ApprovalRefused, Person, binding_of
 from blastdoor.audit import events as ev
 from blastdoor.errors import InputError
 
@@ -207,6 +207,11 @@ class BreakGlass:
             raise ApprovalRefused("reason", "a break-glass needs a reason (it is recorded and sent to the group)")
         if requester.name in set(agents) or requester.name == action.agent.id:
             raise ApprovalRefused("agent", f"{requester.name} is an agent; a person requests a break-glass")
+        if action.agent.on_behalf_of in UNKNOWN_REQUESTERS:
+            # Nobody could show that a vote does not come from the person driving the agent (as for approvals).
+            raise ApprovalRefused(
+                "requester", "the action names no person the agent acts for: its break-glass could be self-approved"
+            )
         if not rules:
             raise ApprovalRefused("rules", "nothing to break: no deny rule that break-glass may override")
         life = terms.max_ttl if ttl is None else ttl
@@ -401,7 +406,7 @@ def _check_vote(glass: Glass, person: Person, agents: set[str]) -> None:
         raise ApprovalRefused("agent", f"{person.name} is an agent; agents never approve a break-glass")
     if person.name == glass.requester:
         raise ApprovalRefused("self", f"{person.name} requested this break-glass and cannot approve it")
-    if glass.on_behalf_of and person.name == glass.on_behalf_of:
+    if glass.on_behalf_of in UNKNOWN_REQUESTERS or person.name == glass.on_behalf_of:
         raise ApprovalRefused("self", f"the agent acts for {person.name}, who cannot approve its break-glass")
     if person.name not in glass.eligible:
         raise ApprovalRefused(

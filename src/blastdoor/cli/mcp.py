@@ -199,6 +199,8 @@ def run_approve(args: argparse.Namespace) -> int:
 
     with open_services(_store(args) or None, checkpoint_on_close=False) as services:
         person = acting_person(args, services)
+        if person.role not in ("admin", "approver"):
+            raise Refused(f"{person.name} ({person.role}) may not approve tools: approvers and admins do")
         if services.agents.is_agent(person.name):
             raise Refused(f"`{person.name}` is an agent: agents do not approve tools")
         pin = approve_tool(services.log, ToolPins(services.store), args.tool, by=person.name, expected=args.digest)

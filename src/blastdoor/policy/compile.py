@@ -19,6 +19,10 @@ from blastdoor.policy.layers import FALLBACK_POLICY, Source, baseline_source
 from blastdoor.policy.schema import validate_document
 from blastdoor.policy.syntax import Document, text_to_document
 
+# The key prefix of a built-in baseline's environment globs in the compiled policy (the same string is
+# classify.environment.BASELINE_PREFIX: policy and classify do not import each other).
+BASELINE_ENV_PREFIX = "baseline:"
+
 DEFAULTS = {"default": "ask", "unknown": "ask", "on_error": "deny"}
 DEFAULT_TTL = 3600
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -165,6 +169,9 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         for name, spec in (data.get("environments") or {}).items():
             merged = environments.setdefault(name, {})
             for k, globs in spec.items():
+                # A built-in baseline's globs are defaults: they decide only evidence that no environment
+                # the team declared matches (classify.environment reads the `baseline:` keys second).
+                k = BASELINE_ENV_PREFIX + k if src.builtin else k
                 merged.setdefault(k, [])
                 merged[k].extend(g for g in globs if g not in merged[k])
         protect.extend(p for p in (data.get("protect") or []) if p not in protect)

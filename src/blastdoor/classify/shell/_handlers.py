@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
+from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._walk import path_effects, walk_text
 
@@ -248,6 +249,24 @@ def _is_read_word(word: str) -> bool:
     return low in _READ_WORDS or any(t in _READ_WORDS for t in _tokens(low)[:1])
 
 
+# Options that hand an identity to what a command creates or changes (GCP actAs, Azure managed
+# identities, AWS PassRole in other CLIs): the resource then acts with that identity's permissions.
+_PASSED_IDENTITY = re.compile(
+    r"^--(service-account|assign-identity|identity|mi-system-assigned|mi-user-assigned|"
+    r"role|role-arn|[a-z-]+-role-arn|iam-role|instance-profile|iam-instance-profile|run-as-service-account)$"
+)
+
+
+def _passed_identity(cmd: Cmd) -> None:
+    part = cmd.part
+    if set(part.effects) <= {"read"}:
+        return
+    for opt, _ in cmd.opts:
+        if _PASSED_IDENTITY.match(opt):
+            part.add("privilege", f"`{opt}` hands an identity to what `{cmd.name}` creates or changes")
+            return
+
+
 def verbs(cmd: Cmd) -> None:
     """Classify an ``<tool> <noun...> <verb>`` CLI by its verbs (gcloud, az, vault-like tools)."""
     part = cmd.part
@@ -260,11 +279,13 @@ def verbs(cmd: Cmd) -> None:
         effects, word = hit
         for effect in effects:
             part.add(effect, f"`{word}` is a {effect} verb")
+        _passed_identity(cmd)
         return
     if any(_is_read_word(w) for w in words) or (not words and not opt_words):
         part.add("read", f"`{' '.join(words) or cmd.name}` only reports")
         return
     part.add("write", f"`{cmd.name} {' '.join(words)}` changes something (no read-only verb found)")
+    _passed_identity(cmd)
 
 
 # -- generic ---------------------------------------------------------------------------------------
@@ -604,7 +625,12 @@ def rm(cmd: Cmd) -> None:
     st = cmd.st
     recursive = cmd.has("-r")
     if not cmd.pos:
-        part.target(DYNAMIC)  # `xargs rm`, `echo y | rm -rf`: operands unknown here
+        # `rm`, `rm -rf`: "missing operand", nothing is removed (rm never reads operands from stdin;
+        # `xargs rm` and `find -exec rm {}` pass theirs as words, unknown ones as computed)
+        part.effects.clear()
+        part.notes.clear()
+        part.add("read", "`rm` without operands removes nothing (missing operand)")
+        return
     home = st.ctx.home
     temp = _temp_roots(st)
     for target in list(part.targets):
@@ -823,6 +849,17 @@ def git_push(cmd: Cmd) -> None:
         part.add("irreversible", "a deleted remote branch is gone for everyone")
 
 
+def _git_path(cmd: Cmd, p: str | None) -> str:
+    """A pathspec as git resolves it: relative to the directory ``-C`` options lead to (in order)."""
+    base = cmd.st.cwd
+    for opt, value in cmd.opts:
+        if opt == "-C" and value:
+            base = value if value.startswith("/") else (None if base is None else base + "/" + value)
+    if p is None or (base is None and not p.startswith("/")):
+        return DYNAMIC
+    return cmd.st.path(p if p.startswith("/") else f"{base}/{p}")
+
+
 def git_checkout(cmd: Cmd) -> None:
     part = cmd.part
     if cmd.has("-b", "-B", "--orphan"):
@@ -832,11 +869,12 @@ def git_checkout(cmd: Cmd) -> None:
     if cmd.ddash < 0 and cmd.pos:
         # `git checkout .` or `git checkout <file>`: an existing path means paths, not a branch
         cand = cmd.pos[1:] if len(cmd.pos) > 1 else cmd.pos
-        paths = [p for p in cand if p is None or p == "." or os.path.exists(cmd.st.path(p))]
+        paths = [p for p in cand if p is None or p == "." or os.path.exists(_git_path(cmd, p))]
     if paths or cmd.has("-f", "--force", "-p", "--patch"):
+        part.add("delete", "discards uncommitted changes in the working tree (git keeps no copy)")
         part.add("irreversible", "overwrites uncommitted changes in the working tree")
         for p in paths:
-            part.target(cmd.st.path(p))
+            part.target(_git_path(cmd, p))
 
 
 def git_restore(cmd: Cmd) -> None:
@@ -844,9 +882,10 @@ def git_restore(cmd: Cmd) -> None:
     staged = cmd.has("--staged", "-S")
     worktree = cmd.has("--worktree", "-W")
     if worktree or not staged:
+        part.add("delete", "`git restore` of the working tree discards uncommitted changes (git keeps no copy)")
         part.add("irreversible", "`git restore` of the working tree discards uncommitted changes")
     for p in cmd.pos:
-        part.target(cmd.st.path(p))
+        part.target(_git_path(cmd, p))
 
 
 def git_branch(cmd: Cmd) -> None:
@@ -907,6 +946,11 @@ def _endpoint_effects(part: Part, url: str, method: str) -> None:
     if hit is not None and "delete" in hit[0]:
         part.add("delete", f"`{method}` to an endpoint named `{hit[1]}`")
         part.add("irreversible", "a remote deletion cannot be undone from here")
+    from blastdoor.classify.shell._fetch import remote_change_effects
+
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    for effect, why in remote_change_effects(path, f"`{method}` to {host}"):
+        part.add(effect, why)
 
 
 def curl(cmd: Cmd) -> None:
@@ -936,14 +980,7 @@ def curl(cmd: Cmd) -> None:
                 path = st.path(val)
                 part.target(path)
                 path_effects(part, path, "read", st)
-        elif opt in ("-o", "--output"):
-            if val is not None and val != "-":
-                path = st.path(val)
-                part.add("write", f"saves the response to {path}")
-                part.target(path)
-                path_effects(part, path, "write", st)
-        elif opt in ("-O", "--remote-name", "--remote-name-all"):
-            part.add("write", "saves the response to a file in the working directory")
+    curl_output(cmd)
     if not method:
         method = "POST" if has_data else ("PUT" if sends_file else "GET")
     if sends_file:
@@ -971,9 +1008,11 @@ def wget(cmd: Cmd) -> None:
         method = method or "POST"
     if cmd.has("--post-data", "--body-data"):
         method = method or "POST"
-    output = cmd.value("-O", "--output-document")
-    if output == "-" or cmd.has("--spider"):
-        part.drop("write")
+    download(cmd)
+    if method and method != "GET":
+        for t in list(part.targets):
+            if "://" in t:
+                _endpoint_effects(part, t, method)
     if method == "DELETE":
         part.add("delete", "HTTP DELETE removes a remote resource")
         part.add("irreversible", "a remote deletion cannot be undone from here")
@@ -1015,6 +1054,14 @@ def copy_remote(cmd: Cmd) -> None:
             part.evidence["host"] = host
             if any(not _remote(s) for s in sources):
                 part.add("exfiltrate", f"copies local data to {host}")
+        elif any(_remote(s) for s in sources):
+            # a download: the destination (a file, or a directory receiving the sources' names)
+            path = st.path(dest)
+            remote_names = [s.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] for s in sources if _remote(s) and s]
+            saves(part, st, path, f"`{cmd.name}` from a remote host")
+            for name in remote_names:  # into `dest` as a directory, when it is one
+                if name:
+                    st.fetched.add(st.path(dest.rstrip("/") + "/" + name))
         else:
             path = st.path(dest)
             part.target(path)
@@ -1610,4 +1657,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "redis": redis,
     "package": package,
     "crontab": crontab,
+    "download": download,
+    "http_tool": http_tool,
+    "lftp": lftp,
 }

@@ -89,7 +89,7 @@ class Stdin:
 class State:
     """Classification state for one input (copied for subshells, deepened for nested shells)."""
 
-    __slots__ = ("ctx", "cwd", "depth", "env", "parts", "written")
+    __slots__ = ("ctx", "cwd", "depth", "env", "fetched", "parts", "written")
 
     def __init__(self, ctx: ClassifyContext, cwd: str | None, env: dict[str, str | None], depth: int) -> None:
         self.ctx = ctx
@@ -98,6 +98,7 @@ class State:
         self.depth = depth
         self.parts: list[Part] = []
         self.written: set[str] = set()  # files this input writes: running them later is `unknown`
+        self.fetched: set[str] = set()  # files this input downloads: running them later is `remote_exec`
 
     def lookup(self, name: str) -> str | None:
         if name in self.env:
@@ -116,6 +117,7 @@ class State:
         st = State(self.ctx, self.cwd, dict(self.env), self.depth + depth)
         st.parts = self.parts
         st.written = self.written
+        st.fetched = self.fetched
         return st
 
     def path(self, value: str | None) -> str:
