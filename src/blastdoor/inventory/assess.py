@@ -207,10 +207,13 @@ def _credential_findings(agents: list[Agent], credentials: list[Credential]) -> 
         else:
             severity, who = "info", reaching
             text = "agents guarded by blastdoor's fail-closed hook"
+        rule = {"critical": "production-credential-reachable", "medium": "production-credential-unguarded"}.get(
+            severity, "production-credential-guarded"
+        )
         names = ", ".join(a.id for a in who) or "no agent found"
         out.append(
             Finding(
-                "production-credential-reachable",
+                rule,
                 severity,
                 f"production credential reachable: {c.kind} {c.name}",
                 f"{c.kind} `{c.name}` resolves to {c.env} ({c.why or 'by name'}); reachable by {text}: {names}",
