@@ -40,8 +40,6 @@ def cli(*args: str, home: Path, cwd: Path, env: dict[str, str] | None = None) ->
         **os.environ,
         "HOME": str(home),
         "BLASTDOOR_HOME": str(home / ".blastdoor"),
-        "BLASTDOOR_USER_POLICY": str(home / "no-policy.yaml"),
-        "BLASTDOOR_MANAGED_POLICY": str(home / "no-managed.yaml"),
         **(env or {}),
     }
     return subprocess.run(

@@ -41,7 +41,7 @@ def table(report: Report) -> str:
         lines += ["", "findings:"]
         for f in findings:
             where = f"{short(f.file, report.home)}:{f.line}" if f.line else short(f.file, report.home)
-            lines.append(f"  {f.severity.upper():<8} {f.id}  {where}")
+            lines.append(f"  {f.severity.upper():<8} {f.id}  {where}  {f.title}")
             lines.append(f"           {f.message}")
             lines.append(f"           fix: {f.fix}")
     s = report.summary()
