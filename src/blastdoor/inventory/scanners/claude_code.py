@@ -49,11 +49,57 @@ _RULE = re.compile(r"^\s*([A-Za-z_][\w.*-]*)\s*(?:\((.*)\))?\s*$", re.S)
 _ANY = {"", "*", ":*", "**", "* *", "*:*"}
 
 
+# Commands that run any other command: allowing them by prefix allows everything.
+WRAPPERS = (
+    "bash",
+    "sh",
+    "zsh",
+    "fish",
+    "dash",
+    "ksh",
+    "python",
+    "python3",
+    "node",
+    "deno",
+    "bun",
+    "perl",
+    "ruby",
+    "php",
+    "env",
+    "sudo",
+    "doas",
+    "su",
+    "xargs",
+    "eval",
+    "exec",
+    "nohup",
+    "timeout",
+    "nice",
+    "time",
+    "watch",
+    "npx",
+    "uvx",
+    "pipx",
+    "find",
+    "awk",
+    "parallel",
+    "script",
+    "busybox",
+    "command",
+    "builtin",
+    "strace",
+)
+
+
 def shell_scope(rule: str, tool: str, spec: str | None) -> tuple[str, str] | None:
-    """(kind, detail) for a shell allow rule that grants much: any command, or an infrastructure CLI."""
-    if spec is None or spec.strip() in _ANY:
+    """(kind, detail) for a shell allow rule that grants much: any command, a command that runs any
+    other (``sudo:*``, ``bash:*``, ``env:*``...), or an infrastructure CLI."""
+    if spec is None or spec.strip() in _ANY or not spec.strip().strip("*: "):
         return "shell-any", f"`{rule}` allows every shell command without asking"
     head = spec.strip().removesuffix(":*").removesuffix(" *").removesuffix("*").strip()
+    first = head.split()[0] if head.split() else ""
+    if first.rsplit("/", 1)[-1] in WRAPPERS:
+        return "shell-any", f"`{rule}` allows `{first}`, which runs any other command, without asking"
     if any(head == c or head.startswith(c + " ") for c in INFRA):
         return "shell-infra", f"`{rule}` allows `{head}` commands (cloud, cluster, database or deletion) without asking"
     return None

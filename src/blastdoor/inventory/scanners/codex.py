@@ -17,13 +17,12 @@ from typing import Any
 from blastdoor.inventory._files import Parsed, line_at, read_text
 from blastdoor.inventory.model import Agent, Finding
 from blastdoor.inventory.scanners.base import ScanContext, hooks_of, mcp_servers, project_dirs, scope
-from blastdoor.inventory.scanners.claude_code import INFRA
+from blastdoor.inventory.scanners.claude_code import INFRA, WRAPPERS
 
 JSON = Any
 _PREFIX_RULE = re.compile(r"^[ \t]*prefix_rule\s*\(", re.M)
 _PATTERN = re.compile(r"pattern\s*=\s*\[(.*?)\]", re.S)
 _DECISION = re.compile(r"decision\s*=\s*[\"'](\w+)[\"']")
-_SHELLS = {"bash", "sh", "zsh", "python", "python3", "node", "perl", "ruby", "env", "sudo", "xargs"}
 
 
 class Codex:
@@ -150,7 +149,7 @@ class Codex:
             head = " ".join(words[:2])
             first = words[0] if words else ""
             setting = f"prefix_rule:{' '.join(words)}:allow"
-            if not words or first in _SHELLS:
+            if not words or first.rsplit("/", 1)[-1] in WRAPPERS:
                 agent.scopes.append(
                     _rule_scope(
                         "shell-any",

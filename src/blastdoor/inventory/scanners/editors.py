@@ -261,7 +261,7 @@ class Kiro:
         if allowed is not None and not isinstance(allowed, list):
             ctx.wrong_type(parsed, ("allowedTools",), "a list of tool names", agent.id)
         for entry in strings(allowed):
-            if entry in ("*", "@*"):
+            if entry in ("*", "@*", "@builtin"):
                 agent.scopes.append(
                     scope(
                         "bypass",
