@@ -16,7 +16,8 @@ REPORT = {
     "generated": "2026-12-04T17:00:00Z",
     "agents": [
         {"id": "codex@user", "tool": "codex", "tier": 1, "hooks": "absent", "prod_credentials": ["aws-profile:prod"],
-         "reasons": ["approval_policy never"], "credentials": ["aws-profile:prod"], "files": ["/home/me/.codex/config.toml"]},
+         "reasons": ["approval_policy never"], "credentials": ["aws-profile:prod"],
+         "files": ["/home/me/.codex/config.toml"]},
     ],
     "findings": [{"id": "INV-0123456789ab", "rule": "unrestricted-execution", "severity": "critical",
                   "file": "/home/me/.codex/config.toml", "line": 3, "message": "m", "fix": "f"}],
