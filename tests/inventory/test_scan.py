@@ -151,3 +151,13 @@ def test_cli_fail_on_and_json(risky: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     done = cli("inventory", str(risky / "nope"), home=empty, cwd=empty)
     assert done.returncode == 7 and "no such directory" in done.stderr
+
+
+def test_finding_ids_are_the_same_on_another_checkout(risky: Path, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    other = tmp_path_factory.mktemp("elsewhere") / "deep" / "checkout"
+    shutil.copytree(risky, other)
+    first = sorted((f.rule, f.id) for f in _scan(risky).findings)
+    second = sorted((f.rule, f.id) for f in _scan(other).findings)
+    assert first == second and len(first) > 5

@@ -114,7 +114,7 @@ def scan(
     binaries = installed(ctx.home, path_env)
     _versions(agents, binaries)
     findings = assess(agents, found_credentials, ctx.findings)
-    return Report(
+    report = Report(
         host=host or socket.gethostname(),
         roots=roots,
         home=ctx.home,
@@ -124,6 +124,26 @@ def scan(
         binaries=binaries,
         generated=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
+    _portable_ids(report)
+    return report
+
+
+def _portable_ids(report: Report) -> None:
+    """Finding ids without machine-specific paths: agents by their register key, files relative to the
+    scanned path or the home directory, so the same finding has the same id on every checkout."""
+    from blastdoor.inventory.register import key
+
+    keys = {a.id: key(a, report) for a in report.agents}
+    first = report.roots[0] if report.roots else ""
+
+    def place(path: str) -> str:
+        for base, label in ((report.home, "~"), (first, ".")):
+            if base and (path == base or path.startswith(base.rstrip("/") + "/")):
+                return f"{label}/{os.path.relpath(path, base)}"
+        return path
+
+    for f in report.findings:
+        f.portable = f"{keys.get(f.agent, f.agent)}\0{place(f.file)}"
 
 
 # tool -> executables on PATH; VS Code extension id prefix -> tool

@@ -29,8 +29,7 @@ PRODUCTION = frozenset({"prod", "production", "prd", "live"})
 BROAD = frozenset({"shell-any", "bypass"})
 HARNESSES = frozenset({"claude-code", "codex", "cursor", "gemini", "kiro", "copilot"})  # blastdoor install X
 _FIXES = {
-    "shell-any": "remove the rule (allow specific commands instead, e.g. `Bash(npm test)`) or install blastdoor's "
-    "hook fail-closed: `blastdoor install {tool}`",
+    "shell-any": "narrow it ({narrow}) or install blastdoor's hook fail-closed: `blastdoor install {tool}`",
     "bypass": "turn it off ({off}) or install blastdoor's hook fail-closed: `blastdoor install {tool}`",
     "shell-infra": "ask for this CLI instead of allowing it, or install blastdoor's hook: `blastdoor install {tool}`",
 }
@@ -45,6 +44,17 @@ _OFF = {
     "aider": "yes-always: false",
     "goose": "GOOSE_MODE: approve",
     "opencode": 'permission: {"bash": "ask", "edit": "ask"}',
+}
+
+
+_NARROW = {
+    "claude-code": "allow the commands it needs, e.g. `Bash(npm test)`, instead",
+    "codex": 'approval_policy = "on-request", and .rules that allow named commands only',
+    "cursor": "allow the commands it needs, e.g. `Shell(npm)`, instead",
+    "gemini": "allow the commands it needs, e.g. `run_shell_command(git status)`, instead",
+    "kiro": "list the commands in toolsSettings.execute_bash.allowedCommands instead",
+    "copilot": "approve named commands in chat.tools.terminal.autoApprove instead of every command",
+    "opencode": 'permission.bash "ask", or named commands only',
 }
 
 
@@ -112,7 +122,9 @@ def _agent_findings(agent: Agent) -> list[Finding]:
     prod = agent.prod_credentials
     safe = guarded(agent)
     for s in agent.scopes:
-        fix = _FIXES.get(s.kind, "").format(tool=agent.tool, off=_OFF.get(agent.tool, "the setting"))
+        fix = _FIXES.get(s.kind, "").format(
+            tool=agent.tool, off=_OFF.get(agent.tool, "the setting"), narrow=_NARROW.get(agent.tool, "ask instead")
+        )
         if s.kind in BROAD:
             severity = "medium" if safe else ("critical" if prod else "high")
             reach = f"; it reaches production credentials ({', '.join(prod)})" if prod else ""

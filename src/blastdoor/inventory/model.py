@@ -80,10 +80,12 @@ class Finding:
     agent: str = ""
     column: int = 0
     subject: str = ""  # what the finding is about (a setting, a credential): part of the stable id
+    portable: str = ""  # the agent and file without machine-specific paths (set by ``scan``), for the id
 
     @property
     def id(self) -> str:
-        digest = hashlib.sha256(f"{self.rule}\0{self.agent}\0{self.subject or self.file}".encode()).hexdigest()
+        where = self.portable or f"{self.agent}\0{self.file}"
+        digest = hashlib.sha256(f"{self.rule}\0{where}\0{self.subject}".encode()).hexdigest()
         return f"INV-{digest[:12]}"
 
     def to_dict(self) -> dict[str, JSON]:
