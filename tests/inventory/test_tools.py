@@ -45,7 +45,8 @@ def test_each_tool_s_auto_approval_is_found_with_its_line(tmp_path: Path) -> Non
             '{\n  "mcpServers": {\n    "pg": {\n      "command": "npx",\n'
             '      "args": ["@modelcontextprotocol/server-postgres"],\n      "autoApprove": ["query"]\n    }\n  }\n}\n',
         "home/.codeium/windsurf/mcp_config.json": '{"mcpServers": {}}',
-        "home/.continue/config.yaml": "name: a\nmcpServers:\n  - name: sqlite\n    command: uvx\n    args: [mcp-server-sqlite]\n",
+        "home/.continue/config.yaml":
+            "name: a\nmcpServers:\n  - name: sqlite\n    command: uvx\n    args: [mcp-server-sqlite]\n",
     })  # fmt: skip
     report = scan([str(tmp_path / "repo")], home=str(tmp_path / "home"), environments=ENVS, system=str(tmp_path))
     by_tool = {a.tool: a for a in report.agents}
