@@ -89,3 +89,15 @@ def test_widening_never_lowers_the_tier(tmp_path_factory, base: list[str], extra
     assert wider.tier <= before.tier
     denied, _ = _claude(tmp_path_factory.mktemp("c"), [*base, extra], deny=[extra, "Bash(rm:*)"])
     assert denied.tier >= wider.tier  # a deny never makes an agent riskier
+
+
+def test_a_password_in_the_settings_env_is_reported_never_shown(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".claude").mkdir(parents=True)
+    (repo / ".claude" / "settings.json").write_text(
+        '{\n  "env": {\n    "AWS_PROFILE": "dev",\n    "DATABASE_URL": "postgres://app:hunter2-long@db/app"\n  }\n}\n'
+    )
+    report = scan([str(repo)], home=str(tmp_path / "home"), environments=ENVS, system=str(tmp_path))
+    (finding,) = [f for f in report.findings if f.rule == "secret-in-config"]
+    assert finding.line == 4 and "url-with-password" in finding.message
+    assert "hunter2" not in json.dumps(report.to_dict())

@@ -192,24 +192,41 @@ def mcp_servers(
             )
         for section in ("env", "headers"):
             values = spec.get(section)
-            if not isinstance(values, dict):
-                continue
-            for var, value in values.items():
-                if _literal_secret(str(var), value):
-                    ctx.findings.append(
-                        Finding(
-                            "secret-in-config",
-                            "high",
-                            "literal secret in an agent's configuration",
-                            f"MCP server `{name}` has a literal value for `{var}` (kind: {_kind_of(str(var))}); "
-                            "the value is not shown",
-                            parsed.path,
-                            parsed.line_of(*keys, name, section, str(var)),
-                            f"reference it from the environment instead (e.g. `${{{var}}}`) and rotate it",
-                            agent=agent.id,
-                            subject=f"{name}.{section}.{var}",
-                        )
-                    )
+            if isinstance(values, dict):
+                secret_values(ctx, agent, parsed, values, (*keys, name, section), f"MCP server `{name}`")
+
+
+def secret_values(
+    ctx: ScanContext, agent: Agent, parsed: Parsed, values: dict[str, JSON], keys: tuple[str, ...], where: str
+) -> None:
+    """A ``secret-in-config`` finding per literal secret among ``values`` (never the value itself)."""
+    for var, value in values.items():
+        secret = _literal_secret(str(var), value) or (isinstance(value, str) and _url_password(value))
+        if secret:
+            ctx.findings.append(
+                Finding(
+                    "secret-in-config",
+                    "high",
+                    "literal secret in an agent's configuration",
+                    f"{where} has a literal value for `{var}` (kind: {_kind_of(str(var))}); the value is not shown",
+                    parsed.path,
+                    parsed.line_of(*keys, str(var)),
+                    f"reference it from the environment instead (e.g. `${{{var}}}`) and rotate it",
+                    agent=agent.id,
+                    subject=".".join([*keys, str(var)]),
+                )
+            )
+
+
+def _url_password(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    if "://" not in value or "@" not in value:
+        return False
+    try:
+        return bool(urlsplit(value).password)
+    except ValueError:
+        return False
 
 
 def _literal_secret(var: str, value: JSON) -> bool:
@@ -221,6 +238,8 @@ def _literal_secret(var: str, value: JSON) -> bool:
 
 def _kind_of(var: str) -> str:
     upper = var.upper()
+    if upper.endswith(("_URL", "_URI", "DSN")):
+        return "url-with-password"
     for s in _SECRET_NAMES:
         if s in upper:
             return s.lower().replace("_", "-")

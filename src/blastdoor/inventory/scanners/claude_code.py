@@ -15,7 +15,15 @@ from typing import Any
 
 from blastdoor.inventory._files import Parsed
 from blastdoor.inventory.model import Agent
-from blastdoor.inventory.scanners.base import ScanContext, hooks_of, mcp_servers, project_dirs, scope, strings
+from blastdoor.inventory.scanners.base import (
+    ScanContext,
+    hooks_of,
+    mcp_servers,
+    project_dirs,
+    scope,
+    secret_values,
+    strings,
+)
 
 JSON = Any
 
@@ -201,6 +209,9 @@ class ClaudeCode:
                 )
             )
         mcp_servers(ctx, agent, parsed, data.get("mcpServers"), ("mcpServers",))
+        env = data.get("env")
+        if isinstance(env, dict):
+            secret_values(ctx, agent, parsed, env, ("env",), "the settings' `env`")
 
     def _permissions(self, ctx: ScanContext, agent: Agent, parsed: Parsed, perms: dict[str, JSON]) -> None:
         allow = perms.get("allow", [])
