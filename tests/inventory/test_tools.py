@@ -81,3 +81,32 @@ def test_installed_binaries_and_extensions(tmp_path: Path) -> None:
     report = scan([str(tmp_path / "repo")], home=str(tmp_path / "home"), system=str(tmp_path), path_env=str(bin_dir))
     (copilot,) = [a for a in report.agents if a.tool == "copilot"]
     assert copilot.version == "0.31.2" and copilot.mcp_servers == ["gh"]
+
+
+def test_credentials_of_every_kind_resolve_to_their_environment(tmp_path: Path) -> None:
+    envs = {
+        "prod": {"gcp_projects": ["acme-prod*"], "azure_subscriptions": ["Production*"], "hosts": ["*.prod.acme.io"],
+                 "kube_contexts": ["*prod*"]},
+    }  # fmt: skip
+    _write(tmp_path, {
+        "home/.config/gcloud/configurations/config_default": "[core]\naccount = me@acme.io\nproject = acme-prod-42\n",
+        "home/.config/gcloud/configurations/config_dev": "[core]\nproject = acme-dev\n",
+        "home/.azure/azureProfile.json": '\ufeff{"subscriptions": [\n  {"id": "0000-1111", "name": "Production EU",'
+            ' "isDefault": true},\n  {"id": "2222-3333", "name": "Sandbox"}\n]}',
+        "home/.netrc": "machine api.prod.acme.io login me password s3cr3t-netrc\nmachine example.com login x\n",
+        "home/.ssh/config": "Host bastion\n  HostName bastion.prod.acme.io\n  User ops\n",
+        "home/.ssh/id_rsa": "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        "home/.ssh/id_rsa.pub": "ssh-rsa AAAA me\n",
+        "home/.kube/config": "contexts:\n- name: eks-prod\n  context:\n    cluster: c\n",
+    })  # fmt: skip
+    report = scan([], home=str(tmp_path / "home"), environments=envs, system=str(tmp_path))
+    found = {(c.kind, c.name): (c.env, c.line) for c in report.credentials}
+    assert found[("gcloud-config", "default:acme-prod-42")] == ("prod", 3)
+    assert found[("gcloud-config", "dev:acme-dev")][0] == "unknown"
+    assert found[("az-subscription", "Production EU")][0] == "prod"
+    assert found[("az-subscription", "Sandbox")][0] == "unknown"
+    assert found[("netrc", "api.prod.acme.io")] == ("prod", 1)
+    assert found[("ssh-host", "bastion.prod.acme.io")] == ("prod", 2)
+    assert ("ssh-key", "id_rsa") in found and ("ssh-key", "id_rsa.pub") not in found
+    assert found[("kube-context", "eks-prod")] == ("prod", 2)
+    assert "s3cr3t-netrc" not in str(report.to_dict())
