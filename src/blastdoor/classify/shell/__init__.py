@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from blastdoor.action import Action, Note
+from blastdoor.classify.shell._guard import sweep
 from blastdoor.classify.shell._state import State
 from blastdoor.classify.shell._walk import walk_text
 
@@ -33,6 +34,7 @@ def classify_shell_text(text: str, ctx: ClassifyContext) -> list[Action]:
         except RecursionError:
             st.parts.clear()
             st.unknown(text[:200], "the command nests too deeply to analyse")
+        sweep(st, text)
     cwd = ctx.cwd
     return [p.to_action(cwd) for p in st.parts]
 

@@ -17,7 +17,7 @@ DYNAMIC = "?"  # a target computed at run time: matches no allow pattern
 class Part:
     """One simple command that runs (after unwrapping), being built."""
 
-    __slots__ = ("command", "cwd", "effects", "evidence", "facts", "notes", "op", "source", "targets", "tool")
+    __slots__ = ("command", "cwd", "effects", "evidence", "facts", "notes", "op", "paths", "source", "targets", "tool")
 
     def __init__(self, tool: str, op: str, command: str, source: str, cwd: str | None) -> None:
         self.tool = tool
@@ -30,6 +30,7 @@ class Part:
         self.notes: list[Note] = []
         self.evidence: dict[str, str] = {}
         self.facts: dict[str, Any] = {}
+        self.paths: dict[str, str] = {}  # path -> the access mode classify.files judged it in
 
     def add(self, effect: str, why: str, source: str = "") -> None:
         if effect not in self.effects:

@@ -356,7 +356,19 @@ def _redirect(node: Node, st: State) -> None:
 
 
 # classify.files answers depend only on (path, mode, home, cwd): memoised, bounded, per process.
-_PATH_MEMO: dict[tuple[str, str, str, str], tuple[frozenset[str], list[Any]]] = {}
+# The agent's variables that move blastdoor's own files (classify.guard): part of the memo key.
+_GUARD_ENV = (
+    "HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "BLASTDOOR_HOME",
+    "BLASTDOOR_CACHE_DIR",
+    "BLASTDOOR_POLICY",
+    "BLASTDOOR_USER_POLICY",
+    "BLASTDOOR_MANAGED_POLICY",
+    "BLASTDOOR_SOCKET",
+)
+_PATH_MEMO: dict[tuple[str, str, str, str, tuple[str | None, ...]], tuple[frozenset[str], list[Any]]] = {}
 _PATH_MEMO_LIMIT = 4096
 
 
@@ -364,7 +376,10 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
     """Effects of touching a protected place, from ``classify.files`` (absent: nothing extra)."""
     if path == DYNAMIC:
         return
-    key = (path, mode, st.ctx.home, st.ctx.cwd)
+    if part.paths.get(path) != "write" or mode == "delete":
+        part.paths[path] = mode
+    env = st.ctx.environ
+    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(env.get(v) for v in _GUARD_ENV))
     found = _PATH_MEMO.get(key)
     if found is None:
         try:
@@ -384,5 +399,7 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
         if note.kind == "effect" and note.value not in part.effects:
             part.effects[note.value] = note.text
             part.notes.append(note)
+        elif note.kind == "target":
+            part.target(note.value)  # a marker target (classify.files.PROJECT_PREFIX)
     for effect in effects:
         part.add(effect, f"{mode} of a protected place: {path}", "classify.files")
