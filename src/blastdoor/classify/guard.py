@@ -174,12 +174,14 @@ def _expand(value: str, home: str) -> str:
 def guard_reason(path: str, ctx: ClassifyContext) -> str:
     """Why writing or deleting ``path`` (absolute, normalised) changes the guard through its roots or
     what it holds, or ``""`` (the patterns of ``PLACES`` are matched by ``classify.files``)."""
+    # `/` and the home directory hold everything: deleting them is a wipe, judged as one.
+    whole = path in ("/", ctx.home.rstrip("/"))
     for root, why in _roots(ctx):
         if path == root or path.startswith(root + "/"):
             return f"{why} ({root})"
-        if root.startswith(path.rstrip("/") + "/"):
+        if not whole and root.startswith(path.rstrip("/") + "/"):
             return f"holds {why} ({root})"
-    if path not in ("/", ctx.home.rstrip("/")):
+    if not whole:
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 tail = path.rstrip("/").split("/")

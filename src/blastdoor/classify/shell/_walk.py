@@ -70,11 +70,135 @@ def parse(text: str) -> Node:
 
 
 def walk_text(text: str, st: State) -> None:
-    """Classify every command of a shell text into ``st.parts``."""
-    root = parse(text)
-    if root.has_error:
-        st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
-    visit(root, st)
+    """Classify every command of a shell text into ``st.parts``.
+
+    A long pipeline is parsed in chunks of ``CHUNK_STAGES`` stages: tree-sitter-bash's parse of one
+    pipeline grows with the square of its stages when they carry short options (`sort -u | sort -u
+    ...`: 20,000 stages took seconds). Chunks keep the work linear; each chunk's first stage reads
+    what the previous chunk's last stage writes, as in one pipeline.
+    """
+    chunks = _chunks(text) if len(text) >= SPLIT_FROM else None
+    if chunks is None:
+        root = parse(text)
+        if root.has_error:
+            st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
+        visit(root, st)
+        return
+    carry: Stdin | None = None
+    for chunk in chunks:
+        root = parse(chunk)
+        if root.has_error:
+            st.unknown(chunk[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
+        children = root.named_children
+        for i, child in enumerate(children):
+            stdin = carry if i == 0 else None
+            if child.type == "pipeline":
+                _pipeline(child, st, stdin)
+            elif child.type == "command":
+                _command(child, st, stdin, ())
+            elif child.type == "redirected_statement":
+                _redirected(child, st, stdin)
+            else:
+                visit(child, st)
+        last = children[-1] if children else None
+        if last is not None and last.type == "pipeline" and last.named_children:
+            last = last.named_children[-1]
+        carry = _producer(last, st) if last is not None else Stdin("dynamic")
+
+
+CHUNK_STAGES = 128  # pipeline stages parsed at once in a long input
+SPLIT_FROM = 8 * 1024  # characters: shorter inputs are parsed whole
+
+
+def _chunks(text: str) -> list[str] | None:
+    """``text`` cut at every CHUNK_STAGES-th top-level ``|``, or None when there is nothing to cut.
+
+    A scanner that follows quotes, escapes, brackets, comments, heredoc bodies and ``case ... esac``
+    well enough to find the pipes between top-level stages. A wrong guess cannot hide a command: every
+    character is still parsed as shell in some chunk, and a chunk that does not parse is ``unknown``.
+    """
+    cuts: list[int] = []
+    pipes = depth = 0
+    quote = ""
+    heredocs: list[tuple[str, bool]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+        elif ch == "\\":
+            i += 2
+            continue
+        elif quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "\n" and heredocs:
+            i = _skip_heredocs(text, i + 1, heredocs)
+            heredocs = []
+            continue
+        elif ch == "#" and (i == 0 or text[i - 1] in " \t\n;|&("):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch == "<" and text.startswith("<<", i) and not text.startswith("<<<", i):
+            i = _heredoc_start(text, i + 2, heredocs)
+            continue
+        elif ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth = max(0, depth - 1)
+        elif ch in "ce" and (i == 0 or text[i - 1] in " \t\n;|&(") and text.startswith(("case", "esac"), i):
+            after = text[i + 4 : i + 5]
+            if not after or after in " \t\n;":
+                depth = depth + 1 if ch == "c" else max(0, depth - 1)
+        elif ch == "|" and depth == 0:
+            if text.startswith("||", i):
+                i += 2
+                continue
+            pipes += 1
+            if pipes % CHUNK_STAGES == 0 and not text.startswith("|&", i):
+                cuts.append(i)
+        i += 1
+    if not cuts:
+        return None
+    out: list[str] = []
+    start = 0
+    for cut in cuts:
+        out.append(text[start:cut])
+        start = cut + 1
+    out.append(text[start:])
+    return out
+
+
+def _heredoc_start(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
+    """Read a heredoc's delimiter after ``<<`` at ``i``; remember it; return where scanning goes on."""
+    strip = text.startswith("-", i)
+    if strip:
+        i += 1
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    j = i
+    while j < len(text) and text[j] not in " \t\n;|&<>()":
+        j += 1
+    word = text[i:j].replace("'", "").replace('"', "").replace("\\", "")
+    if word:
+        heredocs.append((word, strip))
+    return j
+
+
+def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
+    """Skip the bodies of the pending heredocs, starting at line start ``i``."""
+    for word, strip in heredocs:
+        while i < len(text):
+            end = text.find("\n", i)
+            line = text[i:] if end < 0 else text[i:end]
+            i = len(text) if end < 0 else end + 1
+            if (line.lstrip("\t") if strip else line) == word:
+                break
+    return i
 
 
 def visit(node: Node, st: State) -> None:
@@ -137,10 +261,10 @@ def _substitutions(node: Node, st: State) -> None:
             _substitutions(child, st)
 
 
-def _pipeline(node: Node, st: State) -> None:
+def _pipeline(node: Node, st: State, first: Stdin | None = None) -> None:
     previous: Node | None = None
     for child in node.named_children:
-        stdin = _producer(previous, st) if previous is not None else None
+        stdin = _producer(previous, st) if previous is not None else first
         if child.type == "command":
             _command(child, st, stdin, ())
         elif child.type == "redirected_statement":
