@@ -96,7 +96,8 @@ try:
     else:
         from blastdoor.cli.main import main
 except BaseException as exc:
-    sys.stderr.write("blastdoor: cannot load blastdoor (%s: %s): blocking this tool call\\n" % (type(exc).__name__, exc))
+    why = "%s: %s" % (type(exc).__name__, exc)
+    sys.stderr.write("blastdoor: cannot load blastdoor (" + why + "): blocking this tool call\\n")
     sys.exit({block})
 if len(sys.argv) == 3 and sys.argv[1] == "hook":
     sys.exit(guarded(sys.argv[2], enable_site=False))
