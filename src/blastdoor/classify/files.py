@@ -21,7 +21,7 @@ from blastdoor.classify.guard import GUARD, PLACES, guard_reason
 if TYPE_CHECKING:
     from blastdoor.classify.context import ClassifyContext
 
-__all__ = ["classify_file", "classify_path_access", "guard_of", "normalize_path"]
+__all__ = ["classify_file", "classify_path_access", "guard_of", "normalize_path", "project_marker"]
 
 _E = frozenset[str]
 R, W, D = "read", "write", "delete"
@@ -333,17 +333,16 @@ def classify_path_access(path: str, mode: str, ctx: ClassifyContext) -> tuple[fr
                 notes.append(Note("effect", e, f"{candidate}: {why}{via}", "files"))
             continue
         if mode != R:
-            why_guard = guard_reason(candidate, ctx)
+            why_guard = guard_reason(candidate, ctx, whole=mode == D)
             if why_guard:
                 for e in ("privilege", GUARD, "irreversible") if mode == D else ("privilege", GUARD):
                     if e not in effects:
                         effects.add(e)
                         notes.append(Note("effect", e, f"{mode} of {candidate}: {why_guard}{via}", "files"))
-        if mode == D and candidate == absolute and _in_temp(candidate):
-            project = _project_of(candidate, ctx)
-            if project:
-                marker = PROJECT_PREFIX + candidate
-                notes.append(Note("target", marker, f"{candidate} is inside {project}: not temp scratch", "files"))
+        if mode == D and candidate == absolute:
+            marker = project_marker(candidate, ctx)
+            if marker:
+                notes.append(Note("target", marker, f"{candidate} is inside a project: not temp scratch", "files"))
         for by_mode, why, pattern in _rules_for(candidate, ctx.home):
             if why == _ROOT_HOME and _project_of(candidate, ctx):
                 continue  # a project under /root (dev containers, CI as root) is a project, not a secret
@@ -361,11 +360,12 @@ def classify_path_access(path: str, mode: str, ctx: ClassifyContext) -> tuple[fr
     return frozenset(effects), notes
 
 
-def guard_of(path: str, ctx: ClassifyContext) -> str:
+def guard_of(path: str, ctx: ClassifyContext, *, whole: bool = False) -> str:
     """Why a write or delete of ``path`` changes blastdoor or the harness's hooks, or ``""``.
 
     One answer for every classifier: the guard places of ``classify.guard`` (patterns, blastdoor's
-    directories from the environment, its installation, and directories that hold any of them).
+    directories from the environment, its installation) and, when ``whole`` (the path itself is
+    deleted or moved away), directories that hold any of them.
     """
     if not path or "\x00" in path:
         return ""
@@ -381,7 +381,7 @@ def guard_of(path: str, ctx: ClassifyContext) -> str:
         for by_mode, why, _pattern in _rules_for(candidate, ctx.home):
             if GUARD in by_mode[W]:
                 return why
-        why = guard_reason(candidate, ctx)
+        why = guard_reason(candidate, ctx, whole=whole)
         if why:
             return why
     return ""
@@ -393,6 +393,13 @@ def guard_of(path: str, ctx: ClassifyContext) -> str:
 PROJECT_PREFIX = "project:"
 
 _PROJECT_MEMO: dict[tuple[str, str], str] = {}
+
+
+def project_marker(path: str, ctx: ClassifyContext) -> str:
+    """``project:PATH`` when ``path`` (absolute) is under a temp directory but inside a project, else ``""``."""
+    if _in_temp(path) and _project_of(path, ctx):
+        return PROJECT_PREFIX + path
+    return ""
 
 
 def _in_temp(path: str) -> bool:

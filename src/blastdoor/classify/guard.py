@@ -171,17 +171,21 @@ def _expand(value: str, home: str) -> str:
     return value
 
 
-def guard_reason(path: str, ctx: ClassifyContext) -> str:
+def guard_reason(path: str, ctx: ClassifyContext, *, whole: bool = True) -> str:
     """Why writing or deleting ``path`` (absolute, normalised) changes the guard through its roots or
-    what it holds, or ``""`` (the patterns of ``PLACES`` are matched by ``classify.files``)."""
+    what it holds, or ``""`` (the patterns of ``PLACES`` are matched by ``classify.files``).
+
+    ``whole``: ``path`` itself goes (a recursive delete, a move away), so a directory that holds a
+    guard place counts; otherwise (a write into a directory) only ``path`` itself is looked at.
+    """
     # `/` and the home directory hold everything: deleting them is a wipe, judged as one.
-    whole = path in ("/", ctx.home.rstrip("/"))
+    holds = whole and path not in ("/", ctx.home.rstrip("/"))
     for root, why in _roots(ctx):
         if path == root or path.startswith(root + "/"):
             return f"{why} ({root})"
-        if not whole and root.startswith(path.rstrip("/") + "/"):
+        if holds and root.startswith(path.rstrip("/") + "/"):
             return f"holds {why} ({root})"
-    if not whole:
+    if holds:
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 tail = path.rstrip("/").split("/")

@@ -31,13 +31,24 @@ _MAX_WORDS = 64  # words looked at per part: a guard path is named near the prog
 def sweep(st: State, text: str) -> None:
     """Mark every part of ``st`` that writes a guard place with ``privilege`` and ``guard``."""
     names_blastdoor = "blastdoor" in text
+    named: list[tuple[str, str]] | None = None  # the guard places the whole input names, when needed
     for part in st.parts:
+        if "delete" in part.effects:
+            _mark_projects(part, st)
         if GUARD in part.effects:
             continue
         acting = any(e != "read" for e in part.effects) or not part.effects
         if not acting:
             continue
         why, where = _guarded(part, st)
+        if not why and (DYNAMIC in part.targets or part.op in _CODE_OPS):
+            # What it acts on is computed at run time (`... | xargs rm`) or is code read from stdin (a
+            # heredoc into python): any guard place the input names may be it.
+            if named is None:
+                named = _named_in(text, st, part.cwd)
+            if named:
+                path, why_named = named[0]
+                why, where = f"acts on a path computed from an input that names {path}: {why_named}", path
         if not why and names_blastdoor:
             why, where = _stops_or_removes(part)
         if why:
@@ -68,6 +79,17 @@ def _guarded(part: Part, st: State) -> tuple[str, str]:
     return "", ""
 
 
+def _mark_projects(part: Part, st: State) -> None:
+    """Deleted paths under a temp directory that belong to a project keep the project's protection."""
+    from blastdoor.classify.files import project_marker
+
+    for target in list(part.targets):
+        if target.startswith("/") and target not in part.paths:
+            marker = project_marker(target, st.ctx)
+            if marker:
+                part.target(marker)
+
+
 def _stops_or_removes(part: Part) -> tuple[str, str]:
     """Stopping blastdoor's server or uninstalling its package, in an input that names blastdoor."""
     if "kill" in part.effects:
@@ -76,7 +98,38 @@ def _stops_or_removes(part: Part) -> tuple[str, str]:
     named = any("blastdoor" in w for w in words[1:_MAX_WORDS])
     if named and _UNINSTALL.search(part.op):
         return "uninstalls blastdoor: the hook would then fail", ""
+    if named and words and words[0].rsplit("/", 1)[-1] in _SERVICE_MANAGERS:
+        return "changes blastdoor's service: its server would decide nothing", ""
     return "", ""
+
+
+# Programs that start, stop, disable or remove services and containers.
+_SERVICE_MANAGERS = frozenset(
+    ("systemctl", "service", "launchctl", "supervisorctl", "rc-service", "rc-update", "sv", "initctl", "docker",
+     "podman", "nerdctl", "kubectl", "pm2", "update-rc.d", "chkconfig")
+)  # fmt: skip
+# Interpreters and shells whose code may come from stdin or a heredoc.
+_CODE_OPS = frozenset(
+    f"shell:{n}" for n in ("python", "python3", "node", "perl", "ruby", "php", "bash", "sh", "zsh", "dash", "ksh",
+                           "fish", "deno", "bun", "lua", "Rscript", "osascript", "pwsh", "tclsh", "awk")
+)  # fmt: skip
+_TOKEN = re.compile(r"""[^\s'"`;|&<>()=,]+""")
+
+
+def _named_in(text: str, st: State, cwd: str | None) -> list[tuple[str, str]]:
+    """The guard places ``text`` names anywhere (its words and the strings inside them)."""
+    seen: set[str] = set()
+    for token in _TOKEN.findall(text):
+        if ("/" not in token and "." not in token) or token in seen or len(token) > 4096:
+            continue
+        seen.add(token)
+        path = _path(token, cwd)
+        if path == DYNAMIC:
+            continue
+        why = _guard_of(path, st)
+        if why:
+            return [(path, why)]
+    return []
 
 
 def _words(command: str) -> list[str]:
