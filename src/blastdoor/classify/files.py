@@ -199,8 +199,18 @@ def _compile() -> list[_Compiled]:
                 D: frozenset(on_delete.split()),
             }
             out.append((anchor, segments, required, effects, why))
+        # Index: a rule with a literal segment can only match a path that has that segment.
+        for i, (_anchor, _segments, required, _effects, _why) in enumerate(out):
+            if required:
+                _INDEX.setdefault(max(required, key=len), []).append(i)
+            else:
+                _UNINDEXED.append(i)
         _compiled = out
     return _compiled
+
+
+_INDEX: dict[str, list[int]] = {}
+_UNINDEXED: list[int] = []
 
 
 def _segment_match(pattern: str, name: str) -> bool:
@@ -263,7 +273,14 @@ def _rules_for(path: str, home: str) -> list[tuple[dict[str, frozenset[str]], st
     names = set(parts)
     hits: list[tuple[dict[str, frozenset[str]], str, str]] = []
     seen_why: set[str] = set()
-    for anchor, segments, required, effects, why in _compile():
+    rules = _compile()
+    candidates = set(_UNINDEXED)
+    for name in names:
+        hit = _INDEX.get(name)
+        if hit:
+            candidates.update(hit)
+    for i in sorted(candidates):
+        anchor, segments, required, effects, why = rules[i]
         if not required <= names:
             continue
         if anchor == "~":

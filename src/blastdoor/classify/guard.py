@@ -147,7 +147,26 @@ def install_roots() -> tuple[tuple[str, str], ...]:
     return _install
 
 
+_ROOTS_MEMO: dict[tuple[str | None, ...], list[tuple[str, str]]] = {}
+_ROOT_ENV = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", *_VARS)
+
+
 def _roots(ctx: ClassifyContext) -> list[tuple[str, str]]:
+    key = (
+        ctx.home,
+        *(os.environ.get(v) for v in _ROOT_ENV),
+        *((ctx.environ.get(v) for v in _ROOT_ENV) if ctx.environ is not os.environ else ()),
+    )
+    found = _ROOTS_MEMO.get(key)
+    if found is None:
+        found = _ROOTS_MEMO[key] = _compute_roots(ctx)
+        if len(_ROOTS_MEMO) > 256:
+            _ROOTS_MEMO.clear()
+            _ROOTS_MEMO[key] = found
+    return found
+
+
+def _compute_roots(ctx: ClassifyContext) -> list[tuple[str, str]]:
     from blastdoor.paths import cache_dir, data_dir
 
     out: list[tuple[str, str]] = []

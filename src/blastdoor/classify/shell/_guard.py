@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 _LITERAL = re.compile(r"""['"`]([^'"`\s]{1,1024})['"`]""")
 _SQL_TARGET = re.compile(r"^sql:(?:table|trigger|function|view|index)/(?:[^./]+\.)?([A-Za-z_][A-Za-z0-9_]*)$")
 _UNINSTALL = re.compile(r"(?:^|:)(?:uninstall|remove|rm|purge|erase)$")
-_MEMO: dict[tuple[str, str, str, tuple[str | None, ...]], str] = {}
+_MEMO: dict[tuple[str | None, ...], str] = {}
 _MEMO_LIMIT = 4096
 _MAX_WORDS = 64  # words looked at per part: a guard path is named near the program, not after 10k args
 
@@ -32,6 +32,10 @@ def sweep(st: State, text: str) -> None:
     """Mark every part of ``st`` that writes a guard place with ``privilege`` and ``guard``."""
     names_blastdoor = "blastdoor" in text
     named: list[tuple[str, str]] | None = None  # the guard places the whole input names, when needed
+    env = st.ctx.environ
+    key = (st.ctx.home, st.ctx.cwd, *(env.get(v) for v in _ENV))
+    # A word with neither `/` nor `.` names a guard place only when it is relative to one.
+    loose = bool(st.cwd) and bool(_guard_of(st.cwd or "", st, key))
     for part in st.parts:
         if "delete" in part.effects:
             _mark_projects(part, st)
@@ -40,12 +44,12 @@ def sweep(st: State, text: str) -> None:
         acting = any(e != "read" for e in part.effects) or not part.effects
         if not acting:
             continue
-        why, where = _guarded(part, st)
+        why, where = _guarded(part, st, key, loose)
         if not why and (DYNAMIC in part.targets or part.op in _CODE_OPS):
             # What it acts on is computed at run time (`... | xargs rm`) or is code read from stdin (a
             # heredoc into python): any guard place the input names may be it.
             if named is None:
-                named = _named_in(text, st, part.cwd)
+                named = _named_in(text, st, part.cwd, key)
             if named:
                 path, why_named = named[0]
                 why, where = f"acts on a path computed from an input that names {path}: {why_named}", path
@@ -58,22 +62,24 @@ def sweep(st: State, text: str) -> None:
                 part.target(where)
 
 
-def _guarded(part: Part, st: State) -> tuple[str, str]:
+def _guarded(part: Part, st: State, key: tuple[str | None, ...], loose: bool) -> tuple[str, str]:
     for target in part.targets:
         hit = _SQL_TARGET.match(target)
         if hit and hit.group(1).lower() in STORE_NAMES:
             return f"changes blastdoor's audit store (`{hit.group(1)}`)", target
         if target.startswith("/") and target not in part.paths:
-            why = _guard_of(target, st)
+            why = _guard_of(target, st, key)
             if why:
                 return f"writes {target}: {why}", target
     words = _words(part.command)
     for word in words[1:_MAX_WORDS]:
+        if not loose and "/" not in word and "." not in word:
+            continue
         for candidate in _candidates(word):
             path = _path(candidate, part.cwd)
             if path == DYNAMIC or part.paths.get(path) == "read":
                 continue
-            why = _guard_of(path, st)
+            why = _guard_of(path, st, key)
             if why:
                 return f"`{words[0]}` acts on {path}: {why}", path
     return "", ""
@@ -116,7 +122,7 @@ _CODE_OPS = frozenset(
 _TOKEN = re.compile(r"""[^\s'"`;|&<>()=,]+""")
 
 
-def _named_in(text: str, st: State, cwd: str | None) -> list[tuple[str, str]]:
+def _named_in(text: str, st: State, cwd: str | None, key: tuple[str | None, ...]) -> list[tuple[str, str]]:
     """The guard places ``text`` names anywhere (its words and the strings inside them)."""
     seen: set[str] = set()
     for token in _TOKEN.findall(text):
@@ -126,19 +132,15 @@ def _named_in(text: str, st: State, cwd: str | None) -> list[tuple[str, str]]:
         path = _path(token, cwd)
         if path == DYNAMIC:
             continue
-        why = _guard_of(path, st)
+        why = _guard_of(path, st, key)
         if why:
             return [(path, why)]
     return []
 
 
 def _words(command: str) -> list[str]:
-    import shlex
-
-    try:
-        return shlex.split(command)
-    except ValueError:
-        return command.split()
+    """The command's words, split on blanks (quotes stay: the literal scan reads inside them)."""
+    return [w.strip("'\"") for w in command.split(None, _MAX_WORDS)[:_MAX_WORDS]]
 
 
 def _candidates(word: str) -> list[str]:
@@ -164,17 +166,16 @@ def _path(value: str, cwd: str | None) -> str:
     return posixpath.normpath(posixpath.join(cwd, value))
 
 
-def _guard_of(path: str, st: State) -> str:
+def _guard_of(path: str, st: State, key: tuple[str | None, ...]) -> str:
     from blastdoor.classify.files import guard_of
 
-    env = st.ctx.environ
-    key = (path, st.ctx.home, st.ctx.cwd, tuple(env.get(v) for v in _ENV))
-    found = _MEMO.get(key)
+    memo_key = (path, *key)
+    found = _MEMO.get(memo_key)
     if found is None:
         found = guard_of(path, st.ctx)
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
-        _MEMO[key] = found
+        _MEMO[memo_key] = found
     return found
 
 
