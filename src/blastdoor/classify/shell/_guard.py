@@ -90,7 +90,7 @@ def _mark_projects(part: Part, st: State) -> None:
     from blastdoor.classify.files import project_marker
 
     for target in list(part.targets):
-        if target.startswith("/") and target not in part.paths:
+        if target.startswith("/"):
             marker = project_marker(target, st.ctx)
             if marker:
                 part.target(marker)

@@ -523,7 +523,7 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
         if note.kind == "effect" and note.value not in part.effects:
             part.effects[note.value] = note.text
             part.notes.append(note)
-        elif note.kind == "target":
-            part.target(note.value)  # a marker target (classify.files.PROJECT_PREFIX)
+        # (marker targets such as classify.files.PROJECT_PREFIX are added by the guard sweep, once
+        # every handler has read the part's real targets)
     for effect in effects:
         part.add(effect, f"{mode} of a protected place: {path}", "classify.files")
