@@ -12,7 +12,7 @@ NODE_STAMP   := $(MCP_DIR)/node_modules/.installed
 SQLITE_VENV  := $(MCP_DIR)/.venv-sqlite
 SQLITE_STAMP := $(SQLITE_VENV)/.installed
 
-.PHONY: run test lint bench clean mcp-servers
+.PHONY: run test lint bench clean mcp-servers install-cli
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/blastdoor $(or $(ARGS),serve)
+	@$(BIN)/blastdoor $(or $(ARGS),serve)
+
+# `blastdoor` on the PATH for good: a link in ~/.local/bin (on the PATH of most login shells).
+install-cli: $(STAMP)
+	mkdir -p $(HOME)/.local/bin
+	ln -sf $(abspath $(BIN))/blastdoor $(HOME)/.local/bin/blastdoor
+	@echo "linked $(HOME)/.local/bin/blastdoor -> $(abspath $(BIN))/blastdoor"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -40,8 +46,11 @@ $(SQLITE_STAMP): $(MCP_DIR)/requirements-sqlite.txt
 
 mcp-servers: $(NODE_STAMP) $(SQLITE_STAMP)
 
+# The suite runs in parallel (pytest-xdist, one worker per core); PYTEST_ARGS adds to or overrides it,
+# e.g. `make test PYTEST_ARGS='-n0 tests/policy'`.
+PYTEST_ARGS ?=
 test: lint mcp-servers
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --durations=15 $(PYTEST_ARGS)
 
 bench: $(STAMP) mcp-servers
 	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f --quick || exit 1; done

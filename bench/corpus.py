@@ -1,6 +1,6 @@
 """Score the recommended baseline on other people's labelled shell commands (the dcg corpus).
 
-How (see ../shared/external/README.md): a case labelled deny/BLOCK is *stopped* when the verdict is
+How (the scoring rule in tests/corpora/README.md): a case labelled deny/BLOCK is *stopped* when the verdict is
 deny, approve or ask; a case labelled allow/ALLOW is *let through* only when the verdict is allow.
 Reported: catch rate (stopped / must-stop) and false-block rate (not allowed / must-allow), per file and
 overall, with and without the reviewed exceptions in ``bench/corpus_exceptions.yaml``; inputs that
@@ -46,10 +46,8 @@ class Case:
 
 
 def default_dcg() -> str:
-    for base in (os.path.join(ROOT, "..", "shared", "external", "dcg"), os.path.join(ROOT, "..", "dcg")):
-        if os.path.isdir(base):
-            return os.path.normpath(base)
-    return os.path.normpath(os.path.join(ROOT, "..", "shared", "external", "dcg"))
+    """The copy kept in the repository (tests/corpora/dcg, MIT, see its SOURCE.md): a clone needs nothing beside it."""
+    return os.path.join(ROOT, "tests", "corpora", "dcg")
 
 
 def _yaml_commands(path: str) -> list[str]:

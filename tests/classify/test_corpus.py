@@ -19,7 +19,7 @@ _spec.loader.exec_module(corpus)
 @pytest.mark.slow
 def test_dcg_corpus_thresholds() -> None:
     dcg = corpus.default_dcg()
-    # CI clones the project next to shared/: a missing corpus is a broken set-up, not a skip.
+    # The corpus is kept in the repository (tests/corpora/dcg): a missing one is a broken checkout, not a skip.
     assert os.path.isdir(dcg), f"no dcg corpus at {dcg}"
     exceptions = corpus.load_exceptions(os.path.join(ROOT, "bench", "corpus_exceptions.yaml"))
     assert len(exceptions) <= 15

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -47,6 +48,20 @@ def _spawn(url: str, key: Path, name: str, count: int | None = None, threads: in
     if count is not None:
         argv.append(str(count))
     return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+
+
+def _first_acks(proc: subprocess.Popen[str], n: int, timeout: float = 120.0) -> str:
+    """The writer's first ``n`` acknowledgement lines, read as they come (the event waited for, not a time)."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    lines = []
+    while len(lines) < n:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"writer {proc.pid} acknowledged {len(lines)} of {n} events in {timeout} s"
+        line = proc.stdout.readline()
+        assert line, f"writer {proc.pid} ended before acknowledging {n} events (exit {proc.wait()})"
+        lines.append(line)
+    return "".join(lines)
 
 
 def test_schema_version_is_recorded(store_url: str) -> None:
@@ -109,12 +124,15 @@ def test_sigkill_mid_append_loses_no_acknowledged_event(store_url: str, tmp_path
     key = tmp_path / "k"
     open_log(store_url, key_path=key).close()
     procs = [_spawn(store_url, key, f"k{i}", threads=threads) for i in range(3)]
-    time.sleep(1.5)
+    # Kill each writer once it has acknowledged a few events (mid-stream, whatever the machine's load).
+    seen = [_first_acks(p, 5) for p in procs]
     for p in procs:
         os.kill(p.pid, signal.SIGKILL)
     acked: dict[int, tuple[str, int]] = {}
-    for p in procs:
-        out, _ = p.communicate(timeout=30)
+    for p, first in zip(procs, seen, strict=True):
+        assert p.stdout is not None
+        out = first + p.stdout.read()  # through the same buffer readline filled (communicate would bypass it)
+        p.wait(timeout=30)
         assert p.returncode == -signal.SIGKILL
         for line in out.split("\n")[:-1]:  # the last piece has no newline: cut by the kill, never acknowledged
             seq, who, n = line.split()

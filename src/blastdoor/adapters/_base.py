@@ -210,10 +210,20 @@ def make_agent(harness: str, *, session: str = "", user: str = "", subagent: str
     from blastdoor.action import Agent
 
     env = caller_environ()
-    human = user or env.get("USER") or env.get("LOGNAME") or ""
+    human = user or env.get("USER") or env.get("LOGNAME") or _os_user()
     host = env.get(CALLER_HOST) or os.uname().nodename
     agent_id = env.get("BLASTDOOR_AGENT") or f"{harness}:{human or 'unknown'}@{host}"
     return Agent(agent_id, harness, session=session, on_behalf_of=human, host=host, subagent=subagent)
+
+
+def _os_user() -> str:
+    """This process's OS user: the requester when the environment names none (never left empty)."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return ""
 
 
 # -- wording ---------------------------------------------------------------------------------------

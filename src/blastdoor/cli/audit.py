@@ -34,7 +34,7 @@ examples:
   blastdoor audit show 42 --json             entry 42 as JSON
   blastdoor audit search --agent ci-bot --verdict deny --since 24h
   blastdoor audit checkpoint --out cp.txt    sign the tree head now and keep a copy elsewhere
-  blastdoor audit verify --checkpoint cp.txt verify the log, and that it still extends cp.txt
+  blastdoor audit verify --checkpoint cp.txt  verify the log, and that it still extends cp.txt
   blastdoor audit export --format bundle --out log.jsonl
   blastdoor audit verify --bundle log.jsonl --trust 'blastdoor-audit+1a2b3c4d+AU...'
   blastdoor audit prove 42 --out p.json && blastdoor audit prove --check p.json
@@ -164,7 +164,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  cloudevents  CloudEvents 1.0, structured JSON\n"
         "  otel         OpenTelemetry execute_tool spans as OTLP/JSON (--send: through the SDK, extra otel)",
         "examples:\n  blastdoor audit export --format bundle --out log.jsonl\n"
-        "  blastdoor audit export --format ocsf --since 24h | your-siem-ingest",
+        "  blastdoor audit export --format ocsf --since 24h > events.ocsf.jsonl     for your SIEM",
         [common],
     )
     e.add_argument("--format", required=True, choices=["jsonl", "bundle", "ocsf", "cloudevents", "otel"])
@@ -227,7 +227,9 @@ def _line(entry: dict[str, Any]) -> str:
     return f"{entry['seq']:>8}  {entry['time']}  {kind:<18} {who:<16} {verdict:<8} {what} {extra}{raw}".rstrip()
 
 
-def _print(entries: list[dict[str, Any]], as_json: bool, out: TextIO = sys.stdout) -> None:
+def _print(entries: list[dict[str, Any]], as_json: bool, out: TextIO | None = None) -> None:
+    # sys.stdout read at call time, not bound at import: it may be replaced (redirected, captured) since.
+    out = out or sys.stdout
     for entry in entries:
         out.write((json.dumps(entry, ensure_ascii=False) if as_json else _line(entry)) + "\n")
     out.flush()

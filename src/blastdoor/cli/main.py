@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.exec",
     "blastdoor.cli.coverage",
     "blastdoor.cli.approvals",
+    "blastdoor.cli.break_glass",
     "blastdoor.cli.agents",
     "blastdoor.cli.people",
     "blastdoor.cli.serve",

@@ -12,7 +12,9 @@ DESCRIPTION = """\
 The people who approve requests (approvers) and manage people and agents (admins). Each signs in to
 the web inbox, the API and this CLI with an API token, shown once when it is issued and stored only as
 a hash. Approver groups are named in the policy (`approvers: {sre-leads: [bob, carol]}`) by these
-names. The first admin can be added without a token; after that only admins add or remove people."""
+names. The first person can be added without a token, and only while nobody at all is configured;
+after that only admins add or remove people. Requesters may only ask for decisions over TCP (give
+their token to a service or an HTTP hook, never an approver's)."""
 
 EPILOG = """\
 examples:
@@ -38,7 +40,7 @@ def register(sub: Any) -> None:
     cmds.add_parser("list", parents=parents, help="people and their roles").set_defaults(func=_list)
     add = cmds.add_parser("add", parents=parents, help="add a person; prints their token once")
     add.add_argument("name")
-    add.add_argument("--role", choices=("approver", "admin"), default="approver")
+    add.add_argument("--role", choices=("approver", "admin", "requester"), default="approver")
     add.set_defaults(func=_add)
     for name, help_text in (("token", "issue a new token (the old one stops working)"), ("remove", "remove")):
         c = cmds.add_parser(name, parents=parents, help=help_text)
@@ -47,7 +49,9 @@ def register(sub: Any) -> None:
 
 
 def _admin(args: argparse.Namespace, services: Any) -> Any:
-    bootstrap = not services.people.any_admin()
+    # Without a token only while nobody at all exists (not merely no admin: approvers, requesters or
+    # removed people mean someone is configured, and the local user is not an admin by default).
+    bootstrap = not services.people.all()
     person = acting_person(args, services, bootstrap=bootstrap)
     if person.role != "admin":
         raise Refused(f"{person.name} is not an admin")

@@ -1,4 +1,7 @@
-"""People who approve (approvers) and manage (admins), each signing in with an API token.
+"""People who approve (approvers), manage (admins) or only ask (requesters), each with an API token.
+
+A requester's token establishes who asks for decisions over TCP (``/v1/decide``, the HTTP hook):
+give it to a service or an HTTP hook, never an approver's or an admin's.
 
 A token is 32 random bytes shown once, when the person is added; the store keeps only its SHA-256 (a
 slow password hash buys nothing for a random 256-bit secret, and a lookup must stay one indexed read).
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
 
     from blastdoor.approvals.requests import EventLog, Person, StateStore
 
-ROLES = ("admin", "approver")
+ROLES = ("admin", "approver", "requester")
 TOKEN_PREFIX = "bd_"
 SESSION_SECONDS = 12 * 3600
 

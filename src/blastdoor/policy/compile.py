@@ -143,6 +143,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     disables: list[tuple[Document, int, str]] = []
     tests: list[tuple[str, int, dict[str, Any]]] = []
     env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
+    glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
 
     for src, doc in docs:
         data = doc.data
@@ -211,6 +212,8 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
                     r["match"],
                 )
             )
+        if "break_glass" in data:
+            glass_blocks.append((src, doc))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
         for j, t in enumerate(data.get("tests") or []):
@@ -250,6 +253,13 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
 
     # Order: each layer's own rules before the baselines it extends (more specific rules win ties).
     rules = [r for r in rules if r.id not in removed]
+    # -- break_glass (policy/breakglass.py): needs the final rules and approver groups
+    from blastdoor.policy.breakglass import compile_break_glass
+
+    break_glass = compile_break_glass(glass_blocks, rules, approvers, compiler.problem)
+    if compiler.problems:
+        raise PolicyError(compiler.problems)
+    # -- end break_glass
     rules.sort(key=lambda r: (_ROLE_ORDER.get(r.layer, 9), r.file.startswith("<builtin:")))
     final = {**DEFAULTS, **settings}
     if final["on_error"] == "allow":  # the schema forbids it; this keeps it true for cached data too
@@ -266,6 +276,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         sources=[(s.role, s.path, s.sha256) for s in sources],
         tests=tests,
         warnings=[],
+        break_glass=break_glass,
     )
 
 

@@ -209,6 +209,9 @@ async def login(request: Request) -> Response:
             "Your session ended (it expired, or the token was reissued or removed): sign in again." if ended else ""
         )
         return _page("login.html", request, None, next=target, message=message)
+    if not same_origin(request):
+        # Login CSRF: another site's form would sign the browser in as the attacker.
+        return _page("login.html", request, None, status=403, next=target, message="Sign in from this site's own page.")
     form = await request.form()
     token = str(form.get("token", "")).strip()
     target = _safe_next(str(form.get("next", target)))
@@ -216,6 +219,9 @@ async def login(request: Request) -> Response:
     if person is None:
         message = "That token is not valid (unknown, reissued or removed)." if token else "Enter your API token."
         return _page("login.html", request, None, status=401, next=target, message=message)
+    if person.role not in api.STAFF:
+        message = f"{person.name} ({person.role}) may only ask for decisions: the inbox is for approvers and admins."
+        return _page("login.html", request, None, status=403, next=target, message=message)
     from blastdoor.identity.people import SESSION_SECONDS
 
     state = api.state_of(request)
@@ -231,6 +237,22 @@ async def login(request: Request) -> Response:
         secure=request.url.scheme == "https",
     )
     return response
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request comes from another site (``Origin``, ``Sec-Fetch-Site``).
+
+    The origin may be this server as the browser reached it (its ``Host``) or its configured
+    ``public_url``. Clients that send neither header (curl, scripts) are not browsers and pass.
+    """
+    site = request.headers.get("sec-fetch-site", "")
+    if site and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    own = {f"{request.url.scheme}://{request.headers.get('host', '')}", api.state_of(request).config.public_url}
+    return origin.rstrip("/") in own
 
 
 async def logout(request: Request) -> Response:

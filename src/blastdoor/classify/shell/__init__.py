@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from blastdoor.action import Action, Note
-from blastdoor.classify.shell._guard import sweep
+from blastdoor.classify.shell._guard_sweep import sweep
 from blastdoor.classify.shell._state import State
 from blastdoor.classify.shell._walk import walk_text
 

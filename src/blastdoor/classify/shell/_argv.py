@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_DEPTH
-from blastdoor.classify.shell import _kb
+from blastdoor.classify.shell import _guard, _kb
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin, effect_text
 
 if TYPE_CHECKING:
@@ -130,6 +130,10 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
         if st.depth + hops > MAX_DEPTH:
             st.unknown(head, f"wrappers nested deeper than {MAX_DEPTH}")
             break
+        if name == "blastdoor" and (run := _guard.exec_inner(words)) is not None:
+            words = run  # `blastdoor exec -- CMD` is judged as CMD
+            hops += 1
+            continue
         w = WRAPPERS.get(name)
         if w is not None:
             inner = _unwrap(w, name, words, st, stdin, assigns, adds)
@@ -148,6 +152,9 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
         else:
             apply_entry(entry, name, words[1:], st, stdin, assigns)
         break
+    guarded = _guard.guard_names(assigns)
+    if guarded:
+        _guard.mark(st.parts[start:], guarded)
     if adds:
         for part in st.parts[start:]:
             for effect, why in adds.items():

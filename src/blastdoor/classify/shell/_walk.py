@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import tree_sitter
 import tree_sitter_bash
 
-from blastdoor.classify.shell import _words
+from blastdoor.classify.shell import _guard, _words
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 
 if TYPE_CHECKING:
@@ -211,7 +211,8 @@ def visit(node: Node, st: State) -> None:
         _redirected(node, st)
     elif t == "variable_assignment":
         _assign(node, st, export=True)
-    elif t == "declaration_command":
+    elif t in ("declaration_command", "unset_command"):
+        _guard_names(node, st)
         for child in node.named_children:
             if child.type == "variable_assignment":
                 _assign(child, st, export=True)
@@ -241,9 +242,20 @@ def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | 
         return None
     name = _words.text(name_node)
     value = "" if value_node is None else _words.word(value_node, st.lookup, st.ctx.home)
+    if name.startswith(_guard.PREFIX):
+        _guard.changed(st, [name], _words.text(node))
     if export:
         st.env[name] = value
     return name, value
+
+
+def _guard_names(node: Node, st: State) -> None:
+    """``export``/``declare``/``unset`` of a ``BLASTDOOR_*`` name without a value (``_assign`` does the rest)."""
+    named = [_words.text(c) for c in node.named_children if c.type in ("variable_name", "word")]
+    names = _guard.guard_names(named)
+    if names:
+        how = "unsets" if node.type == "unset_command" else "exports"
+        _guard.changed(st, names, _words.text(node), how)
 
 
 def _substitutions(node: Node, st: State) -> None:
