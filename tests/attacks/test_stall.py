@@ -29,13 +29,18 @@ def server(tmp_path: Path) -> Iterator[Server]:
         srv.stop()
 
 
+def _client(server: Server) -> httpx.Client:
+    """A client on the server's unix socket (the caller is its peer's OS user: no token needed)."""
+    return httpx.Client(base_url="http://blastdoor", transport=httpx.HTTPTransport(uds=server.socket), timeout=120)
+
+
 def test_small_decisions_are_answered_while_a_huge_one_is_judged(server: Server, tmp_path: Path) -> None:
     big_started = threading.Event()
     big_done = threading.Event()
     big: dict[str, float | int] = {}
 
     def send_big() -> None:
-        with httpx.Client(base_url=server.url, timeout=120) as client:
+        with _client(server) as client:
             big_started.set()
             t0 = time.monotonic()
             reply = client.post("/v1/decide", json={"action": {"shell": BIG, "cwd": str(tmp_path)}})
@@ -45,7 +50,7 @@ def test_small_decisions_are_answered_while_a_huge_one_is_judged(server: Server,
 
     thread = threading.Thread(target=send_big)
     during: list[float] = []
-    with httpx.Client(base_url=server.url, timeout=120) as client:
+    with _client(server) as client:
         # Warm: the policy is compiled and cached before the race starts.
         assert client.post("/v1/decide", json={"action": {"shell": "ls", "cwd": str(tmp_path)}}).status_code == 200
         thread.start()

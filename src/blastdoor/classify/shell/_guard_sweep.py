@@ -30,7 +30,11 @@ _MAX_WORDS = 64  # words looked at per part: a guard path is named near the prog
 
 def sweep(st: State, text: str) -> None:
     """Mark every part of ``st`` that writes a guard place with ``privilege`` and ``guard``."""
-    names_blastdoor = "blastdoor" in text
+    # blastdoor named as something acted on (`pgrep -f blastdoor`, `systemctl stop blastdoor`), not as
+    # the program run (`blastdoor exec -- CMD` is judged as CMD).
+    names_blastdoor = "blastdoor" in text and any(
+        "blastdoor" in p.command and not p.op.startswith("blastdoor") for p in st.parts
+    )
     named: list[tuple[str, str]] | None = None  # the guard places the whole input names, when needed
     env = st.ctx.environ
     key = (st.ctx.home, st.ctx.cwd, *(env.get(v) for v in _ENV))
