@@ -21,7 +21,7 @@ from hashlib import sha256
 TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
     import re
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import Any
 
     JSON = Any
@@ -201,15 +201,21 @@ def _hint_first(text: str) -> re.Match[str] | None:
 _hint: Callable[[str], re.Match[str] | None] = _hint_first
 
 
-def _token_first(text: str) -> re.Match[str] | None:
-    global _token
-    import re
-
-    _token = re.compile(_TOKEN_RUN).search
-    return _token(text)
+_token_runs: Callable[[str], Iterator[re.Match[str]]] | None = None
 
 
-_token: Callable[[str], re.Match[str] | None] = _token_first
+def _token(text: str) -> str | None:
+    """The first run of token characters that could be a credential (20+, with a digit or mixed case)."""
+    global _token_runs
+    if _token_runs is None:
+        import re
+
+        _token_runs = re.compile(_TOKEN_RUN).finditer
+    for m in _token_runs(text):
+        run = m.group()
+        if any(c.isdigit() for c in run) or (not run.islower() and not run.isupper()):
+            return run
+    return None
 
 
 def secret_key(name: str) -> bool:
@@ -356,7 +362,7 @@ class Redactor:
                 return text[m.start() : start] + stand_in + text[end : m.end()]
 
             out = _value().sub(swap, text)
-        if _token(out) is not None or "://" in out:
+        if _token(out) is not None:
             from blastdoor.audit import secret_formats
 
             for secret_type, secret in secret_formats.find(out):
