@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.approvals.requests import ApprovalRefused
-from blastdoor.errors import InputError
+from blastdoor.errors import InputError, NotFound
 
 if TYPE_CHECKING:
     from blastdoor.action import Action
@@ -53,16 +53,16 @@ def denied_entry(
     if latest_of is not None:
         found = log.search(Query(kind="decision", verdict="deny", agent=latest_of, limit=1))
         if not found:
-            raise InputError("no denied decision" + (f" of agent `{latest_of}`" if latest_of else ""))
+            raise NotFound("no denied decision" + (f" of agent `{latest_of}`" if latest_of else ""))
         entry = found[0]
     elif seq is not None:
         entry = log.entry(seq) if 0 <= seq < log.size() else None
         if entry is None:
-            raise InputError(f"no audit entry {seq}", hints=["`blastdoor audit search --verdict deny` lists denials"])
+            raise NotFound(f"no audit entry {seq}", hints=["`blastdoor audit search --verdict deny` lists denials"])
     elif correlation_id:
         found = log.search(Query(kind="decision", correlation_id=correlation_id, limit=1))
         if not found:
-            raise InputError(f"no decision with correlation id `{correlation_id}`")
+            raise NotFound(f"no decision with correlation id `{correlation_id}`")
         entry = found[0]
     else:
         raise InputError("which denied action? give its audit sequence number or its correlation id")

@@ -237,3 +237,12 @@ def test_no_variation_of_the_command_rides_on_the_granted_break_glass(
             assert decision.rule != "break_glass.used"
             assert s.break_glass.get(glass.id).status == "granted"
         assert decide(s, cid="exact").verdict == "allow"
+
+
+@pytest.mark.parametrize("nobody", ["", "unknown"])
+def test_an_action_for_nobody_gets_no_break_glass(services: Services, nobody: str) -> None:
+    # With no person behind the agent, a vote by the one driving it could not be told from anyone else's:
+    # the same rule as approvals (an empty or unknown requester never satisfies a vote).
+    anonymous = Agent("claude-code:x@laptop", "claude-code", session="s1", on_behalf_of=nobody, host="laptop")
+    assert decide(services, act(agent=anonymous)).verdict == "deny"
+    refused("requester", file_glass, services, requester="bob")

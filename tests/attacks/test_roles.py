@@ -200,3 +200,18 @@ def test_the_gateways_token_is_required_on_every_http_request(tmp_path: Path) ->
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def test_a_requester_token_approves_nothing(tmp_path: Path) -> None:
+    """A token that can only ask cannot approve a request, a tool, or restore or revoke an agent."""
+    admin = _cli("people", "add", "root", "--role", "admin").stdout.strip()
+    svc = _cli("people", "add", "svc", "--role", "requester", token=admin).stdout.strip()
+    assert svc.startswith("bd_")
+    for argv in (
+        ("agents", "revoke", "claude-code:eve@box"),
+        ("agents", "restore", "claude-code:eve@box"),
+        ("mcp", "tools", "approve", "fs/write_file", "--db", str(tmp_path / "audit.db")),
+        ("people", "add", "mallory", "--role", "admin"),
+    ):
+        refused = _cli(*argv, token=svc)
+        assert refused.returncode == 1, (argv, refused.stdout, refused.stderr)

@@ -195,13 +195,21 @@ def _record_outcome(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Repl
     try:
         if ctx.services is not None:
             ctx.services.log.record_outcome(
-                event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
+                event.call_id,
+                exit_code=event.exit_code,
+                error=event.error,
+                duration_ms=event.duration_ms,
+                extra=event.extra or None,
             )
         else:
             log = open_audit_log()
             try:
                 log.record_outcome(
-                    event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
+                    event.call_id,
+                    exit_code=event.exit_code,
+                    error=event.error,
+                    duration_ms=event.duration_ms,
+                    extra=event.extra or None,
                 )
             finally:
                 log.close()

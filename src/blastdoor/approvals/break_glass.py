@@ -18,9 +18,16 @@ import json
 import secrets
 import time
 
-from blastdoor.approvals.requests import ROLES, ApprovalRefused, Person, binding_of
+from blastdoor.approvals.requests import (
+    ROLES,
+    UNKNOWN_REQUESTERS,
+    ApprovalClosed,
+    ApprovalRefused,
+    Person,
+    binding_of,
+)
 from blastdoor.audit import events as ev
-from blastdoor.errors import InputError
+from blastdoor.errors import InputError, NotFound
 
 TYPE_CHECKING = False  # not typing's: the pipeline imports this module on a breakable deny
 if TYPE_CHECKING:
@@ -207,6 +214,11 @@ class BreakGlass:
             raise ApprovalRefused("reason", "a break-glass needs a reason (it is recorded and sent to the group)")
         if requester.name in set(agents) or requester.name == action.agent.id:
             raise ApprovalRefused("agent", f"{requester.name} is an agent; a person requests a break-glass")
+        if action.agent.on_behalf_of in UNKNOWN_REQUESTERS:
+            # Nobody could show that a vote does not come from the person driving the agent (as for approvals).
+            raise ApprovalRefused(
+                "requester", "the action names no person the agent acts for: its break-glass could be self-approved"
+            )
         if not rules:
             raise ApprovalRefused("rules", "nothing to break: no deny rule that break-glass may override")
         life = terms.max_ttl if ttl is None else ttl
@@ -283,7 +295,7 @@ class BreakGlass:
         with self.store.write() as tx:
             status = tx.query("SELECT status, expires FROM break_glass WHERE id = ?", (glass.id,))
             if not status or status[0][0] != PENDING or float(status[0][1]) <= now:
-                raise ApprovalRefused("closed", f"break-glass {glass.id} is no longer pending")
+                raise ApprovalClosed("closed", f"break-glass {glass.id} is no longer pending")
             tx.execute(
                 "INSERT INTO break_glass_vote (glass_id, person, vote, comment, time) VALUES (?, ?, ?, ?, ?)",
                 (glass.id, person.name, vote, comment, now),
@@ -360,7 +372,7 @@ class BreakGlass:
     def get(self, glass_id: str) -> Glass:
         rows = self.store.read(f"SELECT {_COLUMNS} FROM break_glass WHERE id = ?", (glass_id,))
         if not rows:
-            raise InputError(f"no break-glass `{glass_id}`", hints=["`blastdoor break-glass list` shows them"])
+            raise NotFound(f"no break-glass `{glass_id}`", hints=["`blastdoor break-glass list` shows them"])
         return self._with_votes(rows[0])
 
     def find(self, *, status: str = "", limit: int = 100) -> list[Glass]:
@@ -394,14 +406,14 @@ def _iso(seconds: float) -> str:
 def _check_vote(glass: Glass, person: Person, agents: set[str]) -> None:
     """Refuse a vote the rules of break-glass forbid (the status is re-checked inside the write)."""
     if glass.status != PENDING:
-        raise ApprovalRefused("closed", f"break-glass {glass.id} is {glass.status}, not pending")
+        raise ApprovalClosed("closed", f"break-glass {glass.id} is {glass.status}, not pending")
     if person.role not in ROLES:
         raise ApprovalRefused("role", f"{person.name} ({person.role}) may not vote on a break-glass")
     if person.name in agents or person.name == glass.agent_id:
         raise ApprovalRefused("agent", f"{person.name} is an agent; agents never approve a break-glass")
     if person.name == glass.requester:
         raise ApprovalRefused("self", f"{person.name} requested this break-glass and cannot approve it")
-    if glass.on_behalf_of and person.name == glass.on_behalf_of:
+    if glass.on_behalf_of in UNKNOWN_REQUESTERS or person.name == glass.on_behalf_of:
         raise ApprovalRefused("self", f"the agent acts for {person.name}, who cannot approve its break-glass")
     if person.name not in glass.eligible:
         raise ApprovalRefused(

@@ -18,7 +18,7 @@ import threading
 import time
 
 from blastdoor.audit import events as ev
-from blastdoor.errors import InputError, Refused, StoreError
+from blastdoor.errors import Conflict, Forbidden, InputError, NotFound, StoreError
 
 TYPE_CHECKING = False  # not typing's: the hook imports this module on an approve verdict
 if TYPE_CHECKING:
@@ -218,12 +218,16 @@ class Request:
         }
 
 
-class ApprovalRefused(Refused):
+class ApprovalRefused(Forbidden):
     """A vote or use that the rules of approval forbid; ``code`` says which rule, for API clients."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class ApprovalClosed(Conflict, ApprovalRefused):
+    """A vote or use on a request that is no longer pending (code ``closed``): a conflict of state."""
 
 
 class Approvals:
@@ -432,7 +436,7 @@ class Approvals:
         with self.store.write() as tx:
             status = tx.query("SELECT status FROM approval_request WHERE id = ?", (request.id,))
             if not status or status[0][0] != PENDING:
-                raise ApprovalRefused("closed", f"request {request.id} is no longer pending ({status[0][0]})")
+                raise ApprovalClosed("closed", f"request {request.id} is no longer pending ({status[0][0]})")
             tx.execute(
                 "INSERT INTO approval_vote (request_id, person, vote, comment, time) VALUES (?, ?, ?, ?, ?)",
                 (request.id, person.name, vote, comment, now),
@@ -521,7 +525,7 @@ class Approvals:
     def get(self, request_id: str) -> Request:
         rows = self.store.read(f"SELECT {_COLUMNS} FROM approval_request WHERE id = ?", (request_id,))
         if not rows:
-            raise InputError(f"no approval request `{request_id}`", hints=["`blastdoor approvals list` shows them"])
+            raise NotFound(f"no approval request `{request_id}`", hints=["`blastdoor approvals list` shows them"])
         return self._with_votes(rows[0])
 
     def find(self, *, status: str = "", agent_id: str = "", limit: int = 100) -> list[Request]:
@@ -584,10 +588,21 @@ def _iso(seconds: float) -> str:
     return ev.format_time(int(seconds * 1e9))
 
 
+def vote_refusal(request: Request, person: Person, agents: set[str] | None = None) -> ApprovalRefused | None:
+    """Why ``person`` may not vote on ``request`` (the very refusal a vote would get), or None.
+
+    For pages that should not offer a vote the server would refuse (the requester's own request)."""
+    try:
+        _check_vote(request, person, agents or set())
+    except ApprovalRefused as refusal:
+        return refusal
+    return None
+
+
 def _check_vote(request: Request, person: Person, agents: set[str]) -> None:
     """Refuse a vote that the rules of approval forbid (the request is re-checked inside the write)."""
     if request.status != PENDING:
-        raise ApprovalRefused("closed", f"request {request.id} is {request.status}, not pending")
+        raise ApprovalClosed("closed", f"request {request.id} is {request.status}, not pending")
     if person.role not in ROLES:
         raise ApprovalRefused("role", f"{person.name} ({person.role}) may not vote on approval requests")
     if person.name in agents or person.name == request.agent_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from blastdoor.action.wording import past
 from blastdoor.cli.common import acting_person, emit_json, json_option, open_services_from, store_options
 from blastdoor.errors import Refused
 
@@ -71,8 +72,8 @@ def _change(args: argparse.Namespace) -> int:
             services.agents.restore(args.agent_id, by=person.name, reason=args.reason)
             cancelled = []
     if args.json:
-        emit_json({"agent_id": args.agent_id, "status": args.change + "d", "cancelled": cancelled})
+        emit_json({"agent_id": args.agent_id, "status": past(args.change), "cancelled": cancelled})
     else:
         extra = f"; cancelled {len(cancelled)} open request(s)" if cancelled else ""
-        print(f"{args.agent_id}: {args.change}d by {person.name}{extra}")
+        print(f"{args.agent_id}: {past(args.change)} by {person.name}{extra}")
     return 0

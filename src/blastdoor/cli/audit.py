@@ -8,7 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from blastdoor.errors import InputError, UsageError
+from blastdoor.errors import InputError, NotFound, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -294,7 +294,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     finally:
         log.close()
     if entry is None:
-        raise InputError(f"no entry {args.seq}")
+        raise NotFound(f"no entry {args.seq}")
     if args.json:
         print(json.dumps(entry, ensure_ascii=False, indent=2))
     else:

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.func(args)
     except BlastdoorError as exc:
         print(f"blastdoor: {exc.diagnostics()}", file=sys.stderr)
-        return exc.exit_code
+        return exits.exit_for(exc)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

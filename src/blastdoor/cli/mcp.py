@@ -192,15 +192,17 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_approve(args: argparse.Namespace) -> int:
     from blastdoor.cli.common import acting_person
-    from blastdoor.errors import Refused
+    from blastdoor.errors import Forbidden
     from blastdoor.gateway.tools import approve_tool, describe_pin
     from blastdoor.services import open_services
     from blastdoor.store.mcp_pins import ToolPins
 
     with open_services(_store(args) or None, checkpoint_on_close=False) as services:
         person = acting_person(args, services)
+        if person.role not in ("admin", "approver"):
+            raise Forbidden(f"{person.name} ({person.role}) may not approve tools: approvers and admins do")
         if services.agents.is_agent(person.name):
-            raise Refused(f"`{person.name}` is an agent: agents do not approve tools")
+            raise Forbidden(f"`{person.name}` is an agent: agents do not approve tools")
         pin = approve_tool(services.log, ToolPins(services.store), args.tool, by=person.name, expected=args.digest)
     if args.json:
         emit_json(describe_pin(pin))

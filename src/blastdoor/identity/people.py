@@ -20,7 +20,7 @@ import hmac
 import secrets
 import time
 
-from blastdoor.errors import InputError
+from blastdoor.errors import Conflict, InputError, NotFound
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class People:
             raise InputError(f"unknown role `{role}`", hints=[f"one of: {', '.join(ROLES)}"])
         token = token or TOKEN_PREFIX + secrets.token_urlsafe(32)
         if self.store.read("SELECT name FROM person WHERE name = ?", (name,)):
-            raise InputError(f"`{name}` already exists", hints=["`blastdoor people token NAME` issues a new token"])
+            raise Conflict(f"`{name}` already exists", hints=["`blastdoor people token NAME` issues a new token"])
         self.log.append({"v": 1, "kind": "person.added", "person": name, "role": role, "by": by})
         with self.store.write() as tx:
             tx.execute(
@@ -78,7 +78,7 @@ class People:
 
     def _need(self, name: str) -> None:
         if not self.store.read("SELECT name FROM person WHERE name = ?", (name,)):
-            raise InputError(f"no person `{name}`", hints=["`blastdoor people list` shows them"])
+            raise NotFound(f"no person `{name}`", hints=["`blastdoor people list` shows them"])
 
     def authenticate(self, token: str) -> Person | None:
         """The person a token belongs to, or None (unknown, or disabled)."""
@@ -95,7 +95,7 @@ class People:
         """A web session for ``person`` (signed in with their token just now): ``issued.name.mac``."""
         current = self._current(person.name)
         if current is None:
-            raise InputError(f"no person `{person.name}`")
+            raise NotFound(f"no person `{person.name}`")
         issued = str(int(self.clock()))
         name = person.name.encode("utf-8").hex()
         return f"{issued}.{name}.{_session_mac(secret, issued, name, current[1])}"

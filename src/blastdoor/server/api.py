@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from blastdoor.errors import BlastdoorError, InputError, Refused, StoreError
+from blastdoor import errors
 
 if TYPE_CHECKING:
     from blastdoor.approvals import Person
@@ -85,23 +85,33 @@ async def require_person(request: Request) -> Person:
     return person
 
 
-def translate(exc: Exception) -> ApiError:
-    """blastdoor's errors as HTTP answers."""
-    from blastdoor.approvals import ApprovalRefused
+# The one table from an error's kind to the HTTP answer: (status, code). The nearest listed base
+# class answers; an error that carries its own ``code`` (ApprovalRefused: self, role, closed, ...)
+# keeps it. Nothing here reads a message's wording.
+ERROR_STATUS: dict[type[errors.BlastdoorError], tuple[int, str]] = {
+    errors.NotFound: (404, "not_found"),
+    errors.Conflict: (409, "conflict"),
+    errors.Forbidden: (403, "forbidden"),
+    errors.Refused: (403, "refused"),
+    errors.InputError: (400, "bad_input"),
+    errors.UsageError: (400, "bad_input"),
+    errors.StoreError: (503, "store_unavailable"),
+    errors.Unavailable: (503, "unavailable"),
+    errors.BlastdoorError: (500, "error"),  # PolicyError too: the server's own policy is broken
+}
 
+
+def translate(exc: Exception) -> ApiError:
+    """blastdoor's errors as HTTP answers, by kind (``ERROR_STATUS``); anything else is a 500."""
     if isinstance(exc, ApiError):
         return exc
-    if isinstance(exc, ApprovalRefused):
-        return ApiError(409 if exc.code == "closed" else 403, exc.code, exc.message)
-    if isinstance(exc, Refused):
-        return ApiError(403, "refused", exc.message)
-    if isinstance(exc, InputError):
-        status = 404 if exc.message.startswith("no ") else 400
-        return ApiError(status, "not_found" if status == 404 else "bad_input", exc.message)
-    if isinstance(exc, StoreError):
-        return ApiError(503, "store_unavailable", exc.message)
-    if isinstance(exc, BlastdoorError):
-        return ApiError(500, "error", exc.message)
+    if isinstance(exc, errors.BlastdoorError):
+        for kind in type(exc).__mro__:
+            found = ERROR_STATUS.get(kind)
+            if found is not None:
+                status, code = found
+                own = getattr(exc, "code", None)
+                return ApiError(status, own if isinstance(own, str) and own else code, exc.message)
     return ApiError(500, "internal", f"internal error: {type(exc).__name__}")
 
 

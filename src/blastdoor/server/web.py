@@ -79,6 +79,11 @@ def _templates() -> jinja2.Environment:
     env.filters["pretty"] = _pretty
     env.filters["left"] = _left
     env.filters["iso"] = _iso
+    from blastdoor.server import request_view
+
+    env.globals["headline"] = request_view.headline
+    env.globals["request_notes"] = request_view.notes
+    env.globals["extra_reasons"] = request_view.extra_reasons
     return env
 
 
@@ -304,6 +309,9 @@ async def _request_page(
     state = api.state_of(request)
     request_id = request.path_params["request_id"]
     found, since = await run_in_threadpool(lambda: (_load(state, request_id), _fingerprint(state)))
+    agents = await run_in_threadpool(state.services.agents.among, person.name)
+    from blastdoor.server.request_view import vote_block
+
     voted = request.query_params.get("voted", "")
     if not message and not refused and voted in ("approve", "deny"):
         message = "Your approval is recorded." if voted == "approve" else "Your denial is recorded."
@@ -318,6 +326,7 @@ async def _request_page(
         message=message,
         refused=refused,
         comment=comment,
+        vote_block=vote_block(found, person, agents),
     )
 
 
@@ -327,8 +336,9 @@ async def request_fragment(request: Request) -> Response:
         return PlainTextResponse("sign in first", status_code=401)
     try:
         found = await run_in_threadpool(_load, api.state_of(request), request.path_params["request_id"])
-    except InputError as exc:
-        return PlainTextResponse(exc.message, status_code=404)
+    except BlastdoorError as exc:
+        err = api.translate(exc)
+        return PlainTextResponse(err.message, status_code=err.status)
     return _render("_request_state.html", r=found, now=time.time())
 
 
