@@ -54,7 +54,8 @@ def _from_library() -> list[tuple[str, str, int]]:
     from detect_secrets.plugins.base import RegexBasedDetector
 
     out: list[tuple[str, str, int]] = []
-    for secret_type, cls in sorted(get_mapping_from_secret_type_to_class().items()):
+    detectors: list[tuple[Any, Any]] = sorted(get_mapping_from_secret_type_to_class().items())
+    for secret_type, cls in detectors:
         if secret_type in _SKIP or not issubclass(cls, RegexBasedDetector):
             continue
         try:
