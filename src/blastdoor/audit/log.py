@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from blastdoor.audit.verify import Report, Row
 
     JSON = Any
+    # (size, frontier) -> the head's seal: what a store writes into its head row with every batch
+    Sealer = Callable[[int, list[bytes]], bytes]
 else:
     Protocol = object  # LogStore is a static interface: nothing checks it at run time
 
@@ -72,6 +74,9 @@ class LogStore(Protocol):
     under a lock that makes it the only writer; on any failure nothing is written and it raises
     ``StoreError``.
     """
+
+    # Set by the ``AuditLog``: the seal of the head after each batch (``blastdoor.audit.seal``).
+    sealer: Sealer | None
 
     def log_id(self) -> str: ...
 
@@ -126,6 +131,16 @@ class AuditLog:
         self._cp_lock = threading.Lock()
         self._origin = ""
         self._closed = False
+        self._seal_key: bytes | None = None
+        store.sealer = self._seal_head
+
+    def _seal_head(self, size: int, frontier: list[bytes]) -> bytes:
+        # Called by the store under its write lock: the origin and key were read before (``_pending``).
+        from blastdoor.audit.seal import seal
+
+        if self._seal_key is None or not self._origin:
+            raise StoreError("the audit log's head seal key was not loaded before an append")
+        return seal(self._seal_key, self._origin, size, frontier_root(frontier))
 
     @property
     def origin(self) -> str:
@@ -152,6 +167,9 @@ class AuditLog:
         return self._append_entered(event, marks_checkpoint)
 
     def _pending(self, event: dict[str, JSON], marks_checkpoint: bool = False) -> Pending:
+        if self._seal_key is None:  # before the store's lock: the seal needs both, and reading them locks
+            self._seal_key = self.keys.seal_key()
+            _ = self.origin
         try:
             checked = ev.check_event(event)
             redactor = Redactor(self.keys.salt())
@@ -325,7 +343,17 @@ class AuditLog:
             yield _parse(row[2])
 
     def search(self, query: Query, *, newest_first: bool = True) -> list[dict[str, JSON]]:
-        return [_parse(body) for _, _, body in self.store.search(query, newest_first=newest_first)]
+        """Entries matching ``query``. Each is checked against its own body, so a row whose indexed
+        columns were made to lie is never returned as a match (``verify`` names it)."""
+        out = []
+        for _, _, body in self.store.search(query, newest_first=newest_first):
+            try:
+                entry = _parse(body)
+            except (StoreError, ValueError):
+                continue
+            if _matches(entry, query):
+                out.append(entry)
+        return out
 
     def prove(self, seq: int, size: int | None = None) -> dict[str, JSON]:
         """An inclusion proof for entry ``seq`` that a third party can check without the database.
@@ -378,18 +406,35 @@ class AuditLog:
         deep: bool = False,
     ) -> Report:
         """Verify the whole log (see ``blastdoor.audit.verify``); anchors default to the key ring's."""
+        from blastdoor.audit.seal import HeadClaim
         from blastdoor.audit.verify import verify_entries
 
         anchors = self.keys.trusted() if trusted is None else list(trusted)
+        head = self.store.head()  # before the entries: appends that run during the read come after it
         notes = [note for _, _, note in self.store.checkpoints()]
-        return verify_entries(
-            self.store.rows(index=deep),
+        derived = getattr(self.store, "derived_problems", None)
+        schema = list(derived()) if derived is not None else []
+        claim = HeadClaim(
+            head.size,
+            frontier_root(head.frontier),
+            head.seal,
+            key=self.keys.seal_key(create=False),
+            origin=self.origin,
+            later=lambda: self.store.head().size,
+        )
+        report = verify_entries(
+            self.store.rows(index=deep or bool(schema)),
             checkpoints=notes,
             external=external,
             trusted=anchors,
             origin=self.origin,
-            deep=deep,
+            deep=deep or bool(schema),
+            head=claim,
         )
+        if schema and report.ok:  # no row lies yet, but the next could: the schema itself is the problem
+            for message in schema:
+                report.add(report.size, message)
+        return report
 
     def close(self) -> None:
         """Checkpoint (when configured and anything is new) and release the store."""
@@ -417,6 +462,27 @@ def frontier_root_of(leaves: Sequence[bytes], size: int) -> bytes:
     from blastdoor.audit.merkle import root
 
     return root(leaves, 0, size)
+
+
+def _matches(entry: dict[str, JSON], query: Query) -> bool:
+    event = entry.get("event")
+    if not isinstance(event, dict):
+        return False
+    kind, agent, tool, verdict, env, correlation = ev.index_of(event)
+    for want, got in (
+        (query.agent, agent),
+        (query.verdict, verdict),
+        (query.tool, tool),
+        (query.env, env),
+        (query.kind, kind),
+        (query.correlation_id, correlation),
+    ):
+        if want and want != got:
+            return False
+    t = entry.get("time")
+    if not isinstance(t, str) or (query.since and t < query.since) or (query.until and t >= query.until):
+        return False
+    return query.before is None or (isinstance(entry.get("seq"), int) and entry["seq"] < query.before)
 
 
 def _parse(body: bytes) -> dict[str, JSON]:
