@@ -308,7 +308,30 @@ class AuditLog:
         self.store.add_checkpoint(head.size, ev.format_time(self._clock()), note)
         ids = [f"{s.verifier.id:08x}" for s in (signer, *extra_signers)]
         self._append(ev.checkpoint_event(head.size, root.hex(), ids), marks_checkpoint=True)
+        self._publish(note)
         return note
+
+    def anchors(self) -> list[Any]:
+        """The outside anchors configured beside the key (``<key>.anchors``: witnesses, files, git)."""
+        from blastdoor.audit.checkpoint import NoteError
+        from blastdoor.audit.witness import load_anchors
+
+        try:
+            return load_anchors(self.keys.key_path + ".anchors")
+        except (OSError, NoteError) as exc:
+            raise StoreError(f"cannot read the audit anchors: {exc}") from exc
+
+    def _publish(self, note: str) -> None:
+        """Send a new checkpoint to the outside anchors; a failure is loud but never loses the event."""
+        anchors = self.anchors()
+        if not anchors:
+            return
+        from blastdoor.audit.witness import publish
+
+        for error in publish(anchors, note, self.consistency):
+            import warnings
+
+            warnings.warn(f"blastdoor: audit anchor: {error}", RuntimeWarning, stacklevel=3)
 
     def rotate_key(self, *, reason: str = "") -> str:
         """Replace the signing key; returns the new verifier key.
@@ -408,8 +431,12 @@ class AuditLog:
         """Verify the whole log (see ``blastdoor.audit.verify``); anchors default to the key ring's."""
         from blastdoor.audit.seal import HeadClaim
         from blastdoor.audit.verify import verify_entries
+        from blastdoor.audit.witness import collect
 
         anchors = self.keys.trusted() if trusted is None else list(trusted)
+        outside = self.anchors()
+        held, unreadable = collect(outside, self.origin) if outside else ([], [])
+        external = [*external, *(note for _, note in held)]
         head = self.store.head()  # before the entries: appends that run during the read come after it
         notes = [note for _, _, note in self.store.checkpoints()]
         derived = getattr(self.store, "derived_problems", None)
@@ -434,6 +461,16 @@ class AuditLog:
         if schema and report.ok:  # no row lies yet, but the next could: the schema itself is the problem
             for message in schema:
                 report.add(report.size, message)
+        if not outside:
+            report.warnings.append(
+                "no outside anchor (witness or export) is configured: restoring an older copy of the whole"
+                " database would go unnoticed"
+            )
+        else:
+            for where in sorted({w for w, _ in held}):
+                report.anchors.append(f"checkpoints held by {where}")
+            if unreadable:
+                report.unchecked.extend(unreadable)
         return report
 
     def close(self) -> None:

@@ -200,6 +200,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     c.add_argument("--reason", default="", help="why the key is rotated")
     c.set_defaults(func=cmd_checkpoint)
 
+    w = add(
+        "witness-init",
+        "make a witness key (to witness another blastdoor's audit log)",
+        "Write a new witness signing key to --out (mode 0600) and print its cosignature/v1 verifier key.\n"
+        "Serve it with BLASTDOOR_WITNESS_KEY=FILE and BLASTDOOR_WITNESS_LOGS=LOGS (one `ORIGIN VKEY` a line)\n"
+        "on `blastdoor serve`; the witnessed log lists `witness URL/witness VKEY` in <key>.anchors.",
+        "examples:\n  blastdoor audit witness-init --out /etc/blastdoor/witness.key --name witness-1",
+        [],
+    )
+    w.add_argument("--out", required=True, metavar="FILE", help="where to write the witness signing key")
+    w.add_argument("--name", default="blastdoor-witness", help="the witness's key name")
+    w.set_defaults(func=cmd_witness_init)
+
 
 # -- helpers -------------------------------------------------------------------------------------
 
@@ -384,6 +397,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(report.summary())
         for p in sorted(report.problems, key=lambda p: p.seq)[1:]:
             print(f"  also: {p}")
+        for w in report.warnings:
+            print(f"  note: {w}")
     if not report.ok:
         return FAILED
     return OK if report.anchored else UNANCHORED
@@ -504,4 +519,24 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
         if new_key:
             print(f"new signing key: {new_key}")
         sys.stdout.write(note)
+    return OK
+
+
+def cmd_witness_init(args: argparse.Namespace) -> int:
+    import os
+
+    from blastdoor.audit.checkpoint import NoteError, Signer
+    from blastdoor.audit.witness import CosignatureVerifier
+
+    try:
+        signer = Signer.generate(args.name)
+    except NoteError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise InputError(f"cannot create `{args.out}`: {exc}") from exc
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(str(signer) + "\n")
+    print(CosignatureVerifier.of(signer))
     return OK
