@@ -12,7 +12,7 @@ import time
 from blastdoor.audit import events as ev
 from blastdoor.audit.batch import GroupCommit, Head, Pending
 from blastdoor.audit.fastjson import canonical_bytes
-from blastdoor.audit.merkle import consistency_proof, frontier_root, inclusion_proof
+from blastdoor.audit.merkle import consistency_proof_from, frontier_root, inclusion_proof_from
 from blastdoor.audit.redact import Redactor
 from blastdoor.errors import InputError, StoreError
 
@@ -309,7 +309,21 @@ class AuditLog:
         ids = [f"{s.verifier.id:08x}" for s in (signer, *extra_signers)]
         self._append(ev.checkpoint_event(head.size, root.hex(), ids), marks_checkpoint=True)
         self._publish(note)
+        self._fill_tiles(head.size)
         return note
+
+    def _fill_tiles(self, size: int) -> None:
+        """Store the interior hashes up to ``size`` (proofs then read O(log n) hashes); never fatal."""
+        if not hasattr(self.store, "add_subtrees"):
+            return
+        from blastdoor.audit.tiles import fill
+
+        try:
+            fill(self.store, size)
+        except (StoreError, ValueError) as exc:
+            import warnings
+
+            warnings.warn(f"blastdoor: audit interior hashes: {exc}", RuntimeWarning, stacklevel=3)
 
     def anchors(self) -> list[Any]:
         """The outside anchors configured beside the key (``<key>.anchors``: witnesses, files, git)."""
@@ -395,20 +409,23 @@ class AuditLog:
         n = self.store.head().size if size is None else size
         if not 0 <= seq < n:
             raise InputError(f"no entry {seq} in a log of size {n}")
-        leaves = self.store.leaves(n)
-        if len(leaves) != n:
-            raise StoreError(f"the store returned {len(leaves)} leaves for a tree of size {n}")
-        path = inclusion_proof(leaves, seq, n)
-        entry = next(iter(self.store.rows(seq, seq + 1)))[2]
+        mth, leaf = self._tree(n)
+        try:
+            path = inclusion_proof_from(mth, seq, n)
+            tree_root = mth(0, n)
+            leaf_seq = leaf(seq)
+        except (IndexError, ValueError) as exc:
+            raise StoreError(f"the store is missing leaf hashes of the tree of size {n}: {exc}") from exc
+        entry = self._entry_bytes(seq)
         proof: dict[str, JSON] = {
             "type": "blastdoor.audit.inclusion/v1",
             "origin": self.origin,
             "seq": seq,
             "size": n,
-            "entry": entry.decode("utf-8"),
-            "leaf_hash": leaves[seq].hex(),
+            "entry": entry.decode("utf-8", "replace"),
+            "leaf_hash": leaf_seq.hex(),
             "path": [h.hex() for h in path],
-            "root": frontier_root_of(leaves, n).hex(),
+            "root": tree_root.hex(),
         }
         if note:
             proof["checkpoint"] = note
@@ -417,9 +434,35 @@ class AuditLog:
         return proof
 
     def consistency(self, old_size: int, new_size: int) -> list[bytes]:
-        """An RFC 6962 consistency proof between two tree sizes of this log."""
-        leaves = self.store.leaves(new_size)
-        return consistency_proof(leaves, old_size, new_size)
+        """An RFC 6962 consistency proof between two tree sizes of this log (O(log n) stored hashes)."""
+        mth, _ = self._tree(new_size)
+        try:
+            return consistency_proof_from(mth, old_size, new_size)
+        except (IndexError, ValueError) as exc:
+            raise StoreError(f"the store is missing leaf hashes of the tree of size {new_size}: {exc}") from exc
+
+    def _tree(self, n: int) -> tuple[Callable[[int, int], bytes], Callable[[int], bytes]]:
+        """Subtree roots and leaf hashes of the first ``n`` leaves: from stored interior hashes when the
+        store keeps them (``blastdoor.audit.tiles``), else from all the leaves."""
+        if hasattr(self.store, "subtree_range"):
+            from blastdoor.audit.tiles import StoredTree
+
+            tree = StoredTree(self.store, n)
+            return tree.mth, tree.leaf
+        from blastdoor.audit.merkle import root
+
+        leaves = self.store.leaves(n)
+        if len(leaves) != n:
+            raise StoreError(f"the store returned {len(leaves)} leaves for a tree of size {n}")
+        return (lambda a, b: root(leaves, a, b)), leaves.__getitem__
+
+    def _entry_bytes(self, seq: int) -> bytes:
+        for row in self.store.rows(seq, seq + 1):
+            body = row[2]
+            if isinstance(body, (bytes, bytearray, memoryview)):
+                return bytes(body)
+            raise StoreError(f"entry {seq} is not stored as bytes (the store was tampered with)")
+        raise StoreError(f"entry {seq} is missing from the store")
 
     def verify(
         self,

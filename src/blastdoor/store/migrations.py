@@ -229,6 +229,14 @@ _AUDIT_DERIVED_POSTGRES = [
 ]
 
 
+# Audit v4: the roots of complete subtrees of >= 256 leaves (``blastdoor.audit.tiles``): derived data,
+# so proofs read O(log n) hashes. A wrong row only makes a proof fail against its signed checkpoint.
+_AUDIT_SUBTREES = [
+    "CREATE TABLE audit_subtree (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {blob} NOT NULL,"
+    " PRIMARY KEY (level, idx))"
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -243,6 +251,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("approvals", 2, _ONE_PENDING),
         ("audit", 2, _AUDIT_SEAL_SQLITE),
         ("audit", 3, _AUDIT_DERIVED_SQLITE),
+        ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BLOB")]),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -252,6 +261,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("approvals", 2, _ONE_PENDING),
         ("audit", 2, _AUDIT_SEAL_POSTGRES),
         ("audit", 3, _AUDIT_DERIVED_POSTGRES),
+        ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BYTEA")]),
     ],
 }
 

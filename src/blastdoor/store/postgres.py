@@ -214,6 +214,35 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise self._fail("cannot read the audit store", exc) from exc
 
+    # -- interior hashes (``blastdoor.audit.tiles``) ------------------------------------------------------
+
+    def leaf_range(self, start: int, stop: int) -> list[bytes]:
+        rows = self._read_sql("SELECT leaf FROM audit_event WHERE seq >= %s AND seq < %s ORDER BY seq", (start, stop))
+        return [bytes(r[0]) for r in rows]
+
+    def subtree_range(self, level: int, lo: int, hi: int) -> list[bytes]:
+        sql = "SELECT hash FROM audit_subtree WHERE level = %s AND idx >= %s AND idx < %s ORDER BY idx"
+        return [bytes(r[0]) for r in self._read_sql(sql, (level, lo, hi))]
+
+    def subtree_count(self, level: int) -> int:
+        rows = self._read_sql("SELECT coalesce(max(idx) + 1, 0) FROM audit_subtree WHERE level = %s", (level,))
+        return int(rows[0][0])
+
+    def add_subtrees(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        with self._lock:
+            try:
+                with self._db.transaction(), self._db.cursor() as cur:
+                    cur.executemany("INSERT INTO audit_subtree VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", rows)
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot store interior hashes", exc) from exc
+
+    def _read_sql(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return [tuple(r) for r in self._db.execute(sql, params).fetchall()]
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot read the audit store", exc) from exc
+
     def derived_problems(self) -> list[str]:
         """What makes the indexed columns no longer derived from the body (empty: they cannot lie)."""
         with self._lock:

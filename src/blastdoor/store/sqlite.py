@@ -281,6 +281,32 @@ class SqliteStore:
         finally:
             reader.close()
 
+    # -- interior hashes (``blastdoor.audit.tiles``) ------------------------------------------------------
+
+    def leaf_range(self, start: int, stop: int) -> list[bytes]:
+        rows = self._read_sql("SELECT leaf FROM audit_event WHERE seq >= ? AND seq < ? ORDER BY seq", (start, stop))
+        return [bytes(r[0]) for r in rows]
+
+    def subtree_range(self, level: int, lo: int, hi: int) -> list[bytes]:
+        sql = "SELECT hash FROM audit_subtree WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"
+        return [bytes(r[0]) for r in self._read_sql(sql, (level, lo, hi))]
+
+    def subtree_count(self, level: int) -> int:
+        rows = self._read_sql("SELECT coalesce(max(idx) + 1, 0) FROM audit_subtree WHERE level = ?", (level,))
+        return int(rows[0][0])
+
+    def add_subtrees(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        with self.write() as tx:
+            for row in rows:
+                tx.execute("INSERT INTO audit_subtree VALUES (?, ?, ?) ON CONFLICT DO NOTHING", row)
+
+    def _read_sql(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read the audit store: {exc}") from exc
+
     def derived_problems(self) -> list[str]:
         """What makes the indexed columns no longer derived from the body (empty: they cannot lie)."""
         with self._lock:
