@@ -29,18 +29,21 @@ from blastdoor.action import canonical_json
 from blastdoor.audit import checkpoint as cp
 from blastdoor.audit.events import CHECKPOINT, KEY_ROTATED, index_of
 from blastdoor.audit.merkle import frontier_root
+from blastdoor.errors import StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from blastdoor.audit.seal import HeadClaim
 
-# (seq, time, entry bytes, stored leaf hash or None, indexed columns or None)
-Row = tuple[int, str, bytes, "bytes | None", "tuple[str, ...] | None"]
+# (seq, time (text, or its ASCII bytes), entry bytes, stored leaf hash or None, indexed columns or None)
+Row = tuple[int, "str | bytes", bytes, "bytes | None", "tuple[str, ...] | None"]
 
 _PREFIX = b'{"event":'
-_KEY_MARK = b'"kind":"' + KEY_ROTATED.encode() + b'"'
-_CP_MARK = b'"kind":"' + CHECKPOINT.encode() + b'"'
+_KIND = b'"kind":"'
+_KIND_LEN = len(_KIND)
+_KEY_KIND = KEY_ROTATED.encode() + b'"'
+_CP_KIND = CHECKPOINT.encode() + b'"'
 
 
 class Problem:
@@ -172,68 +175,66 @@ def verify_entries(
 
     frontier: list[bytes] = []
     expected = 0
-    prev_time = ""
     prefix = _PREFIX
     suffix = b',"seq":%d,"time":"%s"}'  # events.entry_suffix, as a template (checked by the tests)
-    it = iter(rows)
-    while True:
-        try:
-            row = next(it)
-        except StopIteration:
-            break
-        except Exception as exc:  # an unreadable store or bundle is a failed verification, not a crash
-            report.add(expected, f"cannot read the entry: {exc}")
-            break
-        try:
+    prev = b""
+    row: Any = None
+    try:
+        for row in rows:
             seq, time, body, leaf, index = row
-        except (TypeError, ValueError):
-            report.add(expected, "malformed entry row")
-            break
-        if type(body) is not bytes:
-            if isinstance(body, (bytearray, memoryview)):
+            if body.__class__ is not bytes:
+                if not isinstance(body, (bytearray, memoryview)):
+                    report.add(expected, f"entry is stored as {type(body).__name__}, not bytes (rewritten)")
+                    break
                 body = bytes(body)
-            else:
-                report.add(expected, f"entry is stored as {type(body).__name__}, not bytes (rewritten)")
+            if leaf is not None and leaf.__class__ is not bytes:
+                leaf = bytes(leaf) if isinstance(leaf, (bytearray, memoryview)) else b""
+            # The time as bytes: SQLite hands it over so, PostgreSQL as text (ASCII when it is a time at all).
+            t = time if time.__class__ is bytes else time.encode("ascii", "replace") if isinstance(time, str) else b""
+            if seq.__class__ is not int or not t:
+                report.add(expected, "entry has a malformed sequence number or time")
                 break
-        if leaf is not None and type(leaf) is not bytes:
-            leaf = bytes(leaf) if isinstance(leaf, (bytearray, memoryview)) else b""
-        if type(seq) is not int or not isinstance(time, str):
-            report.add(expected, "entry has a malformed sequence number or time")
-            break
-        if seq != expected:
-            if seq > expected:
-                report.add(expected, f"missing: the next entry present is seq {seq}")
-            else:
-                report.add(seq, f"out of order: seq {seq} appears after seq {expected - 1}")
-            break
-        h = sha256(b"\x00" + body).digest()
-        if leaf is not None and leaf != h:
-            report.add(seq, "entry bytes do not match their leaf hash (the entry was edited)")
-            break
-        try:
-            time_b = time.encode("ascii")
-        except UnicodeEncodeError:
-            time_b = b""
-        if not time_b or not body.startswith(prefix) or not body.endswith(suffix % (seq, time_b)):
-            report.add(seq, "entry does not carry its own seq and time (moved, renumbered or edited)")
-            break
-        if time < prev_time:
-            report.add(seq, f"time goes backwards ({time} after {prev_time})")
-            break
-        if deep and not _deep_ok(seq, body, index, report):
-            break
-        if _KEY_MARK in body or _CP_MARK in body:
-            _special(seq, body, rotations, cp_events)
-        prev_time = time
-        # merkle.frontier_push, inlined: this loop is verify's whole cost.
-        n = seq
-        while n & 1:
-            h = sha256(b"\x01" + frontier.pop() + h).digest()
-            n >>= 1
-        frontier.append(h)
-        expected = seq + 1
-        if expected in wanted:
-            roots[expected] = frontier_root(frontier)
+            if seq != expected:
+                if seq > expected:
+                    report.add(expected, f"missing: the next entry present is seq {seq}")
+                else:
+                    report.add(seq, f"out of order: seq {seq} appears after seq {expected - 1}")
+                break
+            h = sha256(b"\x00" + body).digest()
+            if leaf is not None and leaf != h:
+                report.add(seq, "entry bytes do not match their leaf hash (the entry was edited)")
+                break
+            if not body.startswith(prefix) or not body.endswith(suffix % (seq, t)):
+                report.add(seq, "entry does not carry its own seq and time (moved, renumbered or edited)")
+                break
+            if t < prev:
+                report.add(
+                    seq, f"time goes backwards ({t.decode(errors='replace')} after {prev.decode(errors='replace')})"
+                )
+                break
+            if deep and not _deep_ok(seq, body, index, report):
+                break
+            # One pass for both special kinds (``"kind":"checkpoint"``, ``"kind":"key.rotated"``).
+            i = body.find(_KIND)
+            while i >= 0:
+                i += _KIND_LEN
+                if body.startswith(_CP_KIND, i) or body.startswith(_KEY_KIND, i):
+                    _special(seq, body, rotations, cp_events)
+                    break
+                i = body.find(_KIND, i)
+            prev = t
+            # merkle.frontier_push, inlined: this loop is verify's whole cost.
+            n = seq
+            while n & 1:
+                h = sha256(b"\x01" + frontier.pop() + h).digest()
+                n >>= 1
+            frontier.append(h)
+            expected = seq + 1
+            if expected in wanted:
+                roots[expected] = frontier_root(frontier)
+    except Exception as exc:  # an unreadable store or a malformed row is a failed verification, not a crash
+        what = "malformed entry row" if row is not None and not isinstance(exc, StoreError) else "cannot read the entry"
+        report.add(expected, f"{what}: {exc}")
     report.size = expected
     report.root = frontier_root(frontier)
     if report.problems:

@@ -267,15 +267,16 @@ class SqliteStore:
                 batch = cur.fetchmany()
                 if not batch:
                     break
-                for r in batch:
-                    seq, t, body, leaf, body_blob, leaf_blob = r[:6]
-                    if not body_blob:
-                        body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-                    if not leaf_blob:
-                        leaf = b""
-                    t = t.decode("utf-8", "replace") if isinstance(t, bytes) else t
-                    idx = tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in r[6:])
-                    yield (seq, t, body, leaf, idx if index else None)
+                if index:
+                    for r in batch:
+                        yield (r[0], r[1], *_checked(r[2], r[3], r[4], r[5]), tuple(_text(v) for v in r[6:]))
+                    continue
+                for seq, t, body, leaf, body_blob, leaf_blob in batch:
+                    # The time stays bytes (verify compares bytes); anything but blobs is shown for what it is.
+                    if body_blob and leaf_blob:
+                        yield (seq, t, body, leaf, None)
+                    else:
+                        yield (seq, t, *_checked(body, leaf, body_blob, leaf_blob), None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the audit store: {exc}") from exc
         finally:
@@ -425,6 +426,17 @@ class SqliteTx:
                 db.execute("ROLLBACK")
         finally:
             self._store._lock.release()
+
+
+def _checked(body: Any, leaf: Any, body_blob: int, leaf_blob: int) -> tuple[Any, Any]:
+    """A body stored as anything but a blob reaches verify as that (decoded text), a non-blob leaf as b''."""
+    if not body_blob:
+        body = _text(body)
+    return body, (leaf if leaf_blob else b"")
+
+
+def _text(value: Any) -> Any:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 def _wal(db: sqlite3.Connection, timeout: float) -> None:
