@@ -206,7 +206,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Write a new witness signing key to --out (mode 0600) and print its cosignature/v1 verifier key.\n"
         "Serve it with BLASTDOOR_WITNESS_KEY=FILE and BLASTDOOR_WITNESS_LOGS=LOGS (one `ORIGIN VKEY` a line)\n"
         "on `blastdoor serve`; the witnessed log lists `witness URL/witness VKEY` in <key>.anchors.",
-        "examples:\n  blastdoor audit witness-init --out /etc/blastdoor/witness.key --name witness-1",
+        "examples:\n  blastdoor audit witness-init --out witness.key --name witness-1",
         [],
     )
     w.add_argument("--out", required=True, metavar="FILE", help="where to write the witness signing key")
