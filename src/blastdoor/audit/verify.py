@@ -44,6 +44,7 @@ _KIND = b'"kind":"'
 _KIND_LEN = len(_KIND)
 _KEY_KIND = KEY_ROTATED.encode() + b'"'
 _CP_KIND = CHECKPOINT.encode() + b'"'
+_SPECIAL_FIRST = frozenset((_CP_KIND[0], _KEY_KIND[0]))
 
 
 class Problem:
@@ -214,14 +215,16 @@ def verify_entries(
                 break
             if deep and not _deep_ok(seq, body, index, report):
                 break
-            # One pass for both special kinds (``"kind":"checkpoint"``, ``"kind":"key.rotated"``).
-            i = body.find(_KIND)
-            while i >= 0:
-                i += _KIND_LEN
-                if body.startswith(_CP_KIND, i) or body.startswith(_KEY_KIND, i):
-                    _special(seq, body, rotations, cp_events)
-                    break
-                i = body.find(_KIND, i)
+            # Checkpoint and key-rotation events (``events.checkpoint_event``, ``key_event``) have no nested
+            # object before their ``kind``, so the first ``"kind":"`` in the bytes is theirs: one scan that
+            # stops there, and a byte compare before any string compare ('c'heckpoint, 'k'ey.rotated).
+            i = body.find(_KIND) + _KIND_LEN
+            if (
+                i >= _KIND_LEN
+                and body[i] in _SPECIAL_FIRST
+                and (body.startswith(_CP_KIND, i) or body.startswith(_KEY_KIND, i))
+            ):
+                _special(seq, body, rotations, cp_events)
             prev = t
             # merkle.frontier_push, inlined: this loop is verify's whole cost.
             n = seq
