@@ -87,7 +87,7 @@ def main() -> None:
         if check.returncode != 0 or reply != "allow":
             sys.exit(f"the hook did not allow the plain read: {check.returncode} {check.stdout!r} {check.stderr!r}")
         times = time_processes(commands, runs, input=payload, env=env, cwd=project)
-        with running_server(env, project) as url:
+        with running_server(env, project) as (url, token):
             served = {"floor": commands["floor"], "hook": shlex.split(command)}
             check = subprocess.run(served["hook"], input=payload, capture_output=True, env=env, cwd=project)
             if json.loads(check.stdout)["hookSpecificOutput"]["permissionDecision"] != "allow":
@@ -95,7 +95,7 @@ def main() -> None:
             more = time_processes(served, runs, input=payload, env=env, cwd=project)
             times["floor"] += more["floor"]
             times["hook"] = more["hook"]
-            times["http"] = time_http(url, payload, runs)
+            times["http"] = time_http(url, payload, runs, token)
     stats = {name: summary(values) for name, values in times.items()}
     floor = stats["floor"]["p50"]
     for name, s in stats.items():
@@ -122,8 +122,9 @@ def main() -> None:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], cwd: str) -> Iterator[str]:
-    """``blastdoor serve`` on a free port and the default socket, until the block ends."""
+def running_server(env: dict[str, str], cwd: str) -> Iterator[tuple[str, str]]:
+    """``blastdoor serve`` on a free port and the default socket, until the block ends: (its URL, a
+    requester's API token for the HTTP hook: over TCP the server establishes who asks by a token)."""
     import socket
     import time
     import urllib.request
@@ -141,13 +142,17 @@ def running_server(env: dict[str, str], cwd: str) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield url
+        made = subprocess.run(
+            [blastdoor, "people", "add", "bench-hook", "--role", "requester"],
+            env=env, cwd=cwd, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        yield url, made.stdout.strip()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def time_http(url: str, payload: bytes, runs: int) -> list[float]:
+def time_http(url: str, payload: bytes, runs: int, token: str) -> list[float]:
     """ms per POST of the payload to the Claude Code HTTP hook endpoint, on one keep-alive connection."""
     import http.client
     import time
@@ -158,7 +163,8 @@ def time_http(url: str, payload: bytes, runs: int) -> list[float]:
     out: list[float] = []
     for i in range(runs + 5):
         start = time.perf_counter()
-        conn.request("POST", "/v1/hooks/claude-code", body=payload, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        conn.request("POST", "/v1/hooks/claude-code", body=payload, headers=headers)
         body = conn.getresponse().read()
         if i >= 5:  # warm-up first
             out.append((time.perf_counter() - start) * 1000)

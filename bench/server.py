@@ -4,7 +4,8 @@
 
 The floor: a bare echo endpoint on the same stack (Starlette on uvicorn with uvloop and httptools, the
 handler in a worker thread as blastdoor's are) plus one durable SQLite commit (WAL, synchronous=FULL).
-blastdoor: ``POST /v1/decide`` on ``blastdoor serve`` (recommended policy, embedded SQLite), which
+blastdoor: ``POST /v1/decide`` on ``blastdoor serve`` (recommended policy, embedded SQLite; over TCP
+with a requester's API token, on the unix socket by its peer credentials), which
 classifies, checks the agent's revocation, decides and appends the decision durably before answering
 (in the event loop; the append is committed by the audit log's writer thread, batched with others).
 
@@ -90,9 +91,14 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], path: str = "/healthz") ->
 class Client:
     """A minimal HTTP/1.1 keep-alive client on asyncio streams (httpx costs more than the server)."""
 
+    # A requester's API token (TCP decisions need one); sent on every connection, the floor's too, so
+    # both sides carry the same header bytes.
+    token = ""
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.auth = f"Authorization: Bearer {Client.token}\r\n" if Client.token else ""
 
     @classmethod
     async def tcp(cls, port: int) -> Client:
@@ -104,7 +110,7 @@ class Client:
 
     async def post(self, path: str, body: bytes) -> bytes:
         self.writer.write(
-            f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n{self.auth}"
             f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body
         )
@@ -233,6 +239,11 @@ def main() -> None:
         try:
             wait_up(floor_port, floor, "/echo")
             wait_up(bd_port, server)
+            made = subprocess.run(
+                [blastdoor, "people", "add", "bench", "--role", "requester"],
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            Client.token = made.stdout.strip()
             figures = uvloop.run(measure(opts, floor_port, bd_port, bd_socket))
         finally:
             server.terminate()

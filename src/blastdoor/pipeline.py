@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from blastdoor.action import Action, Decision
     from blastdoor.approvals import Approvals
+    from blastdoor.approvals.break_glass import BreakGlass
     from blastdoor.identity import Agents
     from blastdoor.policy.compiled import CompiledPolicy
 
@@ -82,6 +83,7 @@ AUDIT_UNAVAILABLE = "audit.unavailable"  # the decision could not be recorded
 AGENT_REVOKED = "agent.revoked"  # the kill switch
 IDENTITY_UNAVAILABLE = "identity.unavailable"  # the agent's status could not be read
 APPROVED = "approval.approved"  # an approved request was consumed
+BREAK_GLASS_USED = "break_glass.used"  # a granted break-glass lifted a deny, once
 
 
 def is_plain_read_action(action: Action) -> bool:
@@ -142,12 +144,15 @@ def decide_and_record(
     ask_as_approve: bool = False,
     environ: Mapping[str, str] | None = None,
     home: str | None = None,
+    break_glass: BreakGlass | None = None,
 ) -> tuple[Action, Decision]:
     """Check the agent, classify, decide, settle approvals, and record the decision. Never raises.
 
     ``judge`` makes the decision. ``approvals``: an ``approve`` verdict consumes the approved request
     for this exact action when there is one (the verdict becomes allow, once) and otherwise files or
-    finds the pending request (``decision.request_id``). Fail closed: when the decision cannot be
+    finds the pending request (``decision.request_id``). A deny that a granted break-glass covers
+    becomes allow, once (``settle_break_glass``; ``break_glass`` defaults to one on the approvals'
+    store). Fail closed: when the decision cannot be
     recorded, the verdict becomes ``unrecorded``'s. ``log`` may raise anything; ``StoreError`` is the
     expected one.
     """
@@ -156,6 +161,8 @@ def decide_and_record(
     )
     if approvals is not None and decision.verdict == "approve":
         decision = settle_approval(policy, approvals, classified, decision, correlation_id)
+    if decision.verdict == "deny" and policy.break_glass is not None and approvals is not None:
+        decision = settle_break_glass(policy, break_glass, approvals, agents, classified, decision, correlation_id)
     try:
         log.record_decision(classified, decision, correlation_id=correlation_id)
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
@@ -175,6 +182,7 @@ async def decide_and_record_async(
     agents: Agents | None = None,
     environ: Mapping[str, str] | None = None,
     home: str | None = None,
+    break_glass: BreakGlass | None = None,
 ) -> tuple[Action, Decision]:
     """``decide_and_record`` for an event loop; the same steps and the same fail-closed answers.
 
@@ -194,6 +202,13 @@ async def decide_and_record_async(
         judged_decision = decision
         decision = await offload(
             lambda: settle_approval(policy, approvals, classified, judged_decision, correlation_id)
+        )
+    if decision.verdict == "deny" and policy.break_glass is not None and approvals is not None:
+        denied, settled_approvals = decision, approvals
+        decision = await offload(
+            lambda: settle_break_glass(
+                policy, break_glass, settled_approvals, agents, classified, denied, correlation_id
+            )
         )
     try:
         await asyncio.wrap_future(log.submit_decision(classified, decision, correlation_id=correlation_id))
@@ -243,3 +258,55 @@ def settle_approval(
     except Exception as exc:  # no request filed: still approve (nothing runs), with the reason
         decision.reasons = (*decision.reasons, f"no approval request could be filed: {exc}")
     return decision
+
+
+# -- break-glass: a deny that a granted break-glass covers is lifted, once ---------------------------
+
+
+def settle_break_glass(
+    policy: CompiledPolicy,
+    glass: BreakGlass | None,
+    approvals: Approvals,
+    agents: Agents | None,
+    action: Action,
+    decision: Decision,
+    correlation_id: str,
+) -> Decision:
+    """Use a granted break-glass for this exact action when one covers every rule that denied it.
+
+    Only rules the policy's ``break_glass`` block lists are ever lifted, and only when nothing else
+    denies the action (``policy.breakglass.lifts``); a revoked agent stays denied and its break-glass
+    unused. The use is its own audit event before the decision's. Any failure leaves the deny.
+    """
+    from blastdoor.policy.breakglass import breakable, lifts
+
+    try:
+        denying = {m.rule for m in decision.matched if m.verdict == "deny"}
+        if not denying or not denying <= breakable(policy) or not lifts(policy, action, decision, denying):
+            return decision
+        if glass is None:
+            from blastdoor.approvals.break_glass import BreakGlass
+
+            glass = BreakGlass(approvals.store, approvals.log, clock=approvals.clock)
+        if agents is not None:  # a revoked agent (or an unreadable status) stays denied, its break-glass unused
+            checked = _check_agent(agents, action, decision.with_verdict("allow", BREAK_GLASS_USED, "break-glass"))
+            if checked.verdict == "deny":
+                return checked
+        used = glass.consume(action, denying)
+        if used is None:
+            hint = "a break-glass can override this deny once: `blastdoor break-glass request` (docs/BREAK-GLASS.md)"
+            decision.reasons = (*decision.reasons, hint)
+            return decision
+        glass.record_use(used, correlation_id)
+    except Exception as exc:  # fail closed: the deny stands
+        decision.reasons = (*decision.reasons, f"break-glass could not be checked: {exc}")
+        return decision
+    broken = ", ".join(sorted(denying))
+    allowed = decision.with_verdict(
+        "allow",
+        BREAK_GLASS_USED,
+        f"break-glass {used.id} by {', '.join(used.approvers)} overrides {broken}, once: {used.reason}",
+    )
+    allowed.request_id = used.id
+    allowed.approved_by = tuple(used.approvers)
+    return allowed

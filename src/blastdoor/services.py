@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from blastdoor.approvals import Approvals
+    from blastdoor.approvals.break_glass import BreakGlass
     from blastdoor.audit.log import AuditLog
     from blastdoor.identity import Agents, People
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 class Services:
     """The audit log and the state services on its store. Close it once (it closes the store)."""
 
-    __slots__ = ("agents", "approvals", "log", "people")
+    __slots__ = ("agents", "approvals", "break_glass", "log", "people")
 
     def __init__(self, log: AuditLog) -> None:
         from blastdoor.approvals import Approvals
@@ -31,6 +32,9 @@ class Services:
         self.approvals: Approvals = Approvals(store, log)
         self.agents: Agents = Agents(store, log)
         self.people: People = People(store, log)
+        from blastdoor.approvals.break_glass import BreakGlass
+
+        self.break_glass: BreakGlass = BreakGlass(store, log, clock=self.approvals.clock)
 
     @property
     def store(self) -> Any:

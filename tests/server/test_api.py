@@ -88,11 +88,18 @@ def test_bad_input_gets_a_clear_error(server: Server) -> None:
 def test_decide_reads_a_body_sent_in_chunks(server: Server) -> None:
     import http.client
 
+    token = server.add_person("svc", "requester")
     body = json.dumps({"action": {"shell": "rm -rf /"}, "correlation_id": "chunked"}).encode()
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         # Transfer-Encoding: chunked, three pieces: the handler must gather every part before parsing.
-        conn.request("POST", "/v1/decide", body=iter([body[:7], body[7:20], body[20:]]), encode_chunked=True)
+        conn.request(
+            "POST",
+            "/v1/decide",
+            body=iter([body[:7], body[7:20], body[20:]]),
+            encode_chunked=True,
+            headers=server.auth(token),
+        )
         answer = conn.getresponse()
         data = json.loads(answer.read())
     finally:
@@ -102,8 +109,11 @@ def test_decide_reads_a_body_sent_in_chunks(server: Server) -> None:
 
 
 def test_the_approval_flow_over_the_api_and_the_hook_socket(server: Server, tmp_path: Path) -> None:
+    import getpass
+
+    me = getpass.getuser()  # the socket's peer: the requester, whatever $USER the hook's environment claims
     project = _project(tmp_path)
-    admin = server.add_person("root", "admin")
+    admin = server.add_person(me, "admin")
     bob, carol, alice = (server.add_person(n, admin_token=admin) for n in ("bob", "carol", "alice"))
     (project / "data").mkdir()
     payload = _claude("rm -rf ./data", project)
@@ -114,14 +124,14 @@ def test_the_approval_flow_over_the_api_and_the_hook_socket(server: Server, tmp_
     assert reply["hookSpecificOutput"]["permissionDecision"] == "deny" and "is pending" in reason
     request_id = reason.split("request ")[1].split(" ")[0]
     shown = server.client.get(f"/v1/approvals/{request_id}", headers=server.auth(bob)).json()
-    assert shown["status"] == "pending" and shown["command"] == "rm -rf ./data" and shown["requester"] == "alice"
+    assert shown["status"] == "pending" and shown["command"] == "rm -rf ./data" and shown["requester"] == me
     assert shown["eligible"] == ["bob", "carol"]
 
     def vote(token: str, verdict: str = "approve", rid: str = request_id) -> Any:
         return server.client.post(f"/v1/approvals/{rid}/{verdict}", json={"comment": "ok"}, headers=server.auth(token))
 
-    assert vote(alice).status_code == 403 and vote(alice).json()["error"]["code"] == "self"
-    assert vote(admin).json()["error"]["code"] == "group"  # root is not in sre-leads
+    assert vote(admin).status_code == 403 and vote(admin).json()["error"]["code"] == "self"
+    assert vote(alice).json()["error"]["code"] == "group"  # alice is not in sre-leads
     assert vote(bob).json()["status"] == "pending"
     assert vote(bob).json()["error"]["code"] == "repeat"
     assert vote(bob, rid="req_000000000000").status_code == 404

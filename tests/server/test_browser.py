@@ -1,12 +1,14 @@
 """The approval flow end to end, in real headless Chromium: hook → inbox → two approvals → allowed once.
 
 The server is the real `blastdoor serve` (a subprocess, TCP and a unix socket); the hook is run as a
-harness runs it (`python -I -S .../hookclient.py claude-code`, the payload on stdin, as alice); people
-are added with the CLI; the browser is Debian's chromium driven by Playwright.
+harness runs it (`python -I -S .../hookclient.py claude-code`, the payload on stdin, claiming USER=alice:
+the server takes the requester from the socket's peer, this test's OS user, instead); people are
+added with the CLI; the browser is Debian's chromium driven by Playwright.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -27,6 +29,7 @@ import pytest
 import blastdoor.hookclient
 
 CHROMIUM = "/usr/bin/chromium"
+ME = getpass.getuser()  # the OS user the unix socket reports: the requester of the hook's actions
 TIMEOUT_MS = 20_000  # any single browser step; the whole flow takes a few seconds
 PROJECT_POLICY = """\
 version: 1
@@ -117,11 +120,11 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
     sock = os.path.join(sockdir, "server.sock")
 
     tokens: dict[str, str] = {}
-    root = _cli("people", "add", "root", "--role", "admin", env=env)
+    root = _cli("people", "add", "boss", "--role", "admin", env=env)
     assert root.returncode == 0, root.stderr
-    tokens["root"] = root.stdout.strip()
-    for name in ("bob", "carol", "alice"):
-        added = _cli("people", "add", name, env=env, token=tokens["root"])
+    tokens["boss"] = root.stdout.strip()
+    for name in ("bob", "carol", ME):
+        added = _cli("people", "add", name, env=env, token=tokens["boss"])
         assert added.returncode == 0, added.stderr
         tokens[name] = added.stdout.strip()
 
@@ -134,7 +137,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _hook(world: dict[str, Any]) -> dict[str, Any]:
-    """Claude Code's PreToolUse for `rm -rf ./data`, through the thin hook client, as alice's agent."""
+    """Claude Code's PreToolUse for `rm -rf ./data`, through the thin hook client, claiming to be alice's agent."""
     payload = {
         "session_id": "e2e-session",
         "transcript_path": str(world["project"] / "transcript.jsonl"),
@@ -208,7 +211,7 @@ def test_the_approval_flow_from_hook_to_click_to_one_allowed_retry(world: dict[s
             assert _hook_calls_served(world) == served + 1  # the server answered the hook
             card = page.locator(f"article#{request_id}")
             expect(card).to_be_visible()
-            for fact in ("rm -rf ./data", "alice", "claude-code", "data-wipe", "0 of 2 approvals", "sre-leads"):
+            for fact in ("rm -rf ./data", ME, "claude-code", "data-wipe", "0 of 2 approvals", "sre-leads"):
                 expect(card).to_contain_text(fact)
 
             card.get_by_role("link", name=f"Review {request_id}").click()
@@ -217,14 +220,16 @@ def test_the_approval_flow_from_hook_to_click_to_one_allowed_retry(world: dict[s
             vote("Approve", "bob: the data directory is scratch")
             expect(page.locator("#message")).to_have_text("Your approval is recorded.")
             expect(page.locator("#state")).to_contain_text("1 of 2 approvals")
-            vote("Approve", "again")  # a second vote by the same person
-            expect(page.locator("#refused")).to_contain_text("bob has already voted")
+            # A second vote by the same person is not offered (the server would refuse it); the page says why.
+            expect(page.locator("#no-vote")).to_contain_text("bob has already voted")
+            expect(page.get_by_role("button", name="Approve")).to_have_count(0)
             sign_out()
 
-            sign_in("alice")  # the agent acts for alice: she cannot approve her own request
+            sign_in(ME)  # the agent acts for the socket's peer (not the USER it claims): no self-approval
             page.goto(f"{url}/requests/{request_id}")
-            vote("Approve", "looks fine to me")
-            expect(page.locator("#refused")).to_contain_text("alice asked for this action")
+            expect(page.get_by_role("button", name="Approve")).to_have_count(0)  # no button on their own request
+            expect(page.locator("#no-vote")).to_contain_text("You asked for this action")
+            expect(page.locator("#no-vote")).to_contain_text("carol")  # who can approve it instead
             sign_out()
 
             sign_in("carol")

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from contextvars import Token
 
-    from blastdoor.action import Action, Agent, Decision
+    from blastdoor.action import Action, Agent
+    from blastdoor.adapters.outcome import Outcome
 
 JSON = Any
 
@@ -24,7 +25,7 @@ IGNORE = "ignore"  # an event blastdoor has nothing to say about (SessionStart, 
 class HookEvent:
     """One hook call: its event name and phase, the action (pre) or the outcome (post), the call id."""
 
-    __slots__ = ("action", "call_id", "duration_ms", "error", "exit_code", "name", "phase")
+    __slots__ = ("action", "call_id", "duration_ms", "error", "exit_code", "extra", "name", "phase")
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class HookEvent:
         exit_code: int | None = None,
         error: str | None = None,
         duration_ms: float | None = None,
+        extra: dict[str, JSON] | None = None,
     ) -> None:
         self.name = name
         self.phase = phase
@@ -44,6 +46,7 @@ class HookEvent:
         self.exit_code = exit_code
         self.error = error
         self.duration_ms = duration_ms
+        self.extra = extra or {}  # what the outcome adds: interrupted, a stderr summary
 
 
 class Reply:
@@ -137,7 +140,7 @@ def tool_event(
     payload: JSON,
     harness: str,
     phases: Mapping[str, str],
-    outcome: Callable[[str, dict[str, JSON]], tuple[str | None, float | None]],
+    outcome: Callable[[str, dict[str, JSON]], Outcome],
     *,
     event: tuple[str, ...] = ("hook_event_name",),
     tool: tuple[str, ...] = ("tool_name",),
@@ -149,8 +152,9 @@ def tool_event(
     """The parse of harnesses whose every event is one tool call, read from the given keys.
 
     Both the tool name and its input are required. The call id is the harness's own (from ``call``)
-    or derived from the session and the call. A post-event carries ``outcome(name, payload)``, its
-    (error, duration in ms); a pre-event (or permission event) the agent (user from ``user`` /
+    or derived from the session and the call. A post-event carries ``outcome(name, payload)`` (exit
+    code, error, duration, interruption, stderr summary: ``adapters.outcome``); a pre-event (or
+    permission event) the agent (user from ``user`` /
     ``user_email``, subagent from ``subagent``) and the Action.
     """
     name, phase = event_phase(payload, phases, *event)
@@ -162,8 +166,16 @@ def tool_event(
     given = text(payload, *call) if call else ""
     call_id = f"{harness}:{given}" if given else derived_call_id(harness, session_id, tool_name, tool_input)
     if phase == POST:
-        error, duration_ms = outcome(name, payload)
-        return HookEvent(name, POST, call_id=call_id, error=error, duration_ms=duration_ms)
+        found = outcome(name, payload)
+        return HookEvent(
+            name,
+            POST,
+            call_id=call_id,
+            exit_code=found.exit_code,
+            error=found.error,
+            duration_ms=found.duration_ms,
+            extra=found.extra(),
+        )
     from blastdoor.adapters.tools import tool_action
 
     agent = make_agent(
@@ -210,74 +222,22 @@ def make_agent(harness: str, *, session: str = "", user: str = "", subagent: str
     from blastdoor.action import Agent
 
     env = caller_environ()
-    human = user or env.get("USER") or env.get("LOGNAME") or ""
+    human = user or env.get("USER") or env.get("LOGNAME") or _os_user()
     host = env.get(CALLER_HOST) or os.uname().nodename
     agent_id = env.get("BLASTDOOR_AGENT") or f"{harness}:{human or 'unknown'}@{host}"
     return Agent(agent_id, harness, session=session, on_behalf_of=human, host=host, subagent=subagent)
 
 
-# -- wording ---------------------------------------------------------------------------------------
+def _os_user() -> str:
+    """This process's OS user: the requester when the environment names none (never left empty)."""
+    import pwd
 
-
-def why(decision: Decision) -> str:
-    """One line: what blastdoor decided, by which rule, and why."""
-    reason = decision.reason or "no reason given"
-    return f"blastdoor: {decision.verdict} by rule `{decision.rule}`: {reason}"
-
-
-def _sentence(decision: Decision) -> str:
-    """``why`` as a sentence: one full stop, whether or not the policy's reason ends with one."""
-    return why(decision).rstrip(". ") + "."
-
-
-def needs_approval(decision: Decision, request_id: str | None) -> str:
-    """What an ``approve`` verdict needs, for harnesses that can only block it.
-
-    ``request_id`` is the pending approval request, once the approvals service files one.
-    """
-    a = decision.approvals
-    who = "1 approval"
-    if a is not None:
-        who = f"{a.count} approval{'s' if a.count != 1 else ''}"
-        if a.group:
-            who += f" from `{a.group}`"
-    if request_id:
-        return (
-            f"{_sentence(decision)} It needs {who}: request {request_id} is pending. Once it is approved, "
-            f"retry the same action unchanged (`blastdoor approvals show {request_id}` shows its state)."
-        )
-    return (
-        f"{_sentence(decision)} It needs {who}, but no approval request could be filed (approvals are not "
-        "reachable from here), so it was blocked. Do not retry it: tell the user what you wanted to do and "
-        "why, so that a person can run it or change the policy."
-    )
-
-
-def needs_confirmation(decision: Decision) -> str:
-    """An ``ask`` verdict, for harnesses that cannot prompt their user from a hook."""
-    return (
-        f"{_sentence(decision)} It needs the user's confirmation and this harness cannot ask for it from a hook, "
-        "so it was blocked. Do not retry it: ask the user to confirm it and to run it themselves, or to "
-        "allow it in the blastdoor policy."
-    )
-
-
-def blocked_message(decision: Decision, request_id: str | None) -> str:
-    """The deny message for any verdict a harness can only express as deny."""
-    if decision.verdict == "approve":
-        return needs_approval(decision, request_id)
-    if decision.verdict == "ask":
-        return needs_confirmation(decision)
-    return why(decision)
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return ""
 
 
 def acknowledge_empty(event: HookEvent) -> Reply:
     """The reply to a post-event or an ignored event for harnesses that expect a JSON object: ``{}``."""
     return Reply({})
-
-
-def failure_message(message: str) -> str:
-    return (
-        f"blastdoor: blocked because the check could not complete ({message}). blastdoor fails closed: "
-        "nothing runs until it can decide. Tell the user; `blastdoor coverage` and `blastdoor explain` help."
-    )

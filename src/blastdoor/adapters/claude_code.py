@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from blastdoor.action.wording import blocked_message, failure_message, why
 from blastdoor.adapters._base import (
     IGNORE,
     PERMISSION,
@@ -17,13 +18,11 @@ from blastdoor.adapters._base import (
     HookEvent,
     Reply,
     acknowledge_empty,
-    blocked_message,
-    failure_message,
     number,
     text,
     tool_event,
-    why,
 )
+from blastdoor.adapters.outcome import Outcome, read_outcome
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision
@@ -46,13 +45,13 @@ PHASES = {
 }
 
 
-def _outcome(name: str, payload: dict[str, JSON]) -> tuple[str | None, float | None]:
+def _outcome(name: str, payload: dict[str, JSON]) -> Outcome:
+    """PostToolUse: ``tool_response`` (Bash: stdout, stderr, interrupted; exit code when given).
+    PostToolUseFailure: ``error`` (``Exit code N ...`` for a command that failed) and ``is_interrupt``."""
     error = None
     if name == "PostToolUseFailure":
         error = text(payload, "error") or "the tool failed"
-        if payload.get("is_interrupt"):
-            error = f"interrupted: {error}"
-    return error, number(payload, "duration_ms")
+    return read_outcome(payload, error=error, duration_ms=number(payload, "duration_ms"))
 
 
 def parse(payload: JSON, harness: str = NAME) -> HookEvent:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from blastdoor.action.wording import blocked_message
 from blastdoor.adapters import claude_code
-from blastdoor.adapters._base import PERMISSION, HookEvent, Reply, blocked_message
+from blastdoor.adapters._base import PERMISSION, HookEvent, Reply
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision

@@ -141,9 +141,21 @@ def is_ours(entry: JSON, harness: str) -> bool:
 # -- the entries -------------------------------------------------------------------------------------
 
 
+# The variable Claude Code's HTTP hook reads its bearer token from: a requester's API token (issue 13:
+# the server establishes who asks; over TCP that is a token).
+HOOK_TOKEN_VAR = "BLASTDOOR_HOOK_TOKEN"
+
+
 def _claude_hook(command: str, url: str) -> dict[str, JSON]:
     if url:
-        return {"type": "http", "url": url, "timeout": TIMEOUT, "onFailure": "block"}
+        return {
+            "type": "http",
+            "url": url,
+            "headers": {"Authorization": f"Bearer ${HOOK_TOKEN_VAR}"},
+            "allowedEnvVars": [HOOK_TOKEN_VAR],
+            "timeout": TIMEOUT,
+            "onFailure": "block",
+        }
     return {"type": "command", "command": command, "timeout": TIMEOUT, "onFailure": "block"}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from blastdoor.action.wording import blocked_message, failure_message, why
 from blastdoor.adapters._base import (
     IGNORE,
     POST,
@@ -16,17 +17,15 @@ from blastdoor.adapters._base import (
     HookEvent,
     Reply,
     acknowledge_empty,
-    blocked_message,
     derived_call_id,
     event_phase,
-    failure_message,
     make_agent,
     number,
     obj,
     pick,
     text,
-    why,
 )
+from blastdoor.adapters.outcome import read_outcome
 from blastdoor.adapters.tools import mcp_action, mcp_name, shell_action, tool_action
 
 if TYPE_CHECKING:
@@ -106,10 +105,21 @@ def parse(payload: JSON) -> HookEvent:
     call = text(payload, "tool_use_id", "toolUseId")
     call_id = f"{NAME}:{call}" if call else derived_call_id(NAME, conversation, generation, *parts)
     if phase == POST:
-        duration = number(payload, "duration", "duration_ms")
-        exit_code = pick(payload, "exit_code", "exitCode")
-        code = exit_code if isinstance(exit_code, int) and not isinstance(exit_code, bool) else None
-        return HookEvent(name, POST, call_id=call_id, exit_code=code, duration_ms=duration)
+        # afterShellExecution: exit code (when sent), output; afterMCPExecution: result_json (isError).
+        found = read_outcome(
+            payload,
+            response_keys=("result_json", "resultJson", "tool_response"),
+            duration_ms=number(payload, "duration", "duration_ms"),
+        )
+        return HookEvent(
+            name,
+            POST,
+            call_id=call_id,
+            exit_code=found.exit_code,
+            error=found.error,
+            duration_ms=found.duration_ms,
+            extra=found.extra(),
+        )
     roots = pick(payload, "workspace_roots", "workspaceRoots")
     cwd = text(payload, "cwd") or (roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else "")
     agent = make_agent(NAME, session=conversation, user=text(payload, "user_email", "userEmail"))

@@ -9,20 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.adapters._base import (
-    IGNORE,
-    POST,
-    PRE,
-    HookEvent,
-    Reply,
-    acknowledge_empty,
-    blocked_message,
-    failure_message,
-    number,
-    obj,
-    tool_event,
-    why,
-)
+from blastdoor.action.wording import blocked_message, failure_message, why
+from blastdoor.adapters._base import IGNORE, POST, PRE, HookEvent, Reply, acknowledge_empty, number, obj, tool_event
+from blastdoor.adapters.outcome import Outcome, read_outcome
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision
@@ -45,12 +34,10 @@ PHASES = {
 }
 
 
-def _outcome(name: str, payload: dict[str, JSON]) -> tuple[str | None, float | None]:
-    err = obj(payload, "tool_response").get("error")
-    error = None
-    if err:
-        error = err if isinstance(err, str) else str(err.get("message", err)) if isinstance(err, dict) else str(err)
-    return error, number(payload, "duration_ms")
+def _outcome(name: str, payload: dict[str, JSON]) -> Outcome:
+    """AfterTool: ``tool_response`` (``error`` when it failed; a shell's exit code and stderr when given)."""
+    obj(payload, "tool_response")  # a malformed response is a malformed payload
+    return read_outcome(payload, duration_ms=number(payload, "duration_ms"))
 
 
 def parse(payload: JSON) -> HookEvent:

@@ -7,17 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.adapters._base import (
-    IGNORE,
-    POST,
-    PRE,
-    HookEvent,
-    Reply,
-    blocked_message,
-    failure_message,
-    obj,
-    tool_event,
-)
+from blastdoor.action.wording import blocked_message, failure_message
+from blastdoor.adapters._base import IGNORE, POST, PRE, HookEvent, Reply, obj, tool_event
+from blastdoor.adapters.outcome import Outcome, read_outcome
 
 if TYPE_CHECKING:
     from blastdoor.action import Decision
@@ -34,13 +26,10 @@ PHASES = {
 }
 
 
-def _outcome(name: str, payload: dict[str, JSON]) -> tuple[str | None, float | None]:
-    """Kiro reports success and a result, no duration."""
-    response = obj(payload, "tool_response")
-    if response.get("success") is False:
-        result = response.get("result")
-        return (result if isinstance(result, str) and result else "the tool failed"), None
-    return None, None
+def _outcome(name: str, payload: dict[str, JSON]) -> Outcome:
+    """Kiro reports success and a result (an exit code and stderr for execute_bash when given), no duration."""
+    obj(payload, "tool_response")  # a malformed response is a malformed payload
+    return read_outcome(payload)
 
 
 def parse(payload: JSON) -> HookEvent:

@@ -84,10 +84,12 @@ class HookContext:
 
     ``env`` is the calling process's environment (who the user is, ``AWS_PROFILE``, ``HOME``...);
     ``services`` are shared, already open, and not closed after the call; ``policy_for(cwd, env)``
-    returns the compiled policy for a working directory.
+    returns the compiled policy for a working directory. ``requester``: who asks, as the server
+    established it (the unix socket's peer or a token's person); it replaces whatever the payload or
+    the environment claims as the action's ``on_behalf_of``.
     """
 
-    __slots__ = ("env", "policy_for", "services")
+    __slots__ = ("env", "policy_for", "requester", "services")
 
     def __init__(
         self,
@@ -95,10 +97,12 @@ class HookContext:
         env: Mapping[str, str] | None = None,
         services: Services | None = None,
         policy_for: Callable[[str, Mapping[str, str] | None], CompiledPolicy] | None = None,
+        requester: str | None = None,
     ) -> None:
         self.env = env
         self.services = services
         self.policy_for = policy_for
+        self.requester = requester
 
 
 def run_hook(harness: str, data: bytes, context: HookContext | None = None) -> Reply:
@@ -145,6 +149,8 @@ def _decide(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
 
     action = event.action
     assert action is not None  # INVARIANT: parse() attaches an action to every pre-event
+    if ctx.requester is not None:
+        action.agent.on_behalf_of = ctx.requester
     try:
         if ctx.policy_for is not None:
             policy = ctx.policy_for(action.cwd, ctx.env)
@@ -169,6 +175,7 @@ def _decide(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
             agents=services.agents,
             environ=ctx.env,
             home=home,
+            break_glass=services.break_glass,
         )
     except Exception as exc:  # the store cannot be opened: recording fails, so only a plain read passes
         _, decision = decide_and_record(policy, action, _UnavailableLog(exc), event.call_id, environ=ctx.env, home=home)
@@ -188,13 +195,21 @@ def _record_outcome(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Repl
     try:
         if ctx.services is not None:
             ctx.services.log.record_outcome(
-                event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
+                event.call_id,
+                exit_code=event.exit_code,
+                error=event.error,
+                duration_ms=event.duration_ms,
+                extra=event.extra or None,
             )
         else:
             log = open_audit_log()
             try:
                 log.record_outcome(
-                    event.call_id, exit_code=event.exit_code, error=event.error, duration_ms=event.duration_ms
+                    event.call_id,
+                    exit_code=event.exit_code,
+                    error=event.error,
+                    duration_ms=event.duration_ms,
+                    extra=event.extra or None,
                 )
             finally:
                 log.close()

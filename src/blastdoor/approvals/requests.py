@@ -18,7 +18,7 @@ import threading
 import time
 
 from blastdoor.audit import events as ev
-from blastdoor.errors import InputError, Refused, StoreError
+from blastdoor.errors import Conflict, Forbidden, InputError, NotFound, StoreError
 
 TYPE_CHECKING = False  # not typing's: the hook imports this module on an approve verdict
 if TYPE_CHECKING:
@@ -76,12 +76,19 @@ def binding_of(action: Action) -> str:
 
     The digest covers what was asked (tool, operation, raw text, args, cwd, agent); the environment is
     bound too because it can come from outside the request (``AWS_PROFILE`` in the agent's
-    environment): an approval for staging does not carry over to the same command aimed at prod.
+    environment): an approval for staging does not carry over to the same command aimed at prod. So
+    is the requester (``on_behalf_of``): what was approved for alice's agent is not bob's to use.
     """
     from blastdoor.action.canonical import digest
 
     preview = digest(action.preview) if action.preview is not None else ""
-    return digest({"action": action.digest(), "env": action.env, "preview": preview})
+    return digest(
+        {"action": action.digest(), "env": action.env, "preview": preview, "requester": action.agent.on_behalf_of}
+    )
+
+
+# Requesters that name nobody: no vote could be shown to come from someone other than them.
+UNKNOWN_REQUESTERS = frozenset(("", "unknown"))
 
 
 class Person:
@@ -211,12 +218,16 @@ class Request:
         }
 
 
-class ApprovalRefused(Refused):
+class ApprovalRefused(Forbidden):
     """A vote or use that the rules of approval forbid; ``code`` says which rule, for API clients."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class ApprovalClosed(Conflict, ApprovalRefused):
+    """A vote or use on a request that is no longer pending (code ``closed``): a conflict of state."""
 
 
 class Approvals:
@@ -253,6 +264,12 @@ class Approvals:
         Expired requests are never found (``_open`` skips them); closing them with their event is
         ``consume``'s and the sweep's job, which the pipeline runs just before.
         """
+        if action.agent.on_behalf_of.strip() in UNKNOWN_REQUESTERS:
+            raise ApprovalRefused(
+                "no_requester",
+                "the requester (the person the agent acts for) is not known, so no approval could be shown to "
+                "come from someone else",
+            )
         binding = binding_of(action)
         with self._filing:
             for _ in range(3):
@@ -392,7 +409,11 @@ class Approvals:
     def _vote(self, request_id: str, person: Person, vote: str, comment: str, agents: Iterable[str]) -> Request:
         self.expire_due()
         request = self.get(request_id)
-        _check_vote(request, person, set(agents))
+        try:
+            _check_vote(request, person, set(agents))
+        except ApprovalRefused as refused:
+            self._refused(request, person, vote, refused)
+            raise
         approvers = [*request.approvers, person.name] if vote == "approve" else request.approvers
         reached = vote == "approve" and len(approvers) >= request.needed
         self.log.append(
@@ -415,7 +436,7 @@ class Approvals:
         with self.store.write() as tx:
             status = tx.query("SELECT status FROM approval_request WHERE id = ?", (request.id,))
             if not status or status[0][0] != PENDING:
-                raise ApprovalRefused("closed", f"request {request.id} is no longer pending ({status[0][0]})")
+                raise ApprovalClosed("closed", f"request {request.id} is no longer pending ({status[0][0]})")
             tx.execute(
                 "INSERT INTO approval_vote (request_id, person, vote, comment, time) VALUES (?, ?, ?, ?, ?)",
                 (request.id, person.name, vote, comment, now),
@@ -426,6 +447,31 @@ class Approvals:
                     (DENIED if vote == "deny" else APPROVED, now, request.id, PENDING),
                 )
         return self.get(request.id)
+
+    def _refused(self, request: Request, person: Person, vote: str, refused: ApprovalRefused) -> None:
+        """A refused vote is an audit event too: who tried to vote on what, and which rule stopped it."""
+        self.log.append(
+            ev.approval_event(
+                ev.APPROVAL_REFUSED,
+                request_id=request.id,
+                correlation_id=request.correlation_id,
+                action_digest=request.action_digest,
+                approver=person.name,
+                approvers=request.approvers,
+                needed=request.needed,
+                group=request.group,
+                reason=refused.message,
+                rule=request.rule,
+                policy_hash=request.policy_hash,
+            )
+            | {
+                "agent_id": request.agent_id,
+                "harness": request.harness,
+                "tool": request.tool,
+                "env": request.env,
+                "refused": {"code": refused.code, "vote": vote, "role": person.role},
+            }
+        )
 
     # -- housekeeping ---------------------------------------------------------------------------------
 
@@ -479,7 +525,7 @@ class Approvals:
     def get(self, request_id: str) -> Request:
         rows = self.store.read(f"SELECT {_COLUMNS} FROM approval_request WHERE id = ?", (request_id,))
         if not rows:
-            raise InputError(f"no approval request `{request_id}`", hints=["`blastdoor approvals list` shows them"])
+            raise NotFound(f"no approval request `{request_id}`", hints=["`blastdoor approvals list` shows them"])
         return self._with_votes(rows[0])
 
     def find(self, *, status: str = "", agent_id: str = "", limit: int = 100) -> list[Request]:
@@ -542,15 +588,31 @@ def _iso(seconds: float) -> str:
     return ev.format_time(int(seconds * 1e9))
 
 
+def vote_refusal(request: Request, person: Person, agents: set[str] | None = None) -> ApprovalRefused | None:
+    """Why ``person`` may not vote on ``request`` (the very refusal a vote would get), or None.
+
+    For pages that should not offer a vote the server would refuse (the requester's own request)."""
+    try:
+        _check_vote(request, person, agents or set())
+    except ApprovalRefused as refusal:
+        return refusal
+    return None
+
+
 def _check_vote(request: Request, person: Person, agents: set[str]) -> None:
     """Refuse a vote that the rules of approval forbid (the request is re-checked inside the write)."""
     if request.status != PENDING:
-        raise ApprovalRefused("closed", f"request {request.id} is {request.status}, not pending")
+        raise ApprovalClosed("closed", f"request {request.id} is {request.status}, not pending")
     if person.role not in ROLES:
         raise ApprovalRefused("role", f"{person.name} ({person.role}) may not vote on approval requests")
     if person.name in agents or person.name == request.agent_id:
         raise ApprovalRefused("agent", f"{person.name} is an agent; agents never approve")
-    if request.requester and person.name == request.requester:
+    if request.requester.strip() in UNKNOWN_REQUESTERS:
+        raise ApprovalRefused(
+            "no_requester",
+            f"request {request.id} names no requester, so no vote can be shown to come from someone else",
+        )
+    if person.name == request.requester:
         raise ApprovalRefused(
             "self", f"{person.name} asked for this action (the agent acts for them) and cannot approve it"
         )

@@ -33,12 +33,26 @@ APPROVAL_GRANTED = "approval.granted"
 APPROVAL_DENIED = "approval.denied"
 APPROVAL_EXPIRED = "approval.expired"
 APPROVAL_CANCELLED = "approval.cancelled"
+APPROVAL_REFUSED = "approval.refused"  # a vote the rules of approval refused (self, repeat, group, agent...)
 OUTCOME = "outcome"
 AGENT_REVOKED = "agent.revoked"
 AGENT_RESTORED = "agent.restored"
 POLICY_LOADED = "policy.loaded"
 KEY_ROTATED = "key.rotated"
 CHECKPOINT = "checkpoint"
+# Break-glass: a named group overrides a deny for one exact action, once (approvals/break_glass.py).
+BREAK_GLASS_REQUESTED = "break_glass.requested"
+BREAK_GLASS_APPROVED = "break_glass.approved"
+BREAK_GLASS_DENIED = "break_glass.denied"
+BREAK_GLASS_EXPIRED = "break_glass.expired"
+BREAK_GLASS_USED = "break_glass.used"
+BREAK_GLASS_KINDS = (
+    BREAK_GLASS_REQUESTED,
+    BREAK_GLASS_APPROVED,
+    BREAK_GLASS_DENIED,
+    BREAK_GLASS_EXPIRED,
+    BREAK_GLASS_USED,
+)
 
 KINDS: frozenset[str] = frozenset(
     {
@@ -48,12 +62,14 @@ KINDS: frozenset[str] = frozenset(
         APPROVAL_DENIED,
         APPROVAL_EXPIRED,
         APPROVAL_CANCELLED,
+        APPROVAL_REFUSED,
         OUTCOME,
         AGENT_REVOKED,
         AGENT_RESTORED,
         POLICY_LOADED,
         KEY_ROTATED,
         CHECKPOINT,
+        *BREAK_GLASS_KINDS,
     }
 )
 
@@ -153,8 +169,15 @@ def approval_event(
     expires: str = "",
     signature: str = "",
 ) -> dict[str, JSON]:
-    """An approval requested, granted, denied, expired or cancelled (``kind`` is one of ``approval.*``)."""
-    if kind not in (APPROVAL_REQUESTED, APPROVAL_GRANTED, APPROVAL_DENIED, APPROVAL_EXPIRED, APPROVAL_CANCELLED):
+    """An approval requested, granted, denied, expired, cancelled or a vote refused (``approval.*``)."""
+    if kind not in (
+        APPROVAL_REQUESTED,
+        APPROVAL_GRANTED,
+        APPROVAL_DENIED,
+        APPROVAL_EXPIRED,
+        APPROVAL_CANCELLED,
+        APPROVAL_REFUSED,
+    ):
         raise ValueError(f"not an approval event kind: {kind!r}")
     event: dict[str, JSON] = {"v": VERSION, "kind": kind, "correlation_id": correlation_id}
     if action is not None:
@@ -183,6 +206,29 @@ def approval_event(
     event["verdict"] = "approve"
     event["approval"] = approval
     return event
+
+
+def break_glass_event(kind: str, glass: dict[str, JSON], **extra: JSON) -> dict[str, JSON]:
+    """A break-glass requested, approved (one vote), denied, expired or used.
+
+    ``glass`` is the break-glass's public summary (``BreakGlass.summary``); its agent, tool, operation and
+    environment are also top-level so the log's index finds them. The verdict is ``deny``: what was broken.
+    """
+    if kind not in BREAK_GLASS_KINDS:
+        raise ValueError(f"not a break-glass event kind: {kind!r}")
+    return {
+        "v": VERSION,
+        "kind": kind,
+        "correlation_id": glass.get("correlation_id", ""),
+        "agent_id": glass.get("agent_id", ""),
+        "tool": glass.get("tool", ""),
+        "operation": glass.get("operation", ""),
+        "env": glass.get("env", ""),
+        "verdict": "deny",
+        "rule": ",".join(glass.get("rules", [])),
+        "policy_hash": glass.get("policy_hash", ""),
+        "break_glass": {**glass, **extra},
+    }
 
 
 def agent_event(kind: str, agent_id: str, *, by: str = "", reason: str = "") -> dict[str, JSON]:

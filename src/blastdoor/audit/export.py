@@ -18,7 +18,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from blastdoor import __version__
-from blastdoor.audit.events import DECISION, OUTCOME, parse_time
+from blastdoor.audit.events import APPROVAL_DENIED, APPROVAL_GRANTED, DECISION, OUTCOME, parse_time
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -59,7 +59,23 @@ def _severity(event: dict[str, JSON]) -> tuple[int, str]:
     return 1, "Informational"
 
 
+def _person_of(event: dict[str, JSON]) -> str | None:
+    """The person who acted, for events a person causes (not an agent): votes, people and agent changes.
+
+    ``None`` for an agent's decisions and outcomes (their actor is the agent)."""
+    kind = str(event.get("kind") or "")
+    if kind in (APPROVAL_GRANTED, APPROVAL_DENIED):
+        return str((event.get("approval") or {}).get("approver") or "unknown")
+    if kind.startswith(("person.", "agent.", "policy.")) or (kind.startswith("key.") and "by" in event):
+        return str(event.get("by") or "unknown")
+    return None
+
+
 def _actor(event: dict[str, JSON]) -> dict[str, JSON]:
+    person = _person_of(event)
+    if person is not None:
+        # A person acted (through the CLI, the API or the web inbox): OCSF user type 1 (User).
+        return {"app_name": "blastdoor", "user": {"uid": person, "name": person, "type_id": 1, "type": "User"}}
     agent = event.get("agent") or {}
     agent_id = event.get("agent_id") or agent.get("id") or "unknown"
     actor: dict[str, JSON] = {
@@ -71,6 +87,18 @@ def _actor(event: dict[str, JSON]) -> dict[str, JSON]:
     if agent.get("on_behalf_of"):
         actor["authorizations"] = [{"decision": "on behalf of " + str(agent["on_behalf_of"])}]
     return actor
+
+
+def _subjects(event: dict[str, JSON]) -> list[dict[str, JSON]]:
+    """What a person's act was about, as OCSF resources: the person or agent changed, the request voted on."""
+    kind = str(event.get("kind") or "")
+    if kind.startswith("person.") and event.get("person"):
+        name = str(event["person"])
+        return [{"uid": f"person:{name}", "name": name, "type": "person"}]
+    if kind.startswith("agent.") and event.get("agent_id"):
+        agent_id = str(event["agent_id"])
+        return [{"uid": f"agent:{agent_id}", "name": agent_id, "type": "agent"}]
+    return []
 
 
 def to_ocsf(entry: dict[str, JSON]) -> dict[str, JSON]:
@@ -124,7 +152,12 @@ def to_ocsf(entry: dict[str, JSON]) -> dict[str, JSON]:
             out["duration"] = int(outcome["duration_ms"])
     if event.get("tool") == "shell":
         return _process_activity(out, event, action)
-    return _api_activity(out, event, action)
+    out = _api_activity(out, event, action)
+    subjects = _subjects(event)
+    if subjects:
+        out["resources"] = [*subjects, *(out.get("resources") or ())]
+        out["message"] = f"{kind} {subjects[0]['name']} by {out['actor']['user']['name']}"
+    return out
 
 
 def _device(event: dict[str, JSON]) -> dict[str, JSON]:

@@ -14,7 +14,7 @@ from blastdoor.audit.batch import GroupCommit, Head, Pending
 from blastdoor.audit.fastjson import canonical_bytes
 from blastdoor.audit.merkle import consistency_proof_from, frontier_root, inclusion_proof_from
 from blastdoor.audit.redact import Redactor
-from blastdoor.errors import InputError, StoreError
+from blastdoor.errors import InputError, NotFound, StoreError
 
 TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
@@ -408,7 +408,7 @@ class AuditLog:
                     break
         n = self.store.head().size if size is None else size
         if not 0 <= seq < n:
-            raise InputError(f"no entry {seq} in a log of size {n}")
+            raise NotFound(f"no entry {seq} in a log of size {n}")
         mth, leaf = self._tree(n)
         try:
             path = inclusion_proof_from(mth, seq, n)

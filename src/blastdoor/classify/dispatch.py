@@ -22,29 +22,28 @@ if TYPE_CHECKING:
 
 def _family(tool: str) -> Classifier | None:
     # Lazy imports: a hook classifying one shell command must not pay for sqlglot or the AWS catalog.
-    try:
-        if tool == "shell":
-            from blastdoor.classify.shell import classify_shell
+    # A family that fails to import raises (a broken install): the pipeline turns that into the
+    # policy's ``on_error``, never a silently skipped check. ``None`` only for a tool with no family.
+    if tool == "shell":
+        from blastdoor.classify.shell import classify_shell
 
-            return classify_shell
-        if tool == "file":
-            from blastdoor.classify.files import classify_file
+        return classify_shell
+    if tool == "file":
+        from blastdoor.classify.files import classify_file
 
-            return classify_file
-        if tool == "sql":
-            from blastdoor.classify.sql import classify_sql_action
+        return classify_file
+    if tool == "sql":
+        from blastdoor.classify.sql import classify_sql_action
 
-            return classify_sql_action
-        if tool == "aws":
-            from blastdoor.classify.aws import classify_aws_action
+        return classify_sql_action
+    if tool == "aws":
+        from blastdoor.classify.aws import classify_aws_action
 
-            return classify_aws_action
-        if tool == "mcp":
-            from blastdoor.classify.mcp import classify_mcp
+        return classify_aws_action
+    if tool == "mcp":
+        from blastdoor.classify.mcp import classify_mcp
 
-            return classify_mcp
-    except ImportError:  # a family not built yet
-        return None
+        return classify_mcp
     return None
 
 
@@ -67,10 +66,9 @@ def classify_action(
         return _unknown(action, f"no classifier for tool {action.tool!r}")
     result = classifier(action, ctx)
     if environments:
-        try:
-            from blastdoor.classify.environment import resolve_environments
-        except ImportError:
-            return result
+        # No ImportError guard: environment detection that cannot run must end in ``on_error``.
+        from blastdoor.classify.environment import resolve_environments
+
         result = resolve_environments(result, environments)
     if not result.effects:
         result = _unknown(result, "classification found no effect")

@@ -12,6 +12,8 @@ workspace, the git branch and remote). They read small files, never run a subpro
 from __future__ import annotations
 
 import os
+import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import Action, Note
@@ -35,6 +37,15 @@ __all__ = [
 # Environments whose name says production win over any other match.
 PRODUCTION_NAMES = frozenset({"prod", "production", "prd", "live"})
 UNKNOWN_ENV = "unknown"
+# Globs from a built-in baseline are stored under `baseline:<key>` (policy.compile.BASELINE_ENV_PREFIX):
+# they are read only when no environment the team declared matches the action's evidence.
+BASELINE_PREFIX = "baseline:"
+# `name:WORD` patterns match WORD as a name token of the value (see name_tokens).
+NAME_PATTERN = "name:"
+# A token after one of these is not the environment it names: `pre-prod`, `non-prod`, `not-live`.
+_NEGATING = frozenset({"pre", "non", "not", "no"})
+_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 _matchers: dict[tuple[str, bool], Callable[[str], bool]] = {}
 
@@ -45,7 +56,10 @@ def _matcher(pattern: str, path: bool) -> Callable[[str], bool]:
     key = (pattern, path)
     hit = _matchers.get(key)
     if hit is None:
-        if not any(c in pattern for c in "*?["):
+        if not path and pattern.startswith(NAME_PATTERN) and len(pattern) > len(NAME_PATTERN):
+            word = pattern[len(NAME_PATTERN) :].lower()
+            hit = lambda s, word=word: word in name_tokens(s)  # noqa: E731
+        elif not any(c in pattern for c in "*?["):
             if path and pattern != "/":
                 base = pattern.rstrip("/")
                 hit = lambda s, base=base: s == base or s.startswith(base + "/")  # noqa: E731
@@ -63,6 +77,35 @@ def _matcher(pattern: str, path: bool) -> Callable[[str], bool]:
                 hit = lambda s, pattern=pattern: fnmatchcase(s, pattern)  # noqa: E731
         _matchers[key] = hit
     return hit
+
+
+@lru_cache(maxsize=1024)
+def name_tokens(value: str) -> frozenset[str]:
+    """The words an environment name is made of, lower-case, without a trailing number.
+
+    Separators are anything not a letter or digit, and camelCase boundaries: ``prod-eu``,
+    ``eu_prod``, ``db.prod.example.com``, ``myAppProd`` and ``prd1`` all hold a production word;
+    ``product`` and ``preprod`` do not. A word right after ``pre``, ``non``, ``not`` or ``no`` is left
+    out: ``pre-prod`` and ``non-prod`` are not production.
+    """
+    words: list[str] = []
+    for chunk in _TOKEN_SPLIT.split(value):
+        if not chunk:
+            continue
+        if chunk.islower() or chunk.isupper() or chunk.isdigit():
+            pieces = [chunk]
+        else:
+            pieces = _CAMEL.findall(chunk) or [chunk]
+        for piece in pieces:
+            low = piece.lower()
+            stripped = low.rstrip("0123456789")
+            words.append(stripped or low)
+    out: set[str] = set()
+    for i, w in enumerate(words):
+        if i and words[i - 1] in _NEGATING:
+            continue
+        out.add(w)
+    return frozenset(out)
 
 
 def _singular(key: str) -> str:
@@ -95,23 +138,28 @@ def _match_one(
     evidence = subject.facts.get("evidence") if isinstance(subject.facts, dict) else None
     evidence = evidence if isinstance(evidence, dict) else {}
     matched: dict[str, list[Note]] = {}
-    for env_name, definition in environments.items():
-        if not isinstance(definition, dict):
-            continue
-        for key in ENVIRONMENT_KEYS:
-            patterns = _values(definition.get(key))
-            if not patterns:
+    # The team's own environments first; the baseline's default names only when none of them matched.
+    for prefix in ("", BASELINE_PREFIX):
+        for env_name, definition in environments.items():
+            if not isinstance(definition, dict):
                 continue
-            singular = _singular(key)
-            values = _values(evidence.get(singular))
-            if key == "paths":
-                values = [*values, *(t for t in subject.targets if t.startswith("/"))]
-            for value in values:
-                for pattern in patterns:
-                    if _matcher(pattern, key == "paths")(value):
-                        text = f"{singular} {value!r} matches {env_name}.{key} {pattern!r}"
-                        matched.setdefault(env_name, []).append(Note("env", env_name, text, "environment"))
-                        break
+            for key in ENVIRONMENT_KEYS:
+                patterns = _values(definition.get(prefix + key))
+                if not patterns:
+                    continue
+                singular = _singular(key)
+                values = _values(evidence.get(singular))
+                if key == "paths":
+                    values = [*values, *(t for t in subject.targets if t.startswith("/"))]
+                for value in values:
+                    for pattern in patterns:
+                        if _matcher(pattern, key == "paths")(value):
+                            where = f"{env_name}.{key}" + (" (the baseline's default names)" if prefix else "")
+                            text = f"{singular} {value!r} matches {where} {pattern!r}"
+                            matched.setdefault(env_name, []).append(Note("env", env_name, text, "environment"))
+                            break
+        if matched:
+            break
     if not matched:
         return UNKNOWN_ENV, []
     best = min(matched, key=lambda n: env_rank(n, order))

@@ -154,7 +154,68 @@ def _verbs(doc: dict[str, Any], fname: str) -> dict[str, Any]:
         "forms": forms,
         "anywhere": anywhere,
         "conjunctions": strings_list(doc.get("conjunctions") or [], f"{fname}: conjunctions"),
+        "objects": _objects(doc.get("objects") or {}, fname),
     }
+
+
+def _objects(spec: Any, fname: str) -> dict[str, Any]:
+    """``objects``: nouns whose change (or read) says what a tool changes on a remote system."""
+    if not isinstance(spec, dict):
+        raise KBError(f"{fname}: objects: expected a mapping")
+    words: dict[str, str] = {}
+    pairs: dict[str, str] = {}
+    groups: dict[str, Any] = {}
+    for name, group in spec.items():
+        where = f"{fname}: objects.{name}"
+        if not isinstance(group, dict):
+            raise KBError(f"{where}: expected a mapping")
+        bad = set(group) - {"why", "change", "read", "words", "pairs"}
+        if bad:
+            raise KBError(f"{where}: unknown key `{sorted(bad)[0]}`")
+        groups[str(name)] = {
+            "why": str(group.get("why", "")),
+            "change": effects_list(group.get("change") or [], f"{where}.change"),
+            "read": effects_list(group.get("read") or [], f"{where}.read"),
+        }
+        for word in strings_list(group.get("words") or [], f"{where}.words"):
+            if word in words:
+                raise KBError(f"{where}.words: `{word}` is also in objects.{words[word]}")
+            words[word] = str(name)
+        for pair in group.get("pairs") or []:
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(w, str) for w in pair)):
+                raise KBError(f"{where}.pairs: expected [word, word] pairs")
+            pairs[f"{pair[0]} {pair[1]}"] = str(name)
+    return {"groups": groups, "words": words, "pairs": pairs}
+
+
+# Verb groups that only look or run: an object word adds its `read` effects (or none) to them.
+_LOOKING = frozenset(("read", "run", "kill"))
+
+
+def object_effects(words: list[str], verbs: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(effect, object word, group) that a name's object nouns add to its main verb's effects."""
+    objects = verbs.get("objects") or {}
+    if not objects:
+        return []
+    found_verbs = main_verb(words, verbs)
+    if not found_verbs:
+        return []
+    looking = all(group in _LOOKING for _, group in found_verbs)
+    verb_words = {w for w, _ in found_verbs}
+    hits: list[tuple[str, str]] = []
+    for i, word in enumerate(words):
+        if i + 1 < len(words) and f"{word} {words[i + 1]}" in objects["pairs"]:
+            hits.append((f"{word}_{words[i + 1]}", objects["pairs"][f"{word} {words[i + 1]}"]))
+        if word in verb_words and word not in objects["words"]:
+            continue
+        if word in objects["words"] and not (word in verb_words and i == words.index(found_verbs[0][0])):
+            hits.append((word, objects["words"][word]))
+    out: list[tuple[str, str, str]] = []
+    for word, group in hits:
+        spec = objects["groups"][group]
+        for effect in spec["read"] if looking else spec["change"]:
+            out.append((effect, word, group))
+    return out
 
 
 def _args(doc: dict[str, Any], fname: str) -> dict[str, str]:
@@ -221,7 +282,7 @@ def compile_documents(docs: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(doc, dict):
             raise KBError(f"{fname}: expected a mapping")
         if "verbs" in doc:
-            bad = set(doc) - {"doc", "verbs", "anywhere", "conjunctions"}
+            bad = set(doc) - {"doc", "verbs", "anywhere", "conjunctions", "objects"}
             if bad:
                 raise KBError(f"{fname}: unknown key `{sorted(bad)[0]}`")
             verbs = _verbs(doc, fname)
@@ -286,7 +347,11 @@ def main_verb(words: list[str], verbs: Mapping[str, Any]) -> list[tuple[str, str
             main = i
             break
     if main < 0:
-        return found
+        glued = _unglued(words, verbs)
+        if glued == words:
+            return found
+        # Every verb cut out of a run-together name counts (no verb may hide behind a first, milder one).
+        return [(w, forms[w]) for w in glued if w in forms and w not in words]
     for i in range(main + 1, len(words)):
         word = words[i]
         if word in anywhere:
@@ -294,6 +359,42 @@ def main_verb(words: list[str], verbs: Mapping[str, Any]) -> list[tuple[str, str
         elif word in forms and words[i - 1] in conjunctions:
             found.append((word, forms[word]))
     return found
+
+
+_MIN_GLUED = 3  # a verb read out of a run-together word has at least this many letters
+
+
+def _unglued(words: list[str], verbs: Mapping[str, Any]) -> list[str]:
+    """Words split where verbs are glued to other words (``deleterepository`` -> delete, repository;
+    ``getanddeleteall`` -> getand, delete, all). Only verbs that change something are cut out (the
+    longest form first, wherever it starts): a run-together name can gain effects from its verbs but
+    never read as a mere read, so gluing words cannot hide a tool behind ``get``. Tried only when no
+    word is a verb, so a name with separators reads as before."""
+    forms: Mapping[str, str] = verbs["forms"]
+    groups: Mapping[str, Any] = verbs["groups"]
+
+    def cuts(form: str) -> bool:
+        group = forms.get(form)
+        return group is not None and set(groups[group]["effects"]) != {"read"}
+
+    out: list[str] = []
+    for word in words:
+        start = i = 0
+        while i < len(word):
+            verb = next(
+                (word[i : i + n] for n in range(len(word) - i, _MIN_GLUED - 1, -1) if cuts(word[i : i + n])), ""
+            )
+            if verb and verb != word:
+                if i > start:
+                    out.append(word[start:i])
+                out.append(verb)
+                i += len(verb)
+                start = i
+            else:
+                i += 1
+        if word[start:]:
+            out.append(word[start:])
+    return out
 
 
 def _known_server(kb: Mapping[str, Any], server: str, kind: str, launch: str) -> dict[str, Any] | None:
@@ -414,6 +515,11 @@ def _static(server: str, tool: str, info: Mapping[str, Any]) -> _Static:
                     st.resolved_by.setdefault(effect, set()).add(kind_)
         if found:
             st.facts["verbs"] = [w for w, _ in found]
+        objects = kb["verbs"].get("objects") or {}
+        for effect, word, group in object_effects(words, kb["verbs"]):
+            spec = objects["groups"][group]
+            where = f" on the system behind MCP server `{server}`" if server else ""
+            st.add(effect, f"{spec['why']} (`{word}` in `{tool}`){where}", "mcp:name")
         admitted, claimed = hinteffects_list(annotations)
         for effect, why in admitted:
             st.add(effect, why, "mcp:hints")

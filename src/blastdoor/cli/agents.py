@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from blastdoor.action.wording import past
 from blastdoor.cli.common import acting_person, emit_json, json_option, open_services_from, store_options
+from blastdoor.errors import Refused
 
 DESCRIPTION = """\
 Every agent blastdoor has decided for (from the audit log: harness, operator, host, first and last
 seen, decisions), and its status. `revoke` is the kill switch: the agent's very next action, in any
 process that uses the same store (hooks, exec, the server, the MCP gateway), is denied with "revoked"
-as the reason, and its open approval requests are cancelled. `restore` lifts it. Both are audit events
-naming who did it."""
+as the reason, and its open approval requests are cancelled (approvers and admins). `restore` lifts it
+(admins only). Both are audit events naming who did it."""
 
 EPILOG = """\
 examples:
@@ -58,6 +60,10 @@ def _list(args: argparse.Namespace) -> int:
 def _change(args: argparse.Namespace) -> int:
     with open_services_from(args) as services:
         person = acting_person(args, services)
+        if args.change == "restore" and person.role != "admin":
+            raise Refused(f"{person.name} is not an admin: only admins restore agents")
+        if args.change == "revoke" and person.role not in ("admin", "approver"):
+            raise Refused(f"{person.name} ({person.role}) may not revoke agents")
         if args.change == "revoke":
             cancelled = services.agents.revoke(
                 args.agent_id, by=person.name, reason=args.reason, approvals=services.approvals
@@ -66,8 +72,8 @@ def _change(args: argparse.Namespace) -> int:
             services.agents.restore(args.agent_id, by=person.name, reason=args.reason)
             cancelled = []
     if args.json:
-        emit_json({"agent_id": args.agent_id, "status": args.change + "d", "cancelled": cancelled})
+        emit_json({"agent_id": args.agent_id, "status": past(args.change), "cancelled": cancelled})
     else:
         extra = f"; cancelled {len(cancelled)} open request(s)" if cancelled else ""
-        print(f"{args.agent_id}: {args.change}d by {person.name}{extra}")
+        print(f"{args.agent_id}: {past(args.change)} by {person.name}{extra}")
     return 0

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any
 
+from blastdoor.action.wording import past
 from blastdoor.cli.common import acting_person, emit_json, json_option, open_services_from, store_options
 
 DESCRIPTION = """\
@@ -109,5 +110,5 @@ def _vote(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(r.to_dict())
     else:
-        print(f"{r.id}: {args.vote}d by {person.name}; now {r.status} ({len(r.approvers)}/{r.needed} approvals)")
+        print(f"{r.id}: {past(args.vote)} by {person.name}; now {r.status} ({len(r.approvers)}/{r.needed} approvals)")
     return 0

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from blastdoor.errors import InputError, UsageError
+from blastdoor.errors import InputError, NotFound, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -250,7 +250,9 @@ def _line(entry: dict[str, Any]) -> str:
     return f"{entry['seq']:>8}  {entry['time']}  {kind:<18} {who:<16} {verdict:<8} {what} {extra}{raw}".rstrip()
 
 
-def _print(entries: list[dict[str, Any]], as_json: bool, out: TextIO = sys.stdout) -> None:
+def _print(entries: list[dict[str, Any]], as_json: bool, out: TextIO | None = None) -> None:
+    # sys.stdout read at call time, not bound at import: it may be replaced (redirected, captured) since.
+    out = out or sys.stdout
     for entry in entries:
         out.write((json.dumps(entry, ensure_ascii=False) if as_json else _line(entry)) + "\n")
     out.flush()
@@ -325,7 +327,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     finally:
         log.close()
     if entry is None:
-        raise InputError(f"no entry {args.seq}")
+        raise NotFound(f"no entry {args.seq}")
     if args.json:
         print(json.dumps(entry, ensure_ascii=False, indent=2))
     else:

@@ -141,7 +141,7 @@ def acting_person(args: argparse.Namespace, services: Any, *, bootstrap: bool = 
     import getpass
 
     from blastdoor.approvals import Person
-    from blastdoor.errors import Refused
+    from blastdoor.errors import Forbidden
 
     token = ""
     if getattr(args, "token_file", None):
@@ -154,11 +154,11 @@ def acting_person(args: argparse.Namespace, services: Any, *, bootstrap: bool = 
     if token:
         person = services.people.authenticate(token)
         if person is None:
-            raise Refused("the API token is not valid (unknown, reissued or removed)")
+            raise Forbidden("the API token is not valid (unknown, reissued or removed)")
         return person
     if bootstrap or not services.people.all():
         return Person(getpass.getuser(), "admin")
-    raise Refused(
+    raise Forbidden(
         "who are you? give your API token with --token-file FILE or $BLASTDOOR_TOKEN",
         hints=["an admin adds people with `blastdoor people add NAME --role approver`"],
     )

@@ -34,11 +34,13 @@ def register(sub: Any) -> None:
         "check",
         parents=parents,
         help="decide one action and print the verdict",
-        description="Classify an action and decide it with the effective policy. The exit code is the "
-        "verdict: 0 allow, 3 ask, 4 approve, 5 deny (see `blastdoor --help` for all codes).",
+        description="Classify an action and decide it with the effective policy and the kill switch (a revoked "
+        "--agent is denied, as its hook would deny it). The exit code is the verdict: 0 allow, 3 ask, 4 approve, "
+        "5 deny (see `blastdoor --help` for all codes).",
         epilog=_EXAMPLES + "\n" + exits.TABLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    check.add_argument("--db", metavar="URL", help="the store whose kill switch applies (default: the hooks' store)")
     check.set_defaults(func=run_check)
     explain = sub.add_parser(
         "explain",
@@ -54,11 +56,47 @@ def register(sub: Any) -> None:
 
 
 def _decide(args: argparse.Namespace) -> tuple[Action, Decision]:
-    from blastdoor.pipeline import evaluate
+    """The decision a hook would give: the policy, then the kill switch (``pipeline.judge``)."""
+    from blastdoor.pipeline import judge
 
     policy = load_policy_from(args)
     action = read_action(args)
-    return evaluate(policy, action)
+    services, agents = _agents(args)
+    try:
+        return judge(policy, action, agents=agents)
+    finally:
+        if services is not None:
+            services.close()
+
+
+class _Unreadable:
+    """The agents registry when the store cannot be opened: judge then denies all but a plain read."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def status(self, agent_id: str) -> tuple[str, str, str]:
+        raise self.error
+
+
+def _agents(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(services, agents) of the store the hooks use, to read the agent's status; (None, None) when
+    there is no store yet (the default file does not exist: nobody was ever revoked)."""
+    import os
+
+    from blastdoor.services import open_services, store_url
+
+    url = getattr(args, "db", None) or store_url()
+    if url is None:
+        from blastdoor.store import default_home
+
+        if not os.path.exists(os.path.join(default_home(), "blastdoor.db")):
+            return None, None
+    try:
+        services = open_services(url, checkpoint_on_close=False)
+    except Exception as exc:  # fail closed: the agent's status is unknown
+        return None, _Unreadable(exc)
+    return services, services.agents
 
 
 def _label(verdict: str) -> str:

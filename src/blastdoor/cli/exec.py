@@ -68,8 +68,8 @@ def _confirm(prompt: str) -> bool | None:
 
 
 def run_exec(args: argparse.Namespace) -> int:
+    from blastdoor.action.wording import needs_approval, why
     from blastdoor.adapters import exec as adapter
-    from blastdoor.adapters._base import needs_approval, why
     from blastdoor.adapters.runner import open_services
     from blastdoor.pipeline import AUDIT_UNAVAILABLE, decide_and_record
     from blastdoor.policy import load_policy
@@ -92,7 +92,6 @@ def run_exec(args: argparse.Namespace) -> int:
             )
             if decision.verdict != "approve" or waited or not decision.request_id:
                 break
-            print(needs_approval(decision, decision.request_id), file=sys.stderr)
             state = _wait_for(services, decision.request_id, args.wait)
             if state != "approved":
                 print(f"blastdoor: request {decision.request_id} is {state}: not run", file=sys.stderr)
@@ -127,18 +126,76 @@ def run_exec(args: argparse.Namespace) -> int:
         services.close()
 
 
+def _span(seconds: float) -> str:
+    """``1h 02m``, ``4m 05s``, ``9s``: a countdown people read at a glance."""
+    s = max(0, int(seconds))
+    if s >= 3600:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m {s % 60:02d}s"
+    return f"{s}s"
+
+
+def inbox_url(request_id: str) -> str:
+    """The request's page in the web inbox (``BLASTDOOR_PUBLIC_URL``, else the server's default address)."""
+    from blastdoor.server.config import ServerConfig
+
+    try:
+        base = ServerConfig.load().public_url
+    except BlastdoorError:  # a broken server setting must not stop the wait: the CLI works without it
+        base = "http://127.0.0.1:8787"
+    return f"{base}/requests/{request_id}"
+
+
+def waiting_header(request: Any, seconds: float, now: float) -> str:
+    """What ``exec`` waits for, said once before the countdown: the command, who must approve and how."""
+    who = f"{request.needed} approval{'s' if request.needed != 1 else ''}"
+    if request.group:
+        who += f" from `{request.group}`"
+    if request.eligible:
+        who += f" ({', '.join(request.eligible)})"
+    rid = request.id
+    return "\n".join(
+        [
+            f"blastdoor: `{request.command}` needs {who} before it runs (rule `{request.rule}`: "
+            f"{(request.reason or 'the policy asks for approval').rstrip('. ')}).",
+            f"  request  {rid}",
+            f"  approve  blastdoor approvals approve {rid}    or open {inbox_url(rid)}",
+            (
+                f"  waiting  up to {_span(seconds)} (--wait); the request expires in {_span(request.expires - now)}"
+                if seconds > 0
+                else f"  waiting  no (--wait 0): run the same command again once it is approved, within "
+                f"{_span(request.expires - now)}"
+            ),
+        ]
+    )
+
+
+def progress_line(request: Any, wait_left: float, now: float) -> str:
+    """One line of the countdown: approvals so far of how many, and both clocks."""
+    got = request.approvers
+    votes = f"{len(got)} of {request.needed} approvals" + (f" ({', '.join(got)})" if got else "")
+    return (
+        f"waiting for approval of {request.id}: {votes}; request expires in {_span(request.expires - now)}; "
+        f"giving up in {_span(wait_left)}"
+    )
+
+
 def _wait_for(services: Any, request_id: str, seconds: float) -> str:
     """Poll the request until it leaves ``pending`` or ``seconds`` pass; its state (or ``timed out``).
 
-    The countdown goes to stderr: rewritten in place on a terminal, one line every 10 s otherwise.
+    A header says what is awaited; the countdown goes to stderr: rewritten in place on a terminal,
+    one line every 10 s (and at each new vote) otherwise.
     """
     import time
 
     deadline = time.monotonic() + max(0.0, seconds)
     tty = sys.stderr.isatty()
     last_line = -1.0
+    last_votes = -1
+    request = services.approvals.get(request_id)
+    print(waiting_header(request, seconds, time.time()), file=sys.stderr, flush=True)
     while True:
-        request = services.approvals.get(request_id)
         if request.status != "pending":
             if tty:
                 sys.stderr.write("\n")
@@ -147,15 +204,17 @@ def _wait_for(services: Any, request_id: str, seconds: float) -> str:
         if left <= 0:
             if tty:
                 sys.stderr.write("\n")
-            return "still pending (timed out waiting)"
-        votes = f"{len(request.approvers)}/{request.needed} approvals"
+            return "still pending (timed out waiting)" if seconds > 0 else "still pending"
+        line = progress_line(request, left, time.time())
         if tty:
-            sys.stderr.write(f"\rwaiting for {request_id}: {votes}, {int(left):4d} s left ")
+            sys.stderr.write("\r" + line + " ")
             sys.stderr.flush()
-        elif last_line < 0 or last_line - left >= 10:
-            print(f"waiting for {request_id}: {votes}, {int(left)} s left", file=sys.stderr)
+        elif last_line < 0 or last_line - left >= 10 or len(request.votes) != last_votes:
+            print(line, file=sys.stderr, flush=True)
             last_line = left
+            last_votes = len(request.votes)
         time.sleep(min(0.5, max(left, 0.01)))
+        request = services.approvals.get(request_id)
 
 
 def _record(log: Any, cid: str, code: int | None, error: str | None, duration: float) -> None:

@@ -25,6 +25,9 @@ files (project scope / user scope):
   kiro         .kiro/agents/AGENT.json            ~/.kiro/agents/AGENT.json
   copilot      .github/hooks/blastdoor.json       ~/.copilot/hooks/blastdoor.json
 
+With --http, Claude Code sends `Authorization: Bearer $BLASTDOOR_HOOK_TOKEN`: put a requester's token
+(`blastdoor people add claude-hook --role requester`) in the environment Claude Code starts in.
+
 Run `blastdoor coverage` afterwards: it lists what each harness really enforces."""
 
 _INSTALL_EXAMPLES = """\

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.exec",
     "blastdoor.cli.coverage",
     "blastdoor.cli.approvals",
+    "blastdoor.cli.break_glass",
     "blastdoor.cli.agents",
     "blastdoor.cli.people",
     "blastdoor.cli.serve",
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.func(args)
     except BlastdoorError as exc:
         print(f"blastdoor: {exc.diagnostics()}", file=sys.stderr)
-        return exc.exit_code
+        return exits.exit_for(exc)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

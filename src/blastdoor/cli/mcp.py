@@ -27,6 +27,8 @@ _EXAMPLES = """\
 examples:
   blastdoor mcp --config mcp.yaml                     # stdio: put this command in the client's MCP config
   blastdoor mcp --config mcp.yaml --listen 127.0.0.1:8765   # streamable HTTP at http://127.0.0.1:8765/mcp
+  head -c 32 /dev/urandom | base64 > mcp.token && chmod 600 mcp.token
+  blastdoor mcp --config mcp.yaml --listen 0.0.0.0:8765 --token-file mcp.token   # other hosts: a token
   blastdoor mcp tools list --config mcp.yaml
   blastdoor mcp tools show fs/write_file --config mcp.yaml
   blastdoor mcp tools approve fs/write_file --config mcp.yaml --token-file ~/.blastdoor-token
@@ -52,6 +54,12 @@ def register(sub: Any) -> None:
     p.add_argument("--config", metavar="FILE", help="the gateway config (YAML or JSON; see docs/MCP.md)")
     p.add_argument(
         "--listen", metavar="HOST:PORT", help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio"
+    )
+    p.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="with --listen: HTTP clients must send `Authorization: Bearer <the file's token>` "
+        "(required unless listening on loopback)",
     )
     p.set_defaults(func=run_gateway, mcp_command=None)
     store = argparse.ArgumentParser(add_help=False, parents=[store_options()])
@@ -90,7 +98,7 @@ def _store(args: argparse.Namespace) -> str:
 
 
 def run_gateway(args: argparse.Namespace) -> int:
-    from blastdoor.errors import UsageError
+    from blastdoor.errors import InputError, UsageError
     from blastdoor.gateway import run_gateway as serve
     from blastdoor.gateway.config import load_config
 
@@ -98,7 +106,16 @@ def run_gateway(args: argparse.Namespace) -> int:
         raise UsageError(
             "blastdoor mcp needs --config FILE (the downstream servers)", hints=["see `blastdoor mcp --help`"]
         )
-    return serve(load_config(args.config), listen=args.listen or "")
+    token = ""
+    if getattr(args, "token_file", None):
+        try:
+            with open(args.token_file, encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            raise InputError(f"cannot read --token-file {args.token_file}: {exc.strerror}") from exc
+        if not token:
+            raise InputError(f"--token-file {args.token_file} is empty")
+    return serve(load_config(args.config), listen=args.listen or "", token=token)
 
 
 def _line(pin: ToolPin) -> str:
@@ -175,15 +192,17 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_approve(args: argparse.Namespace) -> int:
     from blastdoor.cli.common import acting_person
-    from blastdoor.errors import Refused
+    from blastdoor.errors import Forbidden
     from blastdoor.gateway.tools import approve_tool, describe_pin
     from blastdoor.services import open_services
     from blastdoor.store.mcp_pins import ToolPins
 
     with open_services(_store(args) or None, checkpoint_on_close=False) as services:
         person = acting_person(args, services)
+        if person.role not in ("admin", "approver"):
+            raise Forbidden(f"{person.name} ({person.role}) may not approve tools: approvers and admins do")
         if services.agents.is_agent(person.name):
-            raise Refused(f"`{person.name}` is an agent: agents do not approve tools")
+            raise Forbidden(f"`{person.name}` is an agent: agents do not approve tools")
         pin = approve_tool(services.log, ToolPins(services.store), args.tool, by=person.name, expected=args.digest)
     if args.json:
         emit_json(describe_pin(pin))

@@ -6,13 +6,15 @@ import argparse
 from typing import Any
 
 from blastdoor.cli.common import acting_person, emit_json, json_option, open_services_from, store_options
-from blastdoor.errors import Refused
+from blastdoor.errors import Forbidden
 
 DESCRIPTION = """\
 The people who approve requests (approvers) and manage people and agents (admins). Each signs in to
 the web inbox, the API and this CLI with an API token, shown once when it is issued and stored only as
 a hash. Approver groups are named in the policy (`approvers: {sre-leads: [bob, carol]}`) by these
-names. The first admin can be added without a token; after that only admins add or remove people."""
+names. The first person can be added without a token, and only while nobody at all is configured;
+after that only admins add or remove people. Requesters may only ask for decisions over TCP (give
+their token to a service or an HTTP hook, never an approver's)."""
 
 EPILOG = """\
 examples:
@@ -22,7 +24,69 @@ examples:
   blastdoor people token bob        issue bob a new token (the old one stops working)
   blastdoor people remove bob
 
-exit codes: 0 done, 1 refused (not an admin), 2 usage, 7 bad name or role, 8 store unavailable."""
+exit codes: 0 done, 1 refused (not an admin, or the name is taken), 2 usage, 7 bad name or role, or no
+such person, 8 store unavailable."""
+
+# One man page per subcommand: what it does, who may run it, what it prints, examples, exit codes.
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "list": (
+        "people and their roles",
+        """\
+Everyone who may approve requests or manage people, with their role; removed people are marked.
+Anyone with access to the store may list them (no token needed).""",
+        """\
+examples:
+  blastdoor people list
+  blastdoor people list --json | jq -r '.[] | select(.role == "admin") | .name'
+
+exit codes: 0 done, 2 usage, 8 store unavailable.""",
+    ),
+    "add": (
+        "add a person; prints their token once",
+        """\
+Add an approver (the default), an admin or a requester and print their new API token on stdout, once:
+it is stored only as a hash and cannot be shown again (`blastdoor people token NAME` issues a new one).
+Give it to the person; approvers and admins sign in to the web inbox, the API and this CLI with it; a
+requester's token only establishes who asks for decisions over TCP (give it to a service or an HTTP
+hook, never an approver's). NAME is what the policy's approver groups list (`approvers: {sre-leads:
+[bob, carol]}`): letters, digits, - _ . @.
+
+The first person can be added without a token, and only while nobody at all is configured; after that
+only an admin may add people (your token: --token-file FILE or $BLASTDOOR_TOKEN). The addition is an
+audit event naming who added whom.""",
+        """\
+examples:
+  blastdoor people add root --role admin > root.token        the first admin (no token needed yet)
+  BLASTDOOR_TOKEN=$(cat root.token) blastdoor people add bob > bob.token
+  blastdoor people add carol --role approver --token-file root.token --json
+  blastdoor people add ci-deployer --role requester --token-file root.token > ci.token
+
+exit codes: 0 added (the token is on stdout), 1 refused (you are not an admin, or NAME is taken),
+2 usage, 7 bad name or role, 8 store unavailable.""",
+    ),
+    "token": (
+        "issue a new token (the old one stops working)",
+        """\
+Issue NAME a new API token and print it once; their old token and web sessions stop working at once
+(a lost or leaked token is replaced this way). Admins only.""",
+        """\
+examples:
+  blastdoor people token bob --token-file root.token > bob.token
+
+exit codes: 0 done, 1 refused (not an admin), 2 usage, 7 no such person, 8 store unavailable.""",
+    ),
+    "remove": (
+        "remove a person (their token stops working)",
+        """\
+Remove NAME: their token and sessions stop working at once and they can no longer vote. Their past
+votes stay in the audit log. Admins only.""",
+        """\
+examples:
+  blastdoor people remove bob --token-file root.token
+
+exit codes: 0 done, 1 refused (not an admin), 2 usage, 7 no such person, 8 store unavailable.""",
+    ),
+}
 
 
 def register(sub: Any) -> None:
@@ -35,22 +99,37 @@ def register(sub: Any) -> None:
     )
     cmds = p.add_subparsers(dest="people_command", metavar="SUBCOMMAND", required=True)
     parents = [store_options(), json_option()]
-    cmds.add_parser("list", parents=parents, help="people and their roles").set_defaults(func=_list)
-    add = cmds.add_parser("add", parents=parents, help="add a person; prints their token once")
-    add.add_argument("name")
-    add.add_argument("--role", choices=("approver", "admin"), default="approver")
-    add.set_defaults(func=_add)
-    for name, help_text in (("token", "issue a new token (the old one stops working)"), ("remove", "remove")):
-        c = cmds.add_parser(name, parents=parents, help=help_text)
-        c.add_argument("name")
-        c.set_defaults(func=_change, change=name)
+    made = {}
+    for name, (help_text, description, epilog) in SUBCOMMANDS.items():
+        made[name] = cmds.add_parser(
+            name,
+            parents=parents,
+            help=help_text,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    made["list"].set_defaults(func=_list)
+    made["add"].add_argument("name", metavar="NAME", help="the person's name, as approver groups list it")
+    made["add"].add_argument(
+        "--role",
+        choices=("approver", "admin", "requester"),
+        default="approver",
+        help="approver (default), admin, or requester (may only ask for decisions over TCP)",
+    )
+    made["add"].set_defaults(func=_add)
+    for name in ("token", "remove"):
+        made[name].add_argument("name", metavar="NAME", help="an existing person")
+        made[name].set_defaults(func=_change, change=name)
 
 
 def _admin(args: argparse.Namespace, services: Any) -> Any:
-    bootstrap = not services.people.any_admin()
+    # Without a token only while nobody at all exists (not merely no admin: approvers, requesters or
+    # removed people mean someone is configured, and the local user is not an admin by default).
+    bootstrap = not services.people.all()
     person = acting_person(args, services, bootstrap=bootstrap)
     if person.role != "admin":
-        raise Refused(f"{person.name} is not an admin")
+        raise Forbidden(f"{person.name} is not an admin")
     return person
 
 

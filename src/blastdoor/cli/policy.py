@@ -49,6 +49,7 @@ def register(sub: Any) -> None:
     validate.set_defaults(func=run_validate)
     schema = psub.add_parser("schema", help="print the policy JSON Schema", description="Print the JSON Schema.")
     schema.set_defaults(func=run_schema)
+    _register_replay(psub, fmt)
 
     test = sub.add_parser(
         "test",
@@ -106,6 +107,7 @@ def run_show(args: argparse.Namespace) -> int:
             }
             for r in policy.rules
         ],
+        "break_glass": policy.break_glass,
     }
     if args.json:
         emit_json(data)
@@ -118,6 +120,12 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"environment {name}: " + "; ".join(f"{k}={v}" for k, v in spec.items()))
     for group, people in policy.approvers.items():
         print(f"approvers {group}: {', '.join(people)}")
+    if policy.break_glass:
+        bg = policy.break_glass
+        print(
+            f"break_glass: {bg['count']} from {bg['from']}, at most {bg['max_ttl']} s, "
+            f"may override: {', '.join(bg['rules'])} [{bg['layer']}]"
+        )
     print(f"{len(policy.rules)} rules:")
     for rule in data["rules"]:
         lock = " locked" if rule["locked"] else ""
@@ -263,6 +271,144 @@ def _run(cases: list[Case], to_action: Any, evaluate: Any) -> list[Any]:
     from blastdoor.policy.testing import run_cases
 
     return run_cases(cases, to_action, evaluate)
+
+
+REPLAY_DESCRIPTION = """\
+Re-decide the actions recorded in the audit log under a candidate policy and report what would have
+changed: newly denied, newly allowed, escalations and de-escalations (deny > approve > ask > allow),
+per rule, with example actions. The candidate is the effective policy here, or the layers given with
+--policy/--managed-policy/--user-policy (with none, the active policy: "what changed since these
+were decided").
+
+By default each recorded request is classified again (the classifier may have improved since);
+--recorded-facts judges the effects, targets and environment recorded at the time instead. Events
+whose action cannot be rebuilt, or whose verdict was not the policy's (a revoked agent), are counted
+as unreplayable with the reason. Nothing is written. The JSON form is documented in docs/REPLAY.md."""
+
+REPLAY_EPILOG = """\
+examples:
+  blastdoor policy replay --since 7d
+  cp blastdoor.yaml candidate.yaml
+  blastdoor policy replay --policy candidate.yaml --since 7d --fail-on newly-allowed
+  blastdoor policy replay --since 2026-01-01 --until 2026-01-08 --agent ci-bot --json
+  blastdoor policy replay --recorded-facts --limit 10000 --db "$BLASTDOOR_HOME/blastdoor.db"
+
+exit codes: 0 no --fail-on condition held, 1 one did, 2 usage, 6 invalid policy, 8 store unavailable."""
+
+
+def _register_replay(psub: Any, fmt: Any) -> None:
+    from blastdoor.replay import FAIL_ON
+
+    replay = psub.add_parser(
+        "replay",
+        parents=[policy_options(), json_option()],
+        help="re-decide recorded actions under a candidate policy and show what would change",
+        description=REPLAY_DESCRIPTION,
+        epilog=REPLAY_EPILOG,
+        formatter_class=fmt,
+    )
+    g = replay.add_argument_group("which recorded decisions")
+    g.add_argument("--db", metavar="URL", help="the store (default: $BLASTDOOR_DB, else $BLASTDOOR_HOME/blastdoor.db)")
+    g.add_argument("--since", default="7d", help="from this time on: RFC 3339, a date or an age (default 7d)")
+    g.add_argument("--until", default="", help="before this time")
+    g.add_argument("--agent", default="", help="only this agent's decisions")
+    g.add_argument("--limit", type=int, default=None, help="at most this many decisions, newest first")
+    replay.add_argument(
+        "--recorded-facts", action="store_true", help="judge the recorded facts instead of classifying again"
+    )
+    replay.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        choices=list(FAIL_ON),
+        help="exit 1 when such a change is found (repeatable)",
+    )
+    replay.add_argument("--examples", type=int, default=3, metavar="N", help="example actions per rule (default 3)")
+    replay.set_defaults(func=run_replay)
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    from blastdoor.audit.events import parse_when
+    from blastdoor.errors import InputError
+    from blastdoor.replay import Window, count_decisions, replay
+    from blastdoor.services import open_services
+
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    try:
+        window = Window(since=parse_when(args.since), until=parse_when(args.until), agent=args.agent, limit=args.limit)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    policy = load_policy_from(args)
+    with open_services(args.db or None, checkpoint_on_close=False) as services:
+        bar = _Progress(count_decisions(services.log, window)) if sys.stderr.isatty() else None
+        report = replay(
+            services.log,
+            policy,
+            window,
+            recorded_facts=args.recorded_facts,
+            examples=args.examples,
+            progress=bar.update if bar is not None else None,
+        )
+        if bar is not None:
+            bar.done()
+    failed = report.failures(args.fail_on)
+    if args.json:
+        emit_json(report.to_dict(args.fail_on))
+    else:
+        _print_replay(report, failed)
+    return exits.FAILED if failed else exits.OK
+
+
+class _Progress:
+    """A one-line progress bar on standard error (only when it is a terminal)."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+
+    def update(self, n: int) -> None:
+        if self.total:
+            width = 30
+            filled = int(width * min(n, self.total) / self.total)
+            sys.stderr.write(f"\rreplaying [{'#' * filled}{'.' * (width - filled)}] {n}/{self.total}")
+        else:
+            sys.stderr.write(f"\rreplaying {n} decisions")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _print_replay(report: Any, failed: list[str]) -> None:
+    data = report.to_dict()
+    ev, ch = data["events"], data["changes"]
+    how = (
+        "each recorded request classified again"
+        if data["mode"] == "reclassify"
+        else "the facts recorded at the time (not classified again)"
+    )
+    print(f"replayed {ev['replayed']} of {ev['read']} recorded decisions under policy {data['policy']['hash']}")
+    print(f"  how: {how}")
+    if ev["env_from_record"]:
+        print(f"  {ev['env_from_record']} kept the environment recorded at the time (its evidence is not in the log)")
+    print(
+        f"  {ev['unchanged']} unchanged, {ev['changed']} changed: {ch['newly_denied']} newly denied, "
+        f"{ch['newly_allowed']} newly allowed, {ch['escalations']} escalations, "
+        f"{ch['de_escalations']} de-escalations, {ch['rule_only']} decided by another rule"
+    )
+    for group in data["rules"]:
+        print(f"\n{group['kind']:<14} {group['from']} -> {group['to']}  rule {group['rule']}  ({group['count']})")
+        for e in group["examples"]:
+            command = e["command"] if len(e["command"]) <= 100 else e["command"][:97] + "..."
+            print(f"    #{e['seq']} {e['time']} {e['agent_id']} [{e['env']}] {command or e['operation']}")
+    if data["unreplayable"]:
+        print(f"\n{ev['unreplayable']} recorded decisions could not be replayed:")
+        for item in data["unreplayable"]:
+            seqs = ", ".join(f"#{s}" for s in item["examples"])
+            print(f"    {item['count']:>6}  {item['reason']}  (e.g. {seqs})")
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
 
 
 def run_init(args: argparse.Namespace) -> int:

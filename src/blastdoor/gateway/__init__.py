@@ -1,6 +1,7 @@
 """Layer 4: the MCP gateway, an MCP server in front of MCP servers with every tool call through blastdoor.
 
-    run_gateway(config, listen="")     serve on stdio, or streamable HTTP on HOST:PORT; returns an exit code
+    run_gateway(config, listen="", token="")   serve on stdio, or streamable HTTP on HOST:PORT (a bearer
+                                       token required when given, and always off loopback); an exit code
     tool_pins(store_url)               the pinned tool definitions of a store (for `blastdoor mcp tools`)
 
 Modules: ``config`` (the config file), ``downstream`` (one downstream server through the official
@@ -44,22 +45,45 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def run_gateway(config: GatewayConfig, *, listen: str = "") -> int:
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, ``localhost``)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def run_gateway(config: GatewayConfig, *, listen: str = "", token: str = "") -> int:
     """Serve until the client leaves (stdio) or a signal arrives (HTTP). Raises BlastdoorError for a
-    policy or store that cannot be loaded: the gateway never starts without both."""
+    policy or store that cannot be loaded: the gateway never starts without both.
+
+    ``token``: over HTTP, every request must carry ``Authorization: Bearer TOKEN``. An address other
+    hosts can reach is refused without one: anyone who can connect could otherwise call the tools.
+    """
     import anyio
 
+    from blastdoor.errors import UsageError
     from blastdoor.gateway.server import Gateway
     from blastdoor.policy import load_policy
     from blastdoor.store.mcp_pins import ToolPins
 
     address = parse_listen(listen) if listen else None
+    if address is not None and not token and not is_loopback(address[0]):
+        raise UsageError(
+            f"--listen {listen} is reachable from other hosts, and nothing would say who calls: "
+            "give --token-file FILE (clients then send `Authorization: Bearer <token>`), or listen on 127.0.0.1",
+            hints=["python -c 'import secrets; print(secrets.token_urlsafe(32))' > mcp.token; chmod 600 mcp.token"],
+        )
     policy = load_policy(os.getcwd(), project=config.policy or None)
     services = open_gateway_services(config.store)
     try:
         gateway = Gateway(config, policy, services, ToolPins(services.store), agent_id=config.agent)
         try:
-            anyio.run(_serve, gateway, address, backend_options={"use_uvloop": _has_uvloop()})
+            anyio.run(_serve, gateway, address, token, backend_options={"use_uvloop": _has_uvloop()})
         finally:
             gateway.close()
     finally:
@@ -75,7 +99,7 @@ def _has_uvloop() -> bool:
     return importlib.util.find_spec("uvloop") is not None
 
 
-async def _serve(gateway: Gateway, address: tuple[str, int] | None) -> None:
+async def _serve(gateway: Gateway, address: tuple[str, int] | None, token: str = "") -> None:
     import anyio
 
     ready, stop = anyio.Event(), anyio.Event()
@@ -93,7 +117,7 @@ async def _serve(gateway: Gateway, address: tuple[str, int] | None) -> None:
             if address is None:
                 await _serve_stdio(server, gateway)
             else:
-                await _serve_http(server, *address)
+                await _serve_http(server, *address, token=token)
         finally:
             stop.set()
 
@@ -118,10 +142,46 @@ async def _serve_stdio(server: Any, gateway: Gateway) -> None:
         tg.cancel_scope.cancel()
 
 
-async def _serve_http(server: Any, host: str, port: int) -> None:
+async def _serve_http(server: Any, host: str, port: int, *, token: str = "") -> None:
     import uvicorn
 
     app = server.streamable_http_app(host=host, streamable_http_path="/mcp")
+    if token:
+        app = BearerGate(app, token)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     print(f"blastdoor mcp: listening on http://{host}:{port}/mcp", file=sys.stderr)
     await uvicorn.Server(config).serve()
+
+
+class BearerGate:
+    """ASGI: HTTP requests without ``Authorization: Bearer <token>`` get 401 and reach nothing else."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self._token = token.encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not self._allowed(scope):
+            body = b'{"error":"unauthorized: send Authorization: Bearer <token>"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"www-authenticate", b'Bearer realm="blastdoor-mcp"'),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+    def _allowed(self, scope: Any) -> bool:
+        import hmac
+
+        for name, value in scope.get("headers", []):
+            if name == b"authorization" and value[:7].lower() == b"bearer ":
+                return hmac.compare_digest(value[7:].strip(), self._token)
+        return False

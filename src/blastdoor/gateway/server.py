@@ -22,6 +22,7 @@ import mcp_types as types
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from blastdoor.action import Action, Agent, Decision
+from blastdoor.action.wording import failure_message, needs_approval, why
 from blastdoor.gateway import pinning
 from blastdoor.gateway.downstream import Downstream, DownstreamError
 from blastdoor.gateway.outcomes import Recorder
@@ -283,12 +284,12 @@ class Gateway:
                 environ=self._environ,
             )
         except Exception as exc:  # decide_and_record never raises; anything here is a bug: fail closed
-            return error_result(f"blastdoor: refused because the decision could not be made ({exc})")
+            return error_result(failure_message(f"the decision could not be made: {exc}"))
         verdict = decision.verdict
         if verdict == "allow":
             return await self._forward(route, params, cid, caller.session)
         if verdict == "deny":
-            return self._not_run(cid, caller.session, f"{_why(decision)}.", "denied")
+            return self._not_run(cid, caller.session, _why(decision), "denied")
         return await self._escalate(caller, route, params, classified, decision, cid)
 
     async def _escalate(
@@ -317,10 +318,10 @@ class Gateway:
             return self._not_run(
                 cid,
                 caller.session,
-                f"{_why(decision)}. The user did not confirm it ({answer}), so it did not run.",
+                f"{_why(decision)} The user did not confirm it ({answer}), so it did not run.",
                 answer,
             )
-        return self._not_run(cid, caller.session, f"{_why(decision)}. {_approval_text(decision)}", "waits for approval")
+        return self._not_run(cid, caller.session, _approval_text(decision), "waits for approval")
 
     async def _confirm(self, caller: Caller, message: str, action: Action, cid: str) -> str | types.InputRequiredResult:
         """Ask the operator (``caller.can_elicit`` held): 'accept', 'decline' or 'cancel'; on 2026-07-28
@@ -611,28 +612,16 @@ def elicits(capabilities: Any) -> bool:
 
 def _approval_text(decision: Decision) -> str:
     """What an ``approve`` verdict needs and what to do next, for the model to read and relay."""
-    a = decision.approvals
-    who = f"{a.count} approval{'s' if a.count != 1 else ''}" if a is not None else "1 approval"
-    if a is not None and a.group:
-        who += f" from `{a.group}`"
-    if decision.request_id:
-        rid = decision.request_id
-        return (
-            f"It needs {who}: request {rid} is pending. Tell the user; once it is approved (`blastdoor approvals "
-            f"approve {rid}` or the web inbox), call the same tool again with exactly the same arguments and it "
-            "runs once."
-        )
-    why = next((r for r in decision.reasons if r.startswith("no approval request could be filed")), "")
-    return (
-        f"It needs {who}, and no approval request could be filed{f' ({why})' if why else ''}, so it did not run. "
-        "Do not retry it: tell the user what you wanted to do and why."
+    return needs_approval(
+        decision,
+        decision.request_id or None,
+        retry="call the same tool again with exactly the same arguments and it runs once",
     )
 
 
 def _why(decision: Decision) -> str:
-    """One line without a closing period: what blastdoor decided, by which rule, and why."""
-    reason = (decision.reason or "no reason given").rstrip(". ")
-    return f"blastdoor: {decision.verdict} by rule `{decision.rule}`: {reason}"
+    """``wording.why`` as a sentence (one closing period)."""
+    return why(decision).rstrip(". ") + "."
 
 
 def _answer(result: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.errors import InputError
+from blastdoor.errors import InputError, NotFound
 
 if TYPE_CHECKING:
     from blastdoor.audit.log import AuditLog
@@ -49,7 +49,7 @@ def find_pin(pins: ToolPins, ref: str) -> ToolPin:
         hint = (
             [f"pinned tools of `{server}`: {', '.join(known)}"] if known else ["`blastdoor mcp tools list` shows them"]
         )
-        raise InputError(f"no pinned tool `{ref}` in this store", hints=hint)
+        raise NotFound(f"no pinned tool `{ref}` in this store", hints=hint)
     return pin
 
 

@@ -1,4 +1,7 @@
-"""People who approve (approvers) and manage (admins), each signing in with an API token.
+"""People who approve (approvers), manage (admins) or only ask (requesters), each with an API token.
+
+A requester's token establishes who asks for decisions over TCP (``/v1/decide``, the HTTP hook):
+give it to a service or an HTTP hook, never an approver's or an admin's.
 
 A token is 32 random bytes shown once, when the person is added; the store keeps only its SHA-256 (a
 slow password hash buys nothing for a random 256-bit secret, and a lookup must stay one indexed read).
@@ -17,7 +20,7 @@ import hmac
 import secrets
 import time
 
-from blastdoor.errors import InputError
+from blastdoor.errors import Conflict, InputError, NotFound
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
 
     from blastdoor.approvals.requests import EventLog, Person, StateStore
 
-ROLES = ("admin", "approver")
+ROLES = ("admin", "approver", "requester")
 TOKEN_PREFIX = "bd_"
 SESSION_SECONDS = 12 * 3600
 
@@ -48,7 +51,7 @@ class People:
             raise InputError(f"unknown role `{role}`", hints=[f"one of: {', '.join(ROLES)}"])
         token = token or TOKEN_PREFIX + secrets.token_urlsafe(32)
         if self.store.read("SELECT name FROM person WHERE name = ?", (name,)):
-            raise InputError(f"`{name}` already exists", hints=["`blastdoor people token NAME` issues a new token"])
+            raise Conflict(f"`{name}` already exists", hints=["`blastdoor people token NAME` issues a new token"])
         self.log.append({"v": 1, "kind": "person.added", "person": name, "role": role, "by": by})
         with self.store.write() as tx:
             tx.execute(
@@ -75,7 +78,7 @@ class People:
 
     def _need(self, name: str) -> None:
         if not self.store.read("SELECT name FROM person WHERE name = ?", (name,)):
-            raise InputError(f"no person `{name}`", hints=["`blastdoor people list` shows them"])
+            raise NotFound(f"no person `{name}`", hints=["`blastdoor people list` shows them"])
 
     def authenticate(self, token: str) -> Person | None:
         """The person a token belongs to, or None (unknown, or disabled)."""
@@ -92,7 +95,7 @@ class People:
         """A web session for ``person`` (signed in with their token just now): ``issued.name.mac``."""
         current = self._current(person.name)
         if current is None:
-            raise InputError(f"no person `{person.name}`")
+            raise NotFound(f"no person `{person.name}`")
         issued = str(int(self.clock()))
         name = person.name.encode("utf-8").hex()
         return f"{issued}.{name}.{_session_mac(secret, issued, name, current[1])}"

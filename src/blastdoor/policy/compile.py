@@ -6,7 +6,6 @@ The compiled form is plain data (tuples, dicts, strings, numbers) so the disk ca
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from typing import Any
@@ -16,8 +15,13 @@ from blastdoor.errors import Location, PolicyError
 from blastdoor.policy.compiled import CompiledPolicy, Cond, Rule, build_index, policy_hash
 from blastdoor.policy.glob import is_literal
 from blastdoor.policy.layers import FALLBACK_POLICY, Source, baseline_source
+from blastdoor.policy.near import did_you_mean
 from blastdoor.policy.schema import validate_document
 from blastdoor.policy.syntax import Document, text_to_document
+
+# The key prefix of a built-in baseline's environment globs in the compiled policy (the same string is
+# classify.environment.BASELINE_PREFIX: policy and classify do not import each other).
+BASELINE_ENV_PREFIX = "baseline:"
 
 DEFAULTS = {"default": "ask", "unknown": "ask", "on_error": "deny"}
 DEFAULT_TTL = 3600
@@ -143,6 +147,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     disables: list[tuple[Document, int, str]] = []
     tests: list[tuple[str, int, dict[str, Any]]] = []
     env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
+    glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
 
     for src, doc in docs:
         data = doc.data
@@ -156,6 +161,9 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         for name, spec in (data.get("environments") or {}).items():
             merged = environments.setdefault(name, {})
             for k, globs in spec.items():
+                # A built-in baseline's globs are defaults: they decide only evidence that no environment
+                # the team declared matches (classify.environment reads the `baseline:` keys second).
+                k = BASELINE_ENV_PREFIX + k if src.builtin else k
                 merged.setdefault(k, [])
                 merged[k].extend(g for g in globs if g not in merged[k])
         for group, people in (data.get("approvers") or {}).items():
@@ -211,6 +219,8 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
                     r["match"],
                 )
             )
+        if "break_glass" in data:
+            glass_blocks.append((src, doc))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
         for j, t in enumerate(data.get("tests") or []):
@@ -220,14 +230,21 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     known_envs = set(environments) | {"unknown"}
     for doc, path, pattern in env_refs:
         if is_literal(pattern) and pattern not in known_envs:
-            near = difflib.get_close_matches(pattern, sorted(known_envs), n=1)
-            hint = f" (did you mean `{near[0]}`?)" if near else ""
+            hint = did_you_mean(pattern, known_envs - {"unknown"})
             compiler.problem(doc, path, f"environment `{pattern}` is not defined in any layer{hint}")
     for rule in rules:
         if rule.approvals and rule.approvals[1] and rule.approvals[1] not in approvers:
             doc, i = rule_at[rule.id]
-            near = difflib.get_close_matches(rule.approvals[1], sorted(approvers), n=1)
-            hint = f" (did you mean `{near[0]}`?)" if near else ""
+            group = rule.approvals[1]
+            hint = did_you_mean(group, approvers)
+            if not hint:
+                holding = sorted(g for g, members in approvers.items() if group in (members or ()))
+                if holding:
+                    hint = f" (`{group}` is a person in {', '.join(f'`{g}`' for g in holding)}: `from:` names a group)"
+                elif approvers:
+                    hint = f" (groups: {', '.join(f'`{g}`' for g in sorted(approvers))})"
+                else:
+                    hint = " (the policy defines no `approvers:` groups)"
             compiler.problem(
                 doc,
                 ("rules", i, "approvals", "from"),
@@ -238,8 +255,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     for doc, j, rid in disables:
         target = by_id.get(rid)
         if target is None:
-            near = difflib.get_close_matches(rid, sorted(by_id), n=1)
-            hint = f" (did you mean `{near[0]}`?)" if near else ""
+            hint = did_you_mean(rid, by_id)
             compiler.problem(doc, ("disable", j), f"cannot disable `{rid}`: no such rule{hint}")
         elif target.locked:
             compiler.problem(doc, ("disable", j), f"cannot disable `{rid}`: it is locked by the managed policy")
@@ -250,6 +266,13 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
 
     # Order: each layer's own rules before the baselines it extends (more specific rules win ties).
     rules = [r for r in rules if r.id not in removed]
+    # -- break_glass (policy/breakglass.py): needs the final rules and approver groups
+    from blastdoor.policy.breakglass import compile_break_glass
+
+    break_glass = compile_break_glass(glass_blocks, rules, approvers, compiler.problem)
+    if compiler.problems:
+        raise PolicyError(compiler.problems)
+    # -- end break_glass
     rules.sort(key=lambda r: (_ROLE_ORDER.get(r.layer, 9), r.file.startswith("<builtin:")))
     final = {**DEFAULTS, **settings}
     if final["on_error"] == "allow":  # the schema forbids it; this keeps it true for cached data too
@@ -266,6 +289,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         sources=[(s.role, s.path, s.sha256) for s in sources],
         tests=tests,
         warnings=[],
+        break_glass=break_glass,
     )
 
 

@@ -100,6 +100,7 @@ class CompiledPolicy:
 
     __slots__ = (
         "approvers",
+        "break_glass",
         "candidate_cache",
         "default",
         "environments",
@@ -127,6 +128,7 @@ class CompiledPolicy:
         sources: list[tuple[str, str, str]],
         tests: list[tuple[str, int, dict[str, Any]]],
         warnings: list[str],
+        break_glass: dict[str, Any] | None = None,
     ) -> None:
         self.hash = hash
         self.default = default
@@ -139,6 +141,8 @@ class CompiledPolicy:
         self.sources = sources
         self.tests = tests
         self.warnings = warnings
+        # Who may override which deny rules (policy/breakglass.py); None: no break-glass.
+        self.break_glass = break_glass
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -154,6 +158,7 @@ class CompiledPolicy:
             "sources": self.sources,
             "tests": self.tests,
             "warnings": self.warnings,
+            "break_glass": self.break_glass,
         }
 
     @classmethod

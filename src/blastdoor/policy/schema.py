@@ -6,7 +6,6 @@ the right one. ``schema/policy.schema.json`` in the repository is a copy of the 
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from pathlib import Path
@@ -54,8 +53,9 @@ def _json_type(value: Any) -> str:
 
 
 def _suggest(word: str, choices: list[str]) -> str:
-    near = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean `{near[0]}`?)" if near else ""
+    from blastdoor.policy.near import did_you_mean
+
+    return did_you_mean(word, choices)
 
 
 def _expected_types(error: ValidationError) -> list[str]:

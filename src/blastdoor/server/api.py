@@ -1,7 +1,8 @@
 """The JSON API: decide, hooks, approvals, agents, audit, health and metrics (see openapi.yaml).
 
-Decisions and hooks are open to local callers (agents ask them; they only decide and record). Reading
-approvals, agents and the audit log, and acting on them, needs a person's API token:
+Who asks is established, never asserted (``auth.py``): decisions and hooks take the requester from the
+unix socket's peer (its OS user) or, over TCP, from a person's API token. Reading approvals, agents
+and the audit log, and acting on them, needs the API token of an approver or admin:
 ``Authorization: Bearer <token>`` (or the web inbox's session cookie).
 """
 
@@ -16,10 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from blastdoor.errors import BlastdoorError, InputError, Refused, StoreError
+from blastdoor import errors
 
 if TYPE_CHECKING:
     from blastdoor.approvals import Person
+    from blastdoor.server.auth import Caller
     from blastdoor.server.state import ServerState
 
 SESSION_COOKIE = "blastdoor_session"
@@ -68,32 +70,48 @@ async def person_of(request: Request) -> Person | None:
     return await run_in_threadpool(people.open_session, session, state.secret)
 
 
+# Roles that read and act on approvals, agents and the log; a ``requester`` may only ask for decisions.
+STAFF = ("admin", "approver")
+
+
 async def require_person(request: Request) -> Person:
     person = await person_of(request)
     if person is None:
         if token_of(request):
             raise ApiError(401, "bad_token", "the API token is not valid (unknown, reissued or removed)")
         raise ApiError(401, "no_token", "sign in: send `Authorization: Bearer <API token>`")
+    if person.role not in STAFF:
+        raise ApiError(403, "role", f"{person.name} ({person.role}) may only ask for decisions")
     return person
 
 
-def translate(exc: Exception) -> ApiError:
-    """blastdoor's errors as HTTP answers."""
-    from blastdoor.approvals import ApprovalRefused
+# The one table from an error's kind to the HTTP answer: (status, code). The nearest listed base
+# class answers; an error that carries its own ``code`` (ApprovalRefused: self, role, closed, ...)
+# keeps it. Nothing here reads a message's wording.
+ERROR_STATUS: dict[type[errors.BlastdoorError], tuple[int, str]] = {
+    errors.NotFound: (404, "not_found"),
+    errors.Conflict: (409, "conflict"),
+    errors.Forbidden: (403, "forbidden"),
+    errors.Refused: (403, "refused"),
+    errors.InputError: (400, "bad_input"),
+    errors.UsageError: (400, "bad_input"),
+    errors.StoreError: (503, "store_unavailable"),
+    errors.Unavailable: (503, "unavailable"),
+    errors.BlastdoorError: (500, "error"),  # PolicyError too: the server's own policy is broken
+}
 
+
+def translate(exc: Exception) -> ApiError:
+    """blastdoor's errors as HTTP answers, by kind (``ERROR_STATUS``); anything else is a 500."""
     if isinstance(exc, ApiError):
         return exc
-    if isinstance(exc, ApprovalRefused):
-        return ApiError(409 if exc.code == "closed" else 403, exc.code, exc.message)
-    if isinstance(exc, Refused):
-        return ApiError(403, "refused", exc.message)
-    if isinstance(exc, InputError):
-        status = 404 if exc.message.startswith("no ") else 400
-        return ApiError(status, "not_found" if status == 404 else "bad_input", exc.message)
-    if isinstance(exc, StoreError):
-        return ApiError(503, "store_unavailable", exc.message)
-    if isinstance(exc, BlastdoorError):
-        return ApiError(500, "error", exc.message)
+    if isinstance(exc, errors.BlastdoorError):
+        for kind in type(exc).__mro__:
+            found = ERROR_STATUS.get(kind)
+            if found is not None:
+                status, code = found
+                own = getattr(exc, "code", None)
+                return ApiError(status, own if isinstance(own, str) and own else code, exc.message)
     return ApiError(500, "internal", f"internal error: {type(exc).__name__}")
 
 
@@ -133,11 +151,18 @@ async def decide(request: Request) -> Response:
     The server answers ``POST /v1/decide`` through ``decide_asgi``; this route serves the same for an
     app mounted elsewhere (tests) and documents the endpoint beside the others.
     """
-    return JSONResponse(await decision_for(state_of(request), await read_json(request)))
+    from blastdoor.server.auth import caller_of
+
+    state = state_of(request)
+    caller = await caller_of(state, request.scope)
+    return JSONResponse(await decision_for(state, await read_json(request), caller))
 
 
-async def decision_for(state: ServerState, data: dict[str, Any]) -> dict[str, Any]:
-    """The body of a decide request, checked, decided and recorded; the answer's JSON."""
+async def decision_for(state: ServerState, data: dict[str, Any], caller: Caller) -> dict[str, Any]:
+    """The body of a decide request, checked, decided and recorded; the answer's JSON.
+
+    The requester (``agent.on_behalf_of``) is the caller's established identity, whatever the body says.
+    """
     from blastdoor.action.shorthand import action_from_spec
 
     spec = data.get("action")
@@ -147,6 +172,7 @@ async def decision_for(state: ServerState, data: dict[str, Any]) -> dict[str, An
         action = action_from_spec(spec)
     except ValueError as exc:
         raise ApiError(400, "bad_action", f"action: {exc}") from exc
+    action.agent.on_behalf_of = caller.name
     correlation_id = _text(data, "correlation_id")
     environ = data.get("environ")
     if environ is not None and not (
@@ -170,14 +196,17 @@ async def decision_for(state: ServerState, data: dict[str, Any]) -> dict[str, An
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
-async def decide_asgi(state: ServerState, receive: Any, send: Any) -> None:
+async def decide_asgi(state: ServerState, scope: Any, receive: Any, send: Any) -> None:
     """``POST /v1/decide`` as a bare ASGI handler: the hot path, without the framework's layers.
 
     The same checks, answers and errors as every other route (``translate``); measured, Starlette's
     middleware, routing, request and response objects cost about a fifth of a decision.
     """
+    from blastdoor.server.auth import caller_of
+
     status = 200
     try:
+        caller = await caller_of(state, scope)
         body = bytearray()
         more = True
         while more:
@@ -188,7 +217,7 @@ async def decide_asgi(state: ServerState, receive: Any, send: Any) -> None:
             more = message.get("more_body", False)
             if len(body) > MAX_BODY:
                 raise ApiError(413, "too_large", f"the body is larger than {MAX_BODY} bytes")
-        payload = await decision_for(state, parse_object(bytes(body)))
+        payload = await decision_for(state, parse_object(bytes(body)), caller)
     except Exception as exc:
         err = translate(exc)
         if err.code == "internal":
@@ -215,9 +244,12 @@ async def hook(request: Request) -> Response:
     harness = request.path_params["harness"]
     if harness not in HARNESSES:
         raise ApiError(404, "unknown_harness", f"no harness `{harness}` ({', '.join(sorted(HARNESSES))})")
-    data = await request.body()
+    from blastdoor.server.auth import caller_of
+
     state = state_of(request)
-    reply = await state.in_worker(state.hook, harness, data, None)
+    caller = await caller_of(state, request.scope)
+    data = await request.body()
+    reply = await state.in_worker(state.hook, harness, data, None, caller.name)
     headers = {"X-Blastdoor-Exit": str(reply.exit_code)}
     text = reply.stdout_text()
     if not text and reply.exit_code == 2:
@@ -229,12 +261,20 @@ async def hook(request: Request) -> Response:
 
 
 async def hook_client(request: Request) -> Response:
-    """The thin hook's fast path (``blastdoor.hookclient``): its environment, then its payload."""
+    """The thin hook's fast path (``blastdoor.hookclient``): its environment, then its payload.
+
+    The environment is the caller's word: it tells classification what the command will see
+    (``AWS_PROFILE``, ``HOME``...), never which policy applies (``ServerState.policy_for``) nor who
+    asks (the socket's peer or the token, put in ``USER`` and ``LOGNAME`` too).
+    """
     from blastdoor.adapters import HARNESSES
+    from blastdoor.server.auth import caller_of
 
     harness = request.path_params["harness"]
     if harness not in HARNESSES:
         raise ApiError(404, "unknown_harness", f"no harness `{harness}`")
+    state = state_of(request)
+    caller = await caller_of(state, request.scope)
     body = await request.body()
     head, sep, payload = body.partition(b"\0\0")
     if not sep:
@@ -244,8 +284,8 @@ async def hook_client(request: Request) -> Response:
         key, eq, value = entry.partition(b"=")
         if eq:
             environ[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
-    state = state_of(request)
-    reply = await state.in_worker(state.hook, harness, payload, environ)
+    environ["USER"] = environ["LOGNAME"] = caller.name
+    reply = await state.in_worker(state.hook, harness, payload, environ, caller.name)
     err = reply.stderr.rstrip("\n").encode() + b"\n" if reply.stderr else b""
     out = reply.stdout_text().encode()
     body = f"{reply.exit_code}\n{len(err)}\n".encode() + err + out

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from blastdoor.errors import BlastdoorError
-from blastdoor.server import api
+from blastdoor.server import api, api_break_glass
 from blastdoor.server.state import ServerState
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def create_app(config: ServerConfig, services: Services) -> Starlette:
         return api.error_response(err.status, err.code, err.message)
 
     app = Starlette(
-        routes=[*api.ROUTES, *web.ROUTES, *witness.ROUTES],
+        routes=[*api.ROUTES, *api_break_glass.ROUTES, *web.ROUTES, *witness.ROUTES],
         lifespan=lifespan,
         # Expected errors are answered by the exception middleware; `Exception` (a bug) goes to the
         # server-error middleware, which answers with the same JSON and then lets uvicorn log it.
@@ -80,7 +80,7 @@ class Blastdoor:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/v1/decide" and scope["method"] == "POST":
-            await api.decide_asgi(self._server, receive, send)
+            await api.decide_asgi(self._server, scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -161,12 +161,14 @@ def serve(config: ServerConfig, services: Services, *, log_level: str = "warning
     """Run until SIGINT/SIGTERM; checkpoint and close the store on the way out."""
     import uvicorn
 
+    from blastdoor.server.auth import peer_protocol
+
     app = create_app(config, services)
     sockets = bind_sockets(config)
     uconfig = uvicorn.Config(
         Blastdoor(app),
         loop="uvloop",
-        http="httptools",
+        http=peer_protocol(),  # httptools, with the unix peer's user id in each request's scope
         ws="none",
         lifespan="on",
         log_level=log_level,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from blastdoor.approvals import Request
+    from blastdoor.approvals.break_glass import Glass
     from blastdoor.server.config import Webhook
     from blastdoor.server.metrics import Metrics
 
@@ -64,6 +65,42 @@ def slack_body(request: Request, link: str) -> dict[str, Any]:
     }
 
 
+def break_glass_body(kind: str, glass: Glass, link: str) -> dict[str, Any]:
+    """Every break-glass change, loudly: who asked, why, who approved, what it overrides."""
+    return {
+        "type": f"blastdoor.{kind}",
+        "url": link,
+        "break_glass": glass.summary() | {"status": glass.status, "approvers": glass.approvers},
+    }
+
+
+_GLASS_HEADLINE = {
+    "break_glass.requested": "BREAK-GLASS requested",
+    "break_glass.approved": "BREAK-GLASS approval",
+    "break_glass.denied": "BREAK-GLASS denied",
+    "break_glass.expired": "BREAK-GLASS expired",
+    "break_glass.used": "BREAK-GLASS USED",
+}
+
+
+def break_glass_slack(kind: str, glass: Glass, link: str) -> dict[str, Any]:
+    headline = (
+        f"{_GLASS_HEADLINE.get(kind, kind)} ({glass.status}, {len(glass.approvers)}/{glass.needed} from "
+        f"`{glass.group}`): {glass.operation} in {glass.env or 'no env'}, overriding {', '.join(glass.rules)}"
+    )
+    context = f"{glass.agent_id} · requested by {glass.requester}: {glass.reason}"
+    if glass.approvers:
+        context += f" · approved by {', '.join(glass.approvers)}"
+    return {
+        "text": f"{headline}: <{link}|{glass.id}>",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_escape(headline)}*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"```{_escape(glass.command)[:2800]}```"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(context)}]},
+        ],
+    }
+
+
 def _button(label: str, link: str) -> dict[str, Any]:
     return {"type": "button", "text": {"type": "plain_text", "text": label}, "url": link, "style": "primary"}
 
@@ -91,6 +128,15 @@ class Notifier:
         for hook in self.hooks:
             body = slack_body if hook.format == "slack" else generic_body
             task = asyncio.get_running_loop().create_task(self._deliver(hook, body(request, self.link(request.id))))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def break_glass(self, kind: str, glass: Glass) -> None:
+        """Schedule delivery of a break-glass change to every webhook (call on the event loop's thread)."""
+        link = f"{self.public_url}/v1/break-glass/{glass.id}"
+        for hook in self.hooks:
+            body = break_glass_slack if hook.format == "slack" else break_glass_body
+            task = asyncio.get_running_loop().create_task(self._deliver(hook, body(kind, glass, link)))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 

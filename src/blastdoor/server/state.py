@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from blastdoor.server.auth import TokenCache
 from blastdoor.server.metrics import Metrics
 from blastdoor.server.notify import Notifier
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from blastdoor.action import Action, Decision
     from blastdoor.adapters._base import Reply
     from blastdoor.approvals import Request
+    from blastdoor.approvals.break_glass import Glass
     from blastdoor.policy.compiled import CompiledPolicy
     from blastdoor.server.config import ServerConfig
     from blastdoor.services import Services
@@ -49,7 +51,9 @@ class ServerState:
         self._policies: dict[tuple[str, ...], tuple[float, CompiledPolicy]] = {}
         self._policy_lock = threading.Lock()
         self.secret = _session_secret()
+        self.tokens = TokenCache()
         services.approvals.on_filed = self._request_filed
+        services.break_glass.on_change = self._break_glass_changed
         # The decision path's own threads: a plain executor hands work over with less overhead than
         # anyio's to_thread, and enough threads let the audit log's group commit fill its batches.
         self._workers = ThreadPoolExecutor(max_workers=DECISION_THREADS, thread_name_prefix="blastdoor-decide")
@@ -66,24 +70,24 @@ class ServerState:
     # -- policy ------------------------------------------------------------------------------------
 
     def policy_for(self, cwd: str, env: Mapping[str, str] | None = None) -> CompiledPolicy:
-        """The effective policy for ``cwd`` as the caller sees it (its HOME, its policy variables)."""
+        """The effective policy for ``cwd``: the operator's, never the caller's.
+
+        The layers are chosen by the server's configuration and its own environment (managed, project
+        and user files, ``BLASTDOOR_*_POLICY``, its ``HOME``) plus the project file found upward from
+        ``cwd`` when the configuration names none. ``env``, the caller's environment, is accepted for
+        the signature's sake and never read: a forwarded ``BLASTDOOR_POLICY`` chooses nothing, and a
+        forwarded environment that lacks one drops no layer.
+        """
         from blastdoor.policy import load_policy
 
-        environ = os.environ if env is None else env
-        project = self.config.policy or environ.get("BLASTDOOR_POLICY") or None
-        key = (
-            cwd,
-            project or "",
-            environ.get("HOME", ""),
-            environ.get("BLASTDOOR_USER_POLICY", ""),
-            environ.get("BLASTDOOR_MANAGED_POLICY", ""),
-        )
+        project = self.config.policy or None
+        key = (cwd,)
         now = time.monotonic()
         hit = self._policies.get(key)
         if hit is not None and now - hit[0] < POLICY_TTL:
             return hit[1]
         with self._policy_lock:
-            policy = load_policy(cwd or None, project=project, environ=environ)
+            policy = load_policy(cwd or None, project=project, environ=os.environ)
             if len(self._policies) > 256:
                 self._policies.clear()
             self._policies[key] = (now, policy)
@@ -112,16 +116,18 @@ class ServerState:
             agents=services.agents,
             environ=env,
             home=env.get("HOME"),
+            break_glass=services.break_glass,
         )
         self.metrics.observe("blastdoor_decision_seconds", time.perf_counter() - started)
         self.metrics.inc("blastdoor_decisions_total", verdict=decision.verdict, front="api")
         return classified, decision
 
-    def hook(self, harness: str, data: bytes, environ: Mapping[str, str] | None) -> Reply:
+    def hook(self, harness: str, data: bytes, environ: Mapping[str, str] | None, requester: str) -> Reply:
+        """One hook call for a thin client or an HTTP hook; ``requester`` is who asks (``auth.Caller``)."""
         from blastdoor.adapters.runner import HookContext, run_hook
 
         started = time.perf_counter()
-        context = HookContext(env=environ, services=self.services, policy_for=self.policy_for)
+        context = HookContext(env=environ, services=self.services, policy_for=self.policy_for, requester=requester)
         reply = run_hook(harness, data, context)
         self.metrics.observe("blastdoor_decision_seconds", time.perf_counter() - started)
         self.metrics.inc("blastdoor_decisions_total", verdict=f"exit-{reply.exit_code}", front=f"hook:{harness}")
@@ -136,6 +142,14 @@ class ServerState:
             return
         loop.call_soon_threadsafe(self.notifier.request_filed, request)
         self.publish(f"filed {request.id}")
+
+    def _break_glass_changed(self, kind: str, glass: Glass) -> None:
+        """Called in a worker thread after each break-glass change: notify loudly, tell open pages."""
+        loop = self.loop
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(self.notifier.break_glass, kind, glass)
+        self.publish(f"{kind} {glass.id}")
 
     def publish(self, message: str) -> None:
         """Tell every live inbox that something changed (thread-safe)."""

@@ -79,6 +79,11 @@ def _templates() -> jinja2.Environment:
     env.filters["pretty"] = _pretty
     env.filters["left"] = _left
     env.filters["iso"] = _iso
+    from blastdoor.server import request_view
+
+    env.globals["headline"] = request_view.headline
+    env.globals["request_notes"] = request_view.notes
+    env.globals["extra_reasons"] = request_view.extra_reasons
     return env
 
 
@@ -209,6 +214,9 @@ async def login(request: Request) -> Response:
             "Your session ended (it expired, or the token was reissued or removed): sign in again." if ended else ""
         )
         return _page("login.html", request, None, next=target, message=message)
+    if not same_origin(request):
+        # Login CSRF: another site's form would sign the browser in as the attacker.
+        return _page("login.html", request, None, status=403, next=target, message="Sign in from this site's own page.")
     form = await request.form()
     token = str(form.get("token", "")).strip()
     target = _safe_next(str(form.get("next", target)))
@@ -216,6 +224,9 @@ async def login(request: Request) -> Response:
     if person is None:
         message = "That token is not valid (unknown, reissued or removed)." if token else "Enter your API token."
         return _page("login.html", request, None, status=401, next=target, message=message)
+    if person.role not in api.STAFF:
+        message = f"{person.name} ({person.role}) may only ask for decisions: the inbox is for approvers and admins."
+        return _page("login.html", request, None, status=403, next=target, message=message)
     from blastdoor.identity.people import SESSION_SECONDS
 
     state = api.state_of(request)
@@ -231,6 +242,22 @@ async def login(request: Request) -> Response:
         secure=request.url.scheme == "https",
     )
     return response
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request comes from another site (``Origin``, ``Sec-Fetch-Site``).
+
+    The origin may be this server as the browser reached it (its ``Host``) or its configured
+    ``public_url``. Clients that send neither header (curl, scripts) are not browsers and pass.
+    """
+    site = request.headers.get("sec-fetch-site", "")
+    if site and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    own = {f"{request.url.scheme}://{request.headers.get('host', '')}", api.state_of(request).config.public_url}
+    return origin.rstrip("/") in own
 
 
 async def logout(request: Request) -> Response:
@@ -282,6 +309,9 @@ async def _request_page(
     state = api.state_of(request)
     request_id = request.path_params["request_id"]
     found, since = await run_in_threadpool(lambda: (_load(state, request_id), _fingerprint(state)))
+    agents = await run_in_threadpool(state.services.agents.among, person.name)
+    from blastdoor.server.request_view import vote_block
+
     voted = request.query_params.get("voted", "")
     if not message and not refused and voted in ("approve", "deny"):
         message = "Your approval is recorded." if voted == "approve" else "Your denial is recorded."
@@ -296,6 +326,7 @@ async def _request_page(
         message=message,
         refused=refused,
         comment=comment,
+        vote_block=vote_block(found, person, agents),
     )
 
 
@@ -305,8 +336,9 @@ async def request_fragment(request: Request) -> Response:
         return PlainTextResponse("sign in first", status_code=401)
     try:
         found = await run_in_threadpool(_load, api.state_of(request), request.path_params["request_id"])
-    except InputError as exc:
-        return PlainTextResponse(exc.message, status_code=404)
+    except BlastdoorError as exc:
+        err = api.translate(exc)
+        return PlainTextResponse(err.message, status_code=err.status)
     return _render("_request_state.html", r=found, now=time.time())
 
 

@@ -237,6 +237,47 @@ _AUDIT_SUBTREES = [
 ]
 
 
+# Break-glass (approvals/break_glass.py): one exact action's deny overridden once by a named group.
+# Mutable state like approvals: every change is an audit event first.
+_BREAK_GLASS = [
+    """CREATE TABLE break_glass (
+        id TEXT PRIMARY KEY,
+        binding TEXT NOT NULL,
+        action_digest TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        on_behalf_of TEXT NOT NULL,
+        harness TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        env TEXT NOT NULL,
+        rules TEXT NOT NULL,
+        requester TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        needed INTEGER NOT NULL,
+        grp TEXT NOT NULL,
+        eligible TEXT NOT NULL,
+        policy_hash TEXT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        created {real} NOT NULL,
+        expires {real} NOT NULL,
+        status TEXT NOT NULL,
+        closed {real} NOT NULL,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE INDEX break_glass_binding ON break_glass (binding, agent_id, status)",
+    "CREATE UNIQUE INDEX break_glass_one_open ON break_glass (binding, agent_id)"
+    " WHERE status IN ('pending', 'granted')",
+    """CREATE TABLE break_glass_vote (
+        glass_id TEXT NOT NULL,
+        person TEXT NOT NULL,
+        vote TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        time {real} NOT NULL,
+        PRIMARY KEY (glass_id, person)
+    )""",
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -249,6 +290,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("identity", 1, _dialect(_IDENTITY, "REAL")),
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
+        ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
         ("audit", 2, _AUDIT_SEAL_SQLITE),
         ("audit", 3, _AUDIT_DERIVED_SQLITE),
         ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BLOB")]),
@@ -259,6 +301,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("identity", 1, _dialect(_IDENTITY, "DOUBLE PRECISION")),
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
+        ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
         ("audit", 2, _AUDIT_SEAL_POSTGRES),
         ("audit", 3, _AUDIT_DERIVED_POSTGRES),
         ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BYTEA")]),

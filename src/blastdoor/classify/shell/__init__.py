@@ -55,4 +55,7 @@ def classify_shell(action: Action, ctx: ClassifyContext) -> Action:
                 seen_targets.add(t)
                 targets.append(t)
         notes.extend(part.notes)
-    return action.replace(effects=effects, targets=targets, notes=notes, parts=parts)
+    # The whole input touches its parts' distinct targets: known only when every part's count is.
+    known = all(p.blast_radius is not None for p in parts)
+    radius = len(targets) if known else None
+    return action.replace(effects=effects, targets=targets, notes=notes, parts=parts, blast_radius=radius)

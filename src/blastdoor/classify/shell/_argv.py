@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_DEPTH
-from blastdoor.classify.shell import _kb
+from blastdoor.classify.shell import _envchain, _guard, _kb
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin, effect_text
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ _ENV_EVIDENCE = {
     "GOOGLE_CLOUD_PROJECT": "gcp_project",
     "AZURE_SUBSCRIPTION_ID": "azure_subscription",
     "KUBE_CONTEXT": "kube_context",
+    "DOCKER_HOST": "host",
 }
 _HELP = frozenset(("--help", "--version"))
 
@@ -130,6 +131,10 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
         if st.depth + hops > MAX_DEPTH:
             st.unknown(head, f"wrappers nested deeper than {MAX_DEPTH}")
             break
+        if name == "blastdoor" and (run := _guard.exec_inner(words)) is not None:
+            words = run  # `blastdoor exec -- CMD` is judged as CMD
+            hops += 1
+            continue
         w = WRAPPERS.get(name)
         if w is not None:
             inner = _unwrap(w, name, words, st, stdin, assigns, adds)
@@ -140,6 +145,12 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
             continue
         if name in ("cd", "pushd") and not adds:
             _cd(words, st)
+        if name == "" and head == "":
+            # `ls |` (an incomplete pipeline) or `"" args`: bash finds no command of that name
+            part = Part("shell", "shell:", "''", "kb:shell", st.cwd)
+            part.add("read", "an empty command name runs nothing (bash: command not found)")
+            st.parts.append(part)
+            break
         entry = COMMANDS.get(name)
         if entry is None and name.lower() != name:
             entry = COMMANDS.get(name.lower())
@@ -147,7 +158,16 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
             _generic(name, head, words[1:], st, stdin, assigns)
         else:
             apply_entry(entry, name, words[1:], st, stdin, assigns)
+        if st.fetched:
+            from blastdoor.classify.shell._fetch import fetched_run
+
+            ran = fetched_run(name, head, words[1:], st)
+            if ran is not None:
+                adds.setdefault("remote_exec", f"runs {ran}, which this same command downloads first")
         break
+    guarded = _guard.guard_names(assigns)
+    if guarded:
+        _guard.mark(st.parts[start:], guarded)
     if adds:
         for part in st.parts[start:]:
             for effect, why in adds.items():
@@ -250,8 +270,12 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     """Split args into subcommands, options and positionals; False for an unknown subcommand."""
     chain = [entry]
     value_opts: frozenset[str] = entry.get("value", frozenset())
+    # getopt's optional arguments (`sed -i[SUFFIX]`): only an attached value is theirs, never the next word
+    optional: frozenset[str] = entry.get("optional", frozenset())
     alias: dict[str, str] = dict(entry.get("alias") or {})
     long1 = bool(entry.get("long1"))
+    # `abbrev`: getopt_long and git's parse-options accept any unambiguous prefix of a long option
+    abbrev = bool(entry.get("abbrev"))
     # `switches`: a CLI whose long options all take a value except these (aws, gcloud style).
     switches: list[str] | None = entry.get("switches")
     current = entry
@@ -277,6 +301,11 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 continue
             if word.startswith("--") or long1:
                 opt, eq, val = word.partition("=")
+                if abbrev and opt.startswith("--") and len(opt) > 3:
+                    expanded = _unabbreviate(opt, chain, alias)
+                    for other in expanded[1:]:
+                        cmd.opts.append((other, val if eq else None))
+                    opt = expanded[0]
                 opt = alias.get(opt, opt)
                 if eq:
                     cmd.opts.append((opt, val))
@@ -292,6 +321,10 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
             body = word[1:]
             for j, ch in enumerate(body):
                 opt = alias.get("-" + ch, "-" + ch)
+                if opt in optional:
+                    rest = body[j + 1 :]
+                    cmd.opts.append((opt, rest or None))
+                    break
                 if opt in value_opts:
                     rest = body[j + 1 :]
                     if rest:
@@ -316,6 +349,8 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 chain.append(sub)
                 if "value" in sub:
                     value_opts = value_opts | sub["value"]
+                if "optional" in sub:
+                    optional = optional | sub["optional"]
                 if "alias" in sub:
                     alias.update(sub["alias"])
                 long1 = long1 or bool(sub.get("long1"))
@@ -333,6 +368,49 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     cmd.entry = current
     cmd.chain = chain
     return True
+
+
+def _longs(entry: dict[str, Any]) -> frozenset[str]:
+    """The long options an entry knows (values, aliases, flags, optional arguments), cached on it."""
+    known = entry.get("_longs")
+    if known is None:
+        names: set[str] = set()
+        for key in ("value", "optional", "switches"):
+            names.update(entry.get(key) or ())
+        for k, v in (entry.get("alias") or {}).items():
+            names.update((k, v))
+        for k in entry.get("flags") or {}:
+            names.add(k.split("=", 1)[0])
+        known = frozenset(n for n in names if n.startswith("--") and not any(c in n for c in "*?["))
+        entry["_longs"] = known
+    return known
+
+
+def _unabbreviate(opt: str, chain: list[dict[str, Any]], alias: dict[str, str]) -> list[str]:
+    """``--recur`` -> ``[--recursive]`` when exactly one long option the KB knows starts with it.
+
+    An exact name wins. A prefix of several options is rejected as ambiguous by the program, but
+    which options exist differs between versions (`git push --forc`): it counts as every candidate
+    that does not make the command harmless (never as `--dry-run` or `--help`), or stays as written.
+    """
+    if opt in _HELP or any(opt in _longs(entry) for entry in chain):
+        return [opt]
+    known: set[str] = set()
+    for entry in chain:
+        known |= _longs(entry)
+    found = sorted({alias.get(k, k) for k in known if k.startswith(opt)} | {h for h in _HELP if h.startswith(opt)})
+    if len(found) == 1:
+        return found
+    risky = [f for f in found if f not in _HELP and not _sets_effects(f, chain)]
+    return risky or [opt]
+
+
+def _sets_effects(opt: str, chain: list[dict[str, Any]]) -> bool:
+    for entry in reversed(chain):
+        change = _kb.flag_change(entry, opt)
+        if change is not None:
+            return "set" in change
+    return False
 
 
 def _unknown_sub(cmd: Cmd, entry: dict[str, Any], word: str | None) -> bool:
@@ -381,6 +459,7 @@ def apply_entry(
     _effects(cmd, part)
     _targets(cmd, part)
     _evidence(cmd, part)
+    _envchain.apply(cmd, part)  # an environment chosen earlier in this input (export, cd, use-context)
     handlers = [h for h in (entry.get("handler"), e.get("handler") if e is not entry else None) if h]
     help_only = any(o in _HELP for o, _ in cmd.opts)
     if help_only:
@@ -493,12 +572,20 @@ def _evidence(cmd: Cmd, part: Part) -> None:
     for opt, val in cmd.opts:
         key = wanted.get(opt)
         if key is not None and val is not None:
-            part.evidence[key] = val
+            part.evidence[key] = _host_of(val) if key == "host" else val
     for var, key in _ENV_EVIDENCE.items():
         if key in keys and key not in part.evidence:
             value = cmd.env(var)
             if value:
-                part.evidence[key] = value
+                part.evidence[key] = _host_of(value) if key == "host" else value
+
+
+def _host_of(value: str) -> str:
+    """``tcp://prod-1:2376``, ``ssh://deploy@db.prod``: the host name a host option or variable names."""
+    if "://" not in value:
+        return value
+    authority = value.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    return authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
 
 
 def normalised(cmd: Cmd) -> str:

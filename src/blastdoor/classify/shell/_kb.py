@@ -43,6 +43,8 @@ _ENTRY_KEYS = frozenset(
         "positional_subs",
         "switches",
         "lead",
+        "optional",
+        "abbrev",
     )
 )
 _WRAPPER_KEYS = frozenset(("value", "adds", "read", "skip", "why", "handler", "names", "long1"))
@@ -107,7 +109,7 @@ def _entry(value: Any, where: str) -> Entry:
     for key, item in value.items():
         if key == "effects":
             out[key] = effects_list(item, f"{where}.effects")
-        elif key in ("names", "value", "switches"):
+        elif key in ("names", "value", "switches", "optional"):
             out[key] = strings_list(item, f"{where}.{key}")
         elif key == "alias":
             if not isinstance(item, dict):
@@ -148,7 +150,7 @@ def _entry(value: Any, where: str) -> Entry:
             out[key] = subs
         elif key == "default":
             out[key] = _entry(item, f"{where}.default")
-        elif key in ("long1", "positional_subs"):
+        elif key in ("long1", "positional_subs", "abbrev"):
             out[key] = bool(item)
         elif key == "lead":
             out[key] = int(item)
@@ -235,6 +237,8 @@ def _prepare(entry: Entry) -> None:
     """Turn lists used for membership tests into frozensets, once, at load."""
     if "value" in entry:
         entry["value"] = frozenset(entry["value"])
+    if "optional" in entry:
+        entry["optional"] = frozenset(entry["optional"])
     for sub in (entry.get("subs") or {}).values():
         if "_prepared" not in sub:
             sub["_prepared"] = True

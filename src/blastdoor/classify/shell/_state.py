@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import Action, Note
 from blastdoor.action.effects import EFFECTS
+from blastdoor.classify.shell._radius import radius
 
 if TYPE_CHECKING:
     from blastdoor.classify.context import ClassifyContext
@@ -17,7 +18,20 @@ DYNAMIC = "?"  # a target computed at run time: matches no allow pattern
 class Part:
     """One simple command that runs (after unwrapping), being built."""
 
-    __slots__ = ("command", "cwd", "effects", "evidence", "facts", "notes", "op", "source", "targets", "tool")
+    __slots__ = (
+        "command",
+        "cwd",
+        "effects",
+        "evidence",
+        "facts",
+        "given_radius",
+        "notes",
+        "op",
+        "radius_from",
+        "source",
+        "targets",
+        "tool",
+    )
 
     def __init__(self, tool: str, op: str, command: str, source: str, cwd: str | None) -> None:
         self.tool = tool
@@ -30,6 +44,8 @@ class Part:
         self.notes: list[Note] = []
         self.evidence: dict[str, str] = {}
         self.facts: dict[str, Any] = {}
+        self.given_radius: int | None = None  # another classifier's count (classify.aws) ...
+        self.radius_from = ""  # ... and which one, when it counted
 
     def add(self, effect: str, why: str, source: str = "") -> None:
         if effect not in self.effects:
@@ -56,6 +72,9 @@ class Part:
         if isinstance(evidence, dict):
             part.evidence = {str(k): str(v) for k, v in evidence.items() if v is not None}
         part.facts = facts
+        if action.blast_radius is not None:
+            part.given_radius = action.blast_radius
+            part.radius_from = action.tool
         return part
 
     def to_action(self, default_cwd: str) -> Action:
@@ -72,6 +91,7 @@ class Part:
             targets=self.targets,
             notes=self.notes,
             facts=facts,
+            blast_radius=radius(self, self.given_radius, trusted=bool(self.radius_from)),
         )
 
 
@@ -89,7 +109,7 @@ class Stdin:
 class State:
     """Classification state for one input (copied for subshells, deepened for nested shells)."""
 
-    __slots__ = ("ctx", "cwd", "depth", "env", "parts", "written")
+    __slots__ = ("ctx", "cwd", "depth", "env", "fetched", "parts", "settings", "written")
 
     def __init__(self, ctx: ClassifyContext, cwd: str | None, env: dict[str, str | None], depth: int) -> None:
         self.ctx = ctx
@@ -98,6 +118,10 @@ class State:
         self.depth = depth
         self.parts: list[Part] = []
         self.written: set[str] = set()  # files this input writes: running them later is `unknown`
+        self.fetched: set[str] = set()  # files this input downloads: running them later is `remote_exec`
+        # What this input switched in files CLIs read (kube context, terraform workspace, ...):
+        # (evidence key, scope) -> value, shared with subshells (see _envchain).
+        self.settings: dict[tuple[str, str], str] = {}
 
     def lookup(self, name: str) -> str | None:
         if name in self.env:
@@ -116,6 +140,8 @@ class State:
         st = State(self.ctx, self.cwd, dict(self.env), self.depth + depth)
         st.parts = self.parts
         st.written = self.written
+        st.fetched = self.fetched
+        st.settings = self.settings
         return st
 
     def path(self, value: str | None) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import tree_sitter
 import tree_sitter_bash
 
-from blastdoor.classify.shell import _words
+from blastdoor.classify.shell import _guard, _words
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 
 if TYPE_CHECKING:
@@ -73,7 +73,12 @@ def walk_text(text: str, st: State) -> None:
     """Classify every command of a shell text into ``st.parts``."""
     root = parse(text)
     if root.has_error:
-        st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
+        from blastdoor.classify.shell._syntax import harmless_error
+
+        # `ls |`, `echo "unterminated`, `for`: bash runs nothing of an incomplete command; the
+        # complete commands around the error are still classified below.
+        if not harmless_error(root, root.text or b""):
+            st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
     visit(root, st)
 
 
@@ -87,7 +92,8 @@ def visit(node: Node, st: State) -> None:
         _redirected(node, st)
     elif t == "variable_assignment":
         _assign(node, st, export=True)
-    elif t == "declaration_command":
+    elif t in ("declaration_command", "unset_command"):
+        _guard_names(node, st)
         for child in node.named_children:
             if child.type == "variable_assignment":
                 _assign(child, st, export=True)
@@ -117,9 +123,20 @@ def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | 
         return None
     name = _words.text(name_node)
     value = "" if value_node is None else _words.word(value_node, st.lookup, st.ctx.home)
+    if name.startswith(_guard.PREFIX):
+        _guard.changed(st, [name], _words.text(node))
     if export:
         st.env[name] = value
     return name, value
+
+
+def _guard_names(node: Node, st: State) -> None:
+    """``export``/``declare``/``unset`` of a ``BLASTDOOR_*`` name without a value (``_assign`` does the rest)."""
+    named = [_words.text(c) for c in node.named_children if c.type in ("variable_name", "word")]
+    names = _guard.guard_names(named)
+    if names:
+        how = "unsets" if node.type == "unset_command" else "exports"
+        _guard.changed(st, names, _words.text(node), how)
 
 
 def _substitutions(node: Node, st: State) -> None:
@@ -153,16 +170,18 @@ def _pipeline(node: Node, st: State) -> None:
 def _producer(node: Node, st: State) -> Stdin:
     """What a pipeline stage writes to the next one, when that is knowable without running it."""
     heredoc = None
+    extra: list[str | None] = []
     if node.type == "redirected_statement":
         for r in node.children_by_field_name("redirect"):
             heredoc = _heredoc_text(r, st) if r.type in ("heredoc_redirect", "herestring_redirect") else heredoc
+            extra.extend(_redirect_args(r, st, visit=False))
         body = node.child_by_field_name("body")
         if body is None:
             return Stdin("dynamic")
         node = body
     if node.type != "command":
         return Stdin("dynamic")
-    words = _argv(node, st)
+    words = _argv(node, st) + extra
     if not words or words[0] is None:
         return Stdin("dynamic")
     name = words[0].rsplit("/", 1)[-1]
@@ -221,10 +240,13 @@ def _redirected(node: Node, st: State, stdin: Stdin | None = None) -> None:
     heredoc_stdin = stdin
     consumers: list[Node] = []
     redirects: list[Node] = []
+    heredoc_args: list[str | None] = []
     for r in node.children_by_field_name("redirect"):
         if r.type in ("heredoc_redirect", "herestring_redirect"):
             text = _heredoc_text(r, st)
             heredoc_stdin = Stdin("text", text) if text is not None else Stdin("dynamic")
+            heredoc_args.extend(_redirect_args(r, st, visit=False))
+            redirects.extend(_nested_redirects(r))
             # `cat <<EOF | sh`: the pipeline after the heredoc start consumes the fed command's output.
             consumers.extend(c for c in r.named_children if c.type in ("pipeline", "command", "list"))
             _substitutions(r, st)  # an unquoted heredoc body expands $(...)
@@ -232,7 +254,7 @@ def _redirected(node: Node, st: State, stdin: Stdin | None = None) -> None:
             redirects.append(r)
     if body is not None:
         if body.type == "command":
-            _command(body, st, heredoc_stdin, redirects)
+            _command(body, st, heredoc_stdin, redirects, heredoc_args)
             redirects = []
         else:
             visit(body, st)
@@ -276,7 +298,13 @@ def _argv(node: Node, st: State) -> list[str | None]:
     return words
 
 
-def _command(node: Node, st: State, stdin: Stdin | None, redirects: tuple[Node, ...] | list[Node]) -> None:
+def _command(
+    node: Node,
+    st: State,
+    stdin: Stdin | None,
+    redirects: tuple[Node, ...] | list[Node],
+    extra: list[str | None] | None = None,
+) -> None:
     from blastdoor.classify.shell._argv import run_argv
 
     assigns: dict[str, str | None] = {}
@@ -297,15 +325,26 @@ def _command(node: Node, st: State, stdin: Stdin | None, redirects: tuple[Node, 
                 words.append(None)
         elif ct in ("file_redirect",):
             own_redirects.append(child)
+            words.extend(_redirect_args(child, st))
         elif ct in ("heredoc_redirect", "herestring_redirect"):
             text = _heredoc_text(child, st)
             stdin = Stdin("text", text) if text is not None else Stdin("dynamic")
             _substitutions(child, st)
+            words.extend(_redirect_args(child, st, visit=False))
+            for nested in _nested_redirects(child):
+                own_redirects.append(nested)
+                words.extend(_redirect_args(nested, st, visit=False))
         elif ct == "comment":
             continue
         else:
             _substitutions(child, st)
             words.append(_words.word(child, st.lookup, st.ctx.home))
+    for r in redirects:
+        # `rm >/dev/null -rf /`: tree-sitter hangs the words after a redirection's target on the
+        # redirection; bash passes them to the command (a redirection may stand anywhere).
+        words.extend(_redirect_args(r, st))
+    if extra:
+        words.extend(extra)  # `rm <<EOF -rf /`: the words after a heredoc's delimiter
     if not words:
         # Only assignments: they stay in effect for the rest of this input.
         st.env.update(assigns)
@@ -313,6 +352,54 @@ def _command(node: Node, st: State, stdin: Stdin | None, redirects: tuple[Node, 
         run_argv(words, st, stdin, assigns)
     for r in own_redirects:
         _redirect(r, st)
+
+
+def _redirect_args(node: Node, st: State, *, visit: bool = True) -> list[str | None]:
+    """The command's own arguments that follow a redirection's target (``> /dev/null -rf /``); their
+    ``$(...)`` are classified unless ``visit`` is false (a second look at a command already walked)."""
+    if node.type == "heredoc_redirect":
+        # `rm <<EOF -rf /`: the words between the delimiter and the end of the line are arguments
+        out_h: list[str | None] = []
+        started = False
+        raw = node.text or b""
+        line_end = -1
+        for child in node.named_children:
+            ct = child.type
+            if ct == "heredoc_start":
+                started = True
+                nl = raw.find(b"\n", child.end_byte - node.start_byte)
+                line_end = node.start_byte + nl if nl >= 0 else node.end_byte
+                continue
+            if started and child.end_byte > line_end:
+                break  # a body line tree-sitter took for words (see _heredoc_text): not arguments
+            if not started or ct == "file_redirect":
+                continue  # a redirection on the heredoc's line: see _nested_redirects
+            if ct in ("heredoc_body", "heredoc_end", "pipeline", "command", "list", "ERROR"):
+                break
+            if visit:
+                _substitutions(child, st)
+            out_h.append(_words.word(child, st.lookup, st.ctx.home))
+        return out_h
+    if node.type != "file_redirect":
+        return []
+    out: list[str | None] = []
+    seen_dest = False
+    for child in node.named_children:
+        if child.type == "file_descriptor":
+            continue
+        if not seen_dest:
+            seen_dest = True
+            continue
+        if visit:
+            _substitutions(child, st)
+        out.append(_words.word(child, st.lookup, st.ctx.home))
+    return out
+
+
+def _nested_redirects(node: Node) -> list[Node]:
+    """``cat <<EOF > ~/.bashrc``: tree-sitter puts a redirection that follows a heredoc's delimiter
+    inside the heredoc redirect; it redirects the command all the same."""
+    return [c for c in node.named_children if c.type == "file_redirect"]
 
 
 def _redirect(node: Node, st: State) -> None:
@@ -361,16 +448,14 @@ _PATH_MEMO_LIMIT = 4096
 
 
 def path_effects(part: Part, path: str, mode: str, st: State) -> None:
-    """Effects of touching a protected place, from ``classify.files`` (absent: nothing extra)."""
+    """Effects of touching a protected place, from ``classify.files`` (which must import: else on_error)."""
     if path == DYNAMIC:
         return
     key = (path, mode, st.ctx.home, st.ctx.cwd)
     found = _PATH_MEMO.get(key)
     if found is None:
-        try:
-            from blastdoor.classify.files import classify_path_access
-        except ImportError:
-            return
+        from blastdoor.classify.files import classify_path_access  # no guard: a missing check is on_error
+
         try:
             found = classify_path_access(path, mode, st.ctx)
         except Exception:  # a bug next door must not hide the command: say we do not know

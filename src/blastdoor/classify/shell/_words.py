@@ -134,12 +134,79 @@ def word(node: Node, lookup: Lookup, home: str) -> str | None:
             return value
         colon = m.group(2).startswith(":")
         if value is None or (colon and value == ""):
-            default = m.group(3) or ""
-            return None if ("$" in default or "`" in default) else _unescape_unquoted(default)
+            return _default(m.group(3) or "", lookup, home)
         return value
     if t == "brace_expression":
         return _text(node)
+    if t == "command_substitution":
+        return _constant_output(node, lookup, home)
     return None
+
+
+_GLOB_OR_SPACE = re.compile(r"[\s*?\[]")
+
+
+def _constant_output(node: Node, lookup: Lookup, home: str) -> str | None:
+    """``$(echo WORD)`` / `` `echo WORD` ``: the one word a constant ``echo`` prints, else ``None``.
+
+    Only a plain ``echo`` of literal words whose output is one non-empty word with no spaces or glob
+    characters: then word splitting and globbing cannot change it, and bash uses exactly that word.
+    An empty output is ``None``: unquoted, it removes the word altogether (``$(true) rm -rf /``).
+    """
+    inner = node.named_children
+    if len(inner) != 1 or inner[0].type != "command":
+        return None
+    words: list[str] = []
+    for child in inner[0].named_children:
+        if child.type == "command_name":
+            name = child.named_children
+            if len(name) != 1 or word(name[0], lookup, home) != "echo":
+                return None
+            continue
+        if child.type not in ("word", "raw_string", "string", "concatenation", "number"):
+            return None  # a redirection, an assignment, a nested substitution...
+        value = word(child, lookup, home)
+        if value is None or value.startswith("-"):
+            return None  # computed, or an echo option (-n, -e) that changes what it prints
+        words.append(value)
+    out = " ".join(words)
+    if not out or _GLOB_OR_SPACE.search(out) or "\\" in out:
+        return None
+    return out
+
+
+_INNER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^${}`]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _default(text: str, lookup: Lookup, home: str, depth: int = 0) -> str | None:
+    """The value of a ``${VAR:-default}`` default: ``$HOME/.cache``, ``${XDG_CACHE_HOME:-~/.cache}``.
+
+    Variables the context knows are expanded (nested defaults too, a few levels deep); a command
+    substitution, an unknown variable or any other expansion is computed at run time: ``None``.
+    """
+    if "`" in text or "$(" in text or depth > 4:
+        return None
+    if text.startswith("~") and (len(text) == 1 or text[1] == "/"):
+        text = home + text[1:]
+    if "${" in text and text.count("${") != text.count("}"):
+        return None
+    out: list[str] = []
+    pos = 0
+    for m in _INNER.finditer(text):
+        out.append(_unescape_unquoted(text[pos : m.start()]))
+        name = m.group(1) or m.group(4)
+        value = lookup(name)
+        if m.group(1) and m.group(2) is not None and (value is None or (m.group(2)[0] == ":" and value == "")):
+            value = _default(m.group(3) or "", lookup, home, depth + 1)
+        if value is None:
+            return None
+        out.append(value)
+        pos = m.end()
+    rest = text[pos:]
+    if "$" in rest:
+        return None
+    out.append(_unescape_unquoted(rest))
+    return "".join(out)
 
 
 def _text(node: Node) -> str:
