@@ -1,7 +1,14 @@
 """Audit log benchmarks: durable appends/s (1 and 8 writers, SQLite and PostgreSQL), verify speed, proofs.
 
-    .venv/bin/python bench/audit.py            full run (proofs at 1M events)
-    .venv/bin/python bench/audit.py --quick    under a minute (proofs at 100k events)
+    .venv/bin/python bench/audit.py            full run (proofs at 10k, 100k and 1M events)
+    .venv/bin/python bench/audit.py --quick    a few minutes (proofs at 10k and 100k events)
+
+The last line is the contract of issue 17: ``prove_ms_10k``, ``prove_ms_100k`` (``prove_ms_1m`` in a full
+run), ``verify_floor_ratio`` (verify's floor, reading every entry, SHA-256 of each and the root, over
+verify's time, medians of runs taken in turns in the same run), ``append_ceiling_ratio`` (8 writer
+threads over the ceiling measured in the same run) and ``checkpoint_per_batch_us`` (what signing one
+Ed25519 checkpoint costs: the price of a checkpoint per commit batch). Every other figure is on the line
+before it.
 
 "8 writers" are 8 threads sharing one AuditLog (the server's shape: group commit batches them);
 "8 procs" are 8 processes, each with its own log handle (the hook's shape: they serialise on the
@@ -186,7 +193,7 @@ def raw_commit_us(directory: Path, sizes: tuple[int, ...], seconds: float) -> di
     import sqlite3
     from hashlib import sha256
 
-    from blastdoor.audit.events import entry_bytes, index_of
+    from blastdoor.audit.events import entry_bytes
     from blastdoor.audit.fastjson import canonical_bytes
     from blastdoor.store import migrations
 
@@ -198,8 +205,8 @@ def raw_commit_us(directory: Path, sizes: tuple[int, ...], seconds: float) -> di
         if component == "audit":
             for sql in steps:
                 db.execute(sql)
-    body, idx = canonical_bytes(EVENT, plain=True), index_of(EVENT)
-    insert = "INSERT INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    body = canonical_bytes(EVENT, plain=True)
+    insert = "INSERT INTO audit_event (seq, time, body, leaf) VALUES (?, ?, ?, ?)"  # the rest is generated
     frontier = b"f" * 32 * 12
     seq = 0
     times: dict[int, list[float]] = {n: [] for n in sizes}
@@ -211,7 +218,7 @@ def raw_commit_us(directory: Path, sizes: tuple[int, ...], seconds: float) -> di
                 rows = []
                 for s in range(seq, seq + n):
                     entry = entry_bytes(body, s, stamp)
-                    rows.append((s, stamp, *idx, entry, sha256(b"\x00" + entry).digest()))
+                    rows.append((s, stamp, entry, sha256(b"\x00" + entry).digest()))
                 t = time.perf_counter()
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany(insert, rows)
@@ -240,6 +247,9 @@ def python_us_per_append(key: Path, runs: int = 7, n: int = 3000) -> float:
 
         def head(self) -> Head:
             return self._head
+
+        def log_id(self) -> str:
+            return "bench"
 
         def close(self) -> None:
             pass
@@ -290,6 +300,76 @@ def build_log(url: str, key: Path, n: int) -> None:
     log = open_log(url, key_path=key)
     log.checkpoint(force=True)
     log.close()
+
+
+def verify_floor(log: object, runs: int) -> tuple[float, float]:
+    """Median seconds of verify's floor and of ``verify`` itself on one log, in turns.
+
+    The floor is what any verifier must do: read every entry from the store, SHA-256 it as a leaf, and
+    fold the leaves into the root.
+    """
+    from hashlib import sha256
+
+    from blastdoor.audit.merkle import frontier_root
+
+    floors, verifies = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        frontier: list[bytes] = []
+        for seq, _t, body, _leaf, _ in log.store.rows():  # type: ignore[attr-defined]
+            h = sha256(b"\x00" + body).digest()
+            n = seq
+            while n & 1:
+                h = sha256(b"\x01" + frontier.pop() + h).digest()
+                n >>= 1
+            frontier.append(h)
+        frontier_root(frontier)
+        floors.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        report = log.verify()  # type: ignore[attr-defined]
+        verifies.append(time.perf_counter() - t)
+        assert report.ok, report.summary()
+    floors.sort()
+    verifies.sort()
+    return floors[len(floors) // 2], verifies[len(verifies) // 2]
+
+
+def prove_ms(url: str, key: Path, n: int, runs: int = 21) -> float:
+    """Median ms of ``AuditLog.prove`` at random entries of a log of ``n`` entries (from a fresh handle)."""
+    import random
+
+    build_log(url, key, n)
+    log = open_log(url, key_path=key, checkpoint_on_close=False)
+    rng = random.Random(17)
+    times = []
+    try:
+        for _ in range(runs):
+            seq = rng.randrange(n)
+            t = time.perf_counter()
+            proof = log.prove(seq)
+            times.append((time.perf_counter() - t) * 1000)
+            assert proof["seq"] == seq and "checkpoint" in proof
+    finally:
+        log.close()
+    times.sort()
+    return times[len(times) // 2]
+
+
+def checkpoint_sign_us(runs: int = 2000) -> float:
+    """Median µs to sign one checkpoint note (Ed25519) with a loaded key: a checkpoint per batch costs this."""
+    from blastdoor.audit.checkpoint import Checkpoint, Signer
+
+    signer = Signer.generate("bench")
+    c = Checkpoint("blastdoor.audit/bench", 123456, bytes(32))
+    c.sign([signer])
+    times = []
+    for i in range(runs):
+        c.size = i
+        t = time.perf_counter()
+        c.sign([signer])
+        times.append((time.perf_counter() - t) * 1e6)
+    times.sort()
+    return times[len(times) // 2]
 
 
 def main() -> None:
@@ -359,10 +439,23 @@ def main() -> None:
                     c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             print(f"postgresql, {w} writer thread(s): {res[f'pg_appends_per_s_{w}']:>8} durable appends/s")
 
+    contract: dict[str, float] = {}
+    res["checkpoint_per_batch_us"] = contract["checkpoint_per_batch_us"] = round(checkpoint_sign_us(), 1)
+    print(f"one Ed25519 checkpoint signature: {res['checkpoint_per_batch_us']} us")
+    for n, name in ((10_000, "10k"), (100_000, "100k"), *(() if args.quick else ((1_000_000, "1m"),))):
+        ms = prove_ms(str(tmp / f"prove-{name}.db"), key, n)
+        res[f"prove_ms_{name}"] = contract[f"prove_ms_{name}"] = round(ms, 2)
+        print(f"prove at {n} entries: {ms:.2f} ms (median, from the store's interior hashes)")
+
     # Verify and proofs on a big log.
     url = str(tmp / "big.db")
     build_log(url, key, big)
     log = open_log(url, key_path=key, checkpoint_on_close=False)
+    floor_s, verify_s = verify_floor(log, 5 if args.quick else 3)
+    res["verify_floor_ratio"] = contract["verify_floor_ratio"] = round(floor_s / verify_s, 3)
+    print(
+        f"verify: {verify_s:.2f} s, its floor (read + SHA-256 + root) {floor_s:.2f} s: ratio {floor_s / verify_s:.2f}"
+    )
     t = time.perf_counter()
     report = log.verify()
     dt = time.perf_counter() - t
@@ -396,12 +489,15 @@ def main() -> None:
         f" (with entry and checkpoint), {res['prove_ms']} ms from the store"
         f" ({res['inclusion_proof_from_leaves_ms']} ms of it hashing), verify {res['verify_proof_us']} us"
     )
-    res["target_sqlite_appends_per_s_8"] = 20_000
-    res["target_verify_events_per_s"] = 200_000
+    res["append_ceiling_ratio"] = contract["append_ceiling_ratio"] = round(
+        float(res["sqlite_appends_per_s_8"]) / float(res["sqlite_appends_per_s_8_ceiling"]), 3
+    )
     import shutil
 
     shutil.rmtree(tmp, ignore_errors=True)  # ~120 MB of databases per run
     print(json.dumps(res))
+    order = ["prove_ms_10k", "prove_ms_100k", "prove_ms_1m", "verify_floor_ratio", "append_ceiling_ratio"]
+    print(json.dumps({k: contract[k] for k in [*order, "checkpoint_per_batch_us"] if k in contract}))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ class Recorder:
             raise RuntimeError("disk on fire")
         head = Head(self.head.size, list(self.head.frontier), self.head.last_time, 0, 0.0)
         rows = seal_batch(head, items, 1_700_000_000 * 10**9)
-        self.leaves.extend(r[9] for r in rows)
+        self.leaves.extend(r[3] for r in rows)
         self.batches.append([i.body for i in items])
         self.head = head
         return head

@@ -51,4 +51,4 @@ def test_sealed_rows_hash_the_canonical_entry(events: list[dict[str, Any]], size
     rows = seal_batch(head, [p for _, p in items], ns)
     for i, ((clean, _), row) in enumerate(zip(items, rows, strict=True)):
         whole = canonical_json({"event": clean, "seq": size + i, "time": row[1]})
-        assert row[0] == size + i and row[8] == whole and row[9] == leaf_hash(whole)
+        assert row[0] == size + i and row[2] == whole and row[3] == leaf_hash(whole)

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from concurrent.futures import Future
 
-# (seq, time, kind, agent_id, tool, verdict, env, correlation_id, entry bytes, leaf hash)
-SealedRow = tuple[int, str, str, str, str, str, str, str, bytes, bytes]
+# (seq, time, entry bytes, leaf hash): the indexed columns are derived from the bytes by the store
+SealedRow = tuple[int, str, bytes, bytes]
 
 MAX_BATCH = 2048
 
@@ -47,18 +47,21 @@ class Head:
     new checkpoint is due. ``cp_time`` is when that checkpoint was signed (Unix seconds).
     """
 
-    __slots__ = ("cp_mark", "cp_time", "frontier", "last_time", "size")
+    __slots__ = ("cp_mark", "cp_time", "frontier", "last_time", "seal", "size")
 
-    def __init__(self, size: int, frontier: list[bytes], last_time: str, cp_mark: int, cp_time: float) -> None:
+    def __init__(
+        self, size: int, frontier: list[bytes], last_time: str, cp_mark: int, cp_time: float, seal: bytes = b""
+    ) -> None:
         self.size = size
         self.frontier = frontier
         self.last_time = last_time
         self.cp_mark = cp_mark
         self.cp_time = cp_time
+        self.seal = seal  # the head's MAC (``blastdoor.audit.seal``) as stored; b"" when unsealed
 
     def copy(self) -> Head:
         """An independent copy (sealing advances a head and its frontier in place)."""
-        return Head(self.size, list(self.frontier), self.last_time, self.cp_mark, self.cp_time)
+        return Head(self.size, list(self.frontier), self.last_time, self.cp_mark, self.cp_time, self.seal)
 
 
 def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[SealedRow]:
@@ -76,7 +79,7 @@ def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[Sealed
     for item in items:
         body = entry_bytes(item.body, seq, t)
         leaf = sha256(b"\x00" + body).digest()
-        rows.append((seq, t, *item.index, body, leaf))
+        rows.append((seq, t, body, leaf))
         # frontier_push, inlined: this loop is the whole cost of an append under the lock.
         h, n = leaf, seq
         while n & 1:

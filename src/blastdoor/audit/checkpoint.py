@@ -19,7 +19,6 @@ fresh process and must not pay for it.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -67,7 +66,7 @@ class Verifier:
         try:
             raw = base64.b64decode(b64, validate=True)
             wanted = int(hexid, 16)
-        except (binascii.Error, ValueError) as exc:
+        except ValueError as exc:  # binascii.Error, or a bad hex id
             raise NoteError(f"malformed verifier key `{text.strip()}`") from exc
         if len(raw) != 33 or raw[0] != ED25519:
             raise NoteError("only Ed25519 verifier keys are supported")
@@ -83,9 +82,11 @@ class Verifier:
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+        if len(signature) != 64:
+            return False  # a forged, empty or truncated signature: never an error, always a no
         try:
             Ed25519PublicKey.from_public_bytes(self.public).verify(signature, message)
-        except InvalidSignature:
+        except (InvalidSignature, ValueError):
             return False
         return True
 
@@ -128,7 +129,7 @@ class Signer:
         try:
             raw = base64.b64decode(b64, validate=True)
             wanted = int(hexid, 16)
-        except (binascii.Error, ValueError) as exc:
+        except ValueError as exc:  # binascii.Error, or a bad hex id
             raise NoteError("malformed signer key") from exc
         if len(raw) != 33 or raw[0] != ED25519:
             raise NoteError("only Ed25519 signer keys are supported")
@@ -193,7 +194,7 @@ def split_note(note: str) -> tuple[str, list[Signature]]:
             raise NoteError(f"malformed signature line `{line}`")
         try:
             raw = base64.b64decode(fields[2], validate=True)
-        except binascii.Error as exc:
+        except ValueError as exc:  # binascii.Error, or non-ASCII text
             raise NoteError(f"malformed signature line `{line}`") from exc
         if len(raw) < 5:
             raise NoteError(f"malformed signature line `{line}`")
@@ -258,7 +259,7 @@ class Checkpoint:
             raise NoteError(f"checkpoint size `{size_s}` is not a decimal number")
         try:
             root = base64.b64decode(root_s, validate=True)
-        except binascii.Error as exc:
+        except ValueError as exc:  # binascii.Error, or non-ASCII text
             raise NoteError("checkpoint root hash is not base64") from exc
         return cls(origin, int(size_s), root, lines[3:-1])
 

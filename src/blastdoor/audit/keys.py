@@ -65,6 +65,7 @@ class KeyRing:
         self.trusted_path = self.key_path + ".trusted"
         self.salt_path = self.key_path + ".salt"
         self._salt: bytes | None = None
+        self._seal: bytes | None = None
 
     # -- salt: read on the hot path, so no cryptography here ------------------------------------
 
@@ -104,6 +105,31 @@ class KeyRing:
             os.link(tmp, path)
         finally:
             os.unlink(tmp)
+
+    def seal_key(self, *, create: bool = True) -> bytes | None:
+        """The key that seals the head row (``blastdoor.audit.seal``); None when missing and not ``create``.
+
+        Like the salt: 32 random bytes in a private file, made on first use with the standard library
+        only, because every hook process seals the head it leaves behind.
+        """
+        if self._seal is None:
+            path = self.key_path + ".seal"
+            try:
+                data = _read_private(path)
+            except FileNotFoundError:
+                if not create:
+                    return None
+                data = os.urandom(32)
+                try:
+                    self._create(path, data)
+                except FileExistsError:  # another process won the race: use its key
+                    data = _read_private(path)
+            except OSError as exc:
+                raise StoreError(f"cannot read the head seal key `{path}`: {exc}") from exc
+            if len(data) < 16:
+                raise StoreError(f"the head seal key `{path}` is too short")
+            self._seal = data
+        return self._seal
 
     # -- signing key ------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import time
 from blastdoor.audit import events as ev
 from blastdoor.audit.batch import GroupCommit, Head, Pending
 from blastdoor.audit.fastjson import canonical_bytes
-from blastdoor.audit.merkle import consistency_proof, frontier_root, inclusion_proof
+from blastdoor.audit.merkle import consistency_proof_from, frontier_root, inclusion_proof_from
 from blastdoor.audit.redact import Redactor
 from blastdoor.errors import InputError, NotFound, StoreError
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from blastdoor.audit.verify import Report, Row
 
     JSON = Any
+    # (size, frontier) -> the head's seal: what a store writes into its head row with every batch
+    Sealer = Callable[[int, list[bytes]], bytes]
 else:
     Protocol = object  # LogStore is a static interface: nothing checks it at run time
 
@@ -72,6 +74,9 @@ class LogStore(Protocol):
     under a lock that makes it the only writer; on any failure nothing is written and it raises
     ``StoreError``.
     """
+
+    # Set by the ``AuditLog``: the seal of the head after each batch (``blastdoor.audit.seal``).
+    sealer: Sealer | None
 
     def log_id(self) -> str: ...
 
@@ -126,6 +131,16 @@ class AuditLog:
         self._cp_lock = threading.Lock()
         self._origin = ""
         self._closed = False
+        self._seal_key: bytes | None = None
+        store.sealer = self._seal_head
+
+    def _seal_head(self, size: int, frontier: list[bytes]) -> bytes:
+        # Called by the store under its write lock: the origin and key were read before (``_pending``).
+        from blastdoor.audit.seal import seal
+
+        if self._seal_key is None or not self._origin:
+            raise StoreError("the audit log's head seal key was not loaded before an append")
+        return seal(self._seal_key, self._origin, size, frontier_root(frontier))
 
     @property
     def origin(self) -> str:
@@ -152,6 +167,9 @@ class AuditLog:
         return self._append_entered(event, marks_checkpoint)
 
     def _pending(self, event: dict[str, JSON], marks_checkpoint: bool = False) -> Pending:
+        if self._seal_key is None:  # before the store's lock: the seal needs both, and reading them locks
+            self._seal_key = self.keys.seal_key()
+            _ = self.origin
         try:
             checked = ev.check_event(event)
             redactor = Redactor(self.keys.salt())
@@ -290,7 +308,44 @@ class AuditLog:
         self.store.add_checkpoint(head.size, ev.format_time(self._clock()), note)
         ids = [f"{s.verifier.id:08x}" for s in (signer, *extra_signers)]
         self._append(ev.checkpoint_event(head.size, root.hex(), ids), marks_checkpoint=True)
+        self._publish(note)
+        self._fill_tiles(head.size)
         return note
+
+    def _fill_tiles(self, size: int) -> None:
+        """Store the interior hashes up to ``size`` (proofs then read O(log n) hashes); never fatal."""
+        if not hasattr(self.store, "add_subtrees"):
+            return
+        from blastdoor.audit.tiles import fill
+
+        try:
+            fill(self.store, size)
+        except (StoreError, ValueError) as exc:
+            import warnings
+
+            warnings.warn(f"blastdoor: audit interior hashes: {exc}", RuntimeWarning, stacklevel=3)
+
+    def anchors(self) -> list[Any]:
+        """The outside anchors configured beside the key (``<key>.anchors``: witnesses, files, git)."""
+        from blastdoor.audit.checkpoint import NoteError
+        from blastdoor.audit.witness import load_anchors
+
+        try:
+            return load_anchors(self.keys.key_path + ".anchors")
+        except (OSError, NoteError) as exc:
+            raise StoreError(f"cannot read the audit anchors: {exc}") from exc
+
+    def _publish(self, note: str) -> None:
+        """Send a new checkpoint to the outside anchors; a failure is loud but never loses the event."""
+        anchors = self.anchors()
+        if not anchors:
+            return
+        from blastdoor.audit.witness import publish
+
+        for error in publish(anchors, note, self.consistency):
+            import warnings
+
+            warnings.warn(f"blastdoor: audit anchor: {error}", RuntimeWarning, stacklevel=3)
 
     def rotate_key(self, *, reason: str = "") -> str:
         """Replace the signing key; returns the new verifier key.
@@ -325,7 +380,17 @@ class AuditLog:
             yield _parse(row[2])
 
     def search(self, query: Query, *, newest_first: bool = True) -> list[dict[str, JSON]]:
-        return [_parse(body) for _, _, body in self.store.search(query, newest_first=newest_first)]
+        """Entries matching ``query``. Each is checked against its own body, so a row whose indexed
+        columns were made to lie is never returned as a match (``verify`` names it)."""
+        out = []
+        for _, _, body in self.store.search(query, newest_first=newest_first):
+            try:
+                entry = _parse(body)
+            except (StoreError, ValueError):
+                continue
+            if _matches(entry, query):
+                out.append(entry)
+        return out
 
     def prove(self, seq: int, size: int | None = None) -> dict[str, JSON]:
         """An inclusion proof for entry ``seq`` that a third party can check without the database.
@@ -344,20 +409,23 @@ class AuditLog:
         n = self.store.head().size if size is None else size
         if not 0 <= seq < n:
             raise NotFound(f"no entry {seq} in a log of size {n}")
-        leaves = self.store.leaves(n)
-        if len(leaves) != n:
-            raise StoreError(f"the store returned {len(leaves)} leaves for a tree of size {n}")
-        path = inclusion_proof(leaves, seq, n)
-        entry = next(iter(self.store.rows(seq, seq + 1)))[2]
+        mth, leaf = self._tree(n)
+        try:
+            path = inclusion_proof_from(mth, seq, n)
+            tree_root = mth(0, n)
+            leaf_seq = leaf(seq)
+        except (IndexError, ValueError) as exc:
+            raise StoreError(f"the store is missing leaf hashes of the tree of size {n}: {exc}") from exc
+        entry = self._entry_bytes(seq)
         proof: dict[str, JSON] = {
             "type": "blastdoor.audit.inclusion/v1",
             "origin": self.origin,
             "seq": seq,
             "size": n,
-            "entry": entry.decode("utf-8"),
-            "leaf_hash": leaves[seq].hex(),
+            "entry": entry.decode("utf-8", "replace"),
+            "leaf_hash": leaf_seq.hex(),
             "path": [h.hex() for h in path],
-            "root": frontier_root_of(leaves, n).hex(),
+            "root": tree_root.hex(),
         }
         if note:
             proof["checkpoint"] = note
@@ -366,9 +434,35 @@ class AuditLog:
         return proof
 
     def consistency(self, old_size: int, new_size: int) -> list[bytes]:
-        """An RFC 6962 consistency proof between two tree sizes of this log."""
-        leaves = self.store.leaves(new_size)
-        return consistency_proof(leaves, old_size, new_size)
+        """An RFC 6962 consistency proof between two tree sizes of this log (O(log n) stored hashes)."""
+        mth, _ = self._tree(new_size)
+        try:
+            return consistency_proof_from(mth, old_size, new_size)
+        except (IndexError, ValueError) as exc:
+            raise StoreError(f"the store is missing leaf hashes of the tree of size {new_size}: {exc}") from exc
+
+    def _tree(self, n: int) -> tuple[Callable[[int, int], bytes], Callable[[int], bytes]]:
+        """Subtree roots and leaf hashes of the first ``n`` leaves: from stored interior hashes when the
+        store keeps them (``blastdoor.audit.tiles``), else from all the leaves."""
+        if hasattr(self.store, "subtree_range"):
+            from blastdoor.audit.tiles import StoredTree
+
+            tree = StoredTree(self.store, n)
+            return tree.mth, tree.leaf
+        from blastdoor.audit.merkle import root
+
+        leaves = self.store.leaves(n)
+        if len(leaves) != n:
+            raise StoreError(f"the store returned {len(leaves)} leaves for a tree of size {n}")
+        return (lambda a, b: root(leaves, a, b)), leaves.__getitem__
+
+    def _entry_bytes(self, seq: int) -> bytes:
+        for row in self.store.rows(seq, seq + 1):
+            body = row[2]
+            if isinstance(body, (bytes, bytearray, memoryview)):
+                return bytes(body)
+            raise StoreError(f"entry {seq} is not stored as bytes (the store was tampered with)")
+        raise StoreError(f"entry {seq} is missing from the store")
 
     def verify(
         self,
@@ -378,18 +472,50 @@ class AuditLog:
         deep: bool = False,
     ) -> Report:
         """Verify the whole log (see ``blastdoor.audit.verify``); anchors default to the key ring's."""
+        from blastdoor.audit.seal import HeadClaim
         from blastdoor.audit.verify import verify_entries
+        from blastdoor.audit.witness import collect
 
         anchors = self.keys.trusted() if trusted is None else list(trusted)
+        outside = self.anchors()
+        held, unreadable = collect(outside, self.origin) if outside else ([], [])
+        external = [*external, *(note for _, note in held)]
+        head = self.store.head()  # before the entries: appends that run during the read come after it
         notes = [note for _, _, note in self.store.checkpoints()]
-        return verify_entries(
-            self.store.rows(index=deep),
+        derived = getattr(self.store, "derived_problems", None)
+        schema = list(derived()) if derived is not None else []
+        claim = HeadClaim(
+            head.size,
+            frontier_root(head.frontier),
+            head.seal,
+            key=self.keys.seal_key(create=False),
+            origin=self.origin,
+            later=lambda: self.store.head().size,
+        )
+        report = verify_entries(
+            # The indexed columns are generated from the entry: they can only lie once the schema changed.
+            self.store.rows(index=bool(schema)),
             checkpoints=notes,
             external=external,
             trusted=anchors,
             origin=self.origin,
-            deep=deep,
+            deep=deep or bool(schema),
+            head=claim,
         )
+        if schema and report.ok:  # no row lies yet, but the next could: the schema itself is the problem
+            for message in schema:
+                report.add(report.size, message)
+        if not outside:
+            report.warnings.append(
+                "no outside anchor (witness or export) is configured: restoring an older copy of the whole"
+                " database would go unnoticed"
+            )
+        else:
+            for where in sorted({w for w, _ in held}):
+                report.anchors.append(f"checkpoints held by {where}")
+            if unreadable:
+                report.unchecked.extend(unreadable)
+        return report
 
     def close(self) -> None:
         """Checkpoint (when configured and anything is new) and release the store."""
@@ -417,6 +543,27 @@ def frontier_root_of(leaves: Sequence[bytes], size: int) -> bytes:
     from blastdoor.audit.merkle import root
 
     return root(leaves, 0, size)
+
+
+def _matches(entry: dict[str, JSON], query: Query) -> bool:
+    event = entry.get("event")
+    if not isinstance(event, dict):
+        return False
+    kind, agent, tool, verdict, env, correlation = ev.index_of(event)
+    for want, got in (
+        (query.agent, agent),
+        (query.verdict, verdict),
+        (query.tool, tool),
+        (query.env, env),
+        (query.kind, kind),
+        (query.correlation_id, correlation),
+    ):
+        if want and want != got:
+            return False
+    t = entry.get("time")
+    if not isinstance(t, str) or (query.since and t < query.since) or (query.until and t >= query.until):
+        return False
+    return query.before is None or (isinstance(entry.get("seq"), int) and entry["seq"] < query.before)
 
 
 def _parse(body: bytes) -> dict[str, JSON]:

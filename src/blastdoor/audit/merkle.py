@@ -19,7 +19,7 @@ from hashlib import sha256
 
 TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = sha256(b"").digest()
@@ -112,16 +112,23 @@ def inclusion_proof(leaves: Sequence[bytes], index: int, size: int | None = None
     n = len(leaves) if size is None else size
     if not 0 <= index < n <= len(leaves):
         raise ProofError(f"no leaf {index} in a tree of size {n}")
+    return inclusion_proof_from(lambda a, b: root(leaves, a, b), index, n)
+
+
+def inclusion_proof_from(mth: Callable[[int, int], bytes], index: int, n: int) -> list[bytes]:
+    """``inclusion_proof`` given ``mth(start, end)``, the root of any subtree (e.g. from stored hashes)."""
+    if not 0 <= index < n:
+        raise ProofError(f"no leaf {index} in a tree of size {n}")
     path: list[bytes] = []
     start, end, m = 0, n, index
     # Walk down from the root; each level contributes the root of the sibling subtree.
     while end - start > 1:
         k = _split(end - start)
         if m < k:
-            path.append(root(leaves, start + k, end))
+            path.append(mth(start + k, end))
             end = start + k
         else:
-            path.append(root(leaves, start, start + k))
+            path.append(mth(start, start + k))
             start, m = start + k, m - k
     path.reverse()
     return path
@@ -169,20 +176,27 @@ def consistency_proof(leaves: Sequence[bytes], old_size: int, new_size: int | No
     m = old_size
     if not 0 <= m <= n <= len(leaves):
         raise ProofError(f"no consistency proof from size {m} to size {n}")
+    return consistency_proof_from(lambda a, b: root(leaves, a, b), m, n)
+
+
+def consistency_proof_from(mth: Callable[[int, int], bytes], m: int, n: int) -> list[bytes]:
+    """``consistency_proof`` given ``mth(start, end)``, the root of any subtree."""
+    if not 0 <= m <= n:
+        raise ProofError(f"no consistency proof from size {m} to size {n}")
     if m in (0, n):
         return []
-    return _subproof(leaves, m, 0, n, True)
+    return _subproof(mth, m, 0, n, True)
 
 
-def _subproof(leaves: Sequence[bytes], m: int, start: int, end: int, whole: bool) -> list[bytes]:
+def _subproof(mth: Callable[[int, int], bytes], m: int, start: int, end: int, whole: bool) -> list[bytes]:
     # SUBPROOF(m, D[start:end], b) of RFC 6962 §2.1.2.
     n = end - start
     if m == n:
-        return [] if whole else [root(leaves, start, end)]
+        return [] if whole else [mth(start, end)]
     k = _split(n)
     if m <= k:
-        return [*_subproof(leaves, m, start, start + k, whole), root(leaves, start + k, end)]
-    return [*_subproof(leaves, m - k, start + k, end, False), root(leaves, start, start + k)]
+        return [*_subproof(mth, m, start, start + k, whole), mth(start + k, end)]
+    return [*_subproof(mth, m - k, start + k, end, False), mth(start, start + k)]
 
 
 def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:

@@ -29,16 +29,22 @@ from blastdoor.action import canonical_json
 from blastdoor.audit import checkpoint as cp
 from blastdoor.audit.events import CHECKPOINT, KEY_ROTATED, index_of
 from blastdoor.audit.merkle import frontier_root
+from blastdoor.errors import StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-# (seq, time, entry bytes, stored leaf hash or None, indexed columns or None)
-Row = tuple[int, str, bytes, "bytes | None", "tuple[str, ...] | None"]
+    from blastdoor.audit.seal import HeadClaim
+
+# (seq, time (text, or its ASCII bytes), entry bytes, stored leaf hash or None, indexed columns or None)
+Row = tuple[int, "str | bytes", bytes, "bytes | None", "tuple[str, ...] | None"]
 
 _PREFIX = b'{"event":'
-_KEY_MARK = b'"kind":"' + KEY_ROTATED.encode() + b'"'
-_CP_MARK = b'"kind":"' + CHECKPOINT.encode() + b'"'
+_KIND = b'"kind":"'
+_KIND_LEN = len(_KIND)
+_KEY_KIND = KEY_ROTATED.encode() + b'"'
+_CP_KIND = CHECKPOINT.encode() + b'"'
+_SPECIAL_FIRST = frozenset((_CP_KIND[0], _KEY_KIND[0]))
 
 
 class Problem:
@@ -55,7 +61,13 @@ class Problem:
 
 
 class Report:
-    """What ``verify`` found. ``ok`` only when there is no problem at all."""
+    """What ``verify`` found.
+
+    ``ok``: no problem at all. ``anchored``: every entry is also covered by a signature of a trusted key
+    (a checkpoint, or the sealed head), so ``ok`` means more than "consistent with itself".
+    ``status`` is ``ok``, ``UNANCHORED`` (consistent, but not all of it vouched for by a trusted key:
+    ``unchecked`` says what was not) or ``FAILED``.
+    """
 
     def __init__(self) -> None:
         self.size = 0
@@ -64,10 +76,41 @@ class Report:
         self.checkpoints = 0
         self.checked_sizes: list[int] = []
         self.warnings: list[str] = []
+        self.anchored_size = 0  # entries [0, anchored_size) are covered by a trusted signature
+        self.anchors: list[str] = []  # what vouched for them (checkpoints, the sealed head, a witness)
+        self.unchecked: list[str] = []  # what could not be checked, in words
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def anchored(self) -> bool:
+        return bool(self.anchors) and self.anchored_size >= self.size and not self.unchecked
+
+    @property
+    def status(self) -> str:
+        if self.problems:
+            return "FAILED"
+        return "ok" if self.anchored else "UNANCHORED"
+
+    def anchor(self, size: int, what: str) -> None:
+        self.anchored_size = max(self.anchored_size, size)
+        if what not in self.anchors:
+            self.anchors.append(what)
+
+    def finish(self) -> None:
+        """Name the part of the log no trusted signature covers (call once everything was checked)."""
+        if self.problems or (self.anchors and self.anchored_size >= self.size):
+            return
+        if self.size == 0:
+            self.unchecked.append("the log is empty: no trusted signature vouches for it (truncated to nothing?)")
+        elif self.anchored_size == 0:
+            self.unchecked.append(f"no trusted signature covers any of the {self.size} entries")
+        else:
+            self.unchecked.append(
+                f"entries {self.anchored_size}..{self.size - 1} are not covered by a trusted signature"
+            )
 
     @property
     def first_bad(self) -> int | None:
@@ -78,14 +121,22 @@ class Report:
         self.problems.append(Problem(seq, message))
 
     def summary(self) -> str:
-        if self.ok:
-            return f"ok: {self.size} entries, {self.checkpoints} checkpoints verified, root {self.root.hex()}"
-        first = min(self.problems, key=lambda p: p.seq)
-        return f"FAILED at seq {first.seq}: {first.message}"
+        if not self.ok:
+            first = min(self.problems, key=lambda p: p.seq)
+            return f"FAILED at seq {first.seq}: {first.message}"
+        checked = f"{self.size} entries hash-chained, {self.checkpoints} checkpoints verified, root {self.root.hex()}"
+        if self.anchored:
+            return f"ok: {checked}; vouched for by {'; '.join(self.anchors)}"
+        return f"UNANCHORED: {checked}; NOT checked: {'; '.join(self.unchecked)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "status": self.status,
+            "anchored": self.anchored,
+            "anchored_size": self.anchored_size,
+            "anchors": self.anchors,
+            "unchecked": self.unchecked,
             "size": self.size,
             "root": self.root.hex(),
             "checkpoints": self.checkpoints,
@@ -104,56 +155,89 @@ def verify_entries(
     origin: str = "",
     deep: bool = False,
     complete: bool = True,
+    head: HeadClaim | None = None,
 ) -> Report:
     """Check entries (in seq order) and signed checkpoint notes; see the module docstring.
 
     ``checkpoints`` are the ones stored with the log (``complete``: all that were ever signed),
-    ``external`` ones exported earlier and kept elsewhere, ``trusted`` the anchor verifier keys.
+    ``external`` ones exported earlier and kept elsewhere, ``trusted`` the anchor verifier keys,
+    ``head`` what the store's head row claims (checked against the entries, and its seal when a key is
+    given). Never raises on bad input: whatever cannot be read or parsed is a problem at its seq.
     """
     report = Report()
     stored = [_peek(n, report, "stored") for n in checkpoints]
     exported = [_peek(n, report, "exported") for n in external]
     wanted = {c.size for c in stored + exported if c is not None}
+    if head is not None:
+        wanted.update(head.sizes())
     roots: dict[int, bytes] = {0: frontier_root([])} if 0 in wanted else {}
     rotations: list[tuple[int, str, str]] = []
     cp_events: list[tuple[int, int, str]] = []
 
     frontier: list[bytes] = []
     expected = 0
-    prev_time = ""
     prefix = _PREFIX
     suffix = b',"seq":%d,"time":"%s"}'  # events.entry_suffix, as a template (checked by the tests)
-    for seq, time, body, leaf, index in rows:
-        if seq != expected:
-            if seq > expected:
-                report.add(expected, f"missing: the next entry present is seq {seq}")
-            else:
-                report.add(seq, f"out of order: seq {seq} appears after seq {expected - 1}")
-            break
-        h = sha256(b"\x00" + body).digest()
-        if leaf is not None and leaf != h:
-            report.add(seq, "entry bytes do not match their leaf hash (the entry was edited)")
-            break
-        if not body.startswith(prefix) or not body.endswith(suffix % (seq, time.encode())):
-            report.add(seq, "entry does not carry its own seq and time (moved, renumbered or edited)")
-            break
-        if time < prev_time:
-            report.add(seq, f"time goes backwards ({time} after {prev_time})")
-            break
-        if deep and not _deep_ok(seq, body, index, report):
-            break
-        if _KEY_MARK in body or _CP_MARK in body:
-            _special(seq, body, rotations, cp_events)
-        prev_time = time
-        # merkle.frontier_push, inlined: this loop is verify's whole cost.
-        n = seq
-        while n & 1:
-            h = sha256(b"\x01" + frontier.pop() + h).digest()
-            n >>= 1
-        frontier.append(h)
-        expected = seq + 1
-        if expected in wanted:
-            roots[expected] = frontier_root(frontier)
+    prev = b""
+    row: Any = None
+    try:
+        for row in rows:
+            seq, time, body, leaf, index = row
+            if body.__class__ is not bytes:
+                if not isinstance(body, (bytearray, memoryview)):
+                    report.add(expected, f"entry is stored as {type(body).__name__}, not bytes (rewritten)")
+                    break
+                body = bytes(body)
+            if leaf is not None and leaf.__class__ is not bytes:
+                leaf = bytes(leaf) if isinstance(leaf, (bytearray, memoryview)) else b""
+            # The time as bytes: SQLite hands it over so, PostgreSQL as text (ASCII when it is a time at all).
+            t = time if time.__class__ is bytes else time.encode("ascii", "replace") if isinstance(time, str) else b""
+            if seq.__class__ is not int or not t:
+                report.add(expected, "entry has a malformed sequence number or time")
+                break
+            if seq != expected:
+                if seq > expected:
+                    report.add(expected, f"missing: the next entry present is seq {seq}")
+                else:
+                    report.add(seq, f"out of order: seq {seq} appears after seq {expected - 1}")
+                break
+            h = sha256(b"\x00" + body).digest()
+            if leaf is not None and leaf != h:
+                report.add(seq, "entry bytes do not match their leaf hash (the entry was edited)")
+                break
+            if not body.startswith(prefix) or not body.endswith(suffix % (seq, t)):
+                report.add(seq, "entry does not carry its own seq and time (moved, renumbered or edited)")
+                break
+            if t < prev:
+                report.add(
+                    seq, f"time goes backwards ({t.decode(errors='replace')} after {prev.decode(errors='replace')})"
+                )
+                break
+            if deep and not _deep_ok(seq, body, index, report):
+                break
+            # Checkpoint and key-rotation events (``events.checkpoint_event``, ``key_event``) have no nested
+            # object before their ``kind``, so the first ``"kind":"`` in the bytes is theirs: one scan that
+            # stops there, and a byte compare before any string compare ('c'heckpoint, 'k'ey.rotated).
+            i = body.find(_KIND) + _KIND_LEN
+            if (
+                i >= _KIND_LEN
+                and body[i] in _SPECIAL_FIRST
+                and (body.startswith(_CP_KIND, i) or body.startswith(_KEY_KIND, i))
+            ):
+                _special(seq, body, rotations, cp_events)
+            prev = t
+            # merkle.frontier_push, inlined: this loop is verify's whole cost.
+            n = seq
+            while n & 1:
+                h = sha256(b"\x01" + frontier.pop() + h).digest()
+                n >>= 1
+            frontier.append(h)
+            expected = seq + 1
+            if expected in wanted:
+                roots[expected] = frontier_root(frontier)
+    except Exception as exc:  # an unreadable store or a malformed row is a failed verification, not a crash
+        what = "malformed entry row" if row is not None and not isinstance(exc, StoreError) else "cannot read the entry"
+        report.add(expected, f"{what}: {exc}")
     report.size = expected
     report.root = frontier_root(frontier)
     if report.problems:
@@ -161,16 +245,31 @@ def verify_entries(
 
     anchors = set(trusted)
     if not anchors and (stored or exported):
-        report.add(0, "no trusted verifier key to check checkpoint signatures (pass --key)")
-        return report
-    good_sizes = _check_signed(stored, checkpoints, anchors, rotations, roots, origin, report, "stored")
-    _check_signed(exported, external, anchors, rotations, roots, origin, report, "exported", good_sizes)
+        report.unchecked.append("checkpoint signatures: no trusted verifier key (pass --trust)")
+    good_sizes: list[int] = []
+    if anchors:
+        good_sizes = _check_signed(stored, checkpoints, anchors, rotations, roots, origin, report, "stored")
+        _check_signed(exported, external, anchors, rotations, roots, origin, report, "exported", good_sizes)
+    else:  # unsigned, the checkpoints still say whether the log was truncated or forked since
+        for what, group in (("stored", stored), ("exported", exported)):
+            for c in group:
+                if c is not None:
+                    _check_one(c, roots, origin, report, what, good_sizes, anchor=False)
     stored_sizes = {c.size for c in stored if c is not None}
     for seq, size, root_hex in cp_events:
         if complete and size not in stored_sizes:
             report.add(seq, f"the checkpoint at size {size} recorded here is missing from the store")
         elif size in roots and roots[size].hex() != root_hex:
             report.add(_after(good_sizes, size), f"checkpoint event at seq {seq} disagrees with the log")
+    if head is not None:
+        head.check(report, roots, sorted(good_sizes))
+    # A checkpoint is signed before its own ``checkpoint`` event is appended, so a log (or bundle) that
+    # ends in checkpoint events restating verified checkpoints is covered to its end.
+    restating = {seq for seq, size, root_hex in cp_events if size in good_sizes and roots[size].hex() == root_hex}
+    if report.anchored_size:
+        while report.anchored_size < report.size and report.anchored_size in restating:
+            report.anchored_size += 1
+    report.finish()
     return report
 
 
@@ -261,7 +360,14 @@ def _check_signed(
 
 
 def _check_one(
-    c: cp.Checkpoint, roots: dict[int, bytes], origin: str, report: Report, what: str, good: list[int]
+    c: cp.Checkpoint,
+    roots: dict[int, bytes],
+    origin: str,
+    report: Report,
+    what: str,
+    good: list[int],
+    *,
+    anchor: bool = True,
 ) -> None:
     if origin and c.origin != origin:
         report.add(0, f"{what} checkpoint is for another log (`{c.origin}`, this log is `{origin}`)")
@@ -275,6 +381,39 @@ def _check_one(
     if roots.get(c.size) != c.root:
         report.add(_after(good, c.size), f"{what} checkpoint at size {c.size} does not match the log's root")
         return
+    if not anchor:
+        return
     report.checkpoints += 1
     report.checked_sizes.append(c.size)
     good.append(c.size)
+    report.anchor(c.size, f"{what} checkpoints signed by a trusted key")
+
+
+def parse_bundle(text: str) -> tuple[str, list[Row], list[str], tuple[int, str] | None]:
+    """The origin, entries (as rows), checkpoint notes of an exported bundle (or JSON lines), and the
+    first line that is none of those as ``(seq it stands for, message)``: reading stops there."""
+    origin = ""
+    rows: list[Row] = []
+    notes: list[str] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        at = rows[-1][0] + 1 if rows else 0
+        try:
+            doc = json.loads(line)
+            if not isinstance(doc, dict):
+                raise TypeError("not a JSON object")
+            if "checkpoint" in doc:
+                if not isinstance(doc["checkpoint"], str):
+                    raise TypeError("checkpoint is not a string")
+                notes.append(doc["checkpoint"])
+            elif "blastdoor_bundle" in doc:
+                origin = str(doc.get("origin", ""))
+            else:
+                seq, time = doc["seq"], doc["time"]
+                if type(seq) is not int or not isinstance(time, str):
+                    raise TypeError("seq or time of the wrong type")
+                rows.append((seq, time, canonical_json(doc), None, None))
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            return origin, rows, notes, (at, f"bundle line {n}: not an entry, checkpoint or header ({exc})")
+    return origin, rows, notes, None

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
     from blastdoor.audit.checkpoint import Verifier
     from blastdoor.audit.log import AuditLog
+    from blastdoor.audit.verify import Row
 
-OK, FAILED = 0, 1
+from blastdoor.cli.exits import FAILED, OK, UNANCHORED
 
 DESCRIPTION = """\
 The audit log: every decision, approval and outcome, in an append-only Merkle tree (RFC 6962) of
@@ -40,7 +41,13 @@ examples:
   blastdoor audit prove 42 --out p.json && blastdoor audit prove --check p.json
   blastdoor audit export --format ocsf --since 2026-01-01
 
-exit codes: 0 ok, 1 verification failed, 2 usage error, 7 bad input, 8 store unavailable."""
+verify and prove --check print one of: `ok` (checked, and vouched for by a trusted key: a signed
+checkpoint, the sealed head, a witness), `UNANCHORED` (consistent with itself, but nothing trusted
+vouched for it; the line says what was not checked) or `FAILED at seq N` (the first entry that cannot
+be trusted).
+
+exit codes: 0 ok, 1 verification failed, 2 usage error, 7 bad input, 8 store unavailable,
+9 UNANCHORED (nothing wrong found, but no trusted key vouched for it)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -119,7 +126,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Re-hash every entry, check the sequence is contiguous and time monotonic, recompute the root at\n"
         "every checkpoint and check its signature. Against --checkpoint (a copy kept elsewhere), also\n"
         "detect truncation and rollback. With --bundle, check an exported bundle without any database.\n"
-        "Exit 1 naming the first bad sequence number when anything is wrong.",
+        "Exit 1 naming the first bad sequence number when anything is wrong; exit 9 (UNANCHORED) when\n"
+        "nothing is wrong but no trusted key vouches for every entry (the output says what was not checked).",
         "examples:\n  blastdoor audit verify\n  blastdoor audit verify --checkpoint /secure/last-cp.txt\n"
         "  blastdoor audit verify --bundle log.jsonl --trust 'blastdoor-audit+1a2b3c4d+AU...'",
         [common, as_json],
@@ -142,7 +150,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "prove",
         "an inclusion proof for one entry",
         "Print an inclusion proof for entry ID against the latest checkpoint covering it: a JSON document\n"
-        "anyone can check with `prove --check` or any RFC 6962 implementation, without the database.",
+        "anyone can check with `prove --check` or any RFC 6962 implementation, without the database.\n"
+        "--check uses --trust keys, else the key ring's; with neither it checks the hashes only, prints\n"
+        "UNANCHORED and exits 9 (a forged checkpoint signature is never accepted as `ok`).",
         "examples:\n  blastdoor audit prove 42 --out proof.json\n"
         "  blastdoor audit prove --check proof.json --trust 'blastdoor-audit+1a2b3c4d+AU...'",
         [common, as_json],
@@ -189,6 +199,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     c.add_argument("--rotate-key", action="store_true", help="rotate the signing key first")
     c.add_argument("--reason", default="", help="why the key is rotated")
     c.set_defaults(func=cmd_checkpoint)
+
+    w = add(
+        "witness-init",
+        "make a witness key (to witness another blastdoor's audit log)",
+        "Write a new witness signing key to --out (mode 0600) and print its cosignature/v1 verifier key.\n"
+        "Serve it with BLASTDOOR_WITNESS_KEY=FILE and BLASTDOOR_WITNESS_LOGS=LOGS (one `ORIGIN VKEY` a line)\n"
+        "on `blastdoor serve`; the witnessed log lists `witness URL/witness VKEY` in <key>.anchors.",
+        "examples:\n  blastdoor audit witness-init --out witness.key --name witness-1",
+        [],
+    )
+    w.add_argument("--out", required=True, metavar="FILE", help="where to write the witness signing key")
+    w.add_argument("--name", default="blastdoor-witness", help="the witness's key name")
+    w.set_defaults(func=cmd_witness_init)
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -255,6 +278,16 @@ def _trusted(args: argparse.Namespace, log: AuditLog | None) -> list[Verifier] |
             except NoteError as exc:
                 raise InputError(f"bad verifier key `{ln.strip()}`: {exc}") from exc
     return out
+
+
+def _ring(args: argparse.Namespace) -> Any:
+    """The key ring of ``--key`` (default ``<home>/audit.key``): its trusted keys anchor checks by default."""
+    import os
+
+    from blastdoor.audit.keys import KeyRing
+    from blastdoor.store import default_home
+
+    return KeyRing(args.key_path or os.path.join(default_home(), "audit.key"))
 
 
 def _read(path: str) -> str:
@@ -326,47 +359,34 @@ def cmd_search(args: argparse.Namespace) -> int:
     return OK
 
 
-def read_bundle(text: str) -> tuple[str, list[tuple[int, str, bytes, None, None]], list[str]]:
-    """The origin, entries (as verify rows) and checkpoint notes of an exported bundle or JSON lines."""
-    from blastdoor.action import canonical_json
+def read_bundle(text: str) -> tuple[str, list[Row], list[str]]:
+    """The origin, entries (as verify rows) and checkpoint notes of an exported bundle or JSON lines.
 
-    origin = ""
-    rows: list[tuple[int, str, bytes, None, None]] = []
-    notes: list[str] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-            if "checkpoint" in doc:
-                notes.append(str(doc["checkpoint"]))
-            elif "blastdoor_bundle" in doc:
-                origin = str(doc.get("origin", ""))
-            else:
-                rows.append((int(doc["seq"]), str(doc["time"]), canonical_json(doc), None, None))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"bundle line {n}: not an entry, checkpoint or header ({exc})") from exc
+    Raises ``InputError`` at the first line that is none of those (``verify --bundle`` reports it as a
+    failure at the entry it stands for instead: see ``blastdoor.audit.verify.parse_bundle``).
+    """
+    from blastdoor.audit.verify import parse_bundle
+
+    origin, rows, notes, bad = parse_bundle(text)
+    if bad is not None:
+        raise InputError(bad[1])
     return origin, rows, notes
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from blastdoor.audit.verify import verify_entries
+    from blastdoor.audit.verify import parse_bundle, verify_entries
 
     external = [_read(p) for p in args.checkpoint]
     if args.bundle:
-        origin, rows, notes = read_bundle(_read(args.bundle))
+        origin, rows, notes, bad = parse_bundle(_read(args.bundle))
         trusted = _trusted(args, None)
         if trusted is None:
-            import os
-
-            from blastdoor.audit.keys import KeyRing
-            from blastdoor.store import default_home
-
-            key = args.key_path or os.path.join(default_home(), "audit.key")
-            trusted = KeyRing(key).trusted()
+            trusted = _ring(args).trusted()
         report = verify_entries(
             rows, checkpoints=notes, external=external, trusted=trusted, origin=origin, complete=bool(notes)
         )
+        if bad is not None and (report.ok or bad[0] < (report.first_bad or 0)):
+            report.add(*bad)
     else:
         log = _open(args)
         try:
@@ -379,23 +399,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(report.summary())
         for p in sorted(report.problems, key=lambda p: p.seq)[1:]:
             print(f"  also: {p}")
-    return OK if report.ok else FAILED
+        for w in report.warnings:
+            print(f"  note: {w}")
+    if not report.ok:
+        return FAILED
+    return OK if report.anchored else UNANCHORED
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
     from blastdoor.audit.merkle import ProofError
-    from blastdoor.audit.proofs import check_inclusion
+    from blastdoor.audit.proofs import check_inclusion_anchored
 
     if args.check:
         try:
             proof = json.loads(_read(args.check))
         except ValueError as exc:
-            raise InputError(f"`{args.check}` is not JSON: {exc}") from exc
+            print(f"FAILED: `{args.check}` is not a JSON proof document ({exc})")
+            return FAILED
+        trusted = _trusted(args, None)
+        if trusted is None:
+            trusted = _ring(args).trusted()
         try:
-            what = check_inclusion(proof, _trusted(args, None) or ())
+            what, anchored = check_inclusion_anchored(proof, trusted)
         except ProofError as exc:
             print(f"FAILED: {exc}")
             return FAILED
+        if not anchored:
+            print(f"UNANCHORED: {what}")
+            return UNANCHORED
         print(f"ok: {what}")
         return OK
     if args.seq is None:
@@ -443,6 +474,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             else:
                 out.write(dump(export.otlp_json(entries, origin=log.origin), ensure_ascii=False) + "\n")
         elif args.format == "bundle":
+            if log.size():
+                log.checkpoint()  # the bundle ends covered by a signed checkpoint: no unsigned tail
             cps = log.store.checkpoints()
             out.write(dump({"blastdoor_bundle": 1, "origin": log.origin}) + "\n")
             i = 0
@@ -488,4 +521,24 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
         if new_key:
             print(f"new signing key: {new_key}")
         sys.stdout.write(note)
+    return OK
+
+
+def cmd_witness_init(args: argparse.Namespace) -> int:
+    import os
+
+    from blastdoor.audit.checkpoint import NoteError, Signer
+    from blastdoor.audit.witness import CosignatureVerifier
+
+    try:
+        signer = Signer.generate(args.name)
+    except NoteError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise InputError(f"cannot create `{args.out}`: {exc}") from exc
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(str(signer) + "\n")
+    print(CosignatureVerifier.of(signer))
     return OK

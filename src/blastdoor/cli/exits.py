@@ -13,6 +13,7 @@ DENY = 5  # verdict deny
 POLICY = 6  # the policy is invalid or unreadable
 INPUT = 7  # a malformed action, payload or plan
 STORE = 8  # the store cannot be read or written
+UNANCHORED = 9  # a check found nothing wrong but no trusted key vouched for it (audit verify/prove)
 INTERNAL = 70  # a bug in blastdoor (EX_SOFTWARE)
 
 VERDICT_EXIT = {"allow": OK, "ask": ASK, "approve": APPROVE, "deny": DENY}
@@ -46,4 +47,5 @@ exit codes:
   6   invalid or unreadable policy
   7   malformed input (action, payload, plan) or it names something that does not exist
   8   store (or another service blastdoor needs) unavailable
+  9   audit verify/prove: consistent, but not vouched for by a trusted key (UNANCHORED)
   70  internal error"""

@@ -187,6 +187,56 @@ _MCP = [
 ]
 
 
+# The indexed columns cannot lie (issue 17.3): audit v3 replaces the six columns a writer filled in with
+# columns the database derives from the canonical body, so editing one means changing the schema (which
+# ``verify`` checks, see ``derived_problems`` in the stores). Audit v2 gives the head its seal.
+INDEXED = ("kind", "agent_id", "tool", "verdict", "env", "correlation_id")
+
+
+def sqlite_expr(column: str) -> str:
+    """The SQLite expression that derives ``column`` from the entry bytes (``$.event.<column>``)."""
+    return (
+        f"CASE WHEN json_valid(CAST(body AS TEXT)) THEN "
+        f"coalesce(json_extract(CAST(body AS TEXT), '$.event.{column}'), '') ELSE '' END"
+    )
+
+
+PG_FIELD_FUNCTION = (
+    "CREATE FUNCTION audit_field(body bytea, field text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS "
+    "$$ SELECT coalesce(convert_from(body, 'UTF8')::jsonb -> 'event' ->> field, '') $$"
+)
+PG_FIELD_SOURCE = " SELECT coalesce(convert_from(body, 'UTF8')::jsonb -> 'event' ->> field, '') "
+
+_AUDIT_SEAL_SQLITE = ["ALTER TABLE audit_head ADD COLUMN seal BLOB NOT NULL DEFAULT x''"]
+_AUDIT_SEAL_POSTGRES = ["ALTER TABLE audit_head ADD COLUMN seal BYTEA NOT NULL DEFAULT '\\x'::bytea"]
+
+_AUDIT_DERIVED_SQLITE = [
+    "DROP INDEX audit_event_agent",
+    "DROP INDEX audit_event_correlation",
+    *(f"ALTER TABLE audit_event DROP COLUMN {c}" for c in INDEXED),
+    *(f"ALTER TABLE audit_event ADD COLUMN {c} TEXT GENERATED ALWAYS AS ({sqlite_expr(c)}) VIRTUAL" for c in INDEXED),
+    "CREATE INDEX audit_event_agent ON audit_event (agent_id)",
+    "CREATE INDEX audit_event_correlation ON audit_event (correlation_id)",
+]
+_AUDIT_DERIVED_POSTGRES = [
+    PG_FIELD_FUNCTION,
+    "ALTER TABLE audit_event "
+    + ", ".join(f"DROP COLUMN {c}" for c in INDEXED)
+    + ", "
+    + ", ".join(f"ADD COLUMN {c} TEXT GENERATED ALWAYS AS (audit_field(body, '{c}')) STORED" for c in INDEXED),
+    "CREATE INDEX audit_event_agent ON audit_event (agent_id)",
+    "CREATE INDEX audit_event_correlation ON audit_event (correlation_id)",
+]
+
+
+# Audit v4: the roots of complete subtrees of >= 256 leaves (``blastdoor.audit.tiles``): derived data,
+# so proofs read O(log n) hashes. A wrong row only makes a proof fail against its signed checkpoint.
+_AUDIT_SUBTREES = [
+    "CREATE TABLE audit_subtree (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {blob} NOT NULL,"
+    " PRIMARY KEY (level, idx))"
+]
+
+
 # Break-glass (approvals/break_glass.py): one exact action's deny overridden once by a named group.
 # Mutable state like approvals: every change is an audit event first.
 _BREAK_GLASS = [
@@ -257,6 +307,9 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
         ("inventory", 1, _dialect(_INVENTORY, "REAL")),
+        ("audit", 2, _AUDIT_SEAL_SQLITE),
+        ("audit", 3, _AUDIT_DERIVED_SQLITE),
+        ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BLOB")]),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -266,6 +319,9 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
         ("inventory", 1, _dialect(_INVENTORY, "DOUBLE PRECISION")),
+        ("audit", 2, _AUDIT_SEAL_POSTGRES),
+        ("audit", 3, _AUDIT_DERIVED_POSTGRES),
+        ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BYTEA")]),
     ],
 }
 

@@ -28,14 +28,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from blastdoor.audit.batch import Pending
-    from blastdoor.audit.log import Query
+    from blastdoor.audit.log import Query, Sealer
     from blastdoor.audit.verify import Row
 
-_INSERT = (
-    "INSERT INTO audit_event (seq, time, kind, agent_id, tool, verdict, env, correlation_id, body, leaf)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
-_HEAD = "SELECT size, frontier, last_time, cp_mark, cp_time FROM audit_head WHERE id = 1"
+# The indexed columns (kind, agent_id, ...) are generated from the body by the database.
+_INSERT = "INSERT INTO audit_event (seq, time, body, leaf) VALUES (%s, %s, %s, %s)"
+_HEAD = "SELECT size, frontier, last_time, cp_mark, cp_time, seal FROM audit_head WHERE id = 1"
 _MIGRATION_LOCK = 0x62_6C_61_73_74  # "blast": one advisory lock id for schema changes
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -72,6 +70,7 @@ class PostgresStore:
         self._readers_made = 0
         self._readers_free = threading.Condition(threading.Lock())
         self._closed = False
+        self.sealer: Sealer | None = None  # set by the ``AuditLog``: the head's seal for every batch
         try:
             self._db: Any = self._connect()  # its search_path names the schema, made here when new
             if self.schema:
@@ -148,9 +147,11 @@ class PostgresStore:
                     head = _head(cur.fetchone())
                     rows = seal_batch(head, items, clock())
                     cur.executemany(_INSERT, rows)
+                    head.seal = self.sealer(head.size, head.frontier) if self.sealer is not None else b""
                     cur.execute(
-                        "UPDATE audit_head SET size = %s, frontier = %s, last_time = %s, cp_mark = %s WHERE id = 1",
-                        (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark),
+                        "UPDATE audit_head SET size = %s, frontier = %s, last_time = %s, cp_mark = %s, seal = %s"
+                        " WHERE id = 1",
+                        (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark, head.seal),
                     )
             except self._psycopg.Error as exc:
                 raise self._fail("audit append failed", exc) from exc
@@ -212,6 +213,61 @@ class PostgresStore:
                         )
         except psycopg.Error as exc:
             raise self._fail("cannot read the audit store", exc) from exc
+
+    # -- interior hashes (``blastdoor.audit.tiles``) ------------------------------------------------------
+
+    def leaf_range(self, start: int, stop: int) -> list[bytes]:
+        rows = self._read_sql("SELECT leaf FROM audit_event WHERE seq >= %s AND seq < %s ORDER BY seq", (start, stop))
+        return [bytes(r[0]) for r in rows]
+
+    def subtree_range(self, level: int, lo: int, hi: int) -> list[bytes]:
+        sql = "SELECT hash FROM audit_subtree WHERE level = %s AND idx >= %s AND idx < %s ORDER BY idx"
+        return [bytes(r[0]) for r in self._read_sql(sql, (level, lo, hi))]
+
+    def subtree_count(self, level: int) -> int:
+        rows = self._read_sql("SELECT coalesce(max(idx) + 1, 0) FROM audit_subtree WHERE level = %s", (level,))
+        return int(rows[0][0])
+
+    def add_subtrees(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        with self._lock:
+            try:
+                with self._db.transaction(), self._db.cursor() as cur:
+                    cur.executemany("INSERT INTO audit_subtree VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", rows)
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot store interior hashes", exc) from exc
+
+    def _read_sql(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return [tuple(r) for r in self._db.execute(sql, params).fetchall()]
+            except self._psycopg.Error as exc:
+                raise self._fail("cannot read the audit store", exc) from exc
+
+    def derived_problems(self) -> list[str]:
+        """What makes the indexed columns no longer derived from the body (empty: they cannot lie)."""
+        with self._lock:
+            try:
+                cols = {
+                    str(r[0]): (str(r[1]), str(r[2] or ""))
+                    for r in self._db.execute(
+                        "SELECT column_name, is_generated, generation_expression FROM information_schema.columns"
+                        " WHERE table_schema = current_schema() AND table_name = 'audit_event'"
+                    )
+                }
+                fn = self._db.execute(
+                    "SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                    " WHERE p.proname = 'audit_field' AND n.nspname = current_schema()"
+                ).fetchall()
+            except self._psycopg.Error as exc:
+                return [f"cannot read the schema of audit_event: {exc}"]
+        out = []
+        if [str(r[0]) for r in fn] != [migrations.PG_FIELD_SOURCE]:
+            out.append("the function audit_field that derives the indexed columns was replaced")
+        for c in migrations.INDEXED:
+            gen, expr = cols.get(c, ("", ""))
+            if gen != "ALWAYS" or expr != f"audit_field(body, '{c}'::text)":
+                out.append(f"the indexed column `{c}` is no longer generated from the entry (schema changed)")
+        return out
 
     def leaves(self, stop: int) -> list[bytes]:
         with self._lock:
@@ -337,10 +393,15 @@ class PostgresTx:
 def _head(row: tuple[Any, ...] | None) -> Head:
     if row is None:
         raise StoreError("the audit head row is missing")
-    size, frontier, last_time, cp_mark, cp_time = row
+    size, frontier, last_time, cp_mark, cp_time, seal = row
     try:
         return Head(
-            int(size), frontier_unpack(bytes(frontier), int(size)), str(last_time), int(cp_mark), float(cp_time)
+            int(size),
+            frontier_unpack(bytes(frontier), int(size)),
+            str(last_time),
+            int(cp_mark),
+            float(cp_time),
+            bytes(seal) if isinstance(seal, (bytes, bytearray, memoryview)) else b"",
         )
     except ValueError as exc:
         raise StoreError(f"the audit head is corrupt: {exc}") from exc

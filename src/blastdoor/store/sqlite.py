@@ -30,29 +30,28 @@ if TYPE_CHECKING:
     from typing import Any
 
     from blastdoor.audit.batch import Pending
-    from blastdoor.audit.log import Query
+    from blastdoor.audit.log import Query, Sealer
     from blastdoor.audit.verify import Row
 
-_COLUMNS = "seq, time, kind, agent_id, tool, verdict, env, correlation_id, body, leaf"
+_COLUMNS = "seq, time, body, leaf"  # the indexed columns are generated from the body
 _STALE = "blastdoor: stale audit head"
 # Appends go through a per-connection (TEMP) view whose trigger inserts the rows and moves the head, so a
 # whole batch is one statement: no schema change, and the lock, the writes and the commit happen in one call.
 # ``base`` and ``base_cp_time`` are the head the batch was sealed against; the last row carries the new head.
 _APPEND_VIEW = (
-    f"CREATE TEMP VIEW IF NOT EXISTS audit_append ({_COLUMNS}, base, base_cp_time, frontier, cp_mark)"
-    " AS SELECT " + ", ".join(["NULL"] * 14)
+    f"CREATE TEMP VIEW IF NOT EXISTS audit_append ({_COLUMNS}, base, base_cp_time, frontier, cp_mark, seal)"
+    " AS SELECT " + ", ".join(["NULL"] * 9)
 )
 _APPEND_TRIGGER = f"""CREATE TEMP TRIGGER IF NOT EXISTS audit_append_row INSTEAD OF INSERT ON audit_append BEGIN
   SELECT RAISE(ABORT, '{_STALE}') WHERE NOT EXISTS (
     SELECT 1 FROM audit_head WHERE id = 1 AND size = NEW.base AND cp_time = NEW.base_cp_time);
-  INSERT INTO audit_event ({_COLUMNS}) VALUES (NEW.seq, NEW.time, NEW.kind, NEW.agent_id, NEW.tool, NEW.verdict,
-    NEW.env, NEW.correlation_id, NEW.body, NEW.leaf);
-  UPDATE audit_head SET size = NEW.seq + 1, frontier = NEW.frontier, last_time = NEW.time, cp_mark = NEW.cp_mark
-    WHERE id = 1 AND NEW.frontier IS NOT NULL;
+  INSERT INTO audit_event ({_COLUMNS}) VALUES (NEW.seq, NEW.time, NEW.body, NEW.leaf);
+  UPDATE audit_head SET size = NEW.seq + 1, frontier = NEW.frontier, last_time = NEW.time, cp_mark = NEW.cp_mark,
+    seal = NEW.seal WHERE id = 1 AND NEW.frontier IS NOT NULL;
 END"""
-_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _CHUNK = 64  # most rows in one statement (larger batches take the locked path): few statements to cache
-_INSERT = f"INSERT INTO audit_event ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT = f"INSERT INTO audit_event ({_COLUMNS}) VALUES (?, ?, ?, ?)"
 _insert_sqls: dict[int, str] = {}
 
 
@@ -63,20 +62,22 @@ def _insert_sql(n: int) -> str:
     return sql
 
 
-def _params(head: Head, items: Sequence[Pending], now_ns: int) -> list[object]:
+def _params(head: Head, items: Sequence[Pending], now_ns: int, sealer: Sealer | None) -> list[object]:
     """The host parameters of ``items`` sealed after ``head`` (advanced in place), row after row."""
     base, cp_time = head.size, head.cp_time
     rows = seal_batch(head, items, now_ns)
+    head.seal = sealer(head.size, head.frontier) if sealer is not None else b""
     out: list[object] = []
     for row in rows:
         out.extend(row)
-        out += (base, cp_time, None, None)
-    out[-2] = frontier_pack(head.frontier)
-    out[-1] = head.cp_mark
+        out += (base, cp_time, None, None, None)
+    out[-3] = frontier_pack(head.frontier)
+    out[-2] = head.cp_mark
+    out[-1] = head.seal
     return out
 
 
-_HEAD = "SELECT size, frontier, last_time, cp_mark, cp_time FROM audit_head WHERE id = 1"
+_HEAD = "SELECT size, frontier, last_time, cp_mark, cp_time, seal FROM audit_head WHERE id = 1"
 
 
 class SqliteStore:
@@ -100,6 +101,8 @@ class SqliteStore:
         self._known: Head | None = None
         self._contended = False
         self._view = False
+        # Set by the ``AuditLog`` on this store: the head's seal, computed for every batch.
+        self.sealer: Sealer | None = None
         try:
             if path != ":memory:":
                 parent = os.path.dirname(os.path.abspath(path))
@@ -169,7 +172,7 @@ class SqliteStore:
                         db.execute(_APPEND_TRIGGER)
                         self._view = True
                     head = known.copy()
-                    params = _params(head, items, clock())
+                    params = _params(head, items, clock(), self.sealer)
                     try:
                         # The fast path: one statement, so one GIL release for the whole append; the trigger
                         # checks the head we sealed against is still the stored one (else no other process
@@ -195,9 +198,10 @@ class SqliteStore:
         if known is not None and known.size == head.size and known.cp_time == head.cp_time:
             self._contended = False  # nobody else wrote since our last append
         db.executemany(_INSERT, seal_batch(head, items, clock()))
+        head.seal = self.sealer(head.size, head.frontier) if self.sealer is not None else b""
         db.execute(
-            "UPDATE audit_head SET size = ?, frontier = ?, last_time = ?, cp_mark = ? WHERE id = 1",
-            (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark),
+            "UPDATE audit_head SET size = ?, frontier = ?, last_time = ?, cp_mark = ?, seal = ? WHERE id = 1",
+            (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark, head.seal),
         )
         db.execute("COMMIT")
         self._known = head
@@ -242,14 +246,19 @@ class SqliteStore:
 
     def rows(self, start: int = 0, stop: int | None = None, *, index: bool = False) -> Iterator[Row]:
         # A separate read connection: a long verify or export must not hold up writers (WAL readers
-        # see a consistent snapshot while appends go on).
+        # see a consistent snapshot while appends go on). Text comes back as bytes and each value's
+        # storage class is read too: a body rewritten as TEXT (or undecodable) reaches verify as what it
+        # is, at its own seq, instead of an error for the whole batch.
         try:
             reader = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            reader.text_factory = bytes
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the audit store: {exc}") from exc
         try:
             end = (1 << 62) if stop is None else stop
-            cols = "seq, time, body, leaf" + (", kind, agent_id, tool, verdict, env, correlation_id" if index else "")
+            cols = "seq, time, body, leaf, typeof(body) = 'blob', typeof(leaf) = 'blob'"
+            if index:
+                cols += ", kind, agent_id, tool, verdict, env, correlation_id"
             cur = reader.execute(
                 f"SELECT {cols} FROM audit_event WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
             )
@@ -260,14 +269,59 @@ class SqliteStore:
                     break
                 if index:
                     for r in batch:
-                        yield (r[0], r[1], r[2], r[3], tuple(r[4:]))
-                else:
-                    for seq, t, body, leaf in batch:
+                        yield (r[0], r[1], *_checked(r[2], r[3], r[4], r[5]), tuple(_text(v) for v in r[6:]))
+                    continue
+                for seq, t, body, leaf, body_blob, leaf_blob in batch:
+                    # The time stays bytes (verify compares bytes); anything but blobs is shown for what it is.
+                    if body_blob and leaf_blob:
                         yield (seq, t, body, leaf, None)
+                    else:
+                        yield (seq, t, *_checked(body, leaf, body_blob, leaf_blob), None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the audit store: {exc}") from exc
         finally:
             reader.close()
+
+    # -- interior hashes (``blastdoor.audit.tiles``) ------------------------------------------------------
+
+    def leaf_range(self, start: int, stop: int) -> list[bytes]:
+        rows = self._read_sql("SELECT leaf FROM audit_event WHERE seq >= ? AND seq < ? ORDER BY seq", (start, stop))
+        return [bytes(r[0]) for r in rows]
+
+    def subtree_range(self, level: int, lo: int, hi: int) -> list[bytes]:
+        sql = "SELECT hash FROM audit_subtree WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"
+        return [bytes(r[0]) for r in self._read_sql(sql, (level, lo, hi))]
+
+    def subtree_count(self, level: int) -> int:
+        rows = self._read_sql("SELECT coalesce(max(idx) + 1, 0) FROM audit_subtree WHERE level = ?", (level,))
+        return int(rows[0][0])
+
+    def add_subtrees(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        with self.write() as tx:
+            for row in rows:
+                tx.execute("INSERT INTO audit_subtree VALUES (?, ?, ?) ON CONFLICT DO NOTHING", row)
+
+    def _read_sql(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read the audit store: {exc}") from exc
+
+    def derived_problems(self) -> list[str]:
+        """What makes the indexed columns no longer derived from the body (empty: they cannot lie)."""
+        with self._lock:
+            try:
+                cols = {r[1]: r[6] for r in self._db.execute("PRAGMA table_xinfo(audit_event)")}
+                row = self._db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit_event'")
+                sql = " ".join(str((row.fetchone() or ("",))[0]).split())
+            except sqlite3.Error as exc:
+                return [f"cannot read the schema of audit_event: {exc}"]
+        out = []
+        for c in migrations.INDEXED:
+            if cols.get(c) not in (2, 3) or f"{c} TEXT GENERATED ALWAYS AS ({migrations.sqlite_expr(c)})" not in sql:
+                out.append(f"the indexed column `{c}` is no longer generated from the entry (schema changed)")
+        return out
 
     def leaves(self, stop: int) -> list[bytes]:
         with self._lock:
@@ -374,6 +428,17 @@ class SqliteTx:
             self._store._lock.release()
 
 
+def _checked(body: Any, leaf: Any, body_blob: int, leaf_blob: int) -> tuple[Any, Any]:
+    """A body stored as anything but a blob reaches verify as that (decoded text), a non-blob leaf as b''."""
+    if not body_blob:
+        body = _text(body)
+    return body, (leaf if leaf_blob else b"")
+
+
+def _text(value: Any) -> Any:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
 def _wal(db: sqlite3.Connection, timeout: float) -> None:
     """Switch to WAL. On a brand-new file several processes may try at once, and this pragma does not
     wait on the busy timeout: retry "locked" until ``timeout`` rather than fail the first open."""
@@ -392,13 +457,18 @@ def _wal(db: sqlite3.Connection, timeout: float) -> None:
             delay = min(delay * 2, 0.1)
 
 
-def _head(row: tuple[int, bytes, str, int, float] | None) -> Head:
+def _head(row: tuple[int, bytes, str, int, float, bytes] | None) -> Head:
     if row is None:
         raise StoreError("the audit head row is missing")
-    size, frontier, last_time, cp_mark, cp_time = row
+    size, frontier, last_time, cp_mark, cp_time, seal = row
     try:
         return Head(
-            int(size), frontier_unpack(bytes(frontier), int(size)), str(last_time), int(cp_mark), float(cp_time)
+            int(size),
+            frontier_unpack(bytes(frontier), int(size)),
+            str(last_time),
+            int(cp_mark),
+            float(cp_time),
+            bytes(seal) if isinstance(seal, (bytes, bytearray, memoryview)) else b"",
         )
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         raise StoreError(f"the audit head is corrupt: {exc}") from exc
