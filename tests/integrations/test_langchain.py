@@ -89,6 +89,7 @@ def test_destructive_calls_stop_reads_run_and_an_approval_runs_once(
     assert world.users() == ["ada", "cy"] and world.calls.count(("sql", DELETE)) == 1
     assert "'ada'" not in model2.seen["call-0"] and "blastdoor" not in model2.seen["call-0"]
 
+    assert guard.flush()
     decisions = [(e["verdict"], e["rule"]) for e in events(services) if e["kind"] == "decision"]
     assert ("deny", "no-drop") in decisions and ("deny", "no-rm") in decisions and ("allow", "delete-rows") in decisions
     assert sum(e["kind"] == "outcome" for e in events(services)) == 2  # SELECT and the approved DELETE

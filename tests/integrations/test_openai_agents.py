@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agents import Agent, Runner, function_tool
+from agents import Agent, Runner, function_tool, set_tracing_disabled
 from agents.testing import ScriptedModel, assistant_message, function_call
 
 from blastdoor.integrations.openai_agents import BlastdoorTools
 from blastdoor.sdk import Guard, Hint
 from blastdoor.services import Services
 from tests.sdk.world import DELETE, DROP, RM, SELECT, World, approve, events, pending
+
+set_tracing_disabled(True)  # no network here: the SDK would try to export traces
 
 HINTS = {"run_sql": Hint(sql="query"), "run_shell": Hint(shell="command")}
 
@@ -80,6 +82,7 @@ def test_destructive_calls_stop_reads_run_and_an_approval_runs_once(
     assert done.final_output == "done"
     assert world.users() == ["ada", "cy"] and world.calls.count(("sql", DELETE)) == 1
 
+    assert guard.flush()
     evs = events(services)
     decisions = [(e["verdict"], e["rule"]) for e in evs if e["kind"] == "decision"]
     assert ("deny", "no-drop") in decisions and ("deny", "no-rm") in decisions and ("allow", "delete-rows") in decisions

@@ -88,6 +88,7 @@ def test_destructive_calls_stop_reads_run_and_an_approval_runs_once(
     assert forged.output == "done"
 
     # The log holds each decision and the outcome of what ran.
+    assert guard.flush()
     evs = events(services)
     decisions = [(e["verdict"], e["rule"]) for e in evs if e["kind"] == "decision"]
     assert ("deny", "no-drop") in decisions and ("deny", "no-rm") in decisions

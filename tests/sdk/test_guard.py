@@ -49,6 +49,7 @@ def test_the_decorator_stops_destruction_and_runs_reads(world: World, guard: Gua
         shell(RM)
     assert "'ada'" in sql(SELECT)
     assert world.intact() and world.calls == [("sql", SELECT)]
+    assert guard.flush()
     outcomes = [e for e in events(services) if e["kind"] == "outcome"]
     assert len(outcomes) == 1 and outcomes[0]["outcome"]["exit_code"] == 0 and outcomes[0]["status"] == "ok"
 

@@ -112,9 +112,9 @@ class BlastdoorMiddleware(AgentMiddleware[Any, Any]):
         try:
             result = handler(request)
         except Exception as exc:
-            self.guard.record_outcome(cid, error=f"{type(exc).__name__}: {exc}", duration_ms=_ms(started))
+            self.guard.record_outcome(cid, error=f"{type(exc).__name__}: {exc}", duration_ms=_ms(started), wait=False)
             raise
-        self.guard.record_outcome(cid, exit_code=0, duration_ms=_ms(started))
+        self.guard.record_outcome(cid, exit_code=0, duration_ms=_ms(started), wait=False)
         return result
 
     async def awrap_tool_call(
@@ -132,9 +132,9 @@ class BlastdoorMiddleware(AgentMiddleware[Any, Any]):
         try:
             result = await handler(request)
         except Exception as exc:
-            self.guard.record_outcome(cid, error=f"{type(exc).__name__}: {exc}", duration_ms=_ms(started))
+            self.guard.record_outcome(cid, error=f"{type(exc).__name__}: {exc}", duration_ms=_ms(started), wait=False)
             raise
-        self.guard.record_outcome(cid, exit_code=0, duration_ms=_ms(started))
+        self.guard.record_outcome(cid, exit_code=0, duration_ms=_ms(started), wait=False)
         return result
 
     def settle(self, value: Any, *, timeout: float = 300.0) -> dict[str, str]:

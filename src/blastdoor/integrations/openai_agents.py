@@ -115,7 +115,7 @@ class BlastdoorTools:
             running = self._running.pop(data.context.tool_call_id, None)
             if running is not None:
                 cid, started = running
-                self.guard.record_outcome(cid, exit_code=0, duration_ms=(time.monotonic() - started) * 1000)
+                self.guard.record_outcome(cid, exit_code=0, duration_ms=(time.monotonic() - started) * 1000, wait=False)
             return ToolGuardrailFunctionOutput.allow()
 
         return ToolOutputGuardrail(guardrail_function=record, name="blastdoor-outcome")

@@ -80,9 +80,9 @@ class BlastdoorToolset(WrapperToolset[Any]):
         try:
             result = await self.wrapped.call_tool(name, args, ctx, tool)
         except Exception as exc:
-            self.guard.record_outcome(cid, error=f"{type(exc).__name__}: {exc}", duration_ms=_ms(started))
+            self.guard.record_outcome(cid, error=f"{type(exc).__name__}: {exc}", duration_ms=_ms(started), wait=False)
             raise
-        self.guard.record_outcome(cid, exit_code=0, duration_ms=_ms(started))
+        self.guard.record_outcome(cid, exit_code=0, duration_ms=_ms(started), wait=False)
         return result
 
     async def settle(self, requests: DeferredToolRequests, *, timeout: float = 300.0) -> DeferredToolResults:

@@ -7,6 +7,7 @@ that cannot be written, a server that does not answer in time, an answer that ca
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,8 @@ class Local:
         self._owns_services = services is None
         self._policy: CompiledPolicy | None = None
         self._loaded = 0.0
+        self._stamp: tuple[int, int] = (0, 0)  # the policy file's (mtime_ns, size) when compiled
+        self._outcomes: list[Any] = []  # futures of outcomes being appended
 
     def services(self) -> Services:
         if self._services is None:
@@ -64,7 +67,10 @@ class Local:
             from blastdoor.policy import compile_files, load_policy
 
             if self._policy_file:
-                self._policy = compile_files([self._policy_file])
+                st = os.stat(self._policy_file)
+                if self._policy is None or (st.st_mtime_ns, st.st_size) != self._stamp:
+                    self._policy = compile_files([self._policy_file])
+                    self._stamp = (st.st_mtime_ns, st.st_size)
             else:
                 self._policy = load_policy(self._cwd)
             self._loaded = now
@@ -100,14 +106,35 @@ class Local:
         except Exception:
             return None
 
-    def record_outcome(self, correlation_id: str, **outcome: Any) -> bool:
+    def record_outcome(self, correlation_id: str, *, wait: bool = True, **outcome: Any) -> bool:
+        """Append the outcome; ``wait=False`` queues it for the log's writer thread (see ``flush``)."""
         try:
-            self.services().log.record_outcome(correlation_id, **outcome)
+            log = self.services().log
+            if wait:
+                log.record_outcome(correlation_id, **outcome)
+                return True
+            from blastdoor.audit.events import outcome_event
+
+            self._outcomes = [f for f in self._outcomes if not f.done()]
+            self._outcomes.append(log.submit(outcome_event(correlation_id, **outcome)))
             return True
         except Exception:
             return False
 
+    def flush(self, timeout: float) -> bool:
+        """Wait until the queued outcomes are durable; False when one failed or time ran out."""
+        import concurrent.futures
+
+        pending, self._outcomes = self._outcomes, []
+        try:
+            for future in concurrent.futures.as_completed(pending, timeout=timeout):
+                future.result()
+        except Exception:
+            return False
+        return True
+
     def close(self) -> None:
+        self.flush(10.0)
         if self._owns_services and self._services is not None:
             self._services.close()
             self._services = None
@@ -178,8 +205,11 @@ class Remote:
     def request_status(self, request_id: str) -> str | None:
         return None  # a requester may not read requests: the Guard asks again instead
 
-    def record_outcome(self, correlation_id: str, **outcome: Any) -> bool:
+    def record_outcome(self, correlation_id: str, *, wait: bool = True, **outcome: Any) -> bool:
         return False  # the server's API has no outcome endpoint yet (docs/SDK.md)
+
+    def flush(self, timeout: float) -> bool:
+        return True
 
     def close(self) -> None:
         if self._client is not None:

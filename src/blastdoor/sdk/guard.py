@@ -260,12 +260,21 @@ class Guard:
         error: str | None = None,
         exit_code: int | None = None,
         duration_ms: float | None = None,
+        wait: bool = True,
     ) -> bool:
         """Record what happened when the call decided under ``correlation_id`` ran. Never raises.
 
-        True when recorded. A remote Guard cannot yet (the server has no outcome endpoint): False.
+        True when recorded (or, with ``wait=False``, queued: guarded tools and the integrations queue
+        outcomes so that a call does not wait for a second durable write; ``flush`` waits for them).
+        A remote Guard cannot record outcomes yet (the server has no outcome endpoint): False.
         """
-        return self.backend.record_outcome(correlation_id, error=error, exit_code=exit_code, duration_ms=duration_ms)
+        return self.backend.record_outcome(
+            correlation_id, wait=wait, error=error, exit_code=exit_code, duration_ms=duration_ms
+        )
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until queued outcomes are in the audit log; False when one could not be written."""
+        return self.backend.flush(timeout)
 
     # -- the decorator ----------------------------------------------------------------------------------
 
@@ -382,4 +391,4 @@ class Guard:
 
     def _outcome(self, cid: str, started: float, **outcome: Any) -> None:
         if cid:
-            self.record_outcome(cid, duration_ms=(time.monotonic() - started) * 1000, **outcome)
+            self.record_outcome(cid, duration_ms=(time.monotonic() - started) * 1000, wait=False, **outcome)
