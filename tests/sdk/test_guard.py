@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blastdoor.approvals import Person
 from blastdoor.sdk import Blocked, Guard
@@ -225,3 +227,55 @@ def test_remote_over_the_socket_and_tcp_with_an_approval(world: World, server: S
     bad = Guard.remote(server.url, token="not-a-token", cwd=str(world.root))
     with pytest.raises(Blocked, match="not valid"):
         bad.tool(sql="query")(world.run_sql)(SELECT)
+
+
+# -- ask, and the one invariant ---------------------------------------------------------------------------
+
+UPDATE = "UPDATE users SET name = 'bea' WHERE id = 2"
+
+
+def test_ask_goes_to_the_confirm_callback(world: World, services: Services) -> None:
+    answers: list[bool] = []
+
+    def confirm(action: object, decision: object) -> bool:
+        return answers.pop(0)
+
+    g = Guard.local(policy=str(world.policy), services=services, requester="alice", confirm=confirm)
+    tool = g.tool(sql="query")(world.run_sql)
+    answers.append(False)
+    with pytest.raises(Blocked, match="declined"):
+        tool(UPDATE)
+    assert world.users() == ["ada", "bob", "cy"]
+    answers.append(True)
+    tool(UPDATE)
+    assert world.users() == ["ada", "bea", "cy"]
+    # without a confirm callback, a local Guard makes the ask an approval request: nothing runs yet
+    plain = Guard.local(policy=str(world.policy), services=services, requester="alice")
+    with pytest.raises(Blocked, match="is pending"):
+        plain.tool(sql="query")(world.run_sql)("UPDATE users SET name = 'x' WHERE id = 1")
+    assert world.users() == ["ada", "bea", "cy"]
+
+
+STATEMENTS = [
+    *(SELECT, DROP, DELETE, UPDATE, "SELECT count(*) FROM users", "DELETE FROM users", "TRUNCATE users"),
+    *("DROP TABLE IF EXISTS users", "ALTER TABLE users RENAME TO old", "INSERT INTO users VALUES (9, 'z')"),
+]
+
+
+@given(st.lists(st.sampled_from(STATEMENTS), min_size=1, max_size=3), st.sampled_from(["", " ", "\n", "  -- note\n"]))
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_guarded_call_runs_exactly_when_the_decision_allows(
+    world: World, guard: Guard, statements: list[str], pad: str
+) -> None:
+    """Metamorphic: however statements are combined or padded, the tool runs iff the verdict is allow,
+    and a combination never gets more than its worst statement does alone."""
+    text = pad + "; ".join(statements)
+    action = guard.action("run_sql", {"query": text}, sql="query")
+    verdict = guard.decide(action).verdict
+    alone = {guard.decide(guard.action("run_sql", {"query": s}, sql="query")).verdict for s in statements}
+    if alone != {"allow"}:
+        assert verdict != "allow"
+    before = len(world.calls)
+    tool = guard.tool(sql="query", on_block="return")(lambda query: world.calls.append(("sql", query)) or "ran")
+    result = tool(text)
+    assert (result == "ran") == (verdict == "allow") == (len(world.calls) == before + 1)

@@ -28,6 +28,10 @@ rules:
     match: { tool: shell, effects: [delete] }
     verdict: deny
     reason: Deleting files is not allowed here.
+  - id: confirm-updates
+    match: { tool: sql, effects: [write] }
+    verdict: ask
+    reason: Changing rows needs the user's word.
   - id: delete-rows
     match: { tool: sql, effects: [delete] }
     verdict: approve
