@@ -22,8 +22,9 @@ PLAN = [("run_sql", {"query": DROP}), ("run_shell", {"command": RM}), ("run_sql"
 class Script:
     """The model: one planned tool call per turn, and a record of every tool result it was shown."""
 
-    def __init__(self) -> None:
+    def __init__(self, plan: list[tuple[str, dict[str, str]]] | None = None) -> None:
         self.seen: dict[str, str] = {}
+        self.plan = PLAN if plan is None else plan
 
     def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         for m in messages:
@@ -31,8 +32,8 @@ class Script:
                 if isinstance(part, ToolReturnPart):
                     self.seen[part.tool_call_id] = str(part.content)
         turn = sum(isinstance(m, ModelResponse) for m in messages)
-        if turn < len(PLAN):
-            name, args = PLAN[turn]
+        if turn < len(self.plan):
+            name, args = self.plan[turn]
             return ModelResponse(parts=[ToolCallPart(name, args, tool_call_id=f"call-{turn}")])
         return ModelResponse(parts=[TextPart("done")])
 
@@ -110,3 +111,18 @@ def check_a_denied_approval_reaches_the_model_and_nothing_runs(world: World, gua
     agent.run_sync(message_history=result.all_messages(), deferred_tool_results=answers)
     assert world.intact() and ("sql", DELETE) not in world.calls
     assert "denied" in script.seen["call-3"]
+
+
+def check_an_ask_is_the_apps_user_to_confirm(world: World, guard: Guard, services: Services) -> None:
+    update = "UPDATE users SET name = 'bea' WHERE id = 2"
+    script = Script([("run_sql", {"query": update})])
+    agent, guarded = _agent(world, guard, script)
+    result = agent.run_sync("rename bob")
+    assert isinstance(result.output, DeferredToolRequests)
+    assert result.output.metadata["call-0"]["blastdoor"]["verdict"] == "ask" and world.calls == []
+    assert pending(services) == []  # the user's word, not an approval request
+    assert asyncio.run(guarded.settle(result.output, timeout=1)).approvals == {}  # settle leaves asks alone
+    agent.run_sync(
+        message_history=result.all_messages(), deferred_tool_results=DeferredToolResults(approvals={"call-0": True})
+    )
+    assert world.users() == ["ada", "bea", "cy"] and world.calls == [("sql", update)]

@@ -19,3 +19,9 @@ def test_a_denied_approval_reaches_the_model_and_nothing_runs(world: World, guar
     from tests.integrations.run_pydantic_ai import check_a_denied_approval_reaches_the_model_and_nothing_runs
 
     check_a_denied_approval_reaches_the_model_and_nothing_runs(world, guard, services)
+
+
+def test_an_ask_is_the_apps_user_to_confirm(world: World, guard: Guard, services: Services) -> None:
+    from tests.integrations.run_pydantic_ai import check_an_ask_is_the_apps_user_to_confirm
+
+    check_an_ask_is_the_apps_user_to_confirm(world, guard, services)
