@@ -148,6 +148,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     tests: list[tuple[str, int, dict[str, Any]]] = []
     env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
     glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
+    change_blocks: list[tuple[Source, Document]] = []  # changes: the change gate (policy/changes.py)
 
     for src, doc in docs:
         data = doc.data
@@ -221,6 +222,8 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             )
         if "break_glass" in data:
             glass_blocks.append((src, doc))
+        if "changes" in data:
+            change_blocks.append((src, doc))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
         for j, t in enumerate(data.get("tests") or []):
@@ -273,6 +276,13 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     if compiler.problems:
         raise PolicyError(compiler.problems)
     # -- end break_glass
+    # -- changes (policy/changes.py): the change gate's block
+    from blastdoor.policy.changes import compile_changes
+
+    changes = compile_changes(change_blocks, approvers, compiler.problem)
+    if compiler.problems:
+        raise PolicyError(compiler.problems)
+    # -- end changes
     rules.sort(key=lambda r: (_ROLE_ORDER.get(r.layer, 9), r.file.startswith("<builtin:")))
     final = {**DEFAULTS, **settings}
     if final["on_error"] == "allow":  # the schema forbids it; this keeps it true for cached data too
@@ -290,6 +300,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         tests=tests,
         warnings=[],
         break_glass=break_glass,
+        changes=changes,
     )
 
 

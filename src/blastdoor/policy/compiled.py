@@ -102,6 +102,7 @@ class CompiledPolicy:
         "approvers",
         "break_glass",
         "candidate_cache",
+        "changes",
         "default",
         "environments",
         "hash",
@@ -129,6 +130,7 @@ class CompiledPolicy:
         tests: list[tuple[str, int, dict[str, Any]]],
         warnings: list[str],
         break_glass: dict[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
     ) -> None:
         self.hash = hash
         self.default = default
@@ -143,6 +145,8 @@ class CompiledPolicy:
         self.warnings = warnings
         # Who may override which deny rules (policy/breakglass.py); None: no break-glass.
         self.break_glass = break_glass
+        # The change gate's settings and rules (policy/changes.py); None: the built-in defaults.
+        self.changes = changes
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -159,6 +163,7 @@ class CompiledPolicy:
             "tests": self.tests,
             "warnings": self.warnings,
             "break_glass": self.break_glass,
+            "changes": self.changes,
         }
 
     @classmethod

@@ -228,6 +228,35 @@ _BREAK_GLASS = [
 ]
 
 
+# The change gate (review/signoff.py): review requests bound to exact commit ids, and their votes.
+_CHANGE_REVIEW = [
+    """CREATE TABLE change_review (
+        id TEXT PRIMARY KEY,
+        digest TEXT NOT NULL,
+        repo TEXT NOT NULL,
+        range_text TEXT NOT NULL,
+        commits TEXT NOT NULL,
+        need TEXT NOT NULL,
+        excluded TEXT NOT NULL,
+        eligible TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created {real} NOT NULL,
+        closed {real} NOT NULL,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE INDEX change_review_digest ON change_review (digest, status)",
+    "CREATE INDEX change_review_status ON change_review (status, created)",
+    """CREATE TABLE change_review_vote (
+        review_id TEXT NOT NULL,
+        person TEXT NOT NULL,
+        vote TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        time {real} NOT NULL,
+        PRIMARY KEY (review_id, person)
+    )""",
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -241,6 +270,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
+        ("change_review", 1, _dialect(_CHANGE_REVIEW, "REAL")),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -249,6 +279,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
+        ("change_review", 1, _dialect(_CHANGE_REVIEW, "DOUBLE PRECISION")),
     ],
 }
 
