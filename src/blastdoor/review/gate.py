@@ -37,7 +37,7 @@ def log_facts(log: AuditLog) -> dict[str, LogFact]:
     for seq, _, body in log.store.search(Query(kind="outcome", limit=10_000_000), newest_first=False):
         if b"git_commit" not in body:
             continue
-        event = json.loads(body)
+        event = json.loads(body).get("event") or {}
         cid = ((event.get("outcome") or {}).get("extra") or {}).get("git_commit")
         if isinstance(cid, str) and event.get("correlation_id"):
             made[cid] = (str(event["correlation_id"]), int(seq))
@@ -46,7 +46,7 @@ def log_facts(log: AuditLog) -> dict[str, LogFact]:
     for cid, (corr, seq) in made.items():
         if corr not in agents:
             found = log.search(Query(kind="decision", correlation_id=corr, limit=1))
-            agents[corr] = (found[0].get("agent") or {}) if found else {}
+            agents[corr] = ((found[0].get("event") or {}).get("agent") or {}) if found else {}
         agent = agents[corr]
         out[cid] = LogFact(
             str(agent.get("id") or "unknown-agent"),
