@@ -39,6 +39,7 @@ class Repo:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.remote = root / "remote.git"
         self.work = root / "work"
         self.db = str(root / "store.db")
