@@ -4,12 +4,13 @@ self-hosted remote's pre-receive hook."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from blastdoor.services import open_services
-from tests.review.repo import Repo
+from tests.review.repo import Repo, git
 
 
 @pytest.fixture()
@@ -156,3 +157,31 @@ def test_sarif_and_markdown(repo: Repo) -> None:
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "infra/main.tf"
     code, out, _ = repo.blastdoor("review", "origin/main..HEAD", "--format", "markdown")
     assert code == 4 and "needs-review" in out and "`seniors`" in out
+
+
+def test_pre_push_refuses_locally_before_anything_leaves(repo: Repo) -> None:
+    repo.write("infra/main.tf", "# x\n")
+    sha = repo.commit("infra" + CLAUDE)
+    remote = subprocess.run(
+        ["git", "rev-parse", "origin/main"], cwd=repo.work, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    code, _, err = repo.blastdoor("review", "--pre-push", stdin=f"refs/heads/main {sha} refs/heads/main {remote}\n")
+    assert code == 4 and sha[:12] in err
+    code, _, err = repo.blastdoor("review", "--pre-push", stdin="garbage line\n")
+    assert code == 2  # a hook input it cannot read refuses the push
+
+
+def test_an_agent_deleting_the_policy_is_denied(repo: Repo) -> None:
+    repo.write("blastdoor.yaml", "version: 1\n")
+    repo.commit("add policy")
+    git(repo.work, "rm", "-q", "blastdoor.yaml")
+    repo.agent_commit("remove the policy", "toolu_rm")
+    code, report = repo.review("HEAD~1..HEAD")
+    assert code == 5 and report["commits"][0]["need"]["verdict"] == "deny"
+
+
+def test_a_user_layer_cannot_set_changes(repo: Repo, tmp_path: Path) -> None:
+    user = tmp_path / "user.yaml"
+    user.write_text("version: 1\nchanges:\n  reviews: 0\n")
+    code, _, err = repo.blastdoor("review", "HEAD", extra_env={"BLASTDOOR_USER_POLICY": str(user)})
+    assert code == 6 and "user layer" in err

@@ -32,6 +32,7 @@ examples:
   blastdoor review --list                             pending review requests
   blastdoor review --signoff chg_3f2a9c1b7d4e -m "read every hunk"
   blastdoor review --pre-receive                      as a git pre-receive hook (stdin: old new ref)
+  blastdoor review --pre-push                         as a git pre-push hook
 
 exit codes: 0 every commit passes, 4 a commit still needs review or sign-off, 5 a commit is denied,
 1 a sign-off refused (own commit, not in the group, closed), 2 usage, 6 policy invalid,
@@ -58,6 +59,7 @@ def register(sub: Any) -> None:
     mode.add_argument("--signoff", metavar="ID", help="sign off a review request as you (your API token)")
     mode.add_argument("--reject", metavar="ID", help="reject a review request (final)")
     mode.add_argument("--pre-receive", action="store_true", help="run as a git pre-receive hook")
+    mode.add_argument("--pre-push", action="store_true", help="run as a git pre-push hook (local use)")
     p.add_argument("-m", "--comment", default="", help="why (recorded in the audit log)")
     p.set_defaults(func=_run)
 
@@ -69,8 +71,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.signoff or args.reject:
         return _vote(args, fmt)
     repo = os.path.abspath(args.repo or os.getcwd())
-    if args.pre_receive:
-        return _pre_receive(args, repo)
+    if args.pre_receive or args.pre_push:
+        return _pre_receive(args, repo, push=args.pre_push)
     if not args.range:
         raise UsageError("give a RANGE (e.g. origin/main..HEAD), or --list, --signoff ID, --pre-receive")
     report = _review(args, repo, list(args.range))
@@ -113,19 +115,27 @@ def _file(args: argparse.Namespace, report: Any) -> Any:
         )
 
 
-def _pre_receive(args: argparse.Namespace, repo: str) -> int:
-    """stdin: ``old new ref`` per line; every new commit must pass, or the whole push is refused."""
+def _pre_receive(args: argparse.Namespace, repo: str, *, push: bool = False) -> int:
+    """stdin: ``old new ref`` per line (pre-receive) or ``local-ref local-sha remote-ref remote-sha``
+    (pre-push); every commit the push adds must pass, or the whole push is refused."""
     from blastdoor.review.git import ZERO
 
     worst = exits.OK
     for line in sys.stdin.read().splitlines():
         parts = line.split()
-        if len(parts) != 3:
+        if len(parts) != (4 if push else 3):
+            if parts:
+                raise UsageError(f"unexpected hook input line `{line}`")
             continue
-        old, new, ref = parts
+        if push:
+            _, new, ref, old = parts
+            # A new branch: what the remote does not have yet, as far as this clone knows.
+            revs = [new, "--not", "--remotes"] if old == ZERO else [f"{old}..{new}"]
+        else:
+            old, new, ref = parts
+            revs = [new, "--not", "--all"] if old == ZERO else [f"{old}..{new}"]
         if new == ZERO:
             continue  # a deletion adds no commit
-        revs = [new, "--not", "--all"] if old == ZERO else [f"{old}..{new}"]
         report = _review(args, repo, revs)
         for c in report.commits:
             if c.status != "pass":
