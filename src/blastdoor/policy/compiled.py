@@ -108,6 +108,7 @@ class CompiledPolicy:
         "hash",
         "index",
         "on_error",
+        "protect",
         "rules",
         "sources",
         "tests",
@@ -129,6 +130,7 @@ class CompiledPolicy:
         sources: list[tuple[str, str, str]],
         tests: list[tuple[str, int, dict[str, Any]]],
         warnings: list[str],
+        protect: tuple[str, ...] | list[str] = (),
         break_glass: dict[str, Any] | None = None,
         changes: dict[str, Any] | None = None,
     ) -> None:
@@ -143,6 +145,8 @@ class CompiledPolicy:
         self.sources = sources
         self.tests = tests
         self.warnings = warnings
+        # Resources no change may touch without the rules that name them (``protected: true``).
+        self.protect: tuple[str, ...] = tuple(protect)
         # Who may override which deny rules (policy/breakglass.py); None: no break-glass.
         self.break_glass = break_glass
         # The change gate's settings and rules (policy/changes.py); None: the built-in defaults.
@@ -162,6 +166,7 @@ class CompiledPolicy:
             "sources": self.sources,
             "tests": self.tests,
             "warnings": self.warnings,
+            "protect": self.protect,
             "break_glass": self.break_glass,
             "changes": self.changes,
         }
