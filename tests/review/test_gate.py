@@ -185,3 +185,25 @@ def test_a_user_layer_cannot_set_changes(repo: Repo, tmp_path: Path) -> None:
     user.write_text("version: 1\nchanges:\n  reviews: 0\n")
     code, _, err = repo.blastdoor("review", "HEAD", extra_env={"BLASTDOOR_USER_POLICY": str(user)})
     assert code == 6 and "user layer" in err
+
+
+def test_stats_show_the_reviewers_load(repo: Repo) -> None:
+    sam = _person(repo, "sam")
+    repo.write("notes.txt", "mine\n")
+    repo.commit("human notes")
+    repo.write("infra/main.tf", "# x\n")
+    repo.commit("infra" + CLAUDE)
+    repo.write("README.md", "# Demo\n\nThis is the demo.\n")
+    repo.commit("typo" + CLAUDE)
+    code, out, _ = repo.blastdoor("review", "origin/main..HEAD", "--request", "--json")
+    assert code == 4
+    assert repo.blastdoor("review", "--signoff", json.loads(out)["request"]["id"], "--token-file", str(sam))[0] == 0
+    code, out, err = repo.blastdoor("review", "--stats", "7d", "--json")
+    assert code == 0, err
+    figures = json.loads(out)
+    assert figures["commits"] == 4 and figures["ai_authored"] == 2 and figures["ai_share"] == 0.5
+    assert figures["needed_signoff"] == 1 and figures["needed_review"] == 1
+    assert figures["reviews_filed"] == 1 and figures["reviews_pending"] == 0
+    assert figures["groups"]["seniors"]["signed_off"] == 1 and figures["median_wait_s"] is not None
+    code, _, err = repo.blastdoor("review", "--stats", "lately")
+    assert code == 7 and "bad period" in err

@@ -33,6 +33,7 @@ examples:
   blastdoor review --signoff chg_3f2a9c1b7d4e -m "read every hunk"
   blastdoor review --pre-receive                      as a git pre-receive hook (stdin: old new ref)
   blastdoor review --pre-push                         as a git pre-push hook
+  blastdoor review --stats 30d                        AI share, enhanced reviews, median wait, per group
 
 exit codes: 0 every commit passes, 4 a commit still needs review or sign-off, 5 a commit is denied,
 1 a sign-off refused (own commit, not in the group, closed), 2 usage, 6 policy invalid,
@@ -60,6 +61,7 @@ def register(sub: Any) -> None:
     mode.add_argument("--reject", metavar="ID", help="reject a review request (final)")
     mode.add_argument("--pre-receive", action="store_true", help="run as a git pre-receive hook")
     mode.add_argument("--pre-push", action="store_true", help="run as a git pre-push hook (local use)")
+    mode.add_argument("--stats", metavar="PERIOD", help="the reviewers' load over PERIOD (24h, 7d, 2w) of HEAD")
     p.add_argument("-m", "--comment", default="", help="why (recorded in the audit log)")
     p.set_defaults(func=_run)
 
@@ -71,6 +73,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.signoff or args.reject:
         return _vote(args, fmt)
     repo = os.path.abspath(args.repo or os.getcwd())
+    if args.stats:
+        return _stats(args, repo, fmt)
     if args.pre_receive or args.pre_push:
         return _pre_receive(args, repo, push=args.pre_push)
     if not args.range:
@@ -146,6 +150,41 @@ def _pre_receive(args: argparse.Namespace, repo: str, *, push: bool = False) -> 
     if worst:
         print("blastdoor: push refused by the change gate (docs/CHANGE-GATE.md)", file=sys.stderr)
     return worst
+
+
+def _stats(args: argparse.Namespace, repo: str, fmt: str) -> int:
+    import time
+
+    from blastdoor.review.signoff import SignOffs
+    from blastdoor.review.stats import period_seconds, stats
+
+    since = time.time() - period_seconds(args.stats)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+    report = _review(args, repo, [*(args.range or ["HEAD"]), f"--since={stamp}"])
+    with open_services_from(args) as services:
+        reviews = SignOffs(services.store, services.log).find(limit=100_000)
+    figures = stats(report, reviews, since)
+    if fmt == "json":
+        emit_json(figures)
+        return exits.OK
+    wait = figures["median_wait_s"]
+    print(
+        f"{figures['commits']} commits since {stamp}; {figures['ai_authored']} AI-authored ({figures['ai_share']:.0%})"
+    )
+    print(
+        f"needed: {figures['needed_review']} review, {figures['needed_signoff']} sign-off, {figures['denied']} denied"
+    )
+    print(
+        f"review requests: {figures['reviews_filed']} filed, {figures['reviews_pending']} pending;"
+        f" median wait {'-' if wait is None else f'{wait / 60:.0f} min'}"
+    )
+    for group, g in figures["groups"].items():
+        gw = g["median_wait_s"]
+        print(
+            f"  {group}: {g['commits']} commits, {g['signed_off']} signed off, median wait "
+            f"{'-' if gw is None else f'{gw / 60:.0f} min'}"
+        )
+    return exits.OK
 
 
 def _exit(verdict: str) -> int:
