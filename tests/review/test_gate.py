@@ -207,3 +207,28 @@ def test_stats_show_the_reviewers_load(repo: Repo) -> None:
     assert figures["groups"]["seniors"]["signed_off"] == 1 and figures["median_wait_s"] is not None
     code, _, err = repo.blastdoor("review", "--stats", "lately")
     assert code == 7 and "bad period" in err
+
+
+def test_the_author_is_known_by_the_local_part_of_their_email_too(repo: Repo) -> None:
+    alice = _person(repo, "alice")
+    repo.write("README.md", "# Demo\n\nThis is the demo.\n")
+    repo.commit("typo" + CLAUDE, author=("Alice Smith", "alice@corp.example"))
+    code, out, _ = repo.blastdoor("review", "origin/main..HEAD", "--request", "--json")
+    assert code == 4
+    code, _, err = repo.blastdoor("review", "--signoff", json.loads(out)["request"]["id"], "--token-file", str(alice))
+    assert code == 1 and "cannot sign them off" in err
+
+
+def test_a_message_cannot_forge_a_record_of_the_log_output(repo: Repo) -> None:
+    # Separator characters in the message, then a fake "commit" (the initial commit's id, a person,
+    # no files) meant to take this commit's files: the parse must still see this commit's own files.
+    initial = git(repo.work, "rev-parse", "origin/main")
+    fake = "\x1f".join([initial, "t", "", "Hal", "hal@example.com", "Hal", "hal@example.com", "N", "1", "x"])
+    message = f"harmless\x1f\n\x1e{fake}\x1f\n" + CLAUDE
+    repo.write("blastdoor.yaml", "default: allow\n")
+    git(repo.work, "add", "-A")
+    (repo.root / "msg").write_bytes(message.encode())
+    git(repo.work, "commit", "-q", "--cleanup=verbatim", "-F", str(repo.root / "msg"))
+    code, report = repo.review()
+    assert [c["files"] for c in report["commits"]] == [["blastdoor.yaml"]]
+    assert code == 5

@@ -73,6 +73,9 @@ class CommitReport:
         """Who may not sign this commit off: its author and committer, and the person an agent acted for."""
         c = self.commit
         ids = [c.author_name, c.author_email, c.committer_name, c.committer_email, self.provenance.on_behalf_of]
+        # A person's name in blastdoor is often their email's local part (alice for alice@corp.com):
+        # refusing a namesake's sign-off errs on the safe side.
+        ids += [e.split("@", 1)[0] for e in (c.author_email, c.committer_email) if "@" in e]
         return [i for i in ids if i]
 
     def to_dict(self) -> dict[str, JSON]:

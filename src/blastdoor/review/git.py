@@ -1,20 +1,22 @@
 """The commits of a range, read from a real repository with one ``git log`` call.
 
-Fields are separated by control characters git never writes into a commit header (``%x1e`` between
-commits, ``%x1f`` between fields); the changed files come from ``--numstat -z`` so that any path
-(spaces, newlines, non-ASCII) reads back exactly.
+Commits and fields are separated by markers with a random nonce, fresh for every call: a commit
+message is the agent's to write, and one holding a fixed separator could forge a record (another
+commit's id in front of this one's files). The changed files come from ``--numstat -z`` so that any
+path (spaces, newlines, non-ASCII) reads back exactly.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 
 from blastdoor.errors import InputError
 
 __all__ = ["Commit", "FileChange", "git", "read_range", "rev_list"]
 
-_FORMAT = "%x1e%H%x1f%T%x1f%P%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%G?%x1f%ct%x1f%B%x1f"
+_FIELDS = ("%H", "%T", "%P", "%an", "%ae", "%cn", "%ce", "%G?", "%ct", "%B")
 ZERO = "0" * 40
 
 
@@ -112,17 +114,18 @@ def rev_list(repo: str, *revs: str) -> list[str]:
 
 def read_range(repo: str, *revs: str) -> list[Commit]:
     """The commits of ``revs`` (``base..head``, or ``NEW --not --all`` in a hook), oldest first."""
-    out = git(
-        repo, "log", "--reverse", "--no-renames", "--no-color", f"--format={_FORMAT}", "--numstat", "-z", *revs, "--"
-    )
+    nonce = secrets.token_hex(8)
+    record, field = f"\x1e{nonce}\x1e", f"\x1f{nonce}\x1f"
+    fmt = f"%x1e{nonce}%x1e" + f"%x1f{nonce}%x1f".join(_FIELDS) + f"%x1f{nonce}%x1f"
+    out = git(repo, "log", "--reverse", "--no-renames", "--no-color", f"--format={fmt}", "--numstat", "-z", *revs, "--")
     commits: list[Commit] = []
-    for chunk in out.split("\x1e")[1:]:
-        fields = chunk.split("\x1f")
-        if len(fields) < 11:
+    for chunk in out.split(record)[1:]:
+        fields = chunk.split(field)
+        if len(fields) != 11:
             raise InputError(f"unexpected `git log` output for {' '.join(revs)}")
         cid, tree, parents, an, ae, cn, ce, sig, ct, body = fields[:10]
         files: list[FileChange] = []
-        rest = "\x1f".join(fields[10:]).lstrip("\n\0")
+        rest = fields[10].lstrip("\n\0")
         for entry in rest.split("\0"):
             entry = entry.strip("\n")
             if not entry:
