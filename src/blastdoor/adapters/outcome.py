@@ -160,6 +160,8 @@ def commit_made(tool_input: JSON, cwd: str, outcome: Outcome) -> str | None:
     if outcome.error is not None or outcome.exit_code not in (None, 0) or not cwd:
         return None
     command = tool_input.get("command") if isinstance(tool_input, dict) else None
+    if isinstance(command, list) and all(isinstance(word, str) for word in command):
+        command = " ".join(command)  # an argv (Codex's shell tool)
     if not isinstance(command, str) or not _COMMITS.search(command):
         return None
     import subprocess
