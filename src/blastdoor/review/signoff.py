@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from blastdoor.approvals.requests import EventLog, StateStore
 
-__all__ = ["REQUESTED", "Review", "SignOffs"]
+__all__ = ["REQUESTED", "Review", "SignOffs", "digest_of"]
 
 JSON = Any
 PENDING = "pending"
@@ -106,6 +106,7 @@ class Review:
 
 
 def digest_of(commits: Sequence[str], need: Need) -> str:
+    """What a review request is for: its commit ids and its need (an open one is found by it)."""
     body = json.dumps({"commits": list(commits), "need": need.to_dict()}, sort_keys=True)
     return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
 
