@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from blastdoor.errors import BlastdoorError
-from blastdoor.server import api, api_break_glass, api_review
+from blastdoor.server import api, api_break_glass, api_inventory, api_review
 from blastdoor.server.state import ServerState
 
 if TYPE_CHECKING:
@@ -56,7 +56,14 @@ def create_app(config: ServerConfig, services: Services) -> Starlette:
         return api.error_response(err.status, err.code, err.message)
 
     app = Starlette(
-        routes=[*api.ROUTES, *api_break_glass.ROUTES, *api_review.ROUTES, *web_review.ROUTES, *web.ROUTES],
+        routes=[
+            *api.ROUTES,
+            *api_break_glass.ROUTES,
+            *api_inventory.ROUTES,
+            *api_review.ROUTES,
+            *web_review.ROUTES,
+            *web.ROUTES,
+        ],
         lifespan=lifespan,
         # Expected errors are answered by the exception middleware; `Exception` (a bug) goes to the
         # server-error middleware, which answers with the same JSON and then lets uvicorn log it.

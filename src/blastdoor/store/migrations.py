@@ -228,6 +228,21 @@ _BREAK_GLASS = [
 ]
 
 
+# Inventory reports (inventory/reports.py): the latest report per host, replaced on each submission.
+_INVENTORY = [
+    """CREATE TABLE inventory_report (
+        host TEXT PRIMARY KEY,
+        received {real} NOT NULL,
+        submitted_by TEXT NOT NULL,
+        generated TEXT NOT NULL,
+        agents INTEGER NOT NULL,
+        tier_1 INTEGER NOT NULL,
+        reach_production INTEGER NOT NULL,
+        body TEXT NOT NULL
+    )""",
+]
+
+
 # The change gate (review/signoff.py): review requests bound to exact commit ids, and their votes.
 _CHANGE_REVIEW = [
     """CREATE TABLE change_review (
@@ -270,6 +285,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
+        ("inventory", 1, _dialect(_INVENTORY, "REAL")),
         ("change_review", 1, _dialect(_CHANGE_REVIEW, "REAL")),
     ],
     POSTGRES: [
@@ -279,6 +295,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
+        ("inventory", 1, _dialect(_INVENTORY, "DOUBLE PRECISION")),
         ("change_review", 1, _dialect(_CHANGE_REVIEW, "DOUBLE PRECISION")),
     ],
 }
