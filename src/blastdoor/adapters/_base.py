@@ -167,6 +167,12 @@ def tool_event(
     call_id = f"{harness}:{given}" if given else derived_call_id(harness, session_id, tool_name, tool_input)
     if phase == POST:
         found = outcome(name, payload)
+        extra = found.extra()
+        from blastdoor.adapters.outcome import commit_made
+
+        made = commit_made(tool_input, text(payload, "cwd"), found)
+        if made:
+            extra["git_commit"] = made  # the change gate links the commit to this call (review/)
         return HookEvent(
             name,
             POST,
@@ -174,7 +180,7 @@ def tool_event(
             exit_code=found.exit_code,
             error=found.error,
             duration_ms=found.duration_ms,
-            extra=found.extra(),
+            extra=extra,
         )
     from blastdoor.adapters.tools import tool_action
 

@@ -17,13 +17,15 @@ import json
 import re
 from typing import Any
 
-__all__ = ["SUMMARY_CHARS", "Outcome", "read_outcome", "summary"]
+__all__ = ["SUMMARY_CHARS", "Outcome", "commit_made", "read_outcome", "summary"]
 
 JSON = Any
 SUMMARY_CHARS = 400
 _EXIT_KEYS = ("exit_code", "exitCode", "returncode", "returnCode", "exit_status", "exitStatus")
 _INTERRUPT_KEYS = ("interrupted", "is_interrupt", "isInterrupt", "interrupt")
 _STDERR_KEYS = ("stderr", "stdErr", "error_output")
+# A shell command that can create a commit; its outcome then names the new HEAD (the change gate's link).
+_COMMITS = re.compile(r"\bgit\b[^|;&]*?\b(?:commit|merge|cherry-pick|revert|am|rebase|pull|stash)\b")
 _EXIT_TEXT = re.compile(r"\bexit(?:ed with)?(?: code| status)?[ :=]*(-?\d{1,3})\b", re.IGNORECASE)
 
 
@@ -146,3 +148,32 @@ def read_outcome(
     if error is None and exit_code not in (None, 0):
         error = stderr or f"exit code {exit_code}"
     return Outcome(exit_code=exit_code, error=error, duration_ms=duration_ms, interrupted=interrupted, stderr=stderr)
+
+
+def commit_made(tool_input: JSON, cwd: str, outcome: Outcome) -> str | None:
+    """The commit id HEAD names after a successful shell call that can create one (``git commit``...).
+
+    The change gate (docs/CHANGE-GATE.md) links a commit to the agent whose call made it by this id,
+    recorded as ``extra.git_commit`` in the outcome. Only a command that names a commit-creating git
+    verb pays for the one ``git rev-parse``; anything unreadable is None (nothing is guessed).
+    """
+    if outcome.error is not None or outcome.exit_code not in (None, 0) or not cwd:
+        return None
+    command = tool_input.get("command") if isinstance(tool_input, dict) else None
+    if isinstance(command, list) and all(isinstance(word, str) for word in command):
+        command = " ".join(command)  # an argv (Codex's shell tool)
+    if not isinstance(command, str) or not _COMMITS.search(command):
+        return None
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", cwd, "rev-parse", "--verify", "-q", "HEAD"],
+            capture_output=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    head = done.stdout.decode("ascii", "replace").strip()
+    return head if done.returncode == 0 and re.fullmatch(r"[0-9a-f]{40,64}", head) else None

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.serve",
     "blastdoor.cli.mcp",
     "blastdoor.cli.inventory",
+    "blastdoor.cli.review",
 )
 
 DESCRIPTION = """\

@@ -156,6 +156,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
     protect: list[str] = []
     glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
+    change_blocks: list[tuple[Source, Document]] = []  # changes: the change gate (policy/changes.py)
 
     for src, doc in docs:
         data = doc.data
@@ -230,6 +231,8 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             )
         if "break_glass" in data:
             glass_blocks.append((src, doc))
+        if "changes" in data:
+            change_blocks.append((src, doc))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
         for j, t in enumerate(data.get("tests") or []):
@@ -282,6 +285,13 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     if compiler.problems:
         raise PolicyError(compiler.problems)
     # -- end break_glass
+    # -- changes (policy/changes.py): the change gate's block
+    from blastdoor.policy.changes import compile_changes
+
+    changes = compile_changes(change_blocks, approvers, compiler.problem)
+    if compiler.problems:
+        raise PolicyError(compiler.problems)
+    # -- end changes
     rules.sort(key=lambda r: (_ROLE_ORDER.get(r.layer, 9), r.file.startswith("<builtin:")))
     final = {**DEFAULTS, **settings}
     if final["on_error"] == "allow":  # the schema forbids it; this keeps it true for cached data too
@@ -300,6 +310,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         warnings=[],
         protect=tuple(protect),
         break_glass=break_glass,
+        changes=changes,
     )
 
 

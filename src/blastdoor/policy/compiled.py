@@ -102,6 +102,7 @@ class CompiledPolicy:
         "approvers",
         "break_glass",
         "candidate_cache",
+        "changes",
         "default",
         "environments",
         "hash",
@@ -131,6 +132,7 @@ class CompiledPolicy:
         warnings: list[str],
         protect: tuple[str, ...] | list[str] = (),
         break_glass: dict[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
     ) -> None:
         self.hash = hash
         self.default = default
@@ -147,6 +149,8 @@ class CompiledPolicy:
         self.protect: tuple[str, ...] = tuple(protect)
         # Who may override which deny rules (policy/breakglass.py); None: no break-glass.
         self.break_glass = break_glass
+        # The change gate's settings and rules (policy/changes.py); None: the built-in defaults.
+        self.changes = changes
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -164,6 +168,7 @@ class CompiledPolicy:
             "warnings": self.warnings,
             "protect": self.protect,
             "break_glass": self.break_glass,
+            "changes": self.changes,
         }
 
     @classmethod

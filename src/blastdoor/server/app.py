@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from blastdoor.errors import BlastdoorError
-from blastdoor.server import api, api_break_glass, api_inventory
+from blastdoor.server import api, api_break_glass, api_inventory, api_review
 from blastdoor.server.state import ServerState
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ SWEEP_SECONDS = 5.0  # expire approval requests whose ttl passed, even when nobo
 
 
 def create_app(config: ServerConfig, services: Services) -> Starlette:
-    from blastdoor.server import web, witness
+    from blastdoor.server import web, web_review, witness
 
     state = ServerState(config, services)
 
@@ -56,7 +56,15 @@ def create_app(config: ServerConfig, services: Services) -> Starlette:
         return api.error_response(err.status, err.code, err.message)
 
     app = Starlette(
-        routes=[*api.ROUTES, *api_break_glass.ROUTES, *api_inventory.ROUTES, *web.ROUTES, *witness.ROUTES],
+        routes=[
+            *api.ROUTES,
+            *api_break_glass.ROUTES,
+            *api_inventory.ROUTES,
+            *api_review.ROUTES,
+            *web_review.ROUTES,
+            *web.ROUTES,
+            *witness.ROUTES,
+        ],
         lifespan=lifespan,
         # Expected errors are answered by the exception middleware; `Exception` (a bug) goes to the
         # server-error middleware, which answers with the same JSON and then lets uvicorn log it.

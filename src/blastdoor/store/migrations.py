@@ -293,6 +293,35 @@ _INVENTORY = [
 ]
 
 
+# The change gate (review/signoff.py): review requests bound to exact commit ids, and their votes.
+_CHANGE_REVIEW = [
+    """CREATE TABLE change_review (
+        id TEXT PRIMARY KEY,
+        digest TEXT NOT NULL,
+        repo TEXT NOT NULL,
+        range_text TEXT NOT NULL,
+        commits TEXT NOT NULL,
+        need TEXT NOT NULL,
+        excluded TEXT NOT NULL,
+        eligible TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created {real} NOT NULL,
+        closed {real} NOT NULL,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE INDEX change_review_digest ON change_review (digest, status)",
+    "CREATE INDEX change_review_status ON change_review (status, created)",
+    """CREATE TABLE change_review_vote (
+        review_id TEXT NOT NULL,
+        person TEXT NOT NULL,
+        vote TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        time {real} NOT NULL,
+        PRIMARY KEY (review_id, person)
+    )""",
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -310,6 +339,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("audit", 2, _AUDIT_SEAL_SQLITE),
         ("audit", 3, _AUDIT_DERIVED_SQLITE),
         ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BLOB")]),
+        ("change_review", 1, _dialect(_CHANGE_REVIEW, "REAL")),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -322,6 +352,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("audit", 2, _AUDIT_SEAL_POSTGRES),
         ("audit", 3, _AUDIT_DERIVED_POSTGRES),
         ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BYTEA")]),
+        ("change_review", 1, _dialect(_CHANGE_REVIEW, "DOUBLE PRECISION")),
     ],
 }
 
