@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.people",
     "blastdoor.cli.serve",
     "blastdoor.cli.mcp",
+    "blastdoor.cli.drill",
 )
 
 DESCRIPTION = """\

@@ -1,0 +1,87 @@
+"""``blastdoor drill``: tabletop drills of destructive agent actions against the active policy."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from blastdoor.cli import exits
+from blastdoor.cli.common import emit_json, json_option, load_policy_from, policy_options
+
+_DESCRIPTION = """\
+Replay a scenario (a sequence of agent actions with their harness, agent identity and environment
+variables) through the same pipeline a hook runs, and report step by step: the verdict, the rule, who
+would have to approve, and what a tabletop exercise validates: detection (every step recorded, with an
+inclusion proof; approval requests delivered to the server's webhooks), containment (where the sequence
+stopped; revoking the agent denies the next step, seen through a second connection to the store) and
+recovery (what would have run, so what must be restored).
+
+Without SCENARIO every built-in scenario runs (`--list` names them); a SCENARIO is a built-in id or a
+scenario file (docs/GOVERNANCE.md describes the format). By default a drill runs on a scratch store of
+its own, so it never revokes a real agent; `--db URL` runs it on that store instead."""
+
+_EXAMPLES = """\
+examples:
+  blastdoor drill --list
+  blastdoor drill incident-stack-recreate --policy blastdoor.yaml
+  blastdoor drill incident-stack-recreate --json | jq '.[0].containment'
+  blastdoor drill my-scenario.yaml --webhook http://127.0.0.1:9000/hook
+  blastdoor drill --config /etc/blastdoor/server.yaml       use the server's webhooks
+
+exit codes:
+  0   every drill passed (each must-stop step stopped, recorded, contained)
+  1   a drill failed: a step got through, was not recorded, or revocation did not hold"""
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "drill",
+        parents=[policy_options(), json_option()],
+        help="tabletop drills: replay destructive scenarios against the policy",
+        description=_DESCRIPTION,
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="a built-in scenario id or a scenario file")
+    p.add_argument("--list", action="store_true", help="name the built-in scenarios and stop")
+    p.add_argument("--db", metavar="URL", help="run on this store instead of a scratch one")
+    p.add_argument("--webhook", action="append", default=[], metavar="URL", help="deliver alerts here (repeatable)")
+    p.add_argument("--config", metavar="FILE", help="a server config whose webhooks receive the alerts")
+    p.add_argument("--out", metavar="FILE", help="also write the Markdown report here")
+    p.set_defaults(func=run_drill_command)
+
+
+def run_drill_command(args: argparse.Namespace) -> int:
+    from blastdoor.governance.drill import markdown, run_drill
+    from blastdoor.governance.scenario import builtin_scenarios, resolve
+
+    if args.list:
+        found = builtin_scenarios()
+        if args.json:
+            emit_json([{"id": s.id, "title": s.title, "steps": len(s.steps)} for s in found])
+        else:
+            for s in found:
+                print(f"{s.id:28} {s.title}")
+        return exits.OK
+    scenarios = resolve(args.scenarios)
+    policy = load_policy_from(args)
+    hooks = _webhooks(args)
+    results = [run_drill(s, policy, store=args.db or None, webhooks=hooks) for s in scenarios]
+    text = markdown(results)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    if args.json:
+        emit_json([r.to_dict() for r in results])
+    else:
+        print(text)
+    return exits.OK if all(r.passed for r in results) else exits.FAILED
+
+
+def _webhooks(args: argparse.Namespace) -> list[Any]:
+    from blastdoor.server.config import ServerConfig, Webhook
+
+    hooks = [Webhook(url) for url in args.webhook]
+    if args.config:
+        hooks += ServerConfig.load(args.config).webhooks
+    return hooks

@@ -1,0 +1,128 @@
+"""The incident drill, through the CLI, with a real webhook receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from blastdoor.cli.main import main
+from blastdoor.errors import InputError
+from blastdoor.governance.scenario import builtin_scenarios, scenario_from_data
+
+PROD = """\
+version: 1
+extends: [recommended]
+environments:
+  prod:
+    aws_accounts: ["111122223333"]
+"""
+NO_PROD = """\
+version: 1
+extends: [recommended]
+"""
+
+
+class Receiver:
+    """A webhook receiver: a real HTTP server that keeps every body it is sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                data = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.bodies.append(json.loads(data))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Any:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def _drill(tmp_path: Path, policy: str, capsys: Any, *extra: str) -> tuple[int, list[dict[str, Any]]]:
+    path = tmp_path / "blastdoor.yaml"
+    path.write_text(policy)
+    code = main(["drill", "incident-stack-recreate", "--policy", str(path), "--no-cache", "--json", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_incident_is_stopped_detected_and_contained(tmp_path: Path, capsys: Any, receiver: Receiver) -> None:
+    code, results = _drill(tmp_path, PROD, capsys, "--webhook", receiver.url)
+    assert code == 0
+    (r,) = results
+    steps = {s["step"]: s for s in r["steps"]}
+    assert steps[1]["verdict"] == "allow"
+    assert r["stopped_at"] == 2, "the sequence stops at the delete"
+    assert steps[2]["verdict"] in ("deny", "approve") and steps[3]["verdict"] in ("deny", "approve")
+    assert not steps[3]["reached"]
+    assert r["detection"]["recorded"] and all(s["recorded"] for s in r["steps"])
+    assert r["detection"]["alerts_delivered"] >= 1
+    assert receiver.bodies and receiver.bodies[0]["type"] == "blastdoor.approval.requested"
+    assert receiver.bodies[0]["request"]["agent_id"] == "drill-agent-operator"
+    c = r["containment"]
+    assert c["tested"] and c["held"] and c["rule"] == "agent.revoked" and c["step"] == 3
+    assert r["recovery"]["recoverable"] and r["passed"]
+
+
+def test_without_the_prod_account_the_drill_fails(tmp_path: Path, capsys: Any) -> None:
+    code, results = _drill(tmp_path, NO_PROD, capsys)
+    assert code == 1
+    (r,) = results
+    assert not r["passed"]
+    recreate = r["steps"][2]
+    assert recreate["must"] == "stop" and recreate["verdict"] not in ("deny", "approve")
+    assert any("step 3" in f for f in r["failures"])
+
+
+def test_a_dead_webhook_is_a_detection_failure(tmp_path: Path, capsys: Any) -> None:
+    r = Receiver()
+    url = r.url
+    r.close()  # nobody listens there any more
+    code, results = _drill(tmp_path, PROD, capsys, "--webhook", url)
+    assert code == 1
+    assert results[0]["detection"]["alerts_failed"] >= 1
+
+
+def test_builtin_scenarios_load_and_the_incident_comes_first() -> None:
+    found = builtin_scenarios()
+    assert found[0].id == "incident-stack-recreate"
+    assert len({s.id for s in found}) == len(found) >= 6
+    assert all(any(step.must for step in s.steps) for s in found), "every scenario checks something"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"id": "x", "agent": {"id": "a"}, "steps": []}, "steps"),
+        ({"id": "x", "steps": [{"action": {"shell": "ls"}}]}, "agent.id"),
+        ({"id": "x", "agent": {"id": "a"}, "steps": [{"action": {"shell": "ls"}, "must": "maybe"}]}, "steps[0]"),
+        ({"id": "x", "agent": {"id": "a"}, "steps": [{"action": {"nope": 1}}]}, "steps[0]: action"),
+        ({"id": "x", "agent": {"id": "a"}, "steps": [{"action": {"shell": "ls"}}], "extra": 1}, "extra"),
+    ],
+)
+def test_bad_scenarios_say_where(data: dict[str, Any], words: str) -> None:
+    with pytest.raises(InputError) as err:
+        scenario_from_data(data, "s.yaml")
+    assert words in str(err.value) and "s.yaml" in str(err.value)
