@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "blastdoor.cli.serve",
     "blastdoor.cli.mcp",
     "blastdoor.cli.drill",
+    "blastdoor.cli.boundary",
+    "blastdoor.cli.evidence",
 )
 
 DESCRIPTION = """\

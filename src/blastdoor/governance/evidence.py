@@ -1,0 +1,169 @@
+"""The evidence pack: controls mapped to mechanisms, each citing recorded events, provable offline.
+
+    build_pack(services, policy, out, since=, until=)   write the pack; returns its summary
+    verify_pack(dir, trusted=())                        the problems found (empty: every cited event holds)
+
+The pack (a directory)::
+
+    controls.json                   each control: framework, id, mechanism, gap, cited sequence numbers
+    events.jsonl                    the cited entries, byte for byte as the log stores them
+    proofs/<seq>.json               an inclusion proof per cited entry (``AuditLog.prove``)
+    checkpoint.txt                  the signed checkpoint every proof is made against
+    verifier.txt                    the log's verifier key(s) (pin one out of band with ``--trust``)
+    summary.json                    the period, the policy in force, decision and approval statistics
+    boundary.md                     the action-boundary statement of the policy in force
+    oscal-assessment-results.json   the same in OSCAL
+    memo.pdf                        the auditor memo
+
+Uses only the audit log's public reading, proving and checking functions (``search``, ``checkpoint``,
+``prove``, ``proofs.check_inclusion``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from blastdoor.governance.controls import CONTROLS, matches
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from blastdoor.audit.checkpoint import Verifier
+    from blastdoor.policy.compiled import CompiledPolicy
+    from blastdoor.services import Services
+
+SCHEMA = "blastdoor.evidence/v1"
+CITE = 5  # events cited per evidence selector
+SCAN = 100_000  # most events read for the period's statistics
+
+
+def _period_events(services: Services, since: str, until: str) -> list[dict[str, Any]]:
+    from blastdoor.audit.log import Query
+
+    return services.log.search(Query(since=since, until=until, limit=SCAN), newest_first=True)
+
+
+def build_pack(
+    services: Services, policy: CompiledPolicy, out: str | os.PathLike[str], *, since: str = "", until: str = ""
+) -> dict[str, Any]:
+    """Write the evidence pack for ``[since, until]`` into ``out``; returns ``summary.json``'s content."""
+    from blastdoor.governance.boundary import acknowledgements, statement
+
+    root = Path(out)
+    (root / "proofs").mkdir(parents=True, exist_ok=True)
+    entries = _period_events(services, since, until)
+    controls: list[dict[str, Any]] = []
+    cited: set[int] = set()
+    for control in CONTROLS:
+        seqs: list[int] = []
+        for selector in control["evidence"]:
+            found = [int(e["seq"]) for e in entries if matches(selector, e["event"])][:CITE]
+            seqs.extend(s for s in found if s not in seqs)
+        cited.update(seqs)
+        controls.append({k: v for k, v in control.items() if k != "evidence"} | {"cited": sorted(seqs)})
+    note = services.log.checkpoint(force=True) or ""
+    events_lines: list[str] = []
+    for seq in sorted(cited):
+        proof = services.log.prove(seq)
+        if proof.get("checkpoint") != note:
+            raise RuntimeError(f"the proof of entry {seq} is not against the pack's checkpoint")
+        (root / "proofs" / f"{seq}.json").write_text(json.dumps(proof, indent=1), encoding="utf-8")
+        events_lines.append(str(proof["entry"]))
+    (root / "events.jsonl").write_text("".join(line + "\n" for line in events_lines), encoding="utf-8")
+    (root / "checkpoint.txt").write_text(note, encoding="utf-8")
+    (root / "verifier.txt").write_text("".join(f"{v}\n" for v in services.log.keys.trusted()), encoding="utf-8")
+    (root / "controls.json").write_text(json.dumps(controls, indent=2), encoding="utf-8")
+    summary = _summary(entries, policy, since, until, services)
+    summary["acknowledgements"] = acknowledgements(services.log, policy)
+    (root / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (root / "boundary.md").write_text(statement(policy), encoding="utf-8")
+    from blastdoor.governance.oscal import assessment_results
+
+    oscal = assessment_results(controls, summary, entries_by_seq={int(e["seq"]): e for e in entries})
+    (root / "oscal-assessment-results.json").write_text(json.dumps(oscal, indent=2), encoding="utf-8")
+    from blastdoor.governance.pdf import write_memo
+
+    write_memo(root / "memo.pdf", controls, summary)
+    return summary
+
+
+def _summary(
+    entries: list[dict[str, Any]], policy: CompiledPolicy, since: str, until: str, services: Services
+) -> dict[str, Any]:
+    verdicts: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    stopped: list[dict[str, Any]] = []
+    for e in entries:
+        ev = e["event"]
+        kinds[ev.get("kind", "")] = kinds.get(ev.get("kind", ""), 0) + 1
+        if ev.get("kind") == "decision":
+            verdicts[ev.get("verdict", "")] = verdicts.get(ev.get("verdict", ""), 0) + 1
+            if ev.get("verdict") in ("deny", "approve"):
+                stopped.append(
+                    {
+                        "seq": e["seq"],
+                        "time": e["time"],
+                        "agent": ev.get("agent_id"),
+                        "operation": ev.get("operation"),
+                        "verdict": ev.get("verdict"),
+                        "rule": ev.get("rule"),
+                    }
+                )
+    return {
+        "schema": SCHEMA,
+        "period": {"since": since or None, "until": until or None},
+        "origin": services.log.origin,
+        "log_size": services.log.size(),
+        "policy": {"hash": policy.hash, "sources": [{"layer": r, "path": p} for r, p, _ in policy.sources]},
+        "events": kinds,
+        "decisions": verdicts,
+        "denied_or_escalated": stopped[:200],
+    }
+
+
+def verify_pack(directory: str | os.PathLike[str], trusted: Sequence[Verifier] = ()) -> tuple[list[str], int]:
+    """Check every cited event of the pack offline; returns ``(problems, events checked)``.
+
+    Each cited sequence number must have a proof that holds against the pack's signed checkpoint under
+    ``trusted`` keys (default: the pack's own ``verifier.txt``), and ``events.jsonl`` must hold exactly
+    the proven entries.
+    """
+    from blastdoor.audit.checkpoint import NoteError, Verifier
+    from blastdoor.audit.merkle import ProofError
+    from blastdoor.audit.proofs import check_inclusion
+
+    root = Path(directory)
+    problems: list[str] = []
+    try:
+        controls = json.loads((root / "controls.json").read_text(encoding="utf-8"))
+        note = (root / "checkpoint.txt").read_text(encoding="utf-8")
+        lines = (root / "events.jsonl").read_text(encoding="utf-8").splitlines()
+        keys = list(trusted) or [Verifier.parse(k) for k in (root / "verifier.txt").read_text(encoding="utf-8").split()]
+    except (OSError, ValueError, NoteError) as exc:
+        return [f"the pack cannot be read: {exc}"], 0
+    if not note or not keys:
+        return ["the pack has no signed checkpoint or no verifier key"], 0
+    cited = sorted({int(s) for c in controls for s in c.get("cited", [])})
+    proven: list[str] = []
+    for seq in cited:
+        path = root / "proofs" / f"{seq}.json"
+        try:
+            proof = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            problems.append(f"entry {seq}: no readable proof ({exc})")
+            continue
+        if proof.get("checkpoint") != note or int(proof.get("seq", -1)) != seq:
+            problems.append(f"entry {seq}: the proof is not for this entry against the pack's checkpoint")
+            continue
+        try:
+            check_inclusion(proof, keys)
+        except ProofError as exc:
+            problems.append(f"entry {seq}: {exc}")
+            continue
+        proven.append(str(proof["entry"]))
+    if sorted(lines) != sorted(proven) and not problems:
+        problems.append("events.jsonl does not hold exactly the proven entries (an event was changed or added)")
+    return problems, len(cited)
