@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from blastdoor.cli.main import main
@@ -79,8 +80,15 @@ def test_the_pack_verifies_and_tampering_fails(tmp_path: Path, capsys: Any, monk
 def test_the_oscal_and_the_pdf(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
     monkeypatch.setenv("BLASTDOOR_HOME", str(tmp_path / "home"))
     pack = _build(tmp_path, capsys)
+    from trestle.oscal.assessment_results import Model
+
+    whole = json.loads((pack / "oscal-assessment-results.json").read_text())
+    Model.model_validate(whole)  # the OSCAL models generated from NIST's published JSON schema (strict)
+    whole["assessment-results"]["results"][0]["findings"][0]["verdict"] = "fine"
+    with pytest.raises(ValueError):
+        Model.model_validate(whole)  # the validation has teeth: an unknown field is refused
     doc = json.loads((pack / "oscal-assessment-results.json").read_text())["assessment-results"]
-    assert doc["metadata"]["oscal-version"].startswith("1.1")
+    assert doc["metadata"]["oscal-version"] == "1.2.1"
     (result,) = doc["results"]
     obs = {o["uuid"] for o in result["observations"]}
     assert all(r["observation-uuid"] in obs for f in result["findings"] for r in f["related-observations"])

@@ -23,10 +23,9 @@ its own, so it never revokes a real agent; `--db URL` runs it on that store inst
 _EXAMPLES = """\
 examples:
   blastdoor drill --list
-  blastdoor drill incident-stack-recreate --policy blastdoor.yaml
+  blastdoor drill incident-stack-recreate
   blastdoor drill incident-stack-recreate --json | jq '.[0].containment'
-  blastdoor drill my-scenario.yaml --webhook http://127.0.0.1:9000/hook
-  blastdoor drill --config /etc/blastdoor/server.yaml       use the server's webhooks
+  blastdoor drill --out drills.md                                  every built-in scenario, also to a file
 
 exit codes:
   0   every drill passed (each must-stop step stopped, recorded, contained)

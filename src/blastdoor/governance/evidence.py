@@ -144,9 +144,11 @@ def verify_pack(directory: str | os.PathLike[str], trusted: Sequence[Verifier] =
         keys = list(trusted) or [Verifier.parse(k) for k in (root / "verifier.txt").read_text(encoding="utf-8").split()]
     except (OSError, ValueError, NoteError) as exc:
         return [f"the pack cannot be read: {exc}"], 0
+    cited = sorted({int(s) for c in controls for s in c.get("cited", [])})
+    if not cited:
+        return ([] if not lines else ["events.jsonl holds entries no control cites"]), 0
     if not note or not keys:
         return ["the pack has no signed checkpoint or no verifier key"], 0
-    cited = sorted({int(s) for c in controls for s in c.get("cited", [])})
     proven: list[str] = []
     for seq in cited:
         path = root / "proofs" / f"{seq}.json"

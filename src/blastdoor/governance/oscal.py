@@ -1,4 +1,4 @@
-"""The evidence pack as OSCAL 1.1 assessment-results JSON (NIST's Open Security Controls Assessment
+"""The evidence pack as OSCAL 1.2 assessment-results JSON (NIST's Open Security Controls Assessment
 Language), so GRC tools can ingest it: one result for the period, one finding per control with its
 observation citing the audit log entries (by sequence number) that evidence it.
 """
@@ -9,7 +9,7 @@ import datetime
 import uuid
 from typing import Any
 
-OSCAL_VERSION = "1.1.2"
+OSCAL_VERSION = "1.2.1"
 _NS = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")  # RFC 4122 URL namespace
 
 

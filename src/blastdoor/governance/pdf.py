@@ -16,7 +16,15 @@ def _latin(text: str) -> str:
 
 
 def write_memo(path: Path, controls: list[dict[str, Any]], summary: dict[str, Any]) -> None:
-    from fpdf import FPDF
+    try:
+        from fpdf import FPDF
+    except ImportError as exc:
+        from blastdoor.errors import Unavailable
+
+        raise Unavailable(
+            "the PDF memo needs fpdf2, which is not installed",
+            hints=["pip install 'blastdoor[governance]'"],
+        ) from exc
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
