@@ -47,6 +47,11 @@ def register(sub: Any) -> None:
     p.add_argument("--webhook", action="append", default=[], metavar="URL", help="deliver alerts here (repeatable)")
     p.add_argument("--config", metavar="FILE", help="a server config whose webhooks receive the alerts")
     p.add_argument("--out", metavar="FILE", help="also write the Markdown report here")
+    p.add_argument("--html", metavar="FILE", help="also write the report as HTML here")
+    live = p.add_argument_group("against a running server")
+    live.add_argument("--live", metavar="URL", help="ask the server at URL (its policy, store, webhooks, kill switch)")
+    live.add_argument("--token-file", metavar="FILE", help="your API token (default: $BLASTDOOR_TOKEN)")
+    live.add_argument("--trust", action="append", default=[], metavar="KEY", help="the log's verifier key")
     p.set_defaults(func=run_drill_command)
 
 
@@ -63,18 +68,44 @@ def run_drill_command(args: argparse.Namespace) -> int:
                 print(f"{s.id:28} {s.title}")
         return exits.OK
     scenarios = resolve(args.scenarios)
-    policy = load_policy_from(args)
-    hooks = _webhooks(args)
-    results = [run_drill(s, policy, store=args.db or None, webhooks=hooks) for s in scenarios]
+    if args.live:
+        results = _live(args, scenarios)
+    else:
+        policy = load_policy_from(args)
+        hooks = _webhooks(args)
+        results = [run_drill(s, policy, store=args.db or None, webhooks=hooks) for s in scenarios]
     text = markdown(results)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             fh.write(text)
+    if args.html:
+        from blastdoor.governance.render import markdown_to_html
+
+        with open(args.html, "w", encoding="utf-8") as fh:
+            fh.write(markdown_to_html(text, title="blastdoor drills"))
     if args.json:
         emit_json([r.to_dict() for r in results])
     else:
         print(text)
     return exits.OK if all(r.passed for r in results) else exits.FAILED
+
+
+def _live(args: argparse.Namespace, scenarios: list[Any]) -> list[Any]:
+    import os
+
+    from blastdoor.audit.checkpoint import Verifier
+    from blastdoor.errors import InputError
+    from blastdoor.governance.live import run_live
+
+    token = os.environ.get("BLASTDOOR_TOKEN", "")
+    if args.token_file:
+        try:
+            with open(args.token_file, encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            raise InputError(f"cannot read the token file: {exc}") from exc
+    trusted = [Verifier.parse(k) for k in args.trust]
+    return [run_live(s, args.live, token, trusted) for s in scenarios]
 
 
 def _webhooks(args: argparse.Namespace) -> list[Any]:

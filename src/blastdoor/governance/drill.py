@@ -292,11 +292,12 @@ def _alert(services: Services, result: DrillResult, webhooks: Sequence[Webhook])
 
         asyncio.run(deliver())
         text = metrics.render({})
-        delivered = _count(text, "delivered")
+        delivered = deliveries_in(text, "delivered")
         res.alert = "delivered" if delivered >= len(webhooks) else "failed"
 
 
-def _count(metrics_text: str, outcome: str) -> int:
+def deliveries_in(metrics_text: str, outcome: str) -> int:
+    """How many webhook deliveries with ``outcome`` the Prometheus text of ``/metrics`` counts."""
     total = 0
     for line in metrics_text.splitlines():
         if line.startswith("blastdoor_webhook_deliveries_total") and f'outcome="{outcome}"' in line:
@@ -365,7 +366,8 @@ def markdown(results: Sequence[DrillResult]) -> str:
         out.append("")
         out.append(
             f"- **Detection**: {det['recorded_steps']}/{len(d['steps'])} steps recorded with inclusion proofs; "
-            f"{det['alerts_delivered']} alert(s) delivered to {det['webhooks']} webhook(s)"
+            f"{det['alerts_delivered']} alert(s) delivered to "
+            + (f"{det['webhooks']} webhook(s)" if det["webhooks"] >= 0 else "the server's webhooks")
             + (f"; denied steps {det['not_pushed']} are recorded, not pushed" if det["not_pushed"] else "")
         )
         if con.get("tested"):
