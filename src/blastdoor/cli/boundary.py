@@ -17,6 +17,7 @@ current version (named by its digest); `acknowledgements` lists who did."""
 _EXAMPLES = """\
 examples:
   blastdoor boundary statement > BOUNDARY.md
+  blastdoor boundary statement --html boundary.html
   blastdoor boundary acknowledge
   blastdoor boundary acknowledgements --json"""
 
@@ -32,6 +33,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("what", choices=["statement", "acknowledge", "acknowledgements"])
     p.add_argument("--document", metavar="FILE", help="acknowledge: your AI usage policy document, too")
+    p.add_argument("--html", metavar="FILE", help="statement: also write it as HTML here")
     p.set_defaults(func=run_boundary)
 
 
@@ -42,6 +44,11 @@ def run_boundary(args: argparse.Namespace) -> int:
     policy = load_policy_from(args)
     if args.what == "statement":
         text = statement(policy)
+        if args.html:
+            from blastdoor.governance.render import markdown_to_html
+
+            with open(args.html, "w", encoding="utf-8") as fh:
+                fh.write(markdown_to_html(text, title="Action-boundary statement"))
         if args.json:
             emit_json({"version": digest_of(text), "markdown": text})
         else:

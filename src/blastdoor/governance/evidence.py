@@ -87,7 +87,48 @@ def build_pack(
     from blastdoor.governance.pdf import write_memo
 
     write_memo(root / "memo.pdf", controls, summary)
+    from blastdoor.governance.render import markdown_to_html
+
+    memo = memo_markdown(controls, summary)
+    (root / "memo.md").write_text(memo, encoding="utf-8")
+    (root / "memo.html").write_text(markdown_to_html(memo, title="Auditor memo"), encoding="utf-8")
     return summary
+
+
+def memo_markdown(controls: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    """The auditor memo: risk category, controls in place with evidence, compensating controls, residual risk."""
+    period = summary.get("period") or {}
+    decisions = ", ".join(f"{k} {v}" for k, v in sorted(summary["decisions"].items())) or "none"
+    acks = summary.get("acknowledgements") or {}
+    out = [
+        "# Auditor memo: AI agent action boundary",
+        "",
+        "**Risk category**: agentic AI with tool access (coding agents acting on infrastructure, data and code).",
+        "",
+        f"- Audit log `{summary['origin']}`, {summary['log_size']} entries",
+        f"- Policy in force `{summary['policy']['hash']}`",
+        f"- Period: {period.get('since') or 'start of the log'} to {period.get('until') or 'now'}",
+        f"- Decisions in the period: {decisions}",
+        f"- Boundary statement `{acks.get('version', '')}`: acknowledged by "
+        + (", ".join(a["by"] for a in acks.get("acknowledged", [])) or "nobody yet"),
+        "",
+        "## Controls in place",
+        "",
+        "| framework | control | mechanism | evidence (log entries) |",
+        "|---|---|---|---|",
+    ]
+    for c in controls:
+        cited = ", ".join(map(str, c["cited"])) or "none in the period"
+        out.append(f"| {c['framework']} | {c['id']} {c['title']} | {c['mechanism']} | {cited} |")
+    out += ["", "## Compensating controls and residual risk", ""]
+    out += [f"- {c['framework']} {c['id']}: {c['gap']}" for c in controls if c.get("gap")]
+    out += [
+        "",
+        "Every cited entry carries an inclusion proof against the signed checkpoint in `checkpoint.txt`;",
+        "`blastdoor evidence verify DIR` checks them offline.",
+        "",
+    ]
+    return "\n".join(out)
 
 
 def _summary(
