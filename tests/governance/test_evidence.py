@@ -27,7 +27,8 @@ def _build(tmp_path: Path, capsys: Any) -> Path:
     policy.write_text(POLICY)
     db = str(tmp_path / "log.db")
     # a log with decisions of every kind, a revocation and an acknowledgement, through the CLI
-    assert main(["drill", "incident-stack-recreate", "--policy", str(policy), "--no-cache", "--db", db]) == 0
+    drill = ["drill", "incident-stack-recreate", "--policy", str(policy), "--no-cache", "--db", db, "--record"]
+    assert main(drill) == 0
     assert main(["boundary", "acknowledge", "--policy", str(policy), "--db", db]) == 0
     out = tmp_path / "pack"
     assert main(["evidence", "--policy", str(policy), "--db", db, "--out", str(out)]) == 0
@@ -48,6 +49,11 @@ def test_the_pack_verifies_and_tampering_fails(tmp_path: Path, capsys: Any, monk
     }
     cited = {s for c in controls for s in c["cited"]}
     assert cited, "the controls cite events of the log"
+    by_id = {c["id"]: c for c in controls}
+    events = {json.loads(line)["seq"]: json.loads(line)["event"] for line in (pack / "events.jsonl").open()}
+    assert any(events[s]["kind"] == "governance.drill" for s in by_id["A.8.8"]["cited"]), "the drill is evidence"
+    assert any(events[s]["kind"] == "agent.revoked" for s in by_id["MANAGE 2.4"]["cited"])
+    assert all(events[s].get("verdict") == "deny" for s in by_id["ASI02"]["cited"])
     assert main(["evidence", "verify", str(pack)]) == 0
     summary = json.loads((pack / "summary.json").read_text())
     assert summary["acknowledgements"]["acknowledged"], "the acknowledgement is in the pack"
@@ -95,10 +101,16 @@ def test_the_oscal_and_the_pdf(tmp_path: Path, capsys: Any, monkeypatch: Any) ->
     assert len(result["findings"]) == len(json.loads((pack / "controls.json").read_text()))
     pdf = pack / "memo.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
-    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages
     for page in pages:
         img = Image.open(page).convert("L")
-        dark = sum(img.histogram()[:128])
-        assert dark > 200, f"{page.name} shows text"
+        assert abs(img.height / img.width - 297 / 210) < 0.01, "A4 pages"
+        assert sum(img.histogram()[:128]) > 50, f"{page.name} is blank"
+    first = Image.open(pages[0]).convert("L")
+    title = first.crop((0, 0, first.width, first.height // 12))
+    assert sum(title.histogram()[:128]) > 100, "the first page starts with the memo's title"
+    rows = [first.crop((0, y, first.width, y + 1)) for y in range(first.height)]
+    inked = sum(1 for r in rows if min(r.getextrema()) < 128)
+    assert inked > first.height // 4, "the first page holds the control list, not a few stray lines"

@@ -26,6 +26,7 @@ examples:
   blastdoor drill incident-stack-recreate
   blastdoor drill incident-stack-recreate --json | jq '.[0].containment'
   blastdoor drill --out drills.md                                  every built-in scenario, also to a file
+  blastdoor drill incident-stack-recreate --record                 the outcome goes into the audit log
 
 exit codes:
   0   every drill passed (each must-stop step stopped, recorded, contained)
@@ -46,6 +47,11 @@ def register(sub: Any) -> None:
     p.add_argument("--db", metavar="URL", help="run on this store instead of a scratch one")
     p.add_argument("--webhook", action="append", default=[], metavar="URL", help="deliver alerts here (repeatable)")
     p.add_argument("--config", metavar="FILE", help="a server config whose webhooks receive the alerts")
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="record each drill's outcome in the audit log (--db, else the default store): evidence for the pack",
+    )
     p.add_argument("--out", metavar="FILE", help="also write the Markdown report here")
     p.add_argument("--html", metavar="FILE", help="also write the report as HTML here")
     live = p.add_argument_group("against a running server")
@@ -74,6 +80,13 @@ def run_drill_command(args: argparse.Namespace) -> int:
         policy = load_policy_from(args)
         hooks = _webhooks(args)
         results = [run_drill(s, policy, store=args.db or None, webhooks=hooks) for s in scenarios]
+    if args.record:
+        from blastdoor.cli.common import open_services_from
+        from blastdoor.governance.drill import record_result
+
+        with open_services_from(args) as services:
+            for r in results:
+                record_result(services.log, r)
     text = markdown(results)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:

@@ -341,6 +341,25 @@ def _contain(
         services.agents.restore(agent, by="blastdoor-drill", reason=f"drill {scenario.id} finished")
 
 
+DRILL_KIND = "governance.drill"
+
+
+def record_result(log: Any, result: DrillResult) -> int:
+    """Record a drill's outcome in the audit log (``governance.drill``): evidence for the pack."""
+    d = result.to_dict()
+    event: dict[str, Any] = {
+        "kind": DRILL_KIND,
+        "scenario": result.scenario.id,
+        "passed": result.passed,
+        "policy_hash": result.policy_hash,
+        "stopped_at": result.stopped_at,
+        "steps": [{"step": s["step"], "verdict": s["verdict"], "rule": s["rule"]} for s in d["steps"]],
+        "contained": bool(d["containment"].get("held")),
+        "failures": d["failures"],
+    }
+    return int(log.append(event))
+
+
 def markdown(results: Sequence[DrillResult]) -> str:
     """The drills as a Markdown report, step by step."""
     out: list[str] = []

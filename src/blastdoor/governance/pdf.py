@@ -30,7 +30,7 @@ def write_memo(path: Path, controls: list[dict[str, Any]], summary: dict[str, An
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 9, "Auditor memo: AI agent action boundary", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, "Auditor memo: AI agent action boundary", new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font("Helvetica", "", 10)
     period = summary.get("period") or {}
     facts = [
@@ -40,13 +40,15 @@ def write_memo(path: Path, controls: list[dict[str, Any]], summary: dict[str, An
         "Decisions: " + (", ".join(f"{k} {v}" for k, v in sorted(summary["decisions"].items())) or "none"),
     ]
     for line in facts:
-        pdf.multi_cell(0, 6, _latin(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, _latin(line), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Controls in place", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, "Controls in place", new_x="LMARGIN", new_y="NEXT", align="L")
     for c in controls:
         pdf.set_font("Helvetica", "B", 10)
-        pdf.multi_cell(0, 6, _latin(f"{c['framework']} {c['id']}: {c['title']}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0, 6, _latin(f"{c['framework']} {c['id']}: {c['title']}"), new_x="LMARGIN", new_y="NEXT", align="L"
+        )
         pdf.set_font("Helvetica", "", 9)
         cited = ", ".join(map(str, c["cited"])) or "no event in the period"
         pdf.multi_cell(
@@ -54,7 +56,7 @@ def write_memo(path: Path, controls: list[dict[str, Any]], summary: dict[str, An
         )
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Compensating controls and residual risk", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, "Compensating controls and residual risk", new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font("Helvetica", "", 9)
     for c in controls:
         if c.get("gap"):
@@ -70,5 +72,6 @@ def write_memo(path: Path, controls: list[dict[str, Any]], summary: dict[str, An
         ),
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
     pdf.output(str(path))
