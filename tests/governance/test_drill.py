@@ -126,3 +126,21 @@ def test_bad_scenarios_say_where(data: dict[str, Any], words: str) -> None:
     with pytest.raises(InputError) as err:
         scenario_from_data(data, "s.yaml")
     assert words in str(err.value) and "s.yaml" in str(err.value)
+
+
+def test_every_builtin_scenario_holds_under_the_baseline(tmp_path: Path, capsys: Any) -> None:
+    # The scenarios are policy regression tests: the recommended baseline (with the prod account named)
+    # must stop each of them where it says, and revoking the agent must deny a step the policy would
+    # otherwise let through.
+    path = tmp_path / "blastdoor.yaml"
+    path.write_text(PROD)
+    code = main(["drill", "--policy", str(path), "--no-cache", "--json"])
+    results = json.loads(capsys.readouterr().out)
+    assert code == 0, [r["failures"] for r in results if not r["passed"]]
+    assert {r["scenario"]["id"] for r in results} == {s.id for s in builtin_scenarios()}
+    for r in results:
+        c = r["containment"]
+        if c["tested"]:
+            probe = r["steps"][c["step"] - 1]
+            assert probe["verdict"] != "deny", "the probe is a step the policy alone would not deny"
+            assert c["rule"] == "agent.revoked"

@@ -305,6 +305,19 @@ def deliveries_in(metrics_text: str, outcome: str) -> int:
     return total
 
 
+def containment_probe(result: DrillResult) -> Step | None:
+    """The step to ask again after revoking: the next one after the stop that the policy itself does not
+    deny (a policy deny wins before the kill switch is read, so it would show nothing), else the first
+    such step of the scenario; None when the policy denies every step."""
+    assert result.stopped_at is not None
+    later = [s for s in result.steps if s.step.index > result.stopped_at]
+    earlier = [s for s in result.steps if s.step.index <= result.stopped_at]
+    for res in later + earlier:
+        if res.verdict != "deny":
+            return res.step
+    return None
+
+
 def _contain(
     services: Services,
     scenario: Scenario,
@@ -316,9 +329,13 @@ def _contain(
     judge: Any,
 ) -> None:
     """Revoke the agent at the stop point; the next step, judged through another connection, is denied."""
-    assert result.stopped_at is not None
-    # The step after the stop (``stopped_at`` counts from 1), or the stop itself when it was the last.
-    step = scenario.steps[min(result.stopped_at, len(scenario.steps) - 1)]
+    step = containment_probe(result)
+    if step is None:
+        result.containment = {
+            "tested": False,
+            "why": "every step is denied by the policy itself, so revoking the agent changes nothing to see",
+        }
+        return
     agent = scenario.agent_id
     services.agents.revoke(
         agent, by="blastdoor-drill", reason=f"drill {scenario.id}: contained at step {result.stopped_at}"
@@ -394,6 +411,8 @@ def markdown(results: Sequence[DrillResult]) -> str:
                 f"- **Containment**: stopped at step {d['stopped_at']}; after revoking `{con['revoked']}`, step "
                 f"{con['step']} got {con['verdict']} ({con['rule']}): {'held' if con['held'] else 'DID NOT HOLD'}"
             )
+        elif d["stopped_at"] is not None:
+            out.append(f"- **Containment**: stopped at step {d['stopped_at']}; revocation not tested: {con['why']}")
         else:
             out.append("- **Containment**: the sequence was never stopped")
         restore = ", ".join(f"step {t['step']} `{t['command']}`" for t in rec["to_restore"]) or "nothing"

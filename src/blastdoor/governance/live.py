@@ -132,8 +132,12 @@ def _alerts(api: _Api, result: DrillResult, before: dict[str, int]) -> None:
 
 
 def _contain(api: _Api, scenario: Scenario, result: DrillResult, run_id: str) -> None:
-    assert result.stopped_at is not None
-    step = scenario.steps[min(result.stopped_at, len(scenario.steps) - 1)]
+    from blastdoor.governance.drill import containment_probe
+
+    step = containment_probe(result)
+    if step is None:
+        result.containment = {"tested": False, "why": "every step is denied by the policy itself"}
+        return
     agent = scenario.agent_id
     api.call("POST", f"/v1/agents/{agent}/revoke", json={"reason": f"drill {scenario.id}"})
     answer = api.decide(step, f"drill-{run_id}-contain")
