@@ -107,6 +107,7 @@ class CompiledPolicy:
         "hash",
         "index",
         "on_error",
+        "protect",
         "rules",
         "sources",
         "tests",
@@ -128,6 +129,7 @@ class CompiledPolicy:
         sources: list[tuple[str, str, str]],
         tests: list[tuple[str, int, dict[str, Any]]],
         warnings: list[str],
+        protect: tuple[str, ...] | list[str] = (),
         break_glass: dict[str, Any] | None = None,
     ) -> None:
         self.hash = hash
@@ -141,6 +143,8 @@ class CompiledPolicy:
         self.sources = sources
         self.tests = tests
         self.warnings = warnings
+        # Resources no change may touch without the rules that name them (``protected: true``).
+        self.protect: tuple[str, ...] = tuple(protect)
         # Who may override which deny rules (policy/breakglass.py); None: no break-glass.
         self.break_glass = break_glass
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
@@ -158,6 +162,7 @@ class CompiledPolicy:
             "sources": self.sources,
             "tests": self.tests,
             "warnings": self.warnings,
+            "protect": self.protect,
             "break_glass": self.break_glass,
         }
 
