@@ -58,6 +58,7 @@ class StepResult:
         self.proven = False
         self.alert = "none"  # none | delivered | failed | not-pushed | no-webhook
         self.reached = True
+        self.preview: dict[str, Any] | None = None  # what a previewer says the step would change
 
     @property
     def held(self) -> bool:
@@ -75,6 +76,7 @@ class StepResult:
             "env": self.env or None,
             "effects": self.effects,
             "approvers": self.approvers,
+            "preview": self.preview,
             "request_id": self.request_id or None,
             "recorded_seq": self.seq,
             "recorded": self.seq is not None and self.proven,
@@ -234,6 +236,7 @@ def _run(
             res.effects = sorted(classified.effects)
             res.approvers = _approvers(policy, decision)
             res.request_id = decision.request_id
+            res.preview = classified.preview
             res.seq = capture.seq
             result.steps.append(res)
             if result.stopped_at is None and decision.verdict in STOPS:
@@ -417,6 +420,11 @@ def markdown(results: Sequence[DrillResult]) -> str:
             out.append("- **Containment**: the sequence was never stopped")
         restore = ", ".join(f"step {t['step']} `{t['command']}`" for t in rec["to_restore"]) or "nothing"
         out.append(f"- **Recovery**: would have run steps {rec['would_have_run'] or 'none'}; to restore: {restore}")
+        for s in d["steps"]:
+            p = s["preview"]
+            if p:
+                told = p.get("message") or ", ".join(f"{k} {v}" for k, v in sorted((p.get("summary") or {}).items()))
+                out.append(f"- Preview of step {s['step']} ({p.get('kind')}, {p.get('status')}): {told}")
         for f in d["failures"]:
             out.append(f"- FAILURE: {f}")
         out.append("")

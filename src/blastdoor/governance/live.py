@@ -93,6 +93,7 @@ def _run(api: _Api, scenario: Scenario, trusted: Sequence[Verifier]) -> DrillRes
             a = decision.get("approvals") or {}
             res.approvers = {"count": a.get("count", 1), "group": a.get("from") or None, "eligible": []}
         res.request_id = str(decision.get("request_id", ""))
+        res.preview = action.get("preview") if isinstance(action.get("preview"), dict) else None
         found = api.call("GET", "/v1/audit/events", params={"correlation_id": correlation, "kind": "decision"})
         entries = found.get("entries") or []
         if entries:
