@@ -114,3 +114,42 @@ def test_the_oscal_and_the_pdf(tmp_path: Path, capsys: Any, monkeypatch: Any) ->
     rows = [first.crop((0, y, first.width, y + 1)) for y in range(first.height)]
     inked = sum(1 for r in rows if min(r.getextrema()) < 128)
     assert inked > first.height // 4, "the first page holds the control list, not a few stray lines"
+
+
+def _verifier(pack: Path) -> str:
+    return (pack / "verifier.txt").read_text().split()[0]
+
+
+def test_the_signed_manifest_catches_a_quiet_edit(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("BLASTDOOR_HOME", str(tmp_path / "home"))
+    pack = _build(tmp_path, capsys)
+    # an insider drops the deny decisions from the controls and from events.jsonl: consistent, but unsigned
+    controls = json.loads((pack / "controls.json").read_text())
+    denied = set(next(c for c in controls if c["id"] == "ASI02")["cited"])
+    assert denied
+    for c in controls:
+        c["cited"] = [s for s in c["cited"] if s not in denied]
+    (pack / "controls.json").write_text(json.dumps(controls, indent=2))
+    kept = [ln for ln in (pack / "events.jsonl").read_text().splitlines() if json.loads(ln)["seq"] not in denied]
+    (pack / "events.jsonl").write_text("".join(ln + "\n" for ln in kept))
+    for seq in denied:
+        (pack / "proofs" / f"{seq}.json").unlink()
+    capsys.readouterr()
+    assert main(["evidence", "verify", str(pack)]) == 1
+    out = capsys.readouterr().out
+    assert "controls.json: changed" in out and "missing from the pack" in out
+
+
+def test_a_pack_from_another_log_fails_under_the_pinned_key(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("BLASTDOOR_HOME", str(tmp_path / "a" / "home"))
+    (tmp_path / "a").mkdir()
+    real = _build(tmp_path / "a", capsys)
+    monkeypatch.setenv("BLASTDOOR_HOME", str(tmp_path / "b" / "home"))
+    (tmp_path / "b").mkdir()
+    forged = _build(tmp_path / "b", capsys)
+    assert _verifier(real) != _verifier(forged)
+    assert main(["evidence", "verify", str(forged)]) == 0, "self-consistent on its own key"
+    assert main(["evidence", "verify", str(forged), "--trust", _verifier(real)]) == 1
+    assert main(["evidence", "verify", str(real), "--trust", _verifier(real)]) == 0
+    (real / "notes.txt").write_text("added later")
+    assert main(["evidence", "verify", str(real), "--trust", _verifier(real)]) == 1

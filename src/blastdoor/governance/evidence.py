@@ -13,7 +13,8 @@ The pack (a directory)::
     summary.json                    the period, the policy in force, decision and approval statistics
     boundary.md                     the action-boundary statement of the policy in force
     oscal-assessment-results.json   the same in OSCAL
-    memo.pdf                        the auditor memo
+    memo.md, memo.html, memo.pdf    the auditor memo
+    manifest.txt                    a signed note (the log's key) over the SHA-256 of every other file
 
 Uses only the audit log's public reading, proving and checking functions (``search``, ``checkpoint``,
 ``prove``, ``proofs.check_inclusion``).
@@ -74,7 +75,9 @@ def build_pack(
         events_lines.append(str(proof["entry"]))
     (root / "events.jsonl").write_text("".join(line + "\n" for line in events_lines), encoding="utf-8")
     (root / "checkpoint.txt").write_text(note, encoding="utf-8")
-    (root / "verifier.txt").write_text("".join(f"{v}\n" for v in services.log.keys.trusted()), encoding="utf-8")
+    signer = services.log.keys.signer()
+    keys = [signer.verifier, *(v for v in services.log.keys.trusted() if v != signer.verifier)]
+    (root / "verifier.txt").write_text("".join(f"{v}\n" for v in keys), encoding="utf-8")
     (root / "controls.json").write_text(json.dumps(controls, indent=2), encoding="utf-8")
     summary = _summary(entries, policy, since, until, services)
     summary["acknowledgements"] = acknowledgements(services.log, policy)
@@ -92,7 +95,51 @@ def build_pack(
     memo = memo_markdown(controls, summary)
     (root / "memo.md").write_text(memo, encoding="utf-8")
     (root / "memo.html").write_text(markdown_to_html(memo, title="Auditor memo"), encoding="utf-8")
+    from blastdoor.audit.checkpoint import sign_note
+
+    manifest = f"{SCHEMA}\norigin {services.log.origin}\n" + "".join(
+        f"{digest} {name}\n" for name, digest in _digests(root).items()
+    )
+    (root / MANIFEST).write_text(sign_note(manifest, [signer]), encoding="utf-8")
     return summary
+
+
+MANIFEST = "manifest.txt"
+
+
+def _digests(root: Path) -> dict[str, str]:
+    """``{relative path: sha256 hex}`` of every file of the pack but the manifest, sorted."""
+    import hashlib
+
+    out: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if path.is_file() and name != MANIFEST:
+            out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def _check_manifest(root: Path, keys: Sequence[Verifier]) -> list[str]:
+    from blastdoor.audit.checkpoint import NoteError, open_note
+
+    try:
+        text, _ = open_note((root / MANIFEST).read_text(encoding="utf-8"), keys)
+    except (OSError, NoteError) as exc:
+        return [f"manifest: {exc}"]
+    lines = text.splitlines()
+    if not lines or lines[0] != SCHEMA:
+        return [f"manifest: not a {SCHEMA} manifest"]
+    listed: dict[str, str] = {}
+    for line in lines[2:]:
+        digest, _, name = line.partition(" ")
+        listed[name] = digest
+    found = _digests(root)
+    problems = [
+        f"{name}: changed since the pack was signed" for name in listed if name in found and found[name] != listed[name]
+    ]
+    problems += [f"{name}: missing from the pack" for name in listed if name not in found]
+    problems += [f"{name}: not in the signed manifest (added)" for name in found if name not in listed]
+    return problems
 
 
 def memo_markdown(controls: list[dict[str, Any]], summary: dict[str, Any]) -> str:
@@ -168,7 +215,8 @@ def _summary(
 def verify_pack(directory: str | os.PathLike[str], trusted: Sequence[Verifier] = ()) -> tuple[list[str], int]:
     """Check every cited event of the pack offline; returns ``(problems, events checked)``.
 
-    Each cited sequence number must have a proof that holds against the pack's signed checkpoint under
+    The signed manifest must hold (every file of the pack unchanged, none added or removed), and
+    each cited sequence number must have a proof that holds against the pack's signed checkpoint under
     ``trusted`` keys (default: the pack's own ``verifier.txt``), and ``events.jsonl`` must hold exactly
     the proven entries.
     """
@@ -185,11 +233,12 @@ def verify_pack(directory: str | os.PathLike[str], trusted: Sequence[Verifier] =
         keys = list(trusted) or [Verifier.parse(k) for k in (root / "verifier.txt").read_text(encoding="utf-8").split()]
     except (OSError, ValueError, NoteError) as exc:
         return [f"the pack cannot be read: {exc}"], 0
+    problems.extend(_check_manifest(root, keys))
     cited = sorted({int(s) for c in controls for s in c.get("cited", [])})
     if not cited:
-        return ([] if not lines else ["events.jsonl holds entries no control cites"]), 0
+        return problems + ([] if not lines else ["events.jsonl holds entries no control cites"]), 0
     if not note or not keys:
-        return ["the pack has no signed checkpoint or no verifier key"], 0
+        return [*problems, "the pack has no signed checkpoint or no verifier key"], 0
     proven: list[str] = []
     for seq in cited:
         path = root / "proofs" / f"{seq}.json"
@@ -207,6 +256,6 @@ def verify_pack(directory: str | os.PathLike[str], trusted: Sequence[Verifier] =
             problems.append(f"entry {seq}: {exc}")
             continue
         proven.append(str(proof["entry"]))
-    if sorted(lines) != sorted(proven) and not problems:
+    if sorted(lines) != sorted(proven):
         problems.append("events.jsonl does not hold exactly the proven entries (an event was changed or added)")
     return problems, len(cited)
