@@ -22,9 +22,10 @@ environments:
 """
 
 
-def _build(tmp_path: Path, capsys: Any) -> Path:
+def _build(tmp_path: Path, capsys: Any, *, write_policy: bool = True) -> Path:
     policy = tmp_path / "blastdoor.yaml"
-    policy.write_text(POLICY)
+    if write_policy:
+        policy.write_text(POLICY)
     db = str(tmp_path / "log.db")
     # a log with decisions of every kind, a revocation and an acknowledgement, through the CLI
     drill = ["drill", "incident-stack-recreate", "--policy", str(policy), "--no-cache", "--db", db, "--record"]
@@ -153,3 +154,20 @@ def test_a_pack_from_another_log_fails_under_the_pinned_key(tmp_path: Path, caps
     assert main(["evidence", "verify", str(real), "--trust", _verifier(real)]) == 0
     (real / "notes.txt").write_text("added later")
     assert main(["evidence", "verify", str(real), "--trust", _verifier(real)]) == 1
+
+
+def test_the_summary_lists_what_the_log_holds(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("BLASTDOOR_HOME", str(tmp_path / "home"))
+    (tmp_path / "blastdoor.yaml").write_text(
+        POLICY + "tests:\n  - { action: { shell: 'rm -rf /' }, expect: deny }\n"
+        "  - { action: { shell: 'ls' }, expect: deny }\n"
+    )
+    pack = _build(tmp_path, capsys, write_policy=False)
+    summary = json.loads((pack / "summary.json").read_text())
+    assert summary["policy_tests"]["run"] == 2 and summary["policy_tests"]["passed"] == 1
+    assert summary["policy_tests"]["failed"][0]["got"] == "allow"
+    assert [r["agent_id"] for r in summary["revocations"]] == ["drill-agent-operator"]
+    (drill,) = summary["drills"]
+    assert drill["scenario"] == "incident-stack-recreate" and drill["passed"] and drill["contained"]
+    stopped = {(d["operation"], d["verdict"]) for d in summary["denied_or_escalated"]}
+    assert any(v == "deny" for _, v in stopped) and any(v == "approve" for _, v in stopped)

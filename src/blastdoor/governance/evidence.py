@@ -156,6 +156,9 @@ def memo_markdown(controls: list[dict[str, Any]], summary: dict[str, Any]) -> st
         f"- Policy in force `{summary['policy']['hash']}`",
         f"- Period: {period.get('since') or 'start of the log'} to {period.get('until') or 'now'}",
         f"- Decisions in the period: {decisions}",
+        f"- Policy tests: {summary['policy_tests']['passed']} of {summary['policy_tests']['run']} pass",
+        f"- Drills recorded: {len(summary['drills'])}, passed: {sum(1 for d in summary['drills'] if d['passed'])}",
+        f"- Approvals decided: {len(summary['approvals'])}; agents revoked: {len(summary['revocations'])}",
         f"- Boundary statement `{acks.get('version', '')}`: acknowledged by "
         + (", ".join(a["by"] for a in acks.get("acknowledged", [])) or "nobody yet"),
         "",
@@ -200,9 +203,21 @@ def _summary(
                         "rule": ev.get("rule"),
                     }
                 )
+
+    def listed(kind: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [
+            {"seq": e["seq"], "time": e["time"], **{k: e["event"].get(k) for k in keys}}
+            for e in entries
+            if e["event"].get("kind") == kind
+        ][:200]
+
     return {
         "schema": SCHEMA,
         "period": {"since": since or None, "until": until or None},
+        "policy_tests": _policy_tests(policy),
+        "approvals": _approvals(entries),
+        "revocations": listed("agent.revoked", ("agent_id", "by", "reason")),
+        "drills": listed("governance.drill", ("scenario", "passed", "policy_hash", "stopped_at", "contained")),
         "origin": services.log.origin,
         "log_size": services.log.size(),
         "policy": {"hash": policy.hash, "sources": [{"layer": r, "path": p} for r, p, _ in policy.sources]},
@@ -210,6 +225,42 @@ def _summary(
         "decisions": verdicts,
         "denied_or_escalated": stopped[:200],
     }
+
+
+def _approvals(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Approvals granted or denied: who, when, for which request and action."""
+    out = []
+    for e in entries:
+        ev = e["event"]
+        if ev.get("kind") not in ("approval.granted", "approval.denied"):
+            continue
+        approval = ev.get("approval") if isinstance(ev.get("approval"), dict) else {}
+        out.append(
+            {
+                "seq": e["seq"],
+                "time": e["time"],
+                "kind": ev["kind"],
+                "request_id": approval.get("request_id"),
+                "approver": approval.get("approver"),
+                "approvers": ev.get("approvers"),
+                "agent_id": ev.get("agent_id"),
+                "operation": ev.get("operation"),
+                "env": ev.get("env"),
+            }
+        )
+    return out[:200]
+
+
+def _policy_tests(policy: CompiledPolicy) -> dict[str, Any]:
+    """The policy's own ``tests:`` (not the baselines'), run now against the policy in force."""
+    from blastdoor.action.shorthand import action_from_spec
+    from blastdoor.pipeline import evaluate
+    from blastdoor.policy.testing import Case, run_cases
+
+    cases = [Case(f, line, t) for f, line, t in policy.tests if not f.startswith("<")]
+    results = run_cases(cases, action_from_spec, lambda action: evaluate(policy, action)[1])
+    failed = [r.to_dict() for r in results if not r.passed]
+    return {"run": len(results), "passed": len(results) - len(failed), "failed": failed}
 
 
 def verify_pack(directory: str | os.PathLike[str], trusted: Sequence[Verifier] = ()) -> tuple[list[str], int]:

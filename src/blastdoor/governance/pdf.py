@@ -38,6 +38,9 @@ def write_memo(path: Path, controls: list[dict[str, Any]], summary: dict[str, An
         f"Audit log: {summary['origin']} ({summary['log_size']} entries); policy in force {summary['policy']['hash']}.",
         f"Period: {period.get('since') or 'start of the log'} to {period.get('until') or 'now'}.",
         "Decisions: " + (", ".join(f"{k} {v}" for k, v in sorted(summary["decisions"].items())) or "none"),
+        f"Policy tests: {summary['policy_tests']['passed']} of {summary['policy_tests']['run']} pass. "
+        f"Drills recorded: {len(summary['drills'])}, passed: {sum(1 for d in summary['drills'] if d['passed'])}. "
+        f"Approvals decided: {len(summary['approvals'])}; agents revoked: {len(summary['revocations'])}.",
     ]
     for line in facts:
         pdf.multi_cell(0, 6, _latin(line), new_x="LMARGIN", new_y="NEXT", align="L")
