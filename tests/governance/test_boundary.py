@@ -67,3 +67,23 @@ def test_no_one_acknowledges_for_someone_else(tmp_path: Path, capsys: Any, monke
     assert main(["boundary", "acknowledgements", "--policy", str(path), "--db", db, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["acknowledged"] == [] and report["not_acknowledged"] == ["alice"]
+
+
+def test_enforcement_follows_the_installed_hooks_but_not_the_version(
+    tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    path = _policy(tmp_path, PROD)
+    args = ["boundary", "statement", "--policy", str(path), "--no-cache", "--cwd", str(tmp_path), "--json"]
+    assert main(args) == 0
+    before = json.loads(capsys.readouterr().out)
+    row = next(ln for ln in before["markdown"].splitlines() if ln.startswith("| claude-code |"))
+    assert "not installed" in row
+    assert main(["install", "claude-code"]) == 0
+    capsys.readouterr()
+    assert main(args) == 0
+    after = json.loads(capsys.readouterr().out)
+    row = next(ln for ln in after["markdown"].splitlines() if ln.startswith("| claude-code |"))
+    assert "not installed" not in row and "settings.json" in row
+    assert after["version"] == before["version"], "the version is the policy's statement, not this machine's"

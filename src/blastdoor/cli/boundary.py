@@ -34,6 +34,11 @@ def register(sub: Any) -> None:
     p.add_argument("what", choices=["statement", "acknowledge", "acknowledgements"])
     p.add_argument("--document", metavar="FILE", help="acknowledge: your AI usage policy document, too")
     p.add_argument("--html", metavar="FILE", help="statement: also write it as HTML here")
+    p.add_argument(
+        "--no-coverage",
+        action="store_true",
+        help="statement: leave out how each harness enforces it here (`blastdoor coverage`)",
+    )
     p.set_defaults(func=run_boundary)
 
 
@@ -44,13 +49,20 @@ def run_boundary(args: argparse.Namespace) -> int:
     policy = load_policy_from(args)
     if args.what == "statement":
         text = statement(policy)
+        version = digest_of(text)
+        if not args.no_coverage:
+            import os
+
+            from blastdoor.governance.boundary import enforcement
+
+            text += "\n" + enforcement(args.cwd or os.getcwd())
         if args.html:
             from blastdoor.governance.render import markdown_to_html
 
             with open(args.html, "w", encoding="utf-8") as fh:
                 fh.write(markdown_to_html(text, title="Action-boundary statement"))
         if args.json:
-            emit_json({"version": digest_of(text), "markdown": text})
+            emit_json({"version": version, "markdown": text})
         else:
             print(text)
         return exits.OK

@@ -60,7 +60,7 @@ def run_evidence(args: argparse.Namespace) -> int:
     since = parse_when(args.since) if args.since else ""
     until = parse_when(args.until) if args.until else ""
     with open_services_from(args) as services:
-        summary = build_pack(services, policy, args.out, since=since, until=until)
+        summary = build_pack(services, policy, args.out, since=since, until=until, project=args.cwd or "")
     if args.json:
         emit_json(summary)
     else:

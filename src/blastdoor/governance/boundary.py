@@ -82,6 +82,28 @@ def statement(policy: CompiledPolicy) -> str:
     return "\n".join(out)
 
 
+def enforcement(project: str) -> str:
+    """How the boundary is enforced on this machine, per harness (``blastdoor coverage``): which have
+    blastdoor's hook, the verdicts each enforces as themselves, and the gaps known for each. Not part of
+    the versioned statement (it differs between machines), so it is rendered apart."""
+    from blastdoor.adapters.coverage import FACTS, report
+
+    out = ["## How it is enforced here", ""]
+    out.append("Also enforced for any tool by the MCP gateway (`blastdoor mcp`) and `blastdoor exec`.")
+    out.append("")
+    out.append("| harness | blastdoor's hook | enforces | the rest is | known gaps |")
+    out.append("|---|---|---|---|---|")
+    records = report(project)
+    for harness, (enforced, others, protocol) in FACTS.items():
+        mine = [r for r in records if r["harness"] == harness and r.get("installed")]
+        where = ", ".join(f"{r['scope']} ({r['path']})" for r in mine) or "**not installed**"
+        gaps = sorted({g for r in mine for g in r.get("gaps", [])} or set(protocol))
+        cell = "; ".join(gaps).replace("|", "\\|") or "none known"
+        out.append(f"| {harness} | {where} | {', '.join(enforced)} | {others} | {cell} |")
+    out.append("")
+    return "\n".join(out)
+
+
 def digest_of(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -48,10 +48,16 @@ def _period_events(services: Services, since: str, until: str) -> list[dict[str,
 
 
 def build_pack(
-    services: Services, policy: CompiledPolicy, out: str | os.PathLike[str], *, since: str = "", until: str = ""
+    services: Services,
+    policy: CompiledPolicy,
+    out: str | os.PathLike[str],
+    *,
+    since: str = "",
+    until: str = "",
+    project: str = "",
 ) -> dict[str, Any]:
     """Write the evidence pack for ``[since, until]`` into ``out``; returns ``summary.json``'s content."""
-    from blastdoor.governance.boundary import acknowledgements, statement
+    from blastdoor.governance.boundary import acknowledgements, enforcement, statement
 
     root = Path(out)
     (root / "proofs").mkdir(parents=True, exist_ok=True)
@@ -82,7 +88,7 @@ def build_pack(
     summary = _summary(entries, policy, since, until, services)
     summary["acknowledgements"] = acknowledgements(services.log, policy)
     (root / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    (root / "boundary.md").write_text(statement(policy), encoding="utf-8")
+    (root / "boundary.md").write_text(statement(policy) + "\n" + enforcement(project or os.getcwd()), encoding="utf-8")
     from blastdoor.governance.oscal import assessment_results
 
     oscal = assessment_results(controls, summary, entries_by_seq={int(e["seq"]): e for e in entries})
