@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from blastdoor.cli import exits
 from blastdoor.cli.main import main
-from blastdoor.errors import InputError
+from blastdoor.errors import Conflict, InputError
 from blastdoor.governance.scenario import builtin_scenarios, scenario_from_data
 
 PROD = """\
@@ -144,3 +145,19 @@ def test_every_builtin_scenario_holds_under_the_baseline(tmp_path: Path, capsys:
             probe = r["steps"][c["step"] - 1]
             assert probe["verdict"] != "deny", "the probe is a step the policy alone would not deny"
             assert c["rule"] == "agent.revoked"
+
+
+def test_a_drill_never_undoes_a_real_revocation(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    # The scenario's agent is revoked for real in this store: the drill would only test the kill switch,
+    # and restoring the agent afterwards would undo the revocation. It refuses, and the agent stays revoked.
+    monkeypatch.setenv("BLASTDOOR_HOME", str(tmp_path / "home"))
+    db = str(tmp_path / "log.db")
+    assert main(["agents", "revoke", "drill-agent-operator", "-m", "incident 7", "--db", db]) == 0
+    path = tmp_path / "blastdoor.yaml"
+    path.write_text(PROD)
+    code = main(["drill", "incident-stack-recreate", "--policy", str(path), "--no-cache", "--db", db])
+    assert code == exits.exit_for(Conflict("x"))
+    assert "is revoked" in capsys.readouterr().err
+    assert main(["agents", "list", "--json", "--db", db]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [a["status"] for a in listed if a["id"] == "drill-agent-operator"] == ["revoked"]

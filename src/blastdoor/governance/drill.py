@@ -217,6 +217,7 @@ def _run(
     run_id = uuid.uuid4().hex[:12]
     services = _open(url, key)
     try:
+        check_not_revoked(services.agents.status(scenario.agent_id)[0], scenario)
         for step in scenario.steps:
             res = StepResult(step)
             res.reached = result.stopped_at is None
@@ -248,6 +249,19 @@ def _run(
     finally:
         services.close()
     return result
+
+
+def check_not_revoked(status: str, scenario: Scenario) -> None:
+    """A revoked agent would be denied every step by the kill switch: the policy would go untested, and
+    restoring the agent after the drill would undo a real revocation. Refuse to run."""
+    if status != "active":
+        from blastdoor.errors import Conflict
+
+        raise Conflict(
+            f"agent `{scenario.agent_id}` is {status} in this store: a drill as this agent tests the kill switch,"
+            " not the policy",
+            hints=["give the scenario an agent id kept for drills (agent: {id: drill-...})"],
+        )
 
 
 def _prove(services: Services, result: DrillResult) -> None:

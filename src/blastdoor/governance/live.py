@@ -75,7 +75,12 @@ def run_live(scenario: Scenario, url: str, token: str, trusted: Sequence[Verifie
 
 def _run(api: _Api, scenario: Scenario, trusted: Sequence[Verifier]) -> DrillResult:
     from blastdoor.audit.proofs import check_inclusion
+    from blastdoor.governance.drill import check_not_revoked
 
+    listed = api.call("GET", "/v1/agents")
+    agents = listed.get("agents", []) if isinstance(listed, dict) else listed
+    status = next((str(a.get("status")) for a in agents if a.get("id") == scenario.agent_id), "active")
+    check_not_revoked(status, scenario)
     result = DrillResult(scenario, "", api.url)
     run_id = uuid.uuid4().hex[:12]
     before = api.deliveries()
