@@ -161,3 +161,27 @@ def test_a_drill_never_undoes_a_real_revocation(tmp_path: Path, capsys: Any, mon
     assert main(["agents", "list", "--json", "--db", db]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [a["status"] for a in listed if a["id"] == "drill-agent-operator"] == ["revoked"]
+
+
+def test_a_drill_reads_only_what_the_scenario_states(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    # This machine's AWS config would place profile `operator` in the prod account; the scenario does not
+    # say so, so the drill must not know it (the same drill decides the same everywhere).
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "config").write_text("[profile operator]\naws_account_id = 111122223333\n")
+    monkeypatch.setenv("HOME", str(home))
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "id: s\nagent: { id: drill-a }\nenviron: { AWS_PROFILE: operator }\nsteps:\n"
+        "  - action: { shell: 'aws cloudformation create-stack --stack-name shop --template-body file://t.yaml' }\n"
+    )
+    path = tmp_path / "blastdoor.yaml"
+    path.write_text(PROD)
+    assert main(["drill", str(scenario), "--policy", str(path), "--no-cache", "--json"]) == 0
+    (r,) = json.loads(capsys.readouterr().out)
+    assert r["steps"][0]["env"] != "prod" and r["steps"][0]["verdict"] != "approve"
+    # stated in the scenario, the account is prod
+    scenario.write_text(scenario.read_text().replace("AWS_PROFILE: operator", "AWS_ACCOUNT_ID: '111122223333'"))
+    assert main(["drill", str(scenario), "--policy", str(path), "--no-cache", "--json"]) == 0
+    (r,) = json.loads(capsys.readouterr().out)
+    assert r["steps"][0]["env"] == "prod" and r["steps"][0]["verdict"] == "approve"

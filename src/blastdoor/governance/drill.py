@@ -187,11 +187,18 @@ def run_drill(
     webhooks: Sequence[Webhook] = (),
     home: str | None = None,
 ) -> DrillResult:
-    """Run ``scenario`` under ``policy`` on ``store`` (default: a scratch store) and check it."""
-    if store is None:
-        with tempfile.TemporaryDirectory(prefix="blastdoor-drill-") as tmp:
+    """Run ``scenario`` under ``policy`` on ``store`` (default: a scratch store) and check it.
+
+    ``home``: the home directory the classifiers read (AWS profiles, kube config, ...); by default an
+    empty one, so a drill decides the same on every machine from what the scenario itself states.
+    """
+    with tempfile.TemporaryDirectory(prefix="blastdoor-drill-") as tmp:
+        if home is None:
+            home = os.path.join(tmp, "home")
+            os.mkdir(home)
+        if store is None:
             return _run(scenario, policy, os.path.join(tmp, "drill.db"), os.path.join(tmp, "audit.key"), webhooks, home)
-    return _run(scenario, policy, store, None, webhooks, home)
+        return _run(scenario, policy, store, None, webhooks, home)
 
 
 def _open(url: str, key: str | None) -> Services:
