@@ -185,3 +185,13 @@ def test_a_drill_reads_only_what_the_scenario_states(tmp_path: Path, capsys: Any
     assert main(["drill", str(scenario), "--policy", str(path), "--no-cache", "--json"]) == 0
     (r,) = json.loads(capsys.readouterr().out)
     assert r["steps"][0]["env"] == "prod" and r["steps"][0]["verdict"] == "approve"
+
+
+def test_alerts_go_to_the_server_configs_webhooks(tmp_path: Path, capsys: Any, receiver: Receiver) -> None:
+    config = tmp_path / "server.yaml"
+    config.write_text(f"public_url: https://inbox.example.com\nwebhooks:\n  - url: {receiver.url}\n")
+    code, (r,) = _drill(tmp_path, PROD, capsys, "--config", str(config))
+    assert code == 0 and r["detection"]["alerts_delivered"] == 1
+    (body,) = receiver.bodies
+    assert body["url"].startswith("https://inbox.example.com/requests/")
+    assert body["request"]["id"] == r["steps"][2]["request_id"]

@@ -78,8 +78,10 @@ def run_drill_command(args: argparse.Namespace) -> int:
         results = _live(args, scenarios)
     else:
         policy = load_policy_from(args)
-        hooks = _webhooks(args)
-        results = [run_drill(s, policy, store=args.db or None, webhooks=hooks) for s in scenarios]
+        hooks, public_url = _webhooks(args)
+        results = [
+            run_drill(s, policy, store=args.db or None, webhooks=hooks, public_url=public_url) for s in scenarios
+        ]
     if args.record:
         from blastdoor.cli.common import open_services_from
         from blastdoor.governance.drill import record_result
@@ -121,10 +123,14 @@ def _live(args: argparse.Namespace, scenarios: list[Any]) -> list[Any]:
     return [run_live(s, args.live, token, trusted) for s in scenarios]
 
 
-def _webhooks(args: argparse.Namespace) -> list[Any]:
+def _webhooks(args: argparse.Namespace) -> tuple[list[Any], str]:
+    """The webhooks to alert (``--webhook``, the server config's) and the inbox URL for their links."""
     from blastdoor.server.config import ServerConfig, Webhook
 
     hooks = [Webhook(url) for url in args.webhook]
+    public_url = "http://127.0.0.1:8787"
     if args.config:
-        hooks += ServerConfig.load(args.config).webhooks
-    return hooks
+        config = ServerConfig.load(args.config)
+        hooks += config.webhooks
+        public_url = config.public_url
+    return hooks, public_url

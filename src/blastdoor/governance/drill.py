@@ -186,8 +186,11 @@ def run_drill(
     store: str | None = None,
     webhooks: Sequence[Webhook] = (),
     home: str | None = None,
+    public_url: str = "http://127.0.0.1:8787",
 ) -> DrillResult:
     """Run ``scenario`` under ``policy`` on ``store`` (default: a scratch store) and check it.
+
+    ``public_url``: where the inbox is, for the links in the alerts (the server config's).
 
     ``home``: the home directory the classifiers read (AWS profiles, kube config, ...); by default an
     empty one, so a drill decides the same on every machine from what the scenario itself states.
@@ -197,8 +200,9 @@ def run_drill(
             home = os.path.join(tmp, "home")
             os.mkdir(home)
         if store is None:
-            return _run(scenario, policy, os.path.join(tmp, "drill.db"), os.path.join(tmp, "audit.key"), webhooks, home)
-        return _run(scenario, policy, store, None, webhooks, home)
+            scratch = os.path.join(tmp, "drill.db")
+            return _run(scenario, policy, scratch, os.path.join(tmp, "audit.key"), webhooks, home, public_url)
+        return _run(scenario, policy, store, None, webhooks, home, public_url)
 
 
 def _open(url: str, key: str | None) -> Services:
@@ -216,6 +220,7 @@ def _run(
     key: str | None,
     webhooks: Sequence[Webhook],
     home: str | None,
+    public_url: str,
 ) -> DrillResult:
     from blastdoor.pipeline import decide_and_record, judge
 
@@ -250,7 +255,7 @@ def _run(
             if result.stopped_at is None and decision.verdict in STOPS:
                 result.stopped_at = step.index
         _prove(services, result)
-        _alert(services, result, webhooks)
+        _alert(services, result, webhooks, public_url)
         if result.stopped_at is not None:
             _contain(services, scenario, policy, result, url, key, home, judge)
     finally:
@@ -287,7 +292,7 @@ def _prove(services: Services, result: DrillResult) -> None:
             res.proven = False
 
 
-def _alert(services: Services, result: DrillResult, webhooks: Sequence[Webhook]) -> None:
+def _alert(services: Services, result: DrillResult, webhooks: Sequence[Webhook], public_url: str) -> None:
     """Deliver each approval request through the server's notifier; say which steps are not pushed."""
     pending = []
     for res in result.steps:
@@ -310,7 +315,7 @@ def _alert(services: Services, result: DrillResult, webhooks: Sequence[Webhook])
         request = services.approvals.get(res.request_id)
 
         async def deliver(request: Any = request, metrics: Metrics = metrics) -> None:
-            notifier = Notifier(list(webhooks), "http://127.0.0.1", metrics)
+            notifier = Notifier(list(webhooks), public_url, metrics)
             notifier.request_filed(request)
             await notifier.aclose()
 
