@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.people",
     "blastdoor.cli.serve",
     "blastdoor.cli.mcp",
+    "blastdoor.cli.inventory",
     "blastdoor.cli.drill",
     "blastdoor.cli.boundary",
     "blastdoor.cli.evidence",

@@ -228,6 +228,21 @@ _BREAK_GLASS = [
 ]
 
 
+# Inventory reports (inventory/reports.py): the latest report per host, replaced on each submission.
+_INVENTORY = [
+    """CREATE TABLE inventory_report (
+        host TEXT PRIMARY KEY,
+        received {real} NOT NULL,
+        submitted_by TEXT NOT NULL,
+        generated TEXT NOT NULL,
+        agents INTEGER NOT NULL,
+        tier_1 INTEGER NOT NULL,
+        reach_production INTEGER NOT NULL,
+        body TEXT NOT NULL
+    )""",
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -241,6 +256,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
+        ("inventory", 1, _dialect(_INVENTORY, "REAL")),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -249,6 +265,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
+        ("inventory", 1, _dialect(_INVENTORY, "DOUBLE PRECISION")),
     ],
 }
 
