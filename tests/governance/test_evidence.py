@@ -171,3 +171,39 @@ def test_the_summary_lists_what_the_log_holds(tmp_path: Path, capsys: Any, monke
     assert drill["scenario"] == "incident-stack-recreate" and drill["passed"] and drill["contained"]
     stopped = {(d["operation"], d["verdict"]) for d in summary["denied_or_escalated"]}
     assert any(v == "deny" for _, v in stopped) and any(v == "approve" for _, v in stopped)
+
+
+def test_the_inventory_and_the_register_are_evidence(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    from trestle.oscal.assessment_results import Model
+
+    from blastdoor.inventory.reports import InventoryReports, normalise
+    from blastdoor.services import open_services
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("BLASTDOOR_HOME", str(home / ".blastdoor"))
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude" / "settings.json").write_text('{"permissions": {"allow": ["Bash(*)"]}}')
+    db = str(tmp_path / "log.db")
+    assert main(["inventory", "--json", "--home", str(home), str(tmp_path)]) in (0, 1)
+    report = json.loads(capsys.readouterr().out)
+    with open_services(db) as services:
+        InventoryReports(services.store).put(normalise(report), by="lead", now=1.0)
+    register = tmp_path / "agents.yaml"
+    assert main(["inventory", "--home", str(home), str(tmp_path), "--write-register", str(register)]) in (0, 1)
+    policy = tmp_path / "blastdoor.yaml"
+    policy.write_text(POLICY)
+    out = tmp_path / "pack"
+    args = ["evidence", "--policy", str(policy), "--db", db, "--out", str(out), "--register", str(register)]
+    assert main(args) == 0
+    capsys.readouterr()
+    govern = next(c for c in json.loads((out / "controls.json").read_text()) if c["id"] == "GOVERN 1.6")
+    assert govern["attached"] == ["inventory.json", "register.yaml"]
+    assert json.loads((out / "inventory.json").read_text())[0]["agents"], "the fleet's agents are in the pack"
+    assert (out / "register.yaml").read_bytes() == register.read_bytes()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["inventory"]["hosts"] == 1 and summary["inventory"]["agents"] >= 1
+    whole = json.loads((out / "oscal-assessment-results.json").read_text())
+    Model.model_validate(whole)
+    assert main(["evidence", "verify", str(out)]) == 0
+    (out / "register.yaml").write_text("agents: []\n")  # the register is under the signed manifest too
+    assert main(["evidence", "verify", str(out)]) == 1

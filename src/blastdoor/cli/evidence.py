@@ -39,6 +39,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out", metavar="DIR", help="write the pack here")
     p.add_argument("--since", default="", metavar="TIME", help="the period's start (RFC 3339 or a date)")
     p.add_argument("--until", default="", metavar="TIME", help="the period's end")
+    p.add_argument("--register", metavar="FILE", help="include this agent register (`inventory --write-register`)")
     p.add_argument("--trust", action="append", default=[], metavar="KEY", help="pin the log's verifier key")
     p.set_defaults(func=run_evidence)
 
@@ -60,7 +61,9 @@ def run_evidence(args: argparse.Namespace) -> int:
     since = parse_when(args.since) if args.since else ""
     until = parse_when(args.until) if args.until else ""
     with open_services_from(args) as services:
-        summary = build_pack(services, policy, args.out, since=since, until=until, project=args.cwd or "")
+        summary = build_pack(
+            services, policy, args.out, since=since, until=until, project=args.cwd or "", register=args.register or ""
+        )
     if args.json:
         emit_json(summary)
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 # evidence: event selectors, each {"kind": ..., "verdict"?: ...}; the pack cites matching events.
+# attachments: files of the pack that are evidence too, when present (the inventory, the register).
 CONTROLS: list[dict[str, Any]] = [
     {
         "framework": "SOC 2",
@@ -92,6 +93,16 @@ CONTROLS: list[dict[str, Any]] = [
         "mechanism": "the policy and its boundary statement, acknowledged by staff",
         "evidence": [{"kind": "governance.acknowledged"}],
         "gap": "",
+    },
+    {
+        "framework": "NIST AI RMF",
+        "id": "GOVERN 1.6",
+        "title": "Mechanisms are in place to inventory AI systems",
+        "mechanism": "`blastdoor inventory`: the agents on each host, their tier and production reach (the fleet "
+        "view); the agents seen in the audit log",
+        "evidence": [],
+        "attachments": ["inventory.json", "register.yaml"],
+        "gap": "hosts that never submitted an inventory are not listed",
     },
     {
         "framework": "NIST AI RMF",

@@ -12,6 +12,7 @@ The pack (a directory)::
     verifier.txt                    the log's verifier key(s) (pin one out of band with ``--trust``)
     summary.json                    the period, the policy in force, decision and approval statistics
     boundary.md                     the action-boundary statement of the policy in force
+    inventory.json, register.yaml   the fleet's latest inventory reports and the register, when present
     oscal-assessment-results.json   the same in OSCAL
     memo.md, memo.html, memo.pdf    the auditor memo
     manifest.txt                    a signed note (the log's key) over the SHA-256 of every other file
@@ -55,12 +56,17 @@ def build_pack(
     since: str = "",
     until: str = "",
     project: str = "",
+    register: str = "",
 ) -> dict[str, Any]:
-    """Write the evidence pack for ``[since, until]`` into ``out``; returns ``summary.json``'s content."""
+    """Write the evidence pack for ``[since, until]`` into ``out``; returns ``summary.json``'s content.
+
+    ``register``: an agent register (``blastdoor inventory --write-register``) to include.
+    """
     from blastdoor.governance.boundary import acknowledgements, enforcement, statement
 
     root = Path(out)
     (root / "proofs").mkdir(parents=True, exist_ok=True)
+    attached = _attach(services, root, register)
     entries = _period_events(services, since, until)
     controls: list[dict[str, Any]] = []
     cited: set[int] = set()
@@ -70,7 +76,11 @@ def build_pack(
             found = [int(e["seq"]) for e in entries if matches(selector, e["event"])][:CITE]
             seqs.extend(s for s in found if s not in seqs)
         cited.update(seqs)
-        controls.append({k: v for k, v in control.items() if k != "evidence"} | {"cited": sorted(seqs)})
+        files = [f for f in control.get("attachments", []) if f in attached]
+        controls.append(
+            {k: v for k, v in control.items() if k not in ("evidence", "attachments")}
+            | {"cited": sorted(seqs), "attached": files}
+        )
     note = services.log.checkpoint(force=True) or ""
     events_lines: list[str] = []
     for seq in sorted(cited):
@@ -86,7 +96,11 @@ def build_pack(
     (root / "verifier.txt").write_text("".join(f"{v}\n" for v in keys), encoding="utf-8")
     (root / "controls.json").write_text(json.dumps(controls, indent=2), encoding="utf-8")
     summary = _summary(entries, policy, since, until, services)
-    summary["acknowledgements"] = acknowledgements(services.log, policy)
+    summary["acknowledgements"] = acknowledgements(
+        services.log, policy, [str(p["name"]) for p in services.people.all()]
+    )
+    summary["inventory"] = attached.get("inventory.json")
+    summary["register"] = attached.get("register.yaml")
     (root / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     (root / "boundary.md").write_text(statement(policy) + "\n" + enforcement(project or os.getcwd()), encoding="utf-8")
     from blastdoor.governance.oscal import assessment_results
@@ -231,6 +245,34 @@ def _summary(
         "decisions": verdicts,
         "denied_or_escalated": stopped[:200],
     }
+
+
+def _attach(services: Services, root: Path, register: str) -> dict[str, Any]:
+    """Copy the inventory (the fleet's reports in the store) and the register into the pack, when present."""
+    attached: dict[str, Any] = {}
+    try:
+        from blastdoor.inventory.reports import InventoryReports
+
+        reports = InventoryReports(services.store).all()
+    except Exception:  # a store without the inventory table: nothing to attach, said in the summary
+        reports = []
+    if reports:
+        (root / "inventory.json").write_text(json.dumps(reports, indent=2), encoding="utf-8")
+        attached["inventory.json"] = {
+            "hosts": len(reports),
+            "agents": sum(len(r.get("agents") or []) for r in reports),
+            "reaching_production": sum(1 for r in reports for a in r.get("agents") or [] if a.get("prod_credentials")),
+        }
+    if register:
+        from blastdoor.errors import InputError
+
+        try:
+            data = Path(register).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the register {register}: {exc}") from exc
+        (root / "register.yaml").write_bytes(data)
+        attached["register.yaml"] = {"from": register, "bytes": len(data)}
+    return attached
 
 
 def _approvals(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -43,13 +43,16 @@ def assessment_results(
             "methods": ["EXAMINE"],
             "collected": now,
         }
+        evidence = [{"href": f, "description": f"{f} in the evidence pack"} for f in c.get("attached", [])]
         if links:
-            obs["relevant-evidence"] = [
-                {"href": "events.jsonl", "description": f"audit log entries {c['cited']} with inclusion proofs"}
-            ]
+            evidence.insert(
+                0, {"href": "events.jsonl", "description": f"audit log entries {c['cited']} with inclusion proofs"}
+            )
             obs["links"] = links
+        if evidence:
+            obs["relevant-evidence"] = evidence
         observations.append(obs)
-        state = "satisfied" if c["cited"] else "not-satisfied"
+        state = "satisfied" if c["cited"] or c.get("attached") else "not-satisfied"
         findings.append(
             {
                 "uuid": _uuid("finding", policy_hash, ref, now),
