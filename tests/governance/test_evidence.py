@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from blastdoor.cli import exits
 from blastdoor.cli.main import main
 
 POLICY = """\
@@ -207,3 +208,43 @@ def test_the_inventory_and_the_register_are_evidence(tmp_path: Path, capsys: Any
     assert main(["evidence", "verify", str(out)]) == 0
     (out / "register.yaml").write_text("agents: []\n")  # the register is under the signed manifest too
     assert main(["evidence", "verify", str(out)]) == 1
+
+
+def test_another_process_checkpointing_meanwhile(tmp_path: Path, monkeypatch: Any) -> None:
+    # A server checkpoints a larger tree while the pack is written: the proofs stay against the pack's
+    # own checkpoint, and the pack verifies.
+    from blastdoor.governance.evidence import build_pack, verify_pack
+    from blastdoor.policy import load_policy
+    from blastdoor.services import Services
+    from blastdoor.store import open_log
+
+    monkeypatch.setenv("BLASTDOOR_HOME", str(tmp_path / "home"))
+    (tmp_path / "blastdoor.yaml").write_text(POLICY)
+    policy = load_policy(str(tmp_path), project=str(tmp_path / "blastdoor.yaml"), managed="none", use_cache=False)
+    services = Services(open_log(str(tmp_path / "log.db"), checkpoint_on_close=False))
+    try:
+        services.agents.revoke("agent-x", by="lead", reason="test")
+        original = services.log.checkpoint
+
+        def racing(*, force: bool = False) -> str | None:
+            mine = original(force=force)
+            services.agents.revoke("agent-y", by="lead", reason="meanwhile")  # another process appends
+            original(force=True)  # ... and checkpoints a larger tree
+            return mine
+
+        monkeypatch.setattr(services.log, "checkpoint", racing)
+        build_pack(services, policy, tmp_path / "pack")
+    finally:
+        services.close()
+    problems, checked = verify_pack(tmp_path / "pack")
+    assert problems == [] and checked >= 1
+
+
+def test_a_pack_is_never_written_over_another(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("BLASTDOOR_HOME", str(tmp_path / "home"))
+    pack = _build(tmp_path, capsys)
+    before = {p: p.read_bytes() for p in pack.rglob("*") if p.is_file()}
+    policy = tmp_path / "blastdoor.yaml"
+    code = main(["evidence", "--policy", str(policy), "--db", str(tmp_path / "log.db"), "--out", str(pack)])
+    assert code == exits.INPUT and "not an empty directory" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in pack.rglob("*") if p.is_file()} == before

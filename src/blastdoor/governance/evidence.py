@@ -62,9 +62,13 @@ def build_pack(
 
     ``register``: an agent register (``blastdoor inventory --write-register``) to include.
     """
+    from blastdoor.audit.checkpoint import peek_checkpoint
+    from blastdoor.errors import InputError, StoreError
     from blastdoor.governance.boundary import acknowledgements, enforcement, statement
 
     root = Path(out)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise InputError(f"{root} exists and is not an empty directory: a pack is written into a new one")
     (root / "proofs").mkdir(parents=True, exist_ok=True)
     attached = _attach(services, root, register)
     entries = _period_events(services, since, until)
@@ -82,11 +86,14 @@ def build_pack(
             | {"cited": sorted(seqs), "attached": files}
         )
     note = services.log.checkpoint(force=True) or ""
+    size = peek_checkpoint(note).size if note else 0
     events_lines: list[str] = []
     for seq in sorted(cited):
-        proof = services.log.prove(seq)
-        if proof.get("checkpoint") != note:
-            raise RuntimeError(f"the proof of entry {seq} is not against the pack's checkpoint")
+        # Against this checkpoint's size: another process may checkpoint a larger tree meanwhile.
+        proof = services.log.prove(seq, size)
+        if peek_checkpoint(note).root.hex() != proof["root"]:
+            raise StoreError(f"the log's entries do not hash to its checkpoint at size {size}")
+        proof["checkpoint"] = note
         (root / "proofs" / f"{seq}.json").write_text(json.dumps(proof, indent=1), encoding="utf-8")
         events_lines.append(str(proof["entry"]))
     (root / "events.jsonl").write_text("".join(line + "\n" for line in events_lines), encoding="utf-8")
@@ -105,7 +112,7 @@ def build_pack(
     (root / "boundary.md").write_text(statement(policy) + "\n" + enforcement(project or os.getcwd()), encoding="utf-8")
     from blastdoor.governance.oscal import assessment_results
 
-    oscal = assessment_results(controls, summary, entries_by_seq={int(e["seq"]): e for e in entries})
+    oscal = assessment_results(controls, summary)
     (root / "oscal-assessment-results.json").write_text(json.dumps(oscal, indent=2), encoding="utf-8")
     from blastdoor.governance.pdf import write_memo
 
@@ -242,6 +249,8 @@ def _summary(
         "log_size": services.log.size(),
         "policy": {"hash": policy.hash, "sources": [{"layer": r, "path": p} for r, p, _ in policy.sources]},
         "events": kinds,
+        "events_read": len(entries),
+        "truncated": len(entries) >= SCAN,
         "decisions": verdicts,
         "denied_or_escalated": stopped[:200],
     }

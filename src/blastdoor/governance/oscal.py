@@ -21,9 +21,7 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def assessment_results(
-    controls: list[dict[str, Any]], summary: dict[str, Any], *, entries_by_seq: dict[int, dict[str, Any]]
-) -> dict[str, Any]:
+def assessment_results(controls: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, Any]:
     """The OSCAL ``assessment-results`` document of an evidence pack."""
     now = _now()
     policy_hash = str(summary["policy"]["hash"])
