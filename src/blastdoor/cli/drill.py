@@ -30,7 +30,9 @@ examples:
 
 exit codes:
   0   every drill passed (each must-stop step stopped, recorded, contained)
-  1   a drill failed: a step got through, was not recorded, or revocation did not hold"""
+  1   a drill failed: a step got through, was not recorded, an alert was not delivered, or revocation
+      did not hold; or the scenario's agent is revoked in the store (the drill refuses to run)
+  6   invalid policy      7   malformed scenario      8   store or server unreachable"""
 
 
 def register(sub: Any) -> None:

@@ -22,7 +22,8 @@ examples:
   blastdoor evidence verify pack
 
 exit codes:
-  0   written, or every cited entry verified      1   verification failed"""
+  0   written, or every cited entry verified      1   verification failed
+  7   DIR is not empty, or an unreadable register  8   store unavailable"""
 
 
 def register(sub: Any) -> None:
