@@ -32,6 +32,9 @@ def test_every_rule_is_stated_under_its_verdict(tmp_path: Path, capsys: Any) -> 
         last = max(section.rfind(h) for h in headings.values())
         assert section.rfind(headings[rule.verdict]) == last, rule.id
     assert "111122223333" in text and "**prod**" in text
+    # an exception is part of the boundary: everyday changes pass, except in prod and on cloud tools
+    local = next(ln for ln in text.splitlines() if "`recommended.local-changes`" in ln)
+    assert "except where env prod" in local and "terraform" in local
 
 
 def test_acknowledgements_follow_the_version(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:

@@ -32,6 +32,38 @@ def _match_text(match: dict[str, Any]) -> str:
     return ", ".join(f"{k}: {json.dumps(v)}" for k, v in sorted(match.items()) if k != "tool") or "anything"
 
 
+def _cond_text(cond: tuple[Any, ...]) -> str:
+    """One compiled condition (``(key, ..., values)``) in words: ``env prod``, ``tool aws, kube``."""
+    values = cond[-1]
+    if isinstance(values, (tuple, list, set, frozenset)):
+        shown = ", ".join(sorted(str(v) for v in values))
+    elif isinstance(values, (str, int, float)):
+        shown = str(values)
+    else:
+        shown = "(a pattern)"
+    return f"{cond[0]} {shown}"
+
+
+def _except_text(rule: Any) -> str:
+    groups = [" and ".join(_cond_text(c) for c in group) for group in rule.excepts or ()]
+    return "; except where " + "; or where ".join(groups) if groups else ""
+
+
+def _environments(policy: CompiledPolicy) -> list[str]:
+    out = []
+    for name, definition in sorted(policy.environments.items()):
+        own = [f"{k}: {', '.join(map(str, v))}" for k, v in sorted(definition.items()) if not k.startswith("baseline:")]
+        base = {k.split(":", 1)[1]: tuple(v) for k, v in definition.items() if k.startswith("baseline:")}
+        parts = own[:]
+        if base and len(set(base.values())) == 1:
+            names = ", ".join(str(v).removeprefix("name:") for v in next(iter(base.values())))
+            parts.append(f"by default, {', '.join(sorted(base))} named {names}")
+        else:
+            parts += [f"by default, {k}: {', '.join(map(str, v))}" for k, v in sorted(base.items())]
+        out.append(f"- **{name}**: " + "; ".join(parts))
+    return out
+
+
 def _tools(rule: Any) -> list[str]:
     tool = (rule.source_match or {}).get("tool")
     if isinstance(tool, str):
@@ -52,15 +84,13 @@ def statement(policy: CompiledPolicy) -> str:
         "",
         f"Generated from the policy in force (`{policy.hash}`). Enforced before each action runs by the",
         "harness hooks, the MCP gateway and `blastdoor exec`; harnesses without the hook are not covered",
-        "(`blastdoor coverage` lists the gaps). A rule listed first wins over a later one of the same tool",
-        "only by severity: deny > approve > ask > allow.",
+        "(`blastdoor coverage` lists the gaps). When several rules match an action, the strictest verdict",
+        "wins: deny > approve > ask > allow.",
         "",
         "## Environments in scope",
         "",
     ]
-    for name, definition in sorted(policy.environments.items()):
-        keys = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in sorted(definition.items()))
-        out.append(f"- **{name}**: {keys}")
+    out += _environments(policy)
     out += ["", f"Anything no rule matches: **{policy.default}**; anything not understood: **{policy.unknown}**.", ""]
     for tool in sorted(by_tool, key=lambda t: (t == "every tool", t)):
         out += [f"## {tool}", ""]
@@ -71,7 +101,7 @@ def statement(policy: CompiledPolicy) -> str:
             out.append(f"### {heading}")
             out.append("")
             for r in rules:
-                line = f"- `{r.id}`: {_match_text(r.source_match or {})}"
+                line = f"- `{r.id}`: {_match_text(r.source_match or {})}{_except_text(r)}"
                 if verdict == "approve" and r.approvals:
                     count, group = r.approvals[0], r.approvals[1]  # (count, group, ttl)
                     line += f" (approved by {count} of `{group}`)" if group else f" ({count} approval(s))"
