@@ -27,6 +27,9 @@ COMMAND_MODULES = (
     "blastdoor.cli.mcp",
     "blastdoor.cli.inventory",
     "blastdoor.cli.review",
+    "blastdoor.cli.drill",
+    "blastdoor.cli.boundary",
+    "blastdoor.cli.evidence",
 )
 
 DESCRIPTION = """\
