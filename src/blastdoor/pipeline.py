@@ -228,7 +228,11 @@ async def decide_and_record_async(
         else:
             # A big action's event (its canonical JSON, redaction) is built off the loop as well.
             settled = decision
-            submitted = await offload(lambda: log.submit_decision(classified, settled, correlation_id=correlation_id))
+
+            def recorded() -> Any:
+                return log.submit_decision(classified, settled, correlation_id=correlation_id)
+
+            submitted = await offload(recorded)
         await asyncio.wrap_future(submitted)
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
         decision = unrecorded(classified, decision, exc)

@@ -88,11 +88,6 @@ def _entry_gaps(harness: str, config: dict[str, JSON], ours: dict[str, list[dict
                 gaps.append(f'{event}: the hook has no "failClosed": true, so a crash lets the tool run')
             if entry.get("type") == "http":
                 gaps.append(f"{event}: HTTP hook: decisions need `blastdoor serve` running (blocked when it is down)")
-    if FAIL_CLOSED.get(harness) is None:
-        gaps.append(
-            "the harness has no fail-closed switch: a hook that cannot start at all (its Python removed or "
-            "moved) lets the tool run; blastdoor's launcher blocks (exit 2) when only blastdoor is missing"
-        )
     if harness == "gemini":
         hooks = config.get("hooks")
         tools = config.get("tools")
@@ -102,6 +97,16 @@ def _entry_gaps(harness: str, config: dict[str, JSON], ours: dict[str, list[dict
         if not enabled:
             gaps.append("hooks are not enabled (hooks.enabled / tools.enableHooks): nothing runs")
     return gaps
+
+
+def _switch_gap(harness: str) -> list[str]:
+    """The protocol's own gap when the harness has no fail-closed switch (no entry setting can close it)."""
+    if FAIL_CLOSED.get(harness) is not None:
+        return []
+    return [
+        "the harness has no fail-closed switch: a hook that cannot start at all (its Python removed or "
+        "moved) lets the tool run; blastdoor's launcher blocks (exit 2) when only blastdoor is missing"
+    ]
 
 
 def report(project: str, *, kiro_agent: str = "default") -> list[dict[str, JSON]]:
@@ -134,7 +139,7 @@ def report(project: str, *, kiro_agent: str = "default") -> list[dict[str, JSON]
                     "enforces": enforced,
                     "expressed_as_deny": others,
                     "fail_closed": FAIL_CLOSED.get(harness) or "none: the harness has no switch for it",
-                    "gaps": _entry_gaps(harness, config, ours) + protocol,
+                    "gaps": _entry_gaps(harness, config, ours) + _switch_gap(harness) + protocol,
                 }
             )
         if not found:

@@ -354,8 +354,13 @@ def main_verb(words: list[str], verbs: Mapping[str, Any]) -> list[tuple[str, str
         glued = _unglued(words, verbs)
         if glued == words:
             return found
-        # Every verb cut out of a run-together name counts (no verb may hide behind a first, milder one).
-        return [(w, forms[w]) for w in glued if w in forms and w not in words]
+        # Every verb cut out of a run-together name counts (no verb may hide behind a first, milder one),
+        # and so does every changing verb spelled anywhere inside it, overlapping or not: `recorderase`
+        # cuts `order` first, yet `erase` is in it too.
+        cut = [(w, forms[w]) for w in glued if w in forms and w not in words]
+        seen = {w for w, _ in cut}
+        inside = [(v, forms[v]) for v in _changing_verbs_inside(words, verbs) if v not in seen and v not in words]
+        return cut + inside
     for i in range(main + 1, len(words)):
         word = words[i]
         if word in anywhere:
@@ -366,6 +371,21 @@ def main_verb(words: list[str], verbs: Mapping[str, Any]) -> list[tuple[str, str
 
 
 _MIN_GLUED = 3  # a verb read out of a run-together word has at least this many letters
+
+
+def _changing_verbs_inside(words: list[str], verbs: Mapping[str, Any]) -> list[str]:
+    """Every form of a changing verb (at least ``_MIN_GLUED`` letters) found anywhere inside the words."""
+    forms: Mapping[str, str] = verbs["forms"]
+    groups: Mapping[str, Any] = verbs["groups"]
+    found: list[str] = []
+    for word in words:
+        for i in range(len(word)):
+            for j in range(i + _MIN_GLUED, len(word) + 1):
+                form = word[i:j]
+                group = forms.get(form)
+                if group is not None and set(groups[group]["effects"]) != {"read"} and form not in found:
+                    found.append(form)
+    return found
 
 
 def _unglued(words: list[str], verbs: Mapping[str, Any]) -> list[str]:
