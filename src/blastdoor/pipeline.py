@@ -84,6 +84,7 @@ AGENT_REVOKED = "agent.revoked"  # the kill switch
 IDENTITY_UNAVAILABLE = "identity.unavailable"  # the agent's status could not be read
 APPROVED = "approval.approved"  # an approved request was consumed
 BREAK_GLASS_USED = "break_glass.used"  # a granted break-glass lifted a deny, once
+IDENTITY_REFUSED = "identity.refused"  # a presented credential that does not verify
 
 
 def is_plain_read_action(action: Action) -> bool:
@@ -108,7 +109,10 @@ def judge(
     put an ``ask`` to the user (an MCP client without elicitation), so ``ask`` becomes ``approve``
     (one approval).
     """
+    refusal = establish_identity(action, agents, environ)
     classified, decision = evaluate(policy, action, environ=environ, home=home)
+    if refusal:
+        decision = _refuse_identity(classified, decision, refusal)
     if agents is not None:
         decision = _check_agent(agents, classified, decision)
     if ask_as_approve and decision.verdict == "ask":
@@ -220,18 +224,76 @@ async def decide_and_record_async(
 def _check_agent(agents: Agents, action: Action, decision: Decision) -> Decision:
     if decision.verdict == "deny":
         return decision
-    try:
-        status, reason, by = agents.status(action.agent.id)
-    except Exception as exc:
-        if decision.verdict == "allow" and is_plain_read_action(action):
-            return decision
-        return decision.with_verdict(
-            "deny", IDENTITY_UNAVAILABLE, f"the agent's status cannot be read ({exc}), so only plain reads may run"
-        )
-    if status == "revoked":
-        detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
-        return decision.with_verdict("deny", AGENT_REVOKED, f"revoked: agent {action.agent.id} was revoked{detail}")
+    # An agent judged as unknown-agent is still cut off by the kill switch of the id it claimed.
+    for agent_id in dict.fromkeys(a for a in (action.agent.id, action.agent.claimed) if a):
+        try:
+            status, reason, by = agents.status(agent_id)
+        except Exception as exc:
+            if decision.verdict == "allow" and is_plain_read_action(action):
+                return decision
+            return decision.with_verdict(
+                "deny", IDENTITY_UNAVAILABLE, f"the agent's status cannot be read ({exc}), so only plain reads may run"
+            )
+        if status == "revoked":
+            detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
+            return decision.with_verdict("deny", AGENT_REVOKED, f"revoked: agent {agent_id} was revoked{detail}")
     return decision
+
+
+# -- identity: who the caller is, established by its credential, not by the name it gives ------------
+
+
+def establish_identity(action: Action, agents: Agents | None, environ: Mapping[str, str] | None) -> str:
+    """Set ``action.agent`` to who the caller is; the reason a presented credential was refused, or ''.
+
+    A valid credential makes the caller its agent (``verified``), whatever id it claimed. A refused one
+    (forged, expired, revoked, unreadable) makes it ``unknown-agent`` and the refusal denies anything but
+    a plain read. No credential: the claimed id stands, unverified, unless that id is enrolled (holds a
+    credential), then the caller is ``unknown-agent``. ``verified`` is never taken from the caller.
+    Never raises: a store that cannot be read judges the caller as ``unknown-agent``.
+    """
+    import os
+
+    from blastdoor.action import Agent
+    from blastdoor.identity.credentials import UNKNOWN_AGENT, CredentialRefused, presented
+
+    agent = action.agent
+    claimed = agent.id if agent.id != UNKNOWN_AGENT else (agent.claimed or agent.id)
+    agent.verified, agent.claimed = False, ""
+    try:
+        token = presented(environ if environ is not None else os.environ)
+        if not token:
+            if agents is None or not agents.credentials.enrolled(claimed):
+                return ""
+            who, refusal = UNKNOWN_AGENT, ""
+        elif agents is None:
+            who, refusal = UNKNOWN_AGENT, "there is no store here to verify the agent credential"
+        else:
+            who, refusal = agents.credentials.verify(token), ""
+    except CredentialRefused as exc:
+        who, refusal = UNKNOWN_AGENT, str(exc)
+    except Exception as exc:  # the store or the crypto failed: nobody is verified
+        who, refusal = UNKNOWN_AGENT, f"the agent credential cannot be checked ({type(exc).__name__}: {exc})"
+    action.agent = Agent(
+        who,
+        agent.harness,
+        session=agent.session,
+        on_behalf_of=agent.on_behalf_of,
+        host=agent.host,
+        subagent=agent.subagent,
+        verified=who != UNKNOWN_AGENT,
+        claimed=claimed if claimed != who else "",
+    )
+    for part in action.parts:
+        part.agent = action.agent
+    return refusal
+
+
+def _refuse_identity(action: Action, decision: Decision, refusal: str) -> Decision:
+    if decision.verdict == "allow" and is_plain_read_action(action):
+        decision.reasons = (*decision.reasons, f"agent credential refused: {refusal}")
+        return decision
+    return decision.with_verdict("deny", IDENTITY_REFUSED, f"agent credential refused: {refusal}")
 
 
 def settle_approval(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from blastdoor.approvals.requests import Approvals, EventLog, StateStore
+    from blastdoor.identity.credentials import Credentials
 
     JSON = Any
 
@@ -66,6 +67,16 @@ class Agents:
         self.store = store
         self.log = log
         self.clock = clock
+        self._credentials: Credentials | None = None
+
+    @property
+    def credentials(self) -> Credentials:
+        """The agents' credentials on the same store (identity/credentials.py), made on first use."""
+        if self._credentials is None:
+            from blastdoor.identity.credentials import Credentials
+
+            self._credentials = Credentials(self.store, self.log, clock=self.clock)
+        return self._credentials
 
     def status(self, agent_id: str) -> tuple[str, str, str]:
         """``(status, reason, changed_by)`` of ``agent_id``; active when never revoked."""

@@ -148,6 +148,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     tests: list[tuple[str, int, dict[str, Any]]] = []
     env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
     glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
+    identity_blocks: list[dict[str, Any]] = []  # identity: (compile_identity)
 
     for src, doc in docs:
         data = doc.data
@@ -221,6 +222,8 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             )
         if "break_glass" in data:
             glass_blocks.append((src, doc))
+        if "identity" in data:
+            identity_blocks.append(data["identity"])
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
         for j, t in enumerate(data.get("tests") or []):
@@ -290,7 +293,22 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         tests=tests,
         warnings=[],
         break_glass=break_glass,
+        identity=compile_identity(identity_blocks),
     )
+
+
+def compile_identity(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """``identity:`` of every layer, merged: the union of the environments, the strictest floor."""
+    if not blocks:
+        return None
+    verified: list[str] = []
+    floor = ""
+    for block in blocks:
+        verified.extend(e for e in block["verified"] if e not in verified)
+        want = block.get("unverified", "")
+        if want and (not floor or SEVERITY[want] > SEVERITY[floor]):
+            floor = want
+    return {"verified": tuple(verified), "unverified": floor}
 
 
 _ROLE_ORDER = {"managed": 0, "project": 1, "user": 2}

@@ -105,6 +105,7 @@ class CompiledPolicy:
         "default",
         "environments",
         "hash",
+        "identity",
         "index",
         "on_error",
         "rules",
@@ -129,6 +130,7 @@ class CompiledPolicy:
         tests: list[tuple[str, int, dict[str, Any]]],
         warnings: list[str],
         break_glass: dict[str, Any] | None = None,
+        identity: dict[str, Any] | None = None,
     ) -> None:
         self.hash = hash
         self.default = default
@@ -143,6 +145,8 @@ class CompiledPolicy:
         self.warnings = warnings
         # Who may override which deny rules (policy/breakglass.py); None: no break-glass.
         self.break_glass = break_glass
+        # Where only a credential establishes the agent (compile_identity); None: nowhere.
+        self.identity = identity
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -159,6 +163,7 @@ class CompiledPolicy:
             "tests": self.tests,
             "warnings": self.warnings,
             "break_glass": self.break_glass,
+            "identity": self.identity,
         }
 
     @classmethod

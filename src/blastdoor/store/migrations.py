@@ -228,6 +228,28 @@ _BREAK_GLASS = [
 ]
 
 
+# Agent credentials (identity/credentials.py): the public keys that sign them and every credential issued.
+_AGENT_CREDENTIALS = [
+    """CREATE TABLE agent_key (
+        kid TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        created {real} NOT NULL
+    )""",
+    """CREATE TABLE agent_credential (
+        jti TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        kid TEXT NOT NULL,
+        issued {real} NOT NULL,
+        expires {real} NOT NULL,
+        status TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        changed {real} NOT NULL,
+        reason TEXT NOT NULL
+    )""",
+    "CREATE INDEX agent_credential_agent ON agent_credential (agent_id, status)",
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -241,6 +263,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
+        ("identity", 2, _dialect(_AGENT_CREDENTIALS, "REAL")),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -249,6 +272,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
+        ("identity", 2, _dialect(_AGENT_CREDENTIALS, "DOUBLE PRECISION")),
     ],
 }
 
