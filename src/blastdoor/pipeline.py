@@ -115,6 +115,7 @@ def judge(
         decision = _refuse_identity(classified, decision, refusal)
     if agents is not None:
         decision = _check_agent(agents, classified, decision)
+        decision = apply_lease(agents, classified, decision, environ, home)
     if ask_as_approve and decision.verdict == "ask":
         from blastdoor.action import Approvals as Required
 
@@ -287,6 +288,59 @@ def establish_identity(action: Action, agents: Agents | None, environ: Mapping[s
     for part in action.parts:
         part.agent = action.agent
     return refusal
+
+
+# -- task leases: the agent's active lease narrows the verdict, never widens it ----------------------
+
+LEASE_UNAVAILABLE = "lease.unavailable"  # the agent's leases could not be read
+LEASE_UNBOUND = "lease.unbound"  # the session is bound to a lease that does not apply (ended, another agent's)
+
+
+def apply_lease(
+    agents: Agents, action: Action, decision: Decision, environ: Mapping[str, str] | None, home: str | None
+) -> Decision:
+    """Raise ``decision`` to the lease's ``otherwise`` when the action is outside every active lease.
+
+    No active lease: the standing policy alone decides. ``$BLASTDOOR_LEASE`` binds the session to one
+    lease: only it applies, and when it does not (ended, another agent's) anything but a plain read is
+    denied. Leases of the claimed id apply to an unverified caller too. Never raises; an unreadable lease
+    table denies anything but a plain read.
+    """
+    import os
+
+    from blastdoor.identity.leases import ENV_LEASE
+    from blastdoor.policy.leases import covers, narrow
+
+    if decision.verdict == "deny":
+        return decision
+    env = environ if environ is not None else os.environ
+    bound = env.get(ENV_LEASE, "")
+    try:
+        ids = tuple(dict.fromkeys(a for a in (action.agent.id, action.agent.claimed) if a))
+        leases = agents.leases.active_for(ids)
+        if bound:
+            leases = [lease for lease in leases if lease.id == bound]
+            if not leases:
+                if decision.verdict == "allow" and is_plain_read_action(action):
+                    return decision
+                return decision.with_verdict(
+                    "deny", LEASE_UNBOUND, f"this session is bound to lease {bound}, which is not active for this agent"
+                )
+        if not leases:
+            return decision
+        home = home or env.get("HOME") or os.path.expanduser("~")
+        for lease in leases:
+            if covers(agents.leases.scope_of(lease, home), action):
+                return decision
+        strictest = max(leases, key=lambda lease: _SEVERITY_ORDER.index(lease.otherwise))
+        return narrow(decision, strictest.otherwise, strictest.id, strictest.task)
+    except Exception as exc:  # fail closed
+        if decision.verdict == "allow" and is_plain_read_action(action):
+            return decision
+        return decision.with_verdict("deny", LEASE_UNAVAILABLE, f"the agent's leases cannot be read ({exc})")
+
+
+_SEVERITY_ORDER = ("allow", "ask", "approve", "deny")
 
 
 def _refuse_identity(action: Action, decision: Decision, refusal: str) -> Decision:

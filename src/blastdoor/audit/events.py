@@ -51,6 +51,8 @@ AGENT_ENROLLED = "agent.enrolled"
 AGENT_ROTATED = "agent.rotated"
 AGENT_CREDENTIAL_REVOKED = "agent.credential_revoked"
 CREDENTIAL_KINDS = (AGENT_ENROLLED, AGENT_ROTATED, AGENT_CREDENTIAL_REVOKED)
+# Task leases (identity/leases.py): requested (waiting for approval), granted, ended.
+LEASE_KINDS = ("lease.requested", "lease.granted", "lease.expired", "lease.revoked", "lease.denied")
 BREAK_GLASS_KINDS = (
     BREAK_GLASS_REQUESTED,
     BREAK_GLASS_APPROVED,
@@ -76,6 +78,7 @@ KINDS: frozenset[str] = frozenset(
         CHECKPOINT,
         *BREAK_GLASS_KINDS,
         *CREDENTIAL_KINDS,
+        *LEASE_KINDS,
     }
 )
 

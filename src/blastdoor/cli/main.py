@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.approvals",
     "blastdoor.cli.break_glass",
     "blastdoor.cli.agents",
+    "blastdoor.cli.lease",
     "blastdoor.cli.people",
     "blastdoor.cli.serve",
     "blastdoor.cli.mcp",

@@ -249,6 +249,25 @@ _AGENT_CREDENTIALS = [
     "CREATE INDEX agent_credential_agent ON agent_credential (agent_id, status)",
 ]
 
+# Task leases (identity/leases.py).
+_LEASES = [
+    """CREATE TABLE agent_lease (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        task TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        otherwise TEXT NOT NULL,
+        status TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        created {real} NOT NULL,
+        expires {real} NOT NULL,
+        changed_by TEXT NOT NULL,
+        reason TEXT NOT NULL
+    )""",
+    "CREATE INDEX agent_lease_agent ON agent_lease (agent_id, status)",
+]
+
 
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
@@ -264,6 +283,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
         ("identity", 2, _dialect(_AGENT_CREDENTIALS, "REAL")),
+        ("identity", 3, _dialect(_LEASES, "REAL")),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -273,6 +293,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
         ("identity", 2, _dialect(_AGENT_CREDENTIALS, "DOUBLE PRECISION")),
+        ("identity", 3, _dialect(_LEASES, "DOUBLE PRECISION")),
     ],
 }
 
