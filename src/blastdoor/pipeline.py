@@ -168,6 +168,8 @@ def decide_and_record(
         decision = settle_approval(policy, approvals, classified, decision, correlation_id)
     if decision.verdict == "deny" and policy.break_glass is not None and approvals is not None:
         decision = settle_break_glass(policy, break_glass, approvals, agents, classified, decision, correlation_id)
+    if policy.limits and agents is not None and decision.verdict in ("allow", "ask"):
+        decision = apply_limits(policy, agents, classified, decision, correlation_id)
     try:
         log.record_decision(classified, decision, correlation_id=correlation_id)
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
@@ -215,6 +217,9 @@ async def decide_and_record_async(
                 policy, break_glass, settled_approvals, agents, classified, denied, correlation_id
             )
         )
+    if policy.limits and agents is not None and decision.verdict in ("allow", "ask"):
+        limited_agents, counted = agents, decision
+        decision = await offload(lambda: apply_limits(policy, limited_agents, classified, counted, correlation_id))
     try:
         await asyncio.wrap_future(log.submit_decision(classified, decision, correlation_id=correlation_id))
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
@@ -288,6 +293,50 @@ def establish_identity(action: Action, agents: Agents | None, environ: Mapping[s
     for part in action.parts:
         part.agent = action.agent
     return refusal
+
+
+# -- the circuit breaker: the policy's limits, counted on the store ------------------------------------
+
+LIMIT_TRIPPED = "limit.tripped"  # pseudo-rule prefix: a tripped limit refused the action
+LIMIT_UNAVAILABLE = "limit.unavailable"  # the counters could not be read or written
+
+
+def apply_limits(
+    policy: CompiledPolicy, agents: Agents, action: Action, decision: Decision, correlation_id: str
+) -> Decision:
+    """Count an action that may run (allow, ask) against the limits it hits; a tripped limit's verdict.
+
+    Counted per agent (the claimed id of an unverified caller: dropping a credential does not reset
+    a count). Never raises; counters that cannot be written deny anything but a plain read.
+    """
+    from blastdoor.limits import Breaker
+    from blastdoor.policy.limits import hits
+
+    try:
+        limits = hits(policy, action)
+        if not limits:
+            return decision
+        agent_id = action.agent.claimed or action.agent.id
+        trip = Breaker(agents.store, agents.log, clock=agents.clock).check(
+            agent_id, limits, correlation_id=correlation_id
+        )
+    except Exception as exc:  # fail closed
+        if decision.verdict == "allow" and is_plain_read_action(action):
+            return decision
+        return decision.with_verdict("deny", LIMIT_UNAVAILABLE, f"the limits cannot be counted ({exc})")
+    if trip is None:
+        return decision
+    verdict = trip.limit.verdict
+    from blastdoor.action.verdict import SEVERITY
+
+    if SEVERITY[verdict] <= SEVERITY[decision.verdict]:
+        return decision
+    raised = decision.with_verdict(verdict, f"{LIMIT_TRIPPED}:{trip.limit.id}", trip.reason(agent_id))
+    if verdict == "approve":
+        from blastdoor.action import Approvals as Required
+
+        raised.approvals = Required()
+    return raised
 
 
 # -- task leases: the agent's active lease narrows the verdict, never widens it ----------------------

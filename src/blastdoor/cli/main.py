@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.break_glass",
     "blastdoor.cli.agents",
     "blastdoor.cli.lease",
+    "blastdoor.cli.limits",
     "blastdoor.cli.people",
     "blastdoor.cli.serve",
     "blastdoor.cli.mcp",

@@ -149,6 +149,8 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
     glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
     identity_blocks: list[dict[str, Any]] = []  # identity: (compile_identity)
+    limits: list[tuple[Any, ...]] = []  # limits: (policy/limits.py)
+    limit_at: dict[str, Document] = {}
 
     for src, doc in docs:
         data = doc.data
@@ -224,6 +226,15 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             glass_blocks.append((src, doc))
         if "identity" in data:
             identity_blocks.append(data["identity"])
+        for j, lim in enumerate(data.get("limits") or []):
+            lid = prefix + lim["id"]
+            if lid in limit_at:
+                compiler.problem(doc, ("limits", j, "id"), f"duplicate limit id `{lid}`")
+                continue
+            limit_at[lid] = doc
+            conds = compiler.matcher(doc, lim["match"], ("limits", j, "match"))
+            window = parse_duration(lim["per"])
+            limits.append((lid, conds, int(lim["max"]), window, lim.get("verdict", "deny"), lim.get("reason", "")))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
         for j, t in enumerate(data.get("tests") or []):
@@ -294,6 +305,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         warnings=[],
         break_glass=break_glass,
         identity=compile_identity(identity_blocks),
+        limits=tuple(limits),
     )
 
 

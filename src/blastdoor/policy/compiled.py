@@ -107,6 +107,7 @@ class CompiledPolicy:
         "hash",
         "identity",
         "index",
+        "limits",
         "on_error",
         "rules",
         "sources",
@@ -131,6 +132,7 @@ class CompiledPolicy:
         warnings: list[str],
         break_glass: dict[str, Any] | None = None,
         identity: dict[str, Any] | None = None,
+        limits: tuple[tuple[Any, ...], ...] = (),
     ) -> None:
         self.hash = hash
         self.default = default
@@ -147,6 +149,8 @@ class CompiledPolicy:
         self.break_glass = break_glass
         # Where only a credential establishes the agent (compile_identity); None: nowhere.
         self.identity = identity
+        # The circuit breaker's rules (policy/limits.py): (id, conds, max, window s, verdict, reason).
+        self.limits = tuple(tuple(limit) for limit in limits)
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -164,6 +168,7 @@ class CompiledPolicy:
             "warnings": self.warnings,
             "break_glass": self.break_glass,
             "identity": self.identity,
+            "limits": self.limits,
         }
 
     @classmethod

@@ -268,6 +268,25 @@ _LEASES = [
     "CREATE INDEX agent_lease_agent ON agent_lease (agent_id, status)",
 ]
 
+# The circuit breaker (limits/): one row per (limit, agent) that is locked while counting, and the
+# actions counted in the window.
+_LIMITS = [
+    """CREATE TABLE limit_state (
+        limit_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        tripped {real} NOT NULL,
+        touched {real} NOT NULL,
+        PRIMARY KEY (limit_id, agent_id)
+    )""",
+    """CREATE TABLE limit_event (
+        limit_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        time {real} NOT NULL
+    )""",
+    "CREATE INDEX limit_event_window ON limit_event (limit_id, agent_id, time)",
+]
+
 
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
@@ -284,6 +303,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
         ("identity", 2, _dialect(_AGENT_CREDENTIALS, "REAL")),
         ("identity", 3, _dialect(_LEASES, "REAL")),
+        ("limits", 1, _dialect(_LIMITS, "REAL")),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -294,6 +314,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
         ("identity", 2, _dialect(_AGENT_CREDENTIALS, "DOUBLE PRECISION")),
         ("identity", 3, _dialect(_LEASES, "DOUBLE PRECISION")),
+        ("limits", 1, _dialect(_LIMITS, "DOUBLE PRECISION")),
     ],
 }
 
