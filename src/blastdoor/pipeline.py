@@ -7,7 +7,7 @@ denied anything but a plain read; a decision that cannot be recorded is not acte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from blastdoor.policy import decide, error_decision
 
@@ -83,6 +83,7 @@ AUDIT_UNAVAILABLE = "audit.unavailable"  # the decision could not be recorded
 AGENT_REVOKED = "agent.revoked"  # the kill switch
 IDENTITY_UNAVAILABLE = "identity.unavailable"  # the agent's status could not be read
 APPROVED = "approval.approved"  # an approved request was consumed
+MOVED = "approval.moved"  # an approval exists for this action, bound to a state that moved since
 BREAK_GLASS_USED = "break_glass.used"  # a granted break-glass lifted a deny, once
 IDENTITY_REFUSED = "identity.refused"  # a presented credential that does not verify
 
@@ -102,12 +103,14 @@ def judge(
     ask_as_approve: bool = False,
     environ: Mapping[str, str] | None = None,
     home: str | None = None,
+    preview: bool = True,
 ) -> tuple[Action, Decision]:
-    """Classify, decide and check the agent: the decision before approvals and the log. Never raises.
+    """Classify, decide, check the agent and preview: the decision before approvals and the log. Never raises.
 
-    ``agents``: a revoked agent is denied (``agent.revoked``). ``ask_as_approve``: the caller cannot
-    put an ``ask`` to the user (an MCP client without elicitation), so ``ask`` becomes ``approve``
-    (one approval).
+    ``agents``: a revoked agent is denied (``agent.revoked``). ``preview``: run the preview step here
+    (``preview_step``; the event loop's caller runs it on a worker thread instead). ``ask_as_approve``:
+    the caller cannot put an ``ask`` to the user (an MCP client without elicitation), so ``ask``
+    becomes ``approve`` (one approval).
     """
     refusal = establish_identity(action, agents, environ)
     classified, decision = evaluate(policy, action, environ=environ, home=home)
@@ -115,6 +118,9 @@ def judge(
         decision = _refuse_identity(classified, decision, refusal)
     if agents is not None:
         decision = _check_agent(agents, classified, decision)
+    if preview:
+        classified, decision = preview_step(policy, classified, decision, environ=environ)
+    if agents is not None:  # after the preview: it decides again, and a lease only ever narrows
         decision = apply_lease(agents, classified, decision, environ, home)
     if ask_as_approve and decision.verdict == "ask":
         from blastdoor.action import Approvals as Required
@@ -202,9 +208,21 @@ async def decide_and_record_async(
     import asyncio
 
     def judged() -> tuple[Action, Decision]:
-        return judge(policy, action, agents=agents, environ=environ, home=home)
+        return judge(policy, action, agents=agents, environ=environ, home=home, preview=not judge_here)
 
     classified, decision = judged() if judge_here else await offload(judged)
+    if judge_here and wants_preview(policy, decision) and previewable(classified):
+        first, judged_first = classified, decision
+
+        def previewed() -> tuple[Action, Decision]:  # reads the world: never in the loop's thread
+            return preview_step(policy, first, judged_first, environ=environ)
+
+        classified, decision = await offload(previewed)
+        if agents is not None:  # the preview decided again: the lease narrows that decision too
+            leased_agents, previewed_decision, previewed_action = agents, decision, classified
+            decision = await offload(
+                lambda: apply_lease(leased_agents, previewed_action, previewed_decision, environ, home)
+            )
     if approvals is not None and decision.verdict == "approve":
         judged_decision = decision
         decision = await offload(
@@ -225,6 +243,36 @@ async def decide_and_record_async(
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
         decision = unrecorded(classified, decision, exc)
     return classified, decision
+
+
+# -- the preview step: an escalated action is previewed, then judged again on what it would change ------
+
+
+def wants_preview(policy: CompiledPolicy, decision: Decision) -> bool:
+    """Cheap, imports nothing: whether ``preview_step`` has anything to do (never for an allow)."""
+    if decision.verdict == "allow":
+        return False
+    from blastdoor.preview.step import needs_preview
+
+    return needs_preview(policy, decision)
+
+
+def previewable(action: Action) -> bool:
+    """Whether a previewer applies to a part of ``action`` (pure: no reads of the world)."""
+    from blastdoor.preview import applicable
+
+    return bool(applicable(action))
+
+
+def preview_step(
+    policy: CompiledPolicy, action: Action, decision: Decision, *, environ: Mapping[str, str] | None = None
+) -> tuple[Action, Decision]:
+    """Preview an escalated action and decide again (``blastdoor.preview.step``). Never raises."""
+    if not wants_preview(policy, decision):
+        return action, decision
+    from blastdoor.preview.step import with_preview
+
+    return with_preview(policy, action, decision, environ=environ)
 
 
 def _check_agent(agents: Agents, action: Action, decision: Decision) -> Decision:
@@ -399,6 +447,24 @@ def _refuse_identity(action: Action, decision: Decision, refusal: str) -> Decisi
     return decision.with_verdict("deny", IDENTITY_REFUSED, f"agent credential refused: {refusal}")
 
 
+def _moved(action: Action, decision: Decision, stale: Any) -> Decision:
+    """The refusal when the approved request was for another state (the preview or env moved)."""
+    from blastdoor.action.preview import what_moved
+
+    if stale.env != action.env:
+        why_moved = f"it was approved for environment `{stale.env}` and now resolves to `{action.env}`"
+    else:
+        why_moved = what_moved(stale.detail.get("preview"), action.preview)
+    refused = decision.with_verdict(
+        "deny",
+        MOVED,
+        f"request {stale.id} was approved for another state, so it does not hold: {why_moved}. Nothing ran; "
+        "ask for a new approval of what the command would do now",
+    )
+    refused.request_id = stale.id
+    return refused
+
+
 def settle_approval(
     policy: CompiledPolicy, approvals: Approvals, action: Action, decision: Decision, correlation_id: str
 ) -> Decision:
@@ -416,6 +482,9 @@ def settle_approval(
             allowed.request_id = used.id
             allowed.approved_by = tuple(used.approvers)
             return allowed
+        stale = approvals.approved_for_other_state(action)
+        if stale is not None:
+            return _moved(action, decision, stale)
         group = decision.approvals.group if decision.approvals is not None else ""
         eligible = policy.approvers.get(group, []) if group else []
         request = approvals.file(action, decision, eligible=eligible, correlation_id=correlation_id)

@@ -340,9 +340,11 @@ def test_the_event_loop_pipeline_settles_approvals_and_revocations_like_the_bloc
         assert denied.verdict == "deny" and denied.rule == "agent.revoked" and "incident 7" in denied.reason
 
     asyncio.run(flow())
-    # Settling approvals writes: never in the loop's thread. Judging is offloaded when asked.
+    # Settling approvals writes: never in the loop's thread. Judging is offloaded when asked. Previews of
+    # the four escalated decisions read AWS: never in the loop's thread either.
     assert offloaded.count("judged") == (0 if judge_here else 5)
-    assert len(offloaded) - offloaded.count("judged") == 4
+    assert offloaded.count("previewed") == (4 if judge_here else 0)
+    assert len(offloaded) - offloaded.count("judged") - offloaded.count("previewed") == 4
     decisions = services.log.search(Query(kind="decision", limit=50))
     assert sorted(e["event"]["correlation_id"] for e in decisions) == sorted(["a1", "a2", "a-run", "a-again", "a-read"])
     assert services.log.verify().ok

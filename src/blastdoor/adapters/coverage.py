@@ -135,3 +135,13 @@ def report(project: str, *, kiro_agent: str = "default") -> list[dict[str, JSON]
             out.append({"harness": harness, "installed": False, "path": config_path(harness, "project",
                         project=project, agent=kiro_agent)})  # fmt: skip
     return out
+
+
+def hook_status(config: dict[str, JSON], harness: str) -> tuple[list[str], list[str]]:
+    """For one harness config already read: the events blastdoor's hook is on, and what weakens them.
+
+    The gaps are the entries' own (a hook that fails open, an event without the hook, hooks not enabled);
+    the protocol's gaps (``FACTS``) are not repeated. ``blastdoor inventory`` reads configs itself.
+    """
+    ours = _ours(config, harness)
+    return sorted(ours), (_entry_gaps(harness, config, ours) if ours else [])

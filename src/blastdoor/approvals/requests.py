@@ -78,10 +78,16 @@ def binding_of(action: Action) -> str:
     bound too because it can come from outside the request (``AWS_PROFILE`` in the agent's
     environment): an approval for staging does not carry over to the same command aimed at prod. So
     is the requester (``on_behalf_of``): what was approved for alice's agent is not bob's to use.
+
+    Only a preview that was made binds (``status: ok``): one that failed showed the approvers nothing
+    ("no preview available"), so the approval is for the action as asked. Either way the run that
+    follows is previewed again: a preview that now differs, or now fails where one was approved,
+    does not match.
     """
     from blastdoor.action.canonical import digest
 
-    preview = digest(action.preview) if action.preview is not None else ""
+    made = action.preview is not None and action.preview.get("status", "ok") == "ok"
+    preview = digest(action.preview) if made else ""
     return digest(
         {"action": action.digest(), "env": action.env, "preview": preview, "requester": action.agent.on_behalf_of}
     )
@@ -381,6 +387,17 @@ class Approvals:
             return None
         found.status = CONSUMED
         return found
+
+    def approved_for_other_state(self, action: Action) -> Request | None:
+        """An approved request for this very action (same digest, agent and requester) bound to another state:
+        its environment or its preview moved since it was approved. It does not approve this run."""
+        binding = binding_of(action)
+        rows = self.store.read(
+            f"SELECT {_COLUMNS} FROM approval_request WHERE action_digest = ? AND agent_id = ? AND requester = ?"
+            " AND status = ? AND binding <> ? AND expires > ? ORDER BY created DESC LIMIT 1",
+            (action.digest(), action.agent.id, action.agent.on_behalf_of, APPROVED, binding, self.clock()),
+        )
+        return self._with_votes(rows[0]) if rows else None
 
     def _open(self, binding: str, agent_id: str, statuses: tuple[str, ...]) -> Request | None:
         now = self.clock()

@@ -101,7 +101,12 @@ def decision_event(action: Action, decision: Decision, *, correlation_id: str = 
     detail.pop("agent", None)
     detail.pop("notes", None)  # explanations are re-derivable; they would dominate the log's size
     if action.preview is not None:
-        detail["preview"] = {"digest": digest(action.preview)}
+        # The digest the approval binds to, and the counts an auditor reads (the full list is in the request).
+        p = action.preview
+        detail["preview"] = {
+            "digest": digest(p),
+            **{k: p[k] for k in ("kind", "status", "message", "summary", "state_token") if k in p},
+        }
     approvers = list(decision.approved_by)
     event: dict[str, JSON] = {
         "v": VERSION,

@@ -52,6 +52,11 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("--matched-only", action="store_true", help="list only the rules that matched")
+    explain.add_argument(
+        "--no-preview",
+        action="store_true",
+        help="do not preview an escalated action (by default it is previewed, read-only, as the pipeline does)",
+    )
     explain.set_defaults(func=run_explain)
 
 
@@ -127,13 +132,21 @@ def run_explain(args: argparse.Namespace) -> int:
     policy = load_policy_from(args)
     action = read_action(args)
     classified = classify_for(policy, action)
+    if not args.no_preview:
+        from blastdoor.pipeline import preview_step
+        from blastdoor.policy import decide
+
+        classified, _ = preview_step(policy, classified, decide(policy, classified))
     report = explain(policy, classified)
+    report["preview"] = classified.preview
     if args.json:
         emit_json(report)
         return exits.VERDICT_EXIT[report["decision"]["verdict"]]
     d = report["decision"]
     print(f"{_label(d['verdict'])}  {action.raw or action.operation}")
     print(f"  winner: {d['rule']}  ({'; '.join(d['reasons'])})")
+    if classified.preview is not None:
+        _print_preview(classified.preview)
     s = report["settings"]
     print(f"  settings: default={s['default']} unknown={s['unknown']} on_error={s['on_error']}")
     for part in report["parts"]:
@@ -161,3 +174,23 @@ def run_explain(args: argparse.Namespace) -> int:
                 ok = "yes" if e["holds"] else "no "
                 print(f"          except {ok} {', '.join(e['conditions'])}")
     return exits.VERDICT_EXIT[d["verdict"]]
+
+
+def _print_preview(preview: dict[str, Any]) -> None:
+    """The full form: the short line, counts by kind of change, then the list."""
+    from blastdoor.action.preview import short_text
+
+    print(f"  preview: {short_text(preview)}")
+    if preview.get("status") != "ok":
+        return
+    for kind, count in sorted((preview.get("summary") or {}).items()):
+        print(f"    {count:>8}  {kind}")
+    if preview.get("state_token"):
+        print(f"    state: {preview['state_token']}")
+    items = preview.get("items") or []
+    for item in items[:50]:
+        rest = " ".join(f"{k}={v}" for k, v in sorted(item.items()) if k not in ("change", "id"))
+        print(f"    - {item.get('change', '')} {item.get('id', '')}  {rest}")
+    total = preview.get("total_items", len(items))
+    if total > min(len(items), 50):
+        print(f"    ... {total - min(len(items), 50)} more")

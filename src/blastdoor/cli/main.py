@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.people",
     "blastdoor.cli.serve",
     "blastdoor.cli.mcp",
+    "blastdoor.cli.inventory",
 )
 
 DESCRIPTION = """\

@@ -75,6 +75,13 @@ class _Compiler:
         if "blast_radius" in m:
             for op, value in m["blast_radius"].items():
                 conds.append(("blast_radius", op, value))
+        if "protected" in m:
+            # The globs are the merged ``protect:`` list of every layer, filled in once all are read.
+            conds.append(("protected", bool(m["protected"]), ()))
+        if "preview" in m:
+            for key, spec in m["preview"].items():
+                for op, value in spec.items() if isinstance(spec, dict) else [("equals", spec)]:
+                    conds.append(("preview", key, op, value))
         return tuple(conds)
 
     def arg_conds(self, doc: Document, name: str, spec: Any, path: tuple[str | int, ...]) -> list[Cond]:
@@ -147,6 +154,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     disables: list[tuple[Document, int, str]] = []
     tests: list[tuple[str, int, dict[str, Any]]] = []
     env_refs: list[tuple[Document, tuple[str | int, ...], str]] = []
+    protect: list[str] = []
     glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
     identity_blocks: list[dict[str, Any]] = []  # identity: (compile_identity)
     limits: list[tuple[Any, ...]] = []  # limits: (policy/limits.py)
@@ -169,6 +177,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
                 k = BASELINE_ENV_PREFIX + k if src.builtin else k
                 merged.setdefault(k, [])
                 merged[k].extend(g for g in globs if g not in merged[k])
+        protect.extend(p for p in (data.get("protect") or []) if p not in protect)
         for group, people in (data.get("approvers") or {}).items():
             owner = approver_owner.get(group)
             if owner == "managed" and src.role != "managed":
@@ -279,7 +288,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         raise PolicyError(compiler.problems)
 
     # Order: each layer's own rules before the baselines it extends (more specific rules win ties).
-    rules = [r for r in rules if r.id not in removed]
+    rules = [_with_protect(r, tuple(protect)) for r in rules if r.id not in removed]
     # -- break_glass (policy/breakglass.py): needs the final rules and approver groups
     from blastdoor.policy.breakglass import compile_break_glass
 
@@ -303,6 +312,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         sources=[(s.role, s.path, s.sha256) for s in sources],
         tests=tests,
         warnings=[],
+        protect=tuple(protect),
         break_glass=break_glass,
         identity=compile_identity(identity_blocks),
         limits=tuple(limits),
@@ -321,6 +331,17 @@ def compile_identity(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
         if want and (not floor or SEVERITY[want] > SEVERITY[floor]):
             floor = want
     return {"verified": tuple(verified), "unverified": floor}
+
+
+def _with_protect(rule: Rule, protect: tuple[str, ...]) -> Rule:
+    """The rule with the merged ``protect:`` globs in its ``protected`` conditions."""
+
+    def fill(conds: tuple[Cond, ...]) -> tuple[Cond, ...]:
+        return tuple(("protected", c[1], protect) if c[0] == "protected" else c for c in conds)
+
+    rule.conds = fill(rule.conds)
+    rule.excepts = tuple(fill(e) for e in rule.excepts)
+    return rule
 
 
 _ROLE_ORDER = {"managed": 0, "project": 1, "user": 2}

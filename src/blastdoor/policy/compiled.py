@@ -109,6 +109,7 @@ class CompiledPolicy:
         "index",
         "limits",
         "on_error",
+        "protect",
         "rules",
         "sources",
         "tests",
@@ -130,6 +131,7 @@ class CompiledPolicy:
         sources: list[tuple[str, str, str]],
         tests: list[tuple[str, int, dict[str, Any]]],
         warnings: list[str],
+        protect: tuple[str, ...] | list[str] = (),
         break_glass: dict[str, Any] | None = None,
         identity: dict[str, Any] | None = None,
         limits: tuple[tuple[Any, ...], ...] = (),
@@ -145,6 +147,8 @@ class CompiledPolicy:
         self.sources = sources
         self.tests = tests
         self.warnings = warnings
+        # Resources no change may touch without the rules that name them (``protected: true``).
+        self.protect: tuple[str, ...] = tuple(protect)
         # Who may override which deny rules (policy/breakglass.py); None: no break-glass.
         self.break_glass = break_glass
         # Where only a credential establishes the agent (compile_identity); None: nowhere.
@@ -166,6 +170,7 @@ class CompiledPolicy:
             "sources": self.sources,
             "tests": self.tests,
             "warnings": self.warnings,
+            "protect": self.protect,
             "break_glass": self.break_glass,
             "identity": self.identity,
             "limits": self.limits,

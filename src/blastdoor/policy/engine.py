@@ -133,8 +133,33 @@ def cond_holds(cond: Cond, subject: Action, root: Action, permissive: bool) -> b
         if radius is None:
             return not permissive
         return _arg_holds("equals" if cond[1] == "equals" else cond[1], cond[2], radius)
+    if kind == "protected":
+        return bool(_touches_protected(subject, cond[2]) == cond[1])
+    if kind == "preview":
+        # A preview's counts (by kind of change) and numeric facts; a count it does not list is 0. No
+        # preview, or a failed one: unknown, read in the safe direction.
+        info = subject.facts.get("preview")
+        if not isinstance(info, dict) or info.get("status") != "ok":
+            return not permissive
+        counts = info.get("counts") or {}
+        return _arg_holds(cond[2], cond[3], counts.get(cond[1], 0))
     value = _field(kind, subject, root)
     return any(value_matcher(p)(value) for p in cond[1])
+
+
+def _touches_protected(subject: Action, protect: tuple[str, ...]) -> bool:
+    """Whether a target of the part, or of its preview, is named by the policy's ``protect:`` globs."""
+    if not protect:
+        return False
+    info = subject.facts.get("preview")
+    seen = list(subject.targets)
+    if isinstance(info, dict):
+        seen.extend(t for t in info.get("targets") or () if isinstance(t, str))
+    for pattern in protect:
+        match = path_matcher(pattern) if pattern.startswith(("/", "~")) else value_matcher(pattern)
+        if any(match(t) for t in seen):
+            return True
+    return False
 
 
 def _compile_cond(cond: Cond, permissive: bool) -> Callable[[Action, Action], bool]:

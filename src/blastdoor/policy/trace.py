@@ -27,6 +27,10 @@ def describe_cond(cond: Cond) -> str:
         return f"args.{'.'.join(cond[1])} {cond[2]} {cond[3]!r}"
     if kind == "blast_radius":
         return f"blast_radius {cond[1]} {cond[2]}"
+    if kind == "protected":
+        return f"protected {str(cond[1]).lower()} (protect: {list(cond[2])})"
+    if kind == "preview":
+        return f"preview.{cond[1]} {cond[2]} {cond[3]!r}"
     return f"{kind} {list(cond[1])}"
 
 
@@ -40,6 +44,11 @@ def _actual(cond: Cond, subject: Action, root: Action) -> str:
         return "args" if subject.args or root.args else "no args"
     if kind == "blast_radius":
         return str(subject.blast_radius)
+    if kind in ("protected", "preview"):
+        info = subject.facts.get("preview")
+        if not isinstance(info, dict):
+            return "no preview" if kind == "preview" else str(list(subject.targets))
+        return str(info.get("counts") if kind == "preview" else [*subject.targets, *info.get("targets", [])][:20])
     if kind in ("agent", "harness"):
         return repr(root.agent.id if kind == "agent" else root.agent.harness)
     return repr(getattr(subject, kind))

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from blastdoor.errors import BlastdoorError
-from blastdoor.server import api, api_break_glass
+from blastdoor.server import api, api_break_glass, api_inventory
 from blastdoor.server.state import ServerState
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def create_app(config: ServerConfig, services: Services) -> Starlette:
         return api.error_response(err.status, err.code, err.message)
 
     app = Starlette(
-        routes=[*api.ROUTES, *api_break_glass.ROUTES, *web.ROUTES],
+        routes=[*api.ROUTES, *api_break_glass.ROUTES, *api_inventory.ROUTES, *web.ROUTES],
         lifespan=lifespan,
         # Expected errors are answered by the exception middleware; `Exception` (a bug) goes to the
         # server-error middleware, which answers with the same JSON and then lets uvicorn log it.

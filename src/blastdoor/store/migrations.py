@@ -288,6 +288,21 @@ _LIMITS = [
 ]
 
 
+# Inventory reports (inventory/reports.py): the latest report per host, replaced on each submission.
+_INVENTORY = [
+    """CREATE TABLE inventory_report (
+        host TEXT PRIMARY KEY,
+        received {real} NOT NULL,
+        submitted_by TEXT NOT NULL,
+        generated TEXT NOT NULL,
+        agents INTEGER NOT NULL,
+        tier_1 INTEGER NOT NULL,
+        reach_production INTEGER NOT NULL,
+        body TEXT NOT NULL
+    )""",
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -301,6 +316,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "REAL")),
+        ("inventory", 1, _dialect(_INVENTORY, "REAL")),
         ("identity", 2, _dialect(_AGENT_CREDENTIALS, "REAL")),
         ("identity", 3, _dialect(_LEASES, "REAL")),
         ("limits", 1, _dialect(_LIMITS, "REAL")),
@@ -312,6 +328,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("mcp", 1, _MCP),
         ("approvals", 2, _ONE_PENDING),
         ("break_glass", 1, _dialect(_BREAK_GLASS, "DOUBLE PRECISION")),
+        ("inventory", 1, _dialect(_INVENTORY, "DOUBLE PRECISION")),
         ("identity", 2, _dialect(_AGENT_CREDENTIALS, "DOUBLE PRECISION")),
         ("identity", 3, _dialect(_LEASES, "DOUBLE PRECISION")),
         ("limits", 1, _dialect(_LIMITS, "DOUBLE PRECISION")),
