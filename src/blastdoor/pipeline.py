@@ -174,6 +174,8 @@ def decide_and_record(
         decision = settle_approval(policy, approvals, classified, decision, correlation_id)
     if decision.verdict == "deny" and policy.break_glass is not None and approvals is not None:
         decision = settle_break_glass(policy, break_glass, approvals, agents, classified, decision, correlation_id)
+    if policy.denials is not None and agents is not None:
+        decision = apply_denial_memory(policy, agents, classified, decision)
     if policy.limits and agents is not None and decision.verdict in ("allow", "ask"):
         decision = apply_limits(policy, agents, classified, decision, correlation_id)
     try:
@@ -235,6 +237,9 @@ async def decide_and_record_async(
                 policy, break_glass, settled_approvals, agents, classified, denied, correlation_id
             )
         )
+    if policy.denials is not None and agents is not None:
+        memory_agents, remembered = agents, decision
+        decision = await offload(lambda: apply_denial_memory(policy, memory_agents, classified, remembered))
     if policy.limits and agents is not None and decision.verdict in ("allow", "ask"):
         limited_agents, counted = agents, decision
         decision = await offload(lambda: apply_limits(policy, limited_agents, classified, counted, correlation_id))
@@ -385,6 +390,62 @@ def apply_limits(
 
         raised.approvals = Required()
     return raised
+
+
+# -- denial memory: what was denied stays denied for the session, by any route -----------------------
+
+DENIAL_REMEMBERED = "denials.remembered"  # the same effect on the same target was denied in this session
+DENIALS_PAUSED = "denials.paused"  # a run of denials paused the session until a person resumes it
+
+
+def apply_denial_memory(policy: CompiledPolicy, agents: Agents, action: Action, decision: Decision) -> Decision:
+    """Remember a deny by its (effect, target); deny an action that repeats one, or a paused session.
+
+    Keyed by the agent (the claimed id of an unverified caller) and its session. Never raises: memory
+    that cannot be read denies anything but a plain read; memory that cannot be written leaves the deny.
+    """
+    from blastdoor.limits.memory import Memory
+
+    terms = policy.denials or {}
+    memory = Memory(agents.store, agents.log, clock=agents.clock)
+    agent_id = action.agent.claimed or action.agent.id
+    session = action.agent.session
+    if decision.verdict == "deny":
+        try:
+            if memory.remember(agent_id, session, action, decision.rule, int(terms.get("pause_after", 0))):
+                decision.reasons = (*decision.reasons, "this session is now paused: `blastdoor limits resume`")
+        except Exception as exc:  # the deny stands either way
+            decision.reasons = (*decision.reasons, f"the denial could not be remembered: {exc}")
+        return decision
+    plain = decision.verdict == "allow" and is_plain_read_action(action)
+    try:
+        found = memory.recall(agent_id, session, action)
+    except Exception as exc:  # fail closed
+        if plain:
+            return decision
+        return decision.with_verdict("deny", DENIALS_PAUSED, f"the denial memory cannot be read ({exc})")
+    if found is None or plain:
+        return decision
+    what, rule = found
+    if what == "paused":
+        return decision.with_verdict(
+            "deny",
+            DENIALS_PAUSED,
+            f"agent {agent_id} is paused in this session after a run of denials;"
+            f" a person resumes it: `blastdoor limits resume --agent {agent_id}`",
+        )
+    if not terms.get("remember"):
+        return decision
+    denied = decision.with_verdict(
+        "deny",
+        DENIAL_REMEMBERED,
+        f"{what} was denied earlier in this session (rule {rule}); another route to it gets the same verdict",
+    )
+    try:
+        memory.remember(agent_id, session, action, DENIAL_REMEMBERED, int(terms.get("pause_after", 0)))
+    except Exception:  # the deny stands
+        pass
+    return denied
 
 
 # -- task leases: the agent's active lease narrows the verdict, never widens it ----------------------

@@ -53,7 +53,7 @@ AGENT_CREDENTIAL_REVOKED = "agent.credential_revoked"
 CREDENTIAL_KINDS = (AGENT_ENROLLED, AGENT_ROTATED, AGENT_CREDENTIAL_REVOKED)
 # Task leases (identity/leases.py): requested (waiting for approval), granted, ended.
 # The circuit breaker (limits/): a limit crossed, and a person resetting it.
-LIMIT_KINDS = ("limit.tripped", "limit.reset")
+LIMIT_KINDS = ("limit.tripped", "limit.reset", "agent.paused", "agent.resumed")
 LEASE_KINDS = ("lease.requested", "lease.granted", "lease.expired", "lease.revoked", "lease.denied")
 BREAK_GLASS_KINDS = (
     BREAK_GLASS_REQUESTED,

@@ -21,6 +21,7 @@ examples:
   blastdoor limits list
   blastdoor limits list --agent ci-bot --json
   blastdoor limits reset --agent ci-bot -m "looked at the deletes, all intended"
+  blastdoor limits resume --agent ci-bot -m "talked to its operator"
 
 exit codes: 0 done, 1 refused, 2 usage, 8 store unavailable."""
 
@@ -43,6 +44,11 @@ def register(sub: Any) -> None:
     r.add_argument("--limit", default="", help="only this limit (default: every tripped one)")
     r.add_argument("-m", "--reason", default="", help="why (recorded in the audit log)")
     r.set_defaults(func=_reset)
+    u = cmds.add_parser("resume", parents=parents, help="resume an agent paused after a run of denials")
+    u.add_argument("--agent", required=True, help="the paused agent")
+    u.add_argument("--session", default=None, help="only this session (default: every paused one)")
+    u.add_argument("-m", "--reason", default="", help="why (recorded in the audit log)")
+    u.set_defaults(func=_resume)
 
 
 def _breaker(services: Any) -> Any:
@@ -75,4 +81,21 @@ def _reset(args: argparse.Namespace) -> int:
         emit_json({"agent_id": args.agent, "reset": ids})
     else:
         print(f"{args.agent}: reset {', '.join(ids) if ids else 'nothing (no tripped limit)'} by {person.name}")
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from blastdoor.limits.memory import Memory
+
+    with open_services_from(args) as services:
+        person = acting_person(args, services)
+        if person.role not in ("admin", "approver"):
+            raise Refused(f"{person.name} ({person.role}) may not resume agents")
+        sessions = Memory(services.store, services.log).resume(
+            args.agent, by=person.name, session=args.session, reason=args.reason
+        )
+    if args.json:
+        emit_json({"agent_id": args.agent, "resumed": sessions})
+    else:
+        print(f"{args.agent}: resumed {len(sessions)} paused session(s) by {person.name}")
     return 0

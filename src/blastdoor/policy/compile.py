@@ -159,6 +159,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     identity_blocks: list[dict[str, Any]] = []  # identity: (compile_identity)
     limits: list[tuple[Any, ...]] = []  # limits: (policy/limits.py)
     limit_at: dict[str, Document] = {}
+    denials: dict[str, Any] | None = None  # denials: the strictest of the layers
 
     for src, doc in docs:
         data = doc.data
@@ -235,6 +236,16 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             glass_blocks.append((src, doc))
         if "identity" in data:
             identity_blocks.append(data["identity"])
+        if "denials" in data:
+            block = data["denials"]
+            before: dict[str, Any] = denials or {"remember": False, "pause_after": 0}
+            pause = int(block.get("pause_after", 0))
+            if before["pause_after"] and pause:
+                pause = min(pause, int(before["pause_after"]))
+            denials = {
+                "remember": bool(block.get("remember", False)) or bool(before["remember"]),
+                "pause_after": pause or int(before["pause_after"]),
+            }
         for j, lim in enumerate(data.get("limits") or []):
             lid = prefix + lim["id"]
             if lid in limit_at:
@@ -316,6 +327,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         break_glass=break_glass,
         identity=compile_identity(identity_blocks),
         limits=tuple(limits),
+        denials=denials,
     )
 
 

@@ -103,6 +103,7 @@ class CompiledPolicy:
         "break_glass",
         "candidate_cache",
         "default",
+        "denials",
         "environments",
         "hash",
         "identity",
@@ -135,6 +136,7 @@ class CompiledPolicy:
         break_glass: dict[str, Any] | None = None,
         identity: dict[str, Any] | None = None,
         limits: tuple[tuple[Any, ...], ...] = (),
+        denials: dict[str, Any] | None = None,
     ) -> None:
         self.hash = hash
         self.default = default
@@ -155,6 +157,8 @@ class CompiledPolicy:
         self.identity = identity
         # The circuit breaker's rules (policy/limits.py): (id, conds, max, window s, verdict, reason).
         self.limits = tuple(tuple(limit) for limit in limits)
+        # Denial memory (limits/memory.py): {"remember": bool, "pause_after": int}; None: off.
+        self.denials = denials
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -174,6 +178,7 @@ class CompiledPolicy:
             "break_glass": self.break_glass,
             "identity": self.identity,
             "limits": self.limits,
+            "denials": self.denials,
         }
 
     @classmethod

@@ -302,6 +302,27 @@ _INVENTORY = [
     )""",
 ]
 
+# Denial memory (limits/memory.py): what was denied, per agent and session, and paused sessions.
+_DENIALS = [
+    """CREATE TABLE denial_memory (
+        agent_id TEXT NOT NULL,
+        session TEXT NOT NULL,
+        effect TEXT NOT NULL,
+        target TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        time {real} NOT NULL
+    )""",
+    "CREATE INDEX denial_memory_session ON denial_memory (agent_id, session)",
+    """CREATE TABLE denial_pause (
+        agent_id TEXT NOT NULL,
+        session TEXT NOT NULL,
+        denials INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        changed {real} NOT NULL,
+        PRIMARY KEY (agent_id, session)
+    )""",
+]
+
 
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
@@ -320,6 +341,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("identity", 2, _dialect(_AGENT_CREDENTIALS, "REAL")),
         ("identity", 3, _dialect(_LEASES, "REAL")),
         ("limits", 1, _dialect(_LIMITS, "REAL")),
+        ("limits", 2, _dialect(_DENIALS, "REAL")),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -332,6 +354,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("identity", 2, _dialect(_AGENT_CREDENTIALS, "DOUBLE PRECISION")),
         ("identity", 3, _dialect(_LEASES, "DOUBLE PRECISION")),
         ("limits", 1, _dialect(_LIMITS, "DOUBLE PRECISION")),
+        ("limits", 2, _dialect(_DENIALS, "DOUBLE PRECISION")),
     ],
 }
 
