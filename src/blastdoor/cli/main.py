@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "blastdoor.cli.agents",
     "blastdoor.cli.lease",
     "blastdoor.cli.limits",
+    "blastdoor.cli.proxy",
     "blastdoor.cli.people",
     "blastdoor.cli.serve",
     "blastdoor.cli.mcp",
