@@ -2,6 +2,8 @@
 
 Measures ``classify()`` (shell classifier + dispatch, no policy) on every labelled command of the dcg
 corpus, several rounds, in one warm process. Budget: p50 <= 50 us, p99 <= 150 us.
+Long pipelines (``sort -u | sort -u | ...``, the shape tree-sitter-bash parses in quadratic time when
+whole): median milliseconds to classify 2,000 and 20,000 stages, and their ratio (linear: about 10).
 ``code_file_p50_us``: ``python deploy.py`` where deploy.py is a 200-line script (boto3 clients, a
 class, loops, subprocess and file calls) read by the code classifier, measured the same way.
 Usage: ``python bench/classify.py [--quick] [--dcg PATH]``. Last line: one JSON object.
@@ -129,14 +131,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(commands)} commands x {rounds} rounds: p50 {p50:.1f} us, p99 {p99:.1f} us, max {samples[-1]:.1f} us")
     code_p50 = bench_code_file(20 if args.quick else 100)
     print(f"a 200-line python script: p50 {code_p50:.1f} us")
+    pipe2k, pipe20k = _pipeline_ms(2000, rounds), _pipeline_ms(20000, 1 if args.quick else 3)
+    print(f"pipelines: 2,000 stages {pipe2k:.1f} ms, 20,000 stages {pipe20k:.1f} ms ({pipe20k / pipe2k:.1f}x)")
     figures = {
         "classify_p50_us": round(p50, 1),
         "classify_p99_us": round(p99, 1),
         "samples": n,
         "code_file_p50_us": round(code_p50, 1),
+        "pipeline_2k_ms": round(pipe2k, 1),
+        "pipeline_20k_ms": round(pipe20k, 1),
+        "pipeline_ratio": round(pipe20k / pipe2k, 2),
     }
     print(json.dumps(figures))
     return 0
+
+
+def _pipeline_ms(stages: int, rounds: int) -> float:
+    """Median milliseconds to classify one pipeline of ``stages`` stages."""
+    from blastdoor.action import Action
+    from blastdoor.classify import classify
+
+    text = " | ".join(["sort -u"] * stages)
+    times = []
+    for _ in range(max(1, rounds)):
+        t0 = time.perf_counter()
+        classify(Action("shell", raw=text, cwd=BENCH_CWD), None, environ=BENCH_ENV, home=BENCH_HOME)
+        times.append((time.perf_counter() - t0) * 1000.0)
+    times.sort()
+    return times[len(times) // 2]
 
 
 if __name__ == "__main__":

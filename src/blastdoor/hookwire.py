@@ -42,23 +42,30 @@ def timeout_seconds(env: "dict[str, str] | os._Environ[str]") -> float:
     return value if value > 0 else DEFAULT_TIMEOUT
 
 
+MAX_REPLY = 16 * 1024 * 1024  # bytes: a reply larger than this is not a reply
+
+
 def ask_server(harness: str, data: bytes) -> "tuple[int, bytes, bytes] | None":
-    """(exit code, stdout, stderr) from the running server, or None when it cannot answer."""
+    """(exit code, stdout, stderr) from the running server, or None when it cannot answer.
+
+    One deadline covers the whole call (connect, send, every read): half the hook's budget, so a
+    stuck server, or one that trickles a byte at a time, still leaves time to decide in-process.
+    """
     env = os.environ
     if env.get("BLASTDOOR_SERVER", "") == "off":
         return None
     path = socket_path(env)
     try:
         import _socket
+        import time
 
         sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     except (ImportError, OSError):
         return None
+    deadline = time.monotonic() + max(1.0, timeout_seconds(env) * 0.5)
     try:
         sock.settimeout(0.5)  # a socket file with nobody listening must not cost the hook its budget
         sock.connect(path)
-        # Below the hook's own timeout, so a stuck server still leaves time to decide in-process.
-        sock.settimeout(max(1.0, timeout_seconds(env) * 0.5))
         environ = [k + b"=" + v for k, v in os.environb.items() if b"\0" not in v and k != CREDENTIAL_FILE]
         credential = _credential(os.environb)
         if credential:
@@ -69,13 +76,19 @@ def ask_server(harness: str, data: bytes) -> "tuple[int, bytes, bytes] | None":
             f"POST /v1/hook-client/{harness} HTTP/1.1\r\nHost: blastdoor\r\n"
             f"Content-Type: application/x-blastdoor-hook\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         )
+        _settle(sock, deadline, time.monotonic())
         sock.sendall(head.encode() + body)
         chunks = []
+        size = 0
         while True:
+            _settle(sock, deadline, time.monotonic())
             chunk = sock.recv(65536)
             if not chunk:
                 break
             chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_REPLY:
+                return None
     except OSError:
         return None
     finally:
@@ -107,6 +120,14 @@ def _credential(envb: "os._Environ[bytes]") -> bytes:
     if not data or len(data) > MAX_CREDENTIAL or b"\0" in data:
         return b"unusable-credential-file"
     return data
+
+
+def _settle(sock: "object", deadline: float, now: float) -> None:
+    """Give the next socket operation what is left of the deadline; none left is a timeout."""
+    left = deadline - now
+    if left <= 0:
+        raise TimeoutError("the server did not answer within the hook's deadline")
+    sock.settimeout(left)  # type: ignore[attr-defined]
 
 
 def parse_reply(raw: bytes) -> "tuple[int, bytes, bytes] | None":

@@ -244,7 +244,13 @@ async def decide_and_record_async(
         limited_agents, counted = agents, decision
         decision = await offload(lambda: apply_limits(policy, limited_agents, classified, counted, correlation_id))
     try:
-        await asyncio.wrap_future(log.submit_decision(classified, decision, correlation_id=correlation_id))
+        if judge_here:
+            submitted = log.submit_decision(classified, decision, correlation_id=correlation_id)
+        else:
+            # A big action's event (its canonical JSON, redaction) is built off the loop as well.
+            settled = decision
+            submitted = await offload(lambda: log.submit_decision(classified, settled, correlation_id=correlation_id))
+        await asyncio.wrap_future(submitted)
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
         decision = unrecorded(classified, decision, exc)
     return classified, decision

@@ -62,13 +62,13 @@ CASES = [
     ("/etc/systemd/system/x.service", "write", {"write", "privilege", "persist"}),
     ("~/.config/systemd/user/x.service", "write", {"write", "persist"}),
     ("/var/spool/cron/crontabs/u", "write", {"write", "privilege", "persist"}),
-    ("blastdoor.yaml", "write", {"write", "privilege"}),
-    ("~/.config/blastdoor/policy.yaml", "write", {"write", "privilege"}),
-    ("~/.config/blastdoor/audit.db", "delete", {"delete", "privilege", "irreversible"}),
-    (".claude/settings.json", "write", {"write", "privilege"}),
-    ("~/.claude/settings.json", "write", {"write", "privilege"}),
-    (".cursor/hooks.json", "write", {"write", "privilege"}),
-    (".mcp.json", "write", {"write", "privilege"}),
+    ("blastdoor.yaml", "write", {"write", "privilege", "guard"}),
+    ("~/.config/blastdoor/policy.yaml", "write", {"write", "privilege", "guard"}),
+    ("~/.config/blastdoor/audit.db", "delete", {"delete", "privilege", "irreversible", "guard"}),
+    (".claude/settings.json", "write", {"write", "privilege", "guard"}),
+    ("~/.claude/settings.json", "write", {"write", "privilege", "guard"}),
+    (".cursor/hooks.json", "write", {"write", "privilege", "guard"}),
+    (".mcp.json", "write", {"write", "privilege", "guard"}),
     ("/dev/sda", "write", {"write", "delete", "irreversible", "wipe"}),
     ("/dev/nvme0n1", "write", {"write", "delete", "irreversible", "wipe"}),
     ("/dev/null", "write", set()),
@@ -146,3 +146,55 @@ def test_classify_file_env_by_path() -> None:
     result = classify(action, {"prod": {"paths": ["/srv/prod/**"]}}, environ={}, home="/nonexistent")
     assert result.env == "prod"
     assert result.facts["evidence"]["path"] == "/srv/prod/app/config.yml"
+
+
+# -- the project is the project wherever it lives (#14.8) ----------------------------------------------
+
+
+def _recommended(cwd: Path) -> object:
+    from blastdoor.policy import load_policy
+
+    (cwd / "blastdoor.yaml").write_text("version: 1\nextends: [recommended]\n")
+    return load_policy(str(cwd))
+
+
+def _verdict(policy: object, command: str, cwd: Path) -> str:
+    from blastdoor.pipeline import evaluate
+
+    _, decision = evaluate(policy, Action("shell", raw=command, cwd=str(cwd)))  # type: ignore[arg-type]
+    return decision.verdict
+
+
+def test_a_checkout_under_tmp_keeps_its_protection(tmp_path: Path) -> None:
+    """`rm -rf ./src` in a git checkout under /tmp (CI runners) is not temp scratch."""
+    import subprocess
+
+    assert str(tmp_path).startswith("/tmp/")
+    repo = tmp_path / "checkout"
+    (repo / "src").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    policy = _recommended(repo)
+    assert _verdict(policy, "rm -rf ./src", repo) == "ask"
+    assert _verdict(policy, "find ./src -name '*.py' -delete", repo) == "ask"
+    assert _verdict(policy, "rm notes.txt", repo) == "allow"  # one file in the project: routine
+    # Scratch that is not a project stays scratch.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert _verdict(policy, f"rm -rf {scratch}/build-output", repo) == "allow"
+
+
+def test_a_temp_directory_that_is_the_agents_project_keeps_its_protection(tmp_path: Path) -> None:
+    project = tmp_path / "work"
+    (project / "src").mkdir(parents=True)
+    policy = _recommended(project)
+    assert _verdict(policy, "rm -rf src", project) == "ask"
+
+
+def test_a_project_under_roots_home_is_not_secret() -> None:
+    ctx = ClassifyContext({}, "/root", "/root/app")
+    effects, _ = classify_path_access("/root/app/README.md", "read", ctx)
+    assert effects == {"read"}
+    # Root's own credentials stay secret, and outside the project root's home is still root's.
+    assert "secrets" in classify_path_access("/root/.ssh/id_ed25519", "read", ctx)[0]
+    other = ClassifyContext({}, "/home/u", "/home/u/proj")
+    assert "secrets" in classify_path_access("/root/notes.txt", "read", other)[0]

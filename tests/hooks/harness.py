@@ -21,7 +21,7 @@ _REQUEST_ID = re.compile(r"req_[0-9a-f]{12}")
 # always takes the policy's `unknown` verdict), so goldens do not change as classifiers improve.
 EFFECTS = (
     "read, write, create, delete, irreversible, wipe, privilege, secrets, exfiltrate, remote_exec, "
-    "deploy, persist, kill"
+    "deploy, persist, kill, guard"
 )
 
 

@@ -17,6 +17,7 @@ EFFECTS: dict[str, str] = {
     "deploy": "publishes or ships (push to a protected branch, npm publish, terraform apply)",
     "persist": "changes what runs later (crontab, shell rc files, systemd units, git hooks)",
     "kill": "stops processes or services",
+    "guard": "changes blastdoor itself or the harness settings that install its hook (policy, store, keys, launcher)",
     "unknown": "could not be understood (dynamic command names, eval of computed text, unparseable input)",
 }
 

@@ -67,19 +67,40 @@ def config_path(harness: str, scope: str, *, project: str, agent: str = "default
 
 # -- the command -------------------------------------------------------------------------------------
 
+# harness -> the exit code that blocks a tool call (shared/protocols/HOOKS.md): every harness blastdoor
+# installs into blocks on 2; anything else from a failed hook lets the tool run in Gemini CLI and Kiro.
+BLOCK_EXIT: dict[str, int] = {h: 2 for h in PATHS}
+# harness -> the setting in its hook entry that blocks the tool when the hook cannot run at all (its
+# interpreter is gone, it crashes before answering, it times out), or None when the harness has none.
+FAIL_CLOSED: dict[str, str | None] = {
+    "claude-code": '"onFailure": "block"',
+    "cursor": '"failClosed": true',
+    "codex": None,
+    "gemini": None,
+    "kiro": None,
+    "copilot": None,
+}
+
 LAUNCHER = """\
 # Written by `blastdoor install`: starts the hook without `site` (-I -S), which saves several ms per
 # tool call, and asks the running server first (its unix socket), deciding in-process when none
 # answers. Re-run `blastdoor install` after moving or upgrading blastdoor's environment.
+# When blastdoor cannot be imported (uninstalled, moved, broken), the hook blocks: exit {block}, the code
+# every harness reads as "do not run the tool", never 1 (which some harnesses read as go-ahead).
 import sys
 
 sys.path[:0] = {paths!r}
+try:
+    if len(sys.argv) == 3 and sys.argv[1] == "hook":
+        from blastdoor.hookclient import guarded
+    else:
+        from blastdoor.cli.main import main
+except BaseException as exc:
+    why = "%s: %s" % (type(exc).__name__, exc)
+    sys.stderr.write("blastdoor: cannot load blastdoor (" + why + "): blocking this tool call\\n")
+    sys.exit({block})
 if len(sys.argv) == 3 and sys.argv[1] == "hook":
-    from blastdoor.hookclient import guarded
-
     sys.exit(guarded(sys.argv[2], enable_site=False))
-from blastdoor.cli.main import main
-
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -99,8 +120,9 @@ def launcher_paths() -> list[str]:
     return paths
 
 
-def launcher_text() -> str:
-    return LAUNCHER.format(paths=launcher_paths())
+def launcher_text(paths: list[str] | None = None) -> str:
+    """The launcher's source, importing blastdoor from ``paths`` (default: this installation's)."""
+    return LAUNCHER.format(paths=launcher_paths() if paths is None else paths, block=2)
 
 
 def launcher_path() -> str:

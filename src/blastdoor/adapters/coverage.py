@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from blastdoor.adapters.config import EVENTS, PATHS, config_path, is_ours, read_json
+from blastdoor.adapters.config import EVENTS, FAIL_CLOSED, PATHS, config_path, is_ours, read_json
 
 JSON = Any
 
@@ -88,6 +88,11 @@ def _entry_gaps(harness: str, config: dict[str, JSON], ours: dict[str, list[dict
                 gaps.append(f'{event}: the hook has no "failClosed": true, so a crash lets the tool run')
             if entry.get("type") == "http":
                 gaps.append(f"{event}: HTTP hook: decisions need `blastdoor serve` running (blocked when it is down)")
+    if FAIL_CLOSED.get(harness) is None:
+        gaps.append(
+            "the harness has no fail-closed switch: a hook that cannot start at all (its Python removed or "
+            "moved) lets the tool run; blastdoor's launcher blocks (exit 2) when only blastdoor is missing"
+        )
     if harness == "gemini":
         hooks = config.get("hooks")
         tools = config.get("tools")
@@ -128,6 +133,7 @@ def report(project: str, *, kiro_agent: str = "default") -> list[dict[str, JSON]
                     "events": sorted(ours),
                     "enforces": enforced,
                     "expressed_as_deny": others,
+                    "fail_closed": FAIL_CLOSED.get(harness) or "none: the harness has no switch for it",
                     "gaps": _entry_gaps(harness, config, ours) + protocol,
                 }
             )

@@ -21,7 +21,7 @@ from hashlib import sha256
 TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
 if TYPE_CHECKING:
     import re
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import Any
 
     JSON = Any
@@ -39,6 +39,16 @@ _SECRET_KEY = (
 )
 # Keys that look secret by name but hold public facts about the log itself.
 _PUBLIC_KEYS = frozenset({"policy_hash", "action_digest", "key_id", "old_key", "new_key", "token_count"})
+
+# Programs and their options whose next (or attached) argument is a password: `program|program2 ... -opt`.
+_NEXT_ARG = (
+    r"(?:sshpass\b[^\n|;&]*?\s-p|redis-cli\b[^\n|;&]*?\s(?:-a|--pass)|(?:mongo|mongosh|mongodump|mongorestore|"
+    r"mongoexport|mongoimport)\b[^\n|;&]*?\s(?:-p|--password)|(?:zip|unzip|sqlcmd|bcp)\b[^\n|;&]*?\s-P|7za?\b[^\n|;&]*?\s-p|"
+    r"(?:ldapsearch|ldapadd|ldapmodify|ldapdelete|ldappasswd|ldapwhoami)\b[^\n|;&]*?\s-w|"
+    r"(?:keytool|jarsigner)\b[^\n|;&]*?\s-(?:storepass|keypass|srcstorepass|deststorepass)|"
+    r"openssl\b[^\n|;&]*?\s-(?:passin|passout|pass|k)\s+(?:pass:)?|vault\s+login|htpasswd\s+-[a-zA-Z]*b[a-zA-Z]*\s+\S+\s+\S+|"
+    r"(?:gpg|gpg2)\b[^\n|;&]*?\s--passphrase|mosquitto_(?:pub|sub)\b[^\n|;&]*?\s-P|rabbitmqctl\s+(?:add_user|change_password)\s+\S+)"
+)
 
 # Value shapes. Each alternative has one named group ``s`` marking the secret part to hash.
 _VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -60,6 +70,45 @@ _VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     ("url-credentials", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<url>[^\s@/]+)@"),
     (
+        "url-token",
+        r"\b[a-zA-Z][a-zA-Z0-9+.-]*://(?!gh[pousr]_|github_pat_|glpat-|xox|npm_)(?P<urlt>[A-Za-z0-9_~-]{20,})@",
+    ),
+    # Argument-aware: options whose value is a password for the program that takes them.
+    (
+        "mysql-password",
+        r"\b(?:mysql|mariadb|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mysqlsh)"
+        r"\b[^\n|;&]*?\s-p\s?(?P<myp>(?!-)[^\s'\"]+|'[^']*'|\"[^\"]*\")",
+    ),
+    ("password-option", r"(?:\b" + _NEXT_ARG + r")(?:\s+|=)?(?P<nxt>(?!-)[^\s'\"]+|'[^']*'|\"[^\"]*\")"),
+    (
+        "registry-login",
+        r"\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|finch)\b[^\n|;&]*?\blogin\b"
+        r"[^\n|;&]*?\s(?:-p|--password)(?:\s+|=)(?P<reg>(?!-)[^\s'\"]+|'[^']*'|\"[^\"]*\")",
+    ),
+    (
+        "user-password",
+        r"\b(?:curl|wget|http|https|xh|lftp|git|svn|hg|mvn|gradle)\b[^\n|;&]*?\s"
+        r"(?:-u|--user|-U|--proxy-user|--username)(?:\s+|=)['\"]?[^\s:'\"]*:(?P<cup>[^\s'\"]+)",
+    ),
+    ("user-password", r"\bsmbclient\b[^\n|;&]*?\s(?:-U|--user)(?:\s+|=)['\"]?[^\s%'\"]*%(?P<smb>[^\s'\"]+)"),
+    (
+        "config-secret",
+        r"\b(?:aws\s+configure(?:\s+--profile\s+\S+)?\s+set|(?:npm|yarn|pnpm|pip|poetry|composer|conda)"
+        r"\s+config\s+set|git\s+config(?:\s+--[a-z-]+)*)\s+['\"]?[^\s'\"]*(?i:secret|token|password|passwd|key|auth|"
+        r"credential)[^\s'\"]*(?<![_-]id)['\"]?\s+(?P<cfg>(?!-)[^\s'\"]+|'[^']*'|\"[^\"]*\")",
+    ),
+    (
+        "secret-body",
+        r"\bgh\s+secret\s+set\b[^\n|;&]*?\s(?:-b|--body)(?:\s+|=)(?P<ghb>(?!-)[^\s'\"]+|'[^']*'|\"[^\"]*\")",
+    ),
+    ("literal", r"--from-literal=[^=\s]+=(?P<lit>[^\s'\"]+|'[^']*'|\"[^\"]*\")"),
+    (
+        "password-option",
+        r"(?i:--[a-z0-9-]*(?:password|passwd|passphrase|secret|token|api-?key|apikey|access-?key|"
+        r"private-?key|auth-?key|credentials?)[a-z0-9-]*)(?<!stdin)(?<!file)(?<!path)(?<!-env)(?<!prompt)(?<!-cmd)"
+        r"(?:=|\s+)(?P<lo>(?!-)[^\s'\"]+|'[^']*'|\"[^\"]*\")",
+    ),
+    (
         "token",
         r"(?P<tok>\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|"
         r"sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b)",
@@ -75,6 +124,16 @@ _GROUP_KIND = {
     "url": "url-credentials",
     "tok": "token",
     "jwt": "jwt",
+    "urlt": "url-token",
+    "myp": "mysql-password",
+    "nxt": "password-option",
+    "reg": "registry-login",
+    "cup": "user-password",
+    "smb": "user-password",
+    "cfg": "config-secret",
+    "ghb": "secret-body",
+    "lit": "literal",
+    "lo": "password-option",
 }
 _value_re: re.Pattern[str] | None = None
 
@@ -93,8 +152,13 @@ def _value() -> re.Pattern[str]:
 # literals is ~10x cheaper than the full pattern, and nearly every string on the hot path has none.
 _HINT = (
     r"pass|pwd|secret|token|key|bearer|basic|credential|eyj|xox|sk-|gh[pousr]_|github_pat_|glpat-|aiza|"
-    r"npm_|private|://|akia|asia|agpa|aida|aroa|aipa|anpa|anva|abia|acca"
+    r"npm_|private|://|akia|asia|agpa|aida|aroa|aipa|anpa|anva|abia|acca|mysql|mariadb|sshpass|redis-cli|mongo|"
+    r"zip|sqlcmd|bcp|7z|ldap|keytool|jarsigner|openssl|vault|htpasswd|gpg|mosquitto|rabbitmqctl|login|"
+    r"curl|wget|http|xh|lftp|git|svn|hg|mvn|gradle|smbclient|configure|config|literal"
 )
+# A run of token characters long enough to be a credential of some SaaS format: scanned with the
+# detect-secrets formats (``audit.secret_formats``) even without a hint.
+_TOKEN_RUN = r"[A-Za-z0-9_+=-]{20,}"
 # Top-level event fields that blastdoor itself fills with identifiers, verdicts and digests: never secret.
 _SYSTEM_FIELDS = frozenset(
     {
@@ -137,6 +201,23 @@ def _hint_first(text: str) -> re.Match[str] | None:
 _hint: Callable[[str], re.Match[str] | None] = _hint_first
 
 
+_token_runs: Callable[[str], Iterator[re.Match[str]]] | None = None
+
+
+def _token(text: str) -> str | None:
+    """The first run of token characters that could be a credential (20+, with a digit or mixed case)."""
+    global _token_runs
+    if _token_runs is None:
+        import re
+
+        _token_runs = re.compile(_TOKEN_RUN).finditer
+    for m in _token_runs(text):
+        run = m.group()
+        if any(c.isdigit() for c in run) or (not run.islower() and not run.isupper()):
+            return run
+    return None
+
+
 def secret_key(name: str) -> bool:
     """True when a mapping key names a secret (``password``, ``GITHUB_TOKEN``, ``x-api-key``...)."""
     hit = _key_cache.get(name)
@@ -164,13 +245,14 @@ def salted_hash(salt: bytes, secret: str) -> str:
 class Redactor:
     """Replaces secrets in JSON values by salted hashes and remembers what it replaced."""
 
-    __slots__ = ("found", "plain", "salt")
+    __slots__ = ("found", "plain", "salt", "secrets")
 
     def __init__(self, salt: bytes) -> None:
         if len(salt) < 16:
             raise ValueError("the redaction salt must be at least 16 bytes")
         self.salt = salt
         self.found: list[dict[str, str]] = []
+        self.secrets: dict[str, str] = {}  # every secret replaced so far -> its stand-in
         # Stays True while the value has no float and only ASCII string keys: then the standard
         # library's JSON encoder writes exactly the RFC 8785 bytes (see ``blastdoor.audit.fastjson``).
         self.plain = True
@@ -180,7 +262,7 @@ class Redactor:
         # Exact type checks first: this walk runs over every event on the hook's hot path.
         t = type(value)
         if t is str:
-            if len(value) < 6 or _hint(value.lower()) is None:
+            if len(value) < 6 or (_hint(value.lower()) is None and _token(value) is None):
                 return value
             return self.text(value, path)
         if t is dict:
@@ -200,7 +282,12 @@ class Redactor:
                     self._key(out, k, v, path)
                 else:
                     tv = type(v)
-                    if (tv is str and (len(v) < 6 or _hint(v.lower()) is None)) or tv is int or v is None or tv is bool:
+                    if (
+                        (tv is str and (len(v) < 6 or (_hint(v.lower()) is None and _token(v) is None)))
+                        or tv is int
+                        or v is None
+                        or tv is bool
+                    ):
                         out[k] = v
                     else:
                         out[k] = self.value(v, f"{path}.{k}")
@@ -224,6 +311,8 @@ class Redactor:
         text = v if isinstance(v, str) else repr(v)
         self.found.append({"path": f"{path}.{k}", "kind": "key-name"})
         out[k] = salted_hash(self.salt, text)
+        if isinstance(v, str) and len(v) >= 4:
+            self.secrets[v] = out[k]
 
     def event(self, event: dict[str, JSON]) -> dict[str, JSON]:
         """A copy of an audit event with secrets replaced; system-filled fields are kept as they are."""
@@ -235,25 +324,53 @@ class Redactor:
             else:
                 rest[k] = v
         out.update(self.value(rest, "$"))
+        if self.secrets:
+            # A secret found in one field is hashed wherever else the event repeats it (a normalised
+            # command, a note, a target), with or without the context that revealed it.
+            out.update(self._scrub({k: v for k, v in out.items() if k in rest}))
         return out
 
+    def _scrub(self, value: JSON) -> JSON:
+        t = type(value)
+        if t is str:
+            for secret, stand_in in self.secrets.items():
+                if secret in value:
+                    value = value.replace(secret, stand_in)
+            return value
+        if t is dict:
+            return {k: self._scrub(v) for k, v in value.items()}
+        if t is list:
+            return [self._scrub(v) for v in value]
+        return value
+
     def text(self, text: str, path: str) -> str:
-        # The common case: a cheap literal scan finds no hint of a secret.
-        if _value().search(text) is None:
-            return text
         kinds: list[str] = []
+        out = text
+        if _value().search(text) is not None:
 
-        def swap(m: re.Match[str]) -> str:
-            name = m.lastgroup or ""
-            start, end = m.span(name)
-            secret = m.group(name)
-            if secret.startswith(PREFIX) or not secret.strip("'\""):
-                return m.group(0)
-            kinds.append(_GROUP_KIND.get(name, name))
-            whole_start = m.start()
-            return text[whole_start:start] + salted_hash(self.salt, secret) + text[end : m.end()]
+            def swap(m: re.Match[str]) -> str:
+                name = m.lastgroup or ""
+                start, end = m.span(name)
+                secret = m.group(name)
+                if secret.startswith(PREFIX) or not secret.strip("'\""):
+                    return m.group(0)
+                kinds.append(_GROUP_KIND.get(name, name))
+                stand_in = salted_hash(self.salt, secret)
+                bare = secret.strip("'\"")
+                if len(bare) >= 4:
+                    self.secrets.setdefault(bare, salted_hash(self.salt, bare))
+                return text[m.start() : start] + stand_in + text[end : m.end()]
 
-        out = _value().sub(swap, text)
+            out = _value().sub(swap, text)
+        if _token(out) is not None:
+            from blastdoor.audit import secret_formats
+
+            for secret_type, secret in secret_formats.find(out):
+                if secret.startswith(PREFIX) or secret not in out:
+                    continue
+                stand_in = self.secrets.setdefault(secret, salted_hash(self.salt, secret))
+                out = out.replace(secret, stand_in)
+                kinds.append(secret_type.lower().replace(" ", "-"))
         for kind in dict.fromkeys(kinds):
             self.found.append({"path": path, "kind": kind})
         return out
@@ -262,7 +379,8 @@ class Redactor:
 def redact(value: JSON, salt: bytes, path: str = "$") -> tuple[JSON, list[dict[str, str]]]:
     """``value`` with secrets replaced by salted hashes, and the list of what was replaced."""
     r = Redactor(salt)
-    return r.value(value, path), r.found
+    out = r.value(value, path)
+    return (r._scrub(out) if r.secrets else out), r.found
 
 
 def redact_event(event: dict[str, JSON], salt: bytes) -> tuple[dict[str, JSON], list[dict[str, str]]]:

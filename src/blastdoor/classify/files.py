@@ -16,47 +16,21 @@ import os
 from typing import TYPE_CHECKING
 
 from blastdoor.action import Action, Note
+from blastdoor.classify.guard import GUARD, PLACES, guard_reason
 
 if TYPE_CHECKING:
     from blastdoor.classify.context import ClassifyContext
 
-__all__ = ["classify_file", "classify_path_access", "normalize_path"]
+__all__ = ["classify_file", "classify_path_access", "guard_of", "normalize_path", "project_marker"]
 
 _E = frozenset[str]
 R, W, D = "read", "write", "delete"
+_ROOT_HOME = "root's home"
+_TEMP_ROOTS = ("/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp", "/dev/shm")
 
 # (pattern, effects when read, effects when written, effects when deleted, why). The base effect of the
 # mode (read/write/delete) is always added; these are what comes on top.
 _RULES: tuple[tuple[str, str, str, str, str], ...] = (
-    # blastdoor itself and the hooks that call it: the guard.
-    ("**/blastdoor.yaml", "", "privilege", "privilege", "blastdoor's policy file"),
-    ("**/blastdoor.yml", "", "privilege", "privilege", "blastdoor's policy file"),
-    ("**/.blastdoor.yaml", "", "privilege", "privilege", "blastdoor's policy file"),
-    ("**/.blastdoor/**", "", "privilege", "privilege", "blastdoor's project directory"),
-    ("~/.config/blastdoor/**", "", "privilege", "privilege", "blastdoor's user configuration"),
-    ("~/.local/share/blastdoor/**", "", "privilege", "privilege irreversible", "blastdoor's audit data"),
-    ("~/.local/state/blastdoor/**", "", "privilege", "privilege irreversible", "blastdoor's audit data"),
-    ("/etc/blastdoor/**", "", "privilege", "privilege", "blastdoor's managed policy"),
-    ("/var/lib/blastdoor/**", "", "privilege", "privilege irreversible", "blastdoor's audit data"),
-    ("**/*.blastdoor.key", "secrets", "privilege", "privilege", "blastdoor's signing key"),
-    ("**/blastdoor*.key", "secrets", "privilege", "privilege", "blastdoor's signing key"),
-    ("**/blastdoor*.db", "", "privilege", "privilege irreversible", "blastdoor's audit database"),
-    ("**/audit*.db", "", "privilege", "privilege irreversible", "an audit database"),
-    ("**/.claude/settings.json", "", "privilege", "privilege", "Claude Code settings (hooks, permissions)"),
-    ("**/.claude/settings.local.json", "", "privilege", "privilege", "Claude Code settings (hooks, permissions)"),
-    ("**/.claude/hooks/**", "", "privilege persist", "privilege", "Claude Code hook scripts"),
-    ("/etc/claude-code/**", "", "privilege", "privilege", "Claude Code managed settings"),
-    ("**/.cursor/hooks.json", "", "privilege", "privilege", "Cursor hooks"),
-    ("**/.cursor/mcp.json", "", "privilege", "privilege", "Cursor MCP servers"),
-    ("**/.codex/config.toml", "", "privilege", "privilege", "Codex configuration"),
-    ("**/.codex/hooks.json", "", "privilege", "privilege", "Codex hooks"),
-    ("**/.gemini/settings.json", "", "privilege", "privilege", "Gemini CLI settings (hooks)"),
-    ("**/.kiro/hooks/**", "", "privilege", "privilege", "Kiro hooks"),
-    ("**/.kiro/agents/**", "", "privilege", "privilege", "Kiro agent configuration (hooks, tools)"),
-    ("**/.kiro/settings/**", "", "privilege", "privilege", "Kiro settings"),
-    ("**/.github/hooks/**", "", "privilege", "privilege", "Copilot agent hooks"),
-    ("**/.mcp.json", "", "privilege", "privilege", "MCP server configuration (the agent's own tools)"),
-    ("**/.vscode/mcp.json", "", "privilege", "privilege", "MCP server configuration (the agent's own tools)"),
     # git internals: hooks and config run code later; the object store is history.
     ("**/.git/hooks/**", "", "persist", "", "git hooks run on every commit, checkout or push"),
     ("**/.git/config", "", "persist", "persist", "git config can run code (hooksPath, fsmonitor, aliases)"),
@@ -181,7 +155,7 @@ _RULES: tuple[tuple[str, str, str, str, str], ...] = (
     ("/lib/**", "", "privilege", "privilege", "system libraries"),
     ("/lib64/**", "", "privilege", "privilege", "system libraries"),
     ("/boot/**", "", "privilege", "privilege wipe", "the boot loader and kernel"),
-    ("/root/**", "secrets", "privilege", "privilege", "root's home"),
+    ("/root/**", "secrets", "privilege", "privilege", _ROOT_HOME),
     ("/proc/*/environ", "secrets", "", "", "a process's environment (often holds credentials)"),
     ("/proc/*/mem", "secrets", "privilege", "", "a process's memory"),
     ("/proc/sys/**", "", "privilege", "", "kernel settings"),
@@ -212,7 +186,9 @@ def _compile() -> list[_Compiled]:
     global _compiled
     if _compiled is None:
         out: list[_Compiled] = []
-        for pattern, on_read, on_write, on_delete, why in _RULES:
+        rows = [(pattern, "", "privilege guard", "privilege guard", why) for pattern, why in PLACES]
+        rows.extend(_RULES)
+        for pattern, on_read, on_write, on_delete, why in rows:
             anchor = "~" if pattern.startswith("~/") else "**" if pattern.startswith("**/") else "/"
             body = pattern[2:] if anchor == "~" else pattern[3:] if anchor == "**" else pattern[1:]
             segments = tuple(body.split("/")) if body else ()
@@ -223,8 +199,18 @@ def _compile() -> list[_Compiled]:
                 D: frozenset(on_delete.split()),
             }
             out.append((anchor, segments, required, effects, why))
+        # Index: a rule with a literal segment can only match a path that has that segment.
+        for i, (_anchor, _segments, required, _effects, _why) in enumerate(out):
+            if required:
+                _INDEX.setdefault(max(required, key=len), []).append(i)
+            else:
+                _UNINDEXED.append(i)
         _compiled = out
     return _compiled
+
+
+_INDEX: dict[str, list[int]] = {}
+_UNINDEXED: list[int] = []
 
 
 def _segment_match(pattern: str, name: str) -> bool:
@@ -287,7 +273,14 @@ def _rules_for(path: str, home: str) -> list[tuple[dict[str, frozenset[str]], st
     names = set(parts)
     hits: list[tuple[dict[str, frozenset[str]], str, str]] = []
     seen_why: set[str] = set()
-    for anchor, segments, required, effects, why in _compile():
+    rules = _compile()
+    candidates = set(_UNINDEXED)
+    for name in names:
+        hit = _INDEX.get(name)
+        if hit:
+            candidates.update(hit)
+    for i in sorted(candidates):
+        anchor, segments, required, effects, why = rules[i]
         if not required <= names:
             continue
         if anchor == "~":
@@ -356,15 +349,20 @@ def classify_path_access(path: str, mode: str, ctx: ClassifyContext) -> tuple[fr
             for e in sorted(dev_effects):
                 notes.append(Note("effect", e, f"{candidate}: {why}{via}", "files"))
             continue
-        guard = _guard_root(candidate, ctx)
-        if guard and mode != R:
-            for e in ("privilege",) if mode == W else ("privilege", "irreversible"):
-                if e not in effects:
-                    effects.add(e)
-                    notes.append(
-                        Note("effect", e, f"{mode} of {candidate}: blastdoor's own files ({guard}){via}", "files")
-                    )
+        if mode != R:
+            why_guard = guard_reason(candidate, ctx, whole=mode == D)
+            if why_guard:
+                for e in ("privilege", GUARD, "irreversible") if mode == D else ("privilege", GUARD):
+                    if e not in effects:
+                        effects.add(e)
+                        notes.append(Note("effect", e, f"{mode} of {candidate}: {why_guard}{via}", "files"))
+        if mode == D and candidate == absolute:
+            marker = project_marker(candidate, ctx)
+            if marker:
+                notes.append(Note("target", marker, f"{candidate} is inside a project: not temp scratch", "files"))
         for by_mode, why, pattern in _rules_for(candidate, ctx.home):
+            if why == _ROOT_HOME and _project_of(candidate, ctx):
+                continue  # a project under /root (dev containers, CI as root) is a project, not a secret
             extra = by_mode[mode]
             if "secrets" in extra and _is_env_template(candidate):
                 extra = extra - {"secrets"}
@@ -379,22 +377,75 @@ def classify_path_access(path: str, mode: str, ctx: ClassifyContext) -> tuple[fr
     return frozenset(effects), notes
 
 
-# Where blastdoor keeps its policy, audit log and keys when told to by its environment variables.
-_GUARD_VARS = ("BLASTDOOR_HOME", "BLASTDOOR_POLICY", "BLASTDOOR_USER_POLICY", "BLASTDOOR_MANAGED_POLICY")
+def guard_of(path: str, ctx: ClassifyContext, *, whole: bool = False) -> str:
+    """Why a write or delete of ``path`` changes blastdoor or the harness's hooks, or ``""``.
 
-
-def _guard_root(path: str, ctx: ClassifyContext) -> str:
-    """The blastdoor location (from its env vars, in the agent's or this process's environment) that
-    ``path`` is in, or ``""``."""
-    for env in (ctx.environ, os.environ):
-        for var in _GUARD_VARS:
-            value = env.get(var, "")
-            if not value or value == "none" or not (value.startswith(("/", "~"))):
-                continue
-            root = normalize_path(value, ctx).rstrip("/") or "/"
-            if root != "/" and (path == root or path.startswith(root + "/")):
-                return f"${var}"
+    One answer for every classifier: the guard places of ``classify.guard`` (patterns, blastdoor's
+    directories from the environment, its installation) and, when ``whole`` (the path itself is
+    deleted or moved away), directories that hold any of them.
+    """
+    if not path or "\x00" in path:
+        return ""
+    absolute = normalize_path(path, ctx)
+    candidates = [absolute]
+    try:
+        real = os.path.realpath(absolute)
+    except (OSError, ValueError):
+        real = absolute
+    if real != absolute:
+        candidates.append(real)
+    for candidate in candidates:
+        for by_mode, why, _pattern in _rules_for(candidate, ctx.home):
+            if GUARD in by_mode[W]:
+                return why
+        why = guard_reason(candidate, ctx, whole=whole)
+        if why:
+            return why
     return ""
+
+
+# A marker target: a path under a temp directory that belongs to a project (a git work tree or the
+# directory the agent works in). Temp-scratch allow rules match paths; this target matches none of
+# them, so the project keeps its protection wherever it is checked out.
+PROJECT_PREFIX = "project:"
+
+_PROJECT_MEMO: dict[tuple[str, str], str] = {}
+
+
+def project_marker(path: str, ctx: ClassifyContext) -> str:
+    """``project:PATH`` when ``path`` (absolute) is under a temp directory but inside a project, else ``""``."""
+    if _in_temp(path) and _project_of(path, ctx):
+        return PROJECT_PREFIX + path
+    return ""
+
+
+def _in_temp(path: str) -> bool:
+    return any(path.startswith(root + "/") for root in _TEMP_ROOTS)
+
+
+def _project_of(path: str, ctx: ClassifyContext) -> str:
+    """The project ``path`` is inside: the agent's working directory or a git work tree; else ``""``."""
+    cwd = (ctx.cwd or "").rstrip("/")
+    if cwd and cwd not in _TEMP_ROOTS and cwd != "/" and cwd != ctx.home.rstrip("/") and path.startswith(cwd + "/"):
+        return cwd
+    folder = os.path.dirname(path)
+    key = (folder, cwd)
+    found = _PROJECT_MEMO.get(key)
+    if found is None:
+        found = ""
+        current = folder
+        while current and current != "/" and current not in _TEMP_ROOTS:
+            try:
+                if os.path.exists(os.path.join(current, ".git")):
+                    found = current
+                    break
+            except (OSError, ValueError):
+                break
+            current = os.path.dirname(current)
+        if len(_PROJECT_MEMO) > 4096:
+            _PROJECT_MEMO.clear()
+        _PROJECT_MEMO[key] = found
+    return found
 
 
 def _is_env_template(path: str) -> bool:

@@ -663,6 +663,8 @@ def _classify_arg(
             for effect in sorted(effects):
                 found.add(effect, f"argument `{arg}`: {why.get(effect, f'{access} of {absolute}')}", "files")
             for note in notes:
+                if note.kind == "target":
+                    found.target(note.value)  # a marker target (classify.files.PROJECT_PREFIX)
                 if note.kind != "effect":
                     found.notes.append(Note(note.kind, note.value, f"argument `{arg}`: {note.text}", note.source))
         elif kind == "url":

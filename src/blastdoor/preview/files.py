@@ -54,7 +54,8 @@ class FilesPreviewer:
     def applies(self, part: Action, argv: Sequence[str]) -> bool:
         op = part.operation
         if op in _RM:
-            return bool(part.targets) and all(os.path.isabs(t) for t in part.targets)
+            paths = _paths(part)
+            return bool(paths) and len(paths) + _marked(part) == len(part.targets)
         if op == "shell:find":
             return "-delete" in argv
         if op in ("git:reset",):
@@ -67,7 +68,7 @@ class FilesPreviewer:
         cwd = _git_cwd(argv, part.cwd or ctx.cwd)
         op = part.operation
         if op in _RM:
-            return _of_paths(list(part.targets), "delete", ctx)
+            return _of_paths(_paths(part), "delete", ctx)
         if op == "shell:find":
             return _of_paths(_find_matches(argv, cwd, ctx), "delete", ctx, walk=False)
         if op == "git:clean":
@@ -75,6 +76,19 @@ class FilesPreviewer:
         if op == "git:reset":
             return _discarded(cwd, [], ctx, hard_target=_reset_target(argv))
         return _discarded(cwd, _pathspec(argv, op), ctx)
+
+
+# The classifier marks a path it also lists plainly (``project:/tmp/x/src``: a temp path inside a project):
+# such a marker names no other file, so it neither blocks a preview nor is counted twice.
+_MARKERS = ("project:",)
+
+
+def _paths(part: Action) -> list[str]:
+    return [t for t in part.targets if os.path.isabs(t)]
+
+
+def _marked(part: Action) -> int:
+    return sum(1 for t in part.targets if t.startswith(_MARKERS) and t.split(":", 1)[1] in part.targets)
 
 
 # -- what goes ---------------------------------------------------------------------------------------

@@ -39,6 +39,16 @@ DECISION_THREADS = 32
 POLICY_TTL = 1.0
 
 
+# Inputs up to this many characters are judged in the event loop (microseconds); larger ones go to a
+# decision thread, so one big request never queues the small decisions behind it.
+JUDGE_IN_LOOP_MAX = 2048
+
+
+def judge_in_loop(action: Action) -> bool:
+    """Whether ``action`` is small enough to classify and decide in the event loop's own thread."""
+    return not action.args and not action.parts and len(action.raw) + len(action.command) <= JUDGE_IN_LOOP_MAX
+
+
 class ServerState:
     def __init__(self, config: ServerConfig, services: Services) -> None:
         self.config = config
@@ -111,7 +121,7 @@ class ServerState:
             services.log,
             correlation_id,
             offload=self.in_worker,
-            judge_here=self._judge_here,
+            judge_here=self._judge_here and judge_in_loop(action),
             approvals=services.approvals,
             agents=services.agents,
             environ=env,

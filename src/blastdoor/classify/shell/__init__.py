@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from blastdoor.action import Action, Note
+from blastdoor.classify.shell._guard_sweep import sweep
 from blastdoor.classify.shell._state import State
 from blastdoor.classify.shell._walk import walk_text
 
@@ -26,13 +27,22 @@ def classify_shell_text(text: str, ctx: ClassifyContext) -> list[Action]:
     """The parts of a shell text: one classified Action per simple command that runs."""
     st = State(ctx, ctx.cwd or None, {}, ctx.depth)
     if len(text) > MAX_INPUT:
-        st.unknown(text[:200], f"the command is longer than {MAX_INPUT} characters")
+        # What was read keeps its verdict: the first MAX_INPUT characters are classified (`rm -rf /`
+        # padded with half a million arguments stays a wipe), and the rest, unread, is `unknown`.
+        head = text[:MAX_INPUT]
+        try:
+            walk_text(head, st)
+        except RecursionError:
+            st.unknown(text[:200], "the command nests too deeply to analyse")
+        st.unknown(text[:200], f"the command is longer than {MAX_INPUT} characters: the rest is not read")
+        sweep(st, head)
     elif text.strip():
         try:
             walk_text(text, st)
         except RecursionError:
-            st.parts.clear()
+            # Parts found before the nesting ran out keep their effects; the rest is `unknown`.
             st.unknown(text[:200], "the command nests too deeply to analyse")
+        sweep(st, text)
     cwd = ctx.cwd
     return [p.to_action(cwd) for p in st.parts]
 

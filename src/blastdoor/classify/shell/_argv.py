@@ -427,6 +427,7 @@ def apply_entry(
     assigns: dict[str, str | None],
 ) -> None:
     cmd = Cmd(name, args, st, stdin, assigns)
+    start = len(st.parts)  # this part can only have been added after here: look no further back (linear)
     ok = _parse(cmd, entry)
     e = cmd.entry
     op = entry["op"]
@@ -473,12 +474,16 @@ def apply_entry(
 
         for handler in handlers:
             HANDLERS[handler](cmd)
-        if not part.effects and part not in st.parts:
+        if not part.effects and not _added(part, st, start):
             return  # the handler replaced this part with others
     if not part.effects:
         part.add("unknown", f"the knowledge base gives `{part.command}` no effect")
-    if part not in st.parts:
+    if not _added(part, st, start):
         st.parts.append(part)
+
+
+def _added(part: Part, st: State, start: int) -> bool:
+    return any(p is part for p in st.parts[start:])
 
 
 def _effects(cmd: Cmd, part: Part) -> None:

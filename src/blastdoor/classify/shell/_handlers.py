@@ -524,6 +524,10 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
     args = cmd.args
     codes = _INTERP_CODE[lang]
     values = _INTERP_VALUE[lang]
+    if lang in ("perl", "ruby") and any(
+        a is not None and a[:1] == "-" and a[1:2] != "-" and "i" in a[1:].split(".", 1)[0] for a in args[:8]
+    ):
+        part.add("write", f"`{cmd.name} -i` edits its file operands in place")
     i, n = 0, len(args)
     while i < n:
         a = args[i]

@@ -27,6 +27,7 @@ class Part:
         "given_radius",
         "notes",
         "op",
+        "paths",
         "radius_from",
         "source",
         "targets",
@@ -44,6 +45,7 @@ class Part:
         self.notes: list[Note] = []
         self.evidence: dict[str, str] = {}
         self.facts: dict[str, Any] = {}
+        self.paths: dict[str, str] = {}  # path -> the access mode classify.files judged it in
         self.given_radius: int | None = None  # another classifier's count (classify.aws) ...
         self.radius_from = ""  # ... and which one, when it counted
 

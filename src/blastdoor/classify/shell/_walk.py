@@ -70,8 +70,41 @@ def parse(text: str) -> Node:
 
 
 def walk_text(text: str, st: State) -> None:
-    """Classify every command of a shell text into ``st.parts``."""
-    root = parse(text)
+    """Classify every command of a shell text into ``st.parts``.
+
+    A long pipeline is parsed in chunks of ``CHUNK_STAGES`` stages: tree-sitter-bash's parse of one
+    pipeline grows with the square of its stages when they carry short options (`sort -u | sort -u
+    ...`: 20,000 stages took seconds). Chunks keep the work linear; each chunk's first stage reads
+    what the previous chunk's last stage writes, as in one pipeline.
+    """
+    chunks = _chunks(text) if len(text) >= SPLIT_FROM else None
+    if chunks is None:
+        root = parse(text)
+        _check_syntax(root, text, st)
+        visit(root, st)
+        return
+    carry: Stdin | None = None
+    for chunk in chunks:
+        root = parse(chunk)
+        _check_syntax(root, chunk, st)
+        children = root.named_children
+        for i, child in enumerate(children):
+            stdin = carry if i == 0 else None
+            if child.type == "pipeline":
+                _pipeline(child, st, stdin)
+            elif child.type == "command":
+                _command(child, st, stdin, ())
+            elif child.type == "redirected_statement":
+                _redirected(child, st, stdin)
+            else:
+                visit(child, st)
+        last = children[-1] if children else None
+        if last is not None and last.type == "pipeline" and last.named_children:
+            last = last.named_children[-1]
+        carry = _producer(last, st) if last is not None else Stdin("dynamic")
+
+
+def _check_syntax(root: Node, text: str, st: State) -> None:
     if root.has_error:
         from blastdoor.classify.shell._syntax import harmless_error
 
@@ -79,7 +112,101 @@ def walk_text(text: str, st: State) -> None:
         # complete commands around the error are still classified below.
         if not harmless_error(root, root.text or b""):
             st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
-    visit(root, st)
+
+
+CHUNK_STAGES = 128  # pipeline stages parsed at once in a long input
+SPLIT_FROM = 8 * 1024  # characters: shorter inputs are parsed whole
+
+
+def _chunks(text: str) -> list[str] | None:
+    """``text`` cut at every CHUNK_STAGES-th top-level ``|``, or None when there is nothing to cut.
+
+    A scanner that follows quotes, escapes, brackets, comments, heredoc bodies and ``case ... esac``
+    well enough to find the pipes between top-level stages. A wrong guess cannot hide a command: every
+    character is still parsed as shell in some chunk, and a chunk that does not parse is ``unknown``.
+    """
+    cuts: list[int] = []
+    pipes = depth = 0
+    quote = ""
+    heredocs: list[tuple[str, bool]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+        elif ch == "\\":
+            i += 2
+            continue
+        elif quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "\n" and heredocs:
+            i = _skip_heredocs(text, i + 1, heredocs)
+            heredocs = []
+            continue
+        elif ch == "#" and (i == 0 or text[i - 1] in " \t\n;|&("):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch == "<" and text.startswith("<<", i) and not text.startswith("<<<", i):
+            i = _heredoc_start(text, i + 2, heredocs)
+            continue
+        elif ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth = max(0, depth - 1)
+        elif ch in "ce" and (i == 0 or text[i - 1] in " \t\n;|&(") and text.startswith(("case", "esac"), i):
+            after = text[i + 4 : i + 5]
+            if not after or after in " \t\n;":
+                depth = depth + 1 if ch == "c" else max(0, depth - 1)
+        elif ch == "|" and depth == 0:
+            if text.startswith("||", i):
+                i += 2
+                continue
+            pipes += 1
+            if pipes % CHUNK_STAGES == 0 and not text.startswith("|&", i):
+                cuts.append(i)
+        i += 1
+    if not cuts:
+        return None
+    out: list[str] = []
+    start = 0
+    for cut in cuts:
+        out.append(text[start:cut])
+        start = cut + 1
+    out.append(text[start:])
+    return out
+
+
+def _heredoc_start(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
+    """Read a heredoc's delimiter after ``<<`` at ``i``; remember it; return where scanning goes on."""
+    strip = text.startswith("-", i)
+    if strip:
+        i += 1
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    j = i
+    while j < len(text) and text[j] not in " \t\n;|&<>()":
+        j += 1
+    word = text[i:j].replace("'", "").replace('"', "").replace("\\", "")
+    if word:
+        heredocs.append((word, strip))
+    return j
+
+
+def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
+    """Skip the bodies of the pending heredocs, starting at line start ``i``."""
+    for word, strip in heredocs:
+        while i < len(text):
+            end = text.find("\n", i)
+            line = text[i:] if end < 0 else text[i:end]
+            i = len(text) if end < 0 else end + 1
+            if (line.lstrip("\t") if strip else line) == word:
+                break
+    return i
 
 
 def visit(node: Node, st: State) -> None:
@@ -154,10 +281,10 @@ def _substitutions(node: Node, st: State) -> None:
             _substitutions(child, st)
 
 
-def _pipeline(node: Node, st: State) -> None:
+def _pipeline(node: Node, st: State, first: Stdin | None = None) -> None:
     previous: Node | None = None
     for child in node.named_children:
-        stdin = _producer(previous, st) if previous is not None else None
+        stdin = _producer(previous, st) if previous is not None else first
         if child.type == "command":
             _command(child, st, stdin, ())
         elif child.type == "redirected_statement":
@@ -443,7 +570,19 @@ def _redirect(node: Node, st: State) -> None:
 
 
 # classify.files answers depend only on (path, mode, home, cwd): memoised, bounded, per process.
-_PATH_MEMO: dict[tuple[str, str, str, str], tuple[frozenset[str], list[Any]]] = {}
+# The agent's variables that move blastdoor's own files (classify.guard): part of the memo key.
+_GUARD_ENV = (
+    "HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "BLASTDOOR_HOME",
+    "BLASTDOOR_CACHE_DIR",
+    "BLASTDOOR_POLICY",
+    "BLASTDOOR_USER_POLICY",
+    "BLASTDOOR_MANAGED_POLICY",
+    "BLASTDOOR_SOCKET",
+)
+_PATH_MEMO: dict[tuple[str, str, str, str, tuple[str | None, ...]], tuple[frozenset[str], list[Any]]] = {}
 _PATH_MEMO_LIMIT = 4096
 
 
@@ -451,7 +590,10 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
     """Effects of touching a protected place, from ``classify.files`` (which must import: else on_error)."""
     if path == DYNAMIC:
         return
-    key = (path, mode, st.ctx.home, st.ctx.cwd)
+    if part.paths.get(path) != "write" or mode == "delete":
+        part.paths[path] = mode
+    env = st.ctx.environ
+    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(env.get(v) for v in _GUARD_ENV))
     found = _PATH_MEMO.get(key)
     if found is None:
         from blastdoor.classify.files import classify_path_access  # no guard: a missing check is on_error
@@ -469,5 +611,7 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
         if note.kind == "effect" and note.value not in part.effects:
             part.effects[note.value] = note.text
             part.notes.append(note)
+        # (marker targets such as classify.files.PROJECT_PREFIX are added by the guard sweep, once
+        # every handler has read the part's real targets)
     for effect in effects:
         part.add(effect, f"{mode} of a protected place: {path}", "classify.files")

@@ -1,0 +1,196 @@
+"""The guard sweep: a command that acts and names a guard place writes the guard, whatever the means.
+
+Run once over the parts of an input after the walk. The knowledge base says precisely which operands
+a program reads and which it writes for the programs it describes (``cp``'s sources are reads); for
+everything else (an in-place editor, an interpreter's code, a database CLI on the store file, a
+program the base does not know) a part that does more than read and names a guard place, as an
+operand, an option's value or a string inside inline code, is taken to write it. The guard places are
+``classify.files.guard_of``'s; the store's own tables and triggers count too (``sql:table/audit_event``),
+and stopping blastdoor's server or uninstalling its package is a write to the guard as well.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from blastdoor.classify.guard import GUARD, STORE_NAMES
+from blastdoor.classify.shell._state import DYNAMIC
+
+if TYPE_CHECKING:
+    from blastdoor.classify.shell._state import Part, State
+
+_LITERAL = re.compile(r"""['"`]([^'"`\s]{1,1024})['"`]""")
+_SQL_TARGET = re.compile(r"^sql:(?:table|trigger|function|view|index)/(?:[^./]+\.)?([A-Za-z_][A-Za-z0-9_]*)$")
+_UNINSTALL = re.compile(r"(?:^|:)(?:uninstall|remove|rm|purge|erase)$")
+_MEMO: dict[tuple[str | None, ...], str] = {}
+_MEMO_LIMIT = 4096
+_MAX_WORDS = 64  # words looked at per part: a guard path is named near the program, not after 10k args
+
+
+def sweep(st: State, text: str) -> None:
+    """Mark every part of ``st`` that writes a guard place with ``privilege`` and ``guard``."""
+    # blastdoor named as something acted on (`pgrep -f blastdoor`, `systemctl stop blastdoor`), not as
+    # the program run (`blastdoor exec -- CMD` is judged as CMD).
+    names_blastdoor = "blastdoor" in text and any(
+        "blastdoor" in p.command and not p.op.startswith("blastdoor") for p in st.parts
+    )
+    named: list[tuple[str, str]] | None = None  # the guard places the whole input names, when needed
+    env = st.ctx.environ
+    key = (st.ctx.home, st.ctx.cwd, *(env.get(v) for v in _ENV))
+    # A word with neither `/` nor `.` names a guard place only when it is relative to one.
+    loose = bool(st.cwd) and bool(_guard_of(st.cwd or "", st, key))
+    for part in st.parts:
+        if "delete" in part.effects:
+            _mark_projects(part, st)
+        if GUARD in part.effects:
+            continue
+        acting = any(e != "read" for e in part.effects) or not part.effects
+        if not acting:
+            continue
+        why, where = _guarded(part, st, key, loose)
+        if not why and (DYNAMIC in part.targets or part.op in _CODE_OPS):
+            # What it acts on is computed at run time (`... | xargs rm`) or is code read from stdin (a
+            # heredoc into python): any guard place the input names may be it.
+            if named is None:
+                named = _named_in(text, st, part.cwd, key)
+            if named:
+                path, why_named = named[0]
+                why, where = f"acts on a path computed from an input that names {path}: {why_named}", path
+        if not why and names_blastdoor:
+            why, where = _stops_or_removes(part)
+        if why:
+            part.add("privilege", why, "classify.guard")
+            part.add(GUARD, why, "classify.guard")
+            if where:
+                part.target(where)
+
+
+def _guarded(part: Part, st: State, key: tuple[str | None, ...], loose: bool) -> tuple[str, str]:
+    for target in part.targets:
+        hit = _SQL_TARGET.match(target)
+        if hit and hit.group(1).lower() in STORE_NAMES:
+            return f"changes blastdoor's audit store (`{hit.group(1)}`)", target
+        if target.startswith("/") and target not in part.paths:
+            why = _guard_of(target, st, key)
+            if why:
+                return f"writes {target}: {why}", target
+    words = _words(part.command)
+    for word in words[1:_MAX_WORDS]:
+        if not loose and "/" not in word and "." not in word:
+            continue
+        for candidate in _candidates(word):
+            path = _path(candidate, part.cwd)
+            if path == DYNAMIC or part.paths.get(path) == "read":
+                continue
+            why = _guard_of(path, st, key)
+            if why:
+                return f"`{words[0]}` acts on {path}: {why}", path
+    return "", ""
+
+
+def _mark_projects(part: Part, st: State) -> None:
+    """Deleted paths under a temp directory that belong to a project keep the project's protection."""
+    from blastdoor.classify.files import project_marker
+
+    for target in list(part.targets):
+        if target.startswith("/"):
+            marker = project_marker(target, st.ctx)
+            if marker:
+                part.target(marker)
+
+
+def _stops_or_removes(part: Part) -> tuple[str, str]:
+    """Stopping blastdoor's server or uninstalling its package, in an input that names blastdoor."""
+    if "kill" in part.effects:
+        return "stops processes in an input that names blastdoor: its server would decide nothing", ""
+    words = _words(part.command)
+    named = any("blastdoor" in w for w in words[1:_MAX_WORDS])
+    if named and _UNINSTALL.search(part.op):
+        return "uninstalls blastdoor: the hook would then fail", ""
+    if named and words and words[0].rsplit("/", 1)[-1] in _SERVICE_MANAGERS:
+        return "changes blastdoor's service: its server would decide nothing", ""
+    return "", ""
+
+
+# Programs that start, stop, disable or remove services and containers.
+_SERVICE_MANAGERS = frozenset(
+    ("systemctl", "service", "launchctl", "supervisorctl", "rc-service", "rc-update", "sv", "initctl", "docker",
+     "podman", "nerdctl", "kubectl", "pm2", "update-rc.d", "chkconfig")
+)  # fmt: skip
+# Interpreters and shells whose code may come from stdin or a heredoc.
+_CODE_OPS = frozenset(
+    f"shell:{n}" for n in ("python", "python3", "node", "perl", "ruby", "php", "bash", "sh", "zsh", "dash", "ksh",
+                           "fish", "deno", "bun", "lua", "Rscript", "osascript", "pwsh", "tclsh", "awk")
+)  # fmt: skip
+_TOKEN = re.compile(r"""[^\s'"`;|&<>()=,]+""")
+
+
+def _named_in(text: str, st: State, cwd: str | None, key: tuple[str | None, ...]) -> list[tuple[str, str]]:
+    """The guard places ``text`` names anywhere (its words and the strings inside them)."""
+    seen: set[str] = set()
+    for token in _TOKEN.findall(text):
+        if ("/" not in token and "." not in token) or token in seen or len(token) > 4096:
+            continue
+        seen.add(token)
+        path = _path(token, cwd)
+        if path == DYNAMIC:
+            continue
+        why = _guard_of(path, st, key)
+        if why:
+            return [(path, why)]
+    return []
+
+
+def _words(command: str) -> list[str]:
+    """The command's words, split on blanks (quotes stay: the literal scan reads inside them)."""
+    return [w.strip("'\"") for w in command.split(None, _MAX_WORDS)[:_MAX_WORDS]]
+
+
+def _candidates(word: str) -> list[str]:
+    out = []
+    if word.startswith("-"):
+        _, eq, value = word.partition("=")
+        if eq and value:
+            out.append(value)
+    else:
+        out.append(word)
+    if len(word) > 2 and any(q in word for q in "'\"`"):
+        out.extend(m.strip("<>+|& ") for m in _LITERAL.findall(word))
+    return [c for c in out if c and len(c) < 4096]
+
+
+def _path(value: str, cwd: str | None) -> str:
+    import posixpath
+
+    if value.startswith("/"):
+        return posixpath.normpath(value)
+    if cwd is None:
+        return DYNAMIC
+    return posixpath.normpath(posixpath.join(cwd, value))
+
+
+def _guard_of(path: str, st: State, key: tuple[str | None, ...]) -> str:
+    from blastdoor.classify.files import guard_of
+
+    memo_key = (path, *key)
+    found = _MEMO.get(memo_key)
+    if found is None:
+        found = guard_of(path, st.ctx)
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        _MEMO[memo_key] = found
+    return found
+
+
+_ENV = (
+    "HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "BLASTDOOR_HOME",
+    "BLASTDOOR_CACHE_DIR",
+    "BLASTDOOR_POLICY",
+    "BLASTDOOR_USER_POLICY",
+    "BLASTDOOR_MANAGED_POLICY",
+    "BLASTDOOR_SOCKET",
+)
