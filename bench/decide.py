@@ -7,7 +7,8 @@ commands) with argument, target and environment conditions, as large organisatio
     python bench/decide.py [--quick]
 
 Budget (docs/PERFORMANCE.md): p50 <= 5 us and p99 <= 20 us at 1,000 rules; p50 at 10,000 rules within
-1.5x of 10 rules. The last line is one JSON object of the figures.
+1.5x of 10 rules; a recorded decision with the policy's ``limits:`` on within 1.2x of it with them off
+(``decide_limits_ratio``). The last line is one JSON object of the figures.
 """
 
 from __future__ import annotations
@@ -166,6 +167,48 @@ def cold_check(runs: int) -> dict[str, float]:
     return {"floor_p50_ms": floor["p50"], "check_p50_ms": check["p50"], "ratio": check["p50"] / floor["p50"]}
 
 
+LIMITS_POLICY = """version: 1
+default: allow
+unknown: allow
+environments:
+  prod: { paths: ["/srv/prod/**"] }
+rules:
+  - { id: no-secrets, match: { effects: [secrets] }, verdict: deny }
+"""
+LIMITS_BLOCK = """limits:
+  - { id: prod-deletes, match: { env: prod, effects: [delete] }, max: 1000000000, per: 10m }
+  - { id: writes, match: { effects: [write, create] }, max: 1000000000, per: 1m }
+"""
+
+
+def limits_cost(rounds: int) -> dict[str, float]:
+    """The whole recorded decision (``pipeline.decide_and_record`` on SQLite: classify, decide, agent,
+    lease, durable audit append) with the policy's ``limits:`` on (every action counted) and off."""
+    from blastdoor.action.shorthand import action_from_spec
+    from blastdoor.pipeline import decide_and_record
+    from blastdoor.services import open_services
+
+    with tempfile.TemporaryDirectory() as tmp:
+        off = compile_sources([Source("project", "<off>", LIMITS_POLICY)], home=tmp)
+        on = compile_sources([Source("project", "<on>", LIMITS_POLICY + LIMITS_BLOCK)], home=tmp)
+        spec = {"shell": "rm /srv/prod/db/old.dump", "cwd": "/srv", "agent": {"id": "bench-bot"}}
+        times: dict[str, list[float]] = {"off": [], "on": []}
+        with open_services(os.path.join(tmp, "b.db"), key_path=os.path.join(tmp, "audit.key")) as svc:
+            for _ in range(20):  # warm up both
+                for policy in (off, on):
+                    decide_and_record(policy, action_from_spec(spec), svc.log, "w", agents=svc.agents, environ={})
+            for r in range(rounds):
+                progress("limits", r, rounds)
+                for name, policy in (("off", off), ("on", on)):
+                    action = action_from_spec(spec)
+                    t0 = time.perf_counter_ns()
+                    decide_and_record(policy, action, svc.log, "b", agents=svc.agents, environ={})
+                    times[name].append((time.perf_counter_ns() - t0) / 1000)
+            progress("limits", rounds, rounds)
+    off_s, on_s = summary(times["off"]), summary(times["on"])
+    return {"off_p50_us": off_s["p50"], "on_p50_us": on_s["p50"], "ratio": on_s["p50"] / off_s["p50"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer rounds (for CI and a first look)")
@@ -186,7 +229,15 @@ def main() -> None:
     figures["cold_check_p50_ms"] = round(cold["check_p50_ms"], 2)
     figures["python_floor_p50_ms"] = round(cold["floor_p50_ms"], 2)
     figures["cold_check_ratio"] = round(cold["ratio"], 2)
+    limited = limits_cost(100 if args.quick else 500)
+    figures["decide_recorded_p50_us"] = round(limited["off_p50_us"], 1)
+    figures["decide_limits_p50_us"] = round(limited["on_p50_us"], 1)
+    figures["decide_limits_ratio"] = round(limited["ratio"], 3)
     print(f"flat ratio 10000/10: {figures['flat_ratio_10000_10']}")
+    print(
+        f"recorded decision with limits: {limited['on_p50_us']:.0f} us p50 vs {limited['off_p50_us']:.0f} us"
+        f" without ({limited['ratio']:.2f}x, budget 1.2)"
+    )
     print(
         f"cold `blastdoor check --action`: {cold['check_p50_ms']:.1f} ms p50 vs bare interpreter "
         f"{cold['floor_p50_ms']:.1f} ms ({cold['ratio']:.2f}x)"

@@ -12,6 +12,11 @@ import os
 
 SOCKET_NAME = "server.sock"
 CLIENT_HOST = "BLASTDOOR_CLIENT_HOST"  # adapters._base.CALLER_HOST: the client's host name
+# The agent's credential (identity/credentials.py): the token, or a file holding it. The client reads the
+# file and sends the token, so the server never opens a file a caller names.
+CREDENTIAL = b"BLASTDOOR_AGENT_CREDENTIAL"
+CREDENTIAL_FILE = b"BLASTDOOR_AGENT_CREDENTIAL_FILE"
+MAX_CREDENTIAL = 8192
 # Seconds before a hook denies on its own; below the timeout the installer writes into each harness (30 s).
 DEFAULT_TIMEOUT = 20.0
 
@@ -61,7 +66,10 @@ def ask_server(harness: str, data: bytes) -> "tuple[int, bytes, bytes] | None":
     try:
         sock.settimeout(0.5)  # a socket file with nobody listening must not cost the hook its budget
         sock.connect(path)
-        environ = [k + b"=" + v for k, v in os.environb.items() if b"\0" not in v]
+        environ = [k + b"=" + v for k, v in os.environb.items() if b"\0" not in v and k != CREDENTIAL_FILE]
+        credential = _credential(os.environb)
+        if credential:
+            environ.append(CREDENTIAL + b"=" + credential)
         environ.append(CLIENT_HOST.encode() + b"=" + os.uname().nodename.encode())
         body = b"\0".join(environ) + b"\0\0" + data
         head = (
@@ -86,6 +94,32 @@ def ask_server(harness: str, data: bytes) -> "tuple[int, bytes, bytes] | None":
     finally:
         sock.close()
     return parse_reply(b"".join(chunks))
+
+
+def _credential(envb: "os._Environ[bytes]") -> bytes:
+    """The token to present: ``$BLASTDOOR_AGENT_CREDENTIAL``, else the file's content, else b''.
+
+    A file that cannot be read is presented as a token that cannot verify, so the caller is refused,
+    never silently judged as whoever it claims to be.
+    """
+    token = envb.get(CREDENTIAL, b"")
+    if token:
+        return b""  # already in the environment sent
+    path = envb.get(CREDENTIAL_FILE, b"")
+    if not path:
+        return b""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            data = os.read(fd, MAX_CREDENTIAL + 1)
+        finally:
+            os.close(fd)
+    except OSError:
+        return b"unreadable-credential-file"
+    data = data.strip()
+    if not data or len(data) > MAX_CREDENTIAL or b"\0" in data:
+        return b"unusable-credential-file"
+    return data
 
 
 def _settle(sock: "object", deadline: float, now: float) -> None:

@@ -85,6 +85,7 @@ IDENTITY_UNAVAILABLE = "identity.unavailable"  # the agent's status could not be
 APPROVED = "approval.approved"  # an approved request was consumed
 MOVED = "approval.moved"  # an approval exists for this action, bound to a state that moved since
 BREAK_GLASS_USED = "break_glass.used"  # a granted break-glass lifted a deny, once
+IDENTITY_REFUSED = "identity.refused"  # a presented credential that does not verify
 
 
 def is_plain_read_action(action: Action) -> bool:
@@ -111,11 +112,16 @@ def judge(
     the caller cannot put an ``ask`` to the user (an MCP client without elicitation), so ``ask``
     becomes ``approve`` (one approval).
     """
+    refusal = establish_identity(action, agents, environ)
     classified, decision = evaluate(policy, action, environ=environ, home=home)
+    if refusal:
+        decision = _refuse_identity(classified, decision, refusal)
     if agents is not None:
         decision = _check_agent(agents, classified, decision)
     if preview:
         classified, decision = preview_step(policy, classified, decision, environ=environ)
+    if agents is not None:  # after the preview: it decides again, and a lease only ever narrows
+        decision = apply_lease(agents, classified, decision, environ, home)
     if ask_as_approve and decision.verdict == "ask":
         from blastdoor.action import Approvals as Required
 
@@ -168,6 +174,10 @@ def decide_and_record(
         decision = settle_approval(policy, approvals, classified, decision, correlation_id)
     if decision.verdict == "deny" and policy.break_glass is not None and approvals is not None:
         decision = settle_break_glass(policy, break_glass, approvals, agents, classified, decision, correlation_id)
+    if policy.denials is not None and agents is not None:
+        decision = apply_denial_memory(policy, agents, classified, decision)
+    if policy.limits and agents is not None and decision.verdict in ("allow", "ask"):
+        decision = apply_limits(policy, agents, classified, decision, correlation_id)
     try:
         log.record_decision(classified, decision, correlation_id=correlation_id)
     except Exception as exc:  # the log's own errors and any bug behind it: same answer
@@ -210,6 +220,11 @@ async def decide_and_record_async(
             return preview_step(policy, first, judged_first, environ=environ)
 
         classified, decision = await offload(previewed)
+        if agents is not None:  # the preview decided again: the lease narrows that decision too
+            leased_agents, previewed_decision, previewed_action = agents, decision, classified
+            decision = await offload(
+                lambda: apply_lease(leased_agents, previewed_action, previewed_decision, environ, home)
+            )
     if approvals is not None and decision.verdict == "approve":
         judged_decision = decision
         decision = await offload(
@@ -222,6 +237,12 @@ async def decide_and_record_async(
                 policy, break_glass, settled_approvals, agents, classified, denied, correlation_id
             )
         )
+    if policy.denials is not None and agents is not None:
+        memory_agents, remembered = agents, decision
+        decision = await offload(lambda: apply_denial_memory(policy, memory_agents, classified, remembered))
+    if policy.limits and agents is not None and decision.verdict in ("allow", "ask"):
+        limited_agents, counted = agents, decision
+        decision = await offload(lambda: apply_limits(policy, limited_agents, classified, counted, correlation_id))
     try:
         if judge_here:
             submitted = log.submit_decision(classified, decision, correlation_id=correlation_id)
@@ -272,18 +293,229 @@ def preview_step(
 def _check_agent(agents: Agents, action: Action, decision: Decision) -> Decision:
     if decision.verdict == "deny":
         return decision
+    # An agent judged as unknown-agent is still cut off by the kill switch of the id it claimed.
+    for agent_id in dict.fromkeys(a for a in (action.agent.id, action.agent.claimed) if a):
+        try:
+            status, reason, by = agents.status(agent_id)
+        except Exception as exc:
+            if decision.verdict == "allow" and is_plain_read_action(action):
+                return decision
+            return decision.with_verdict(
+                "deny", IDENTITY_UNAVAILABLE, f"the agent's status cannot be read ({exc}), so only plain reads may run"
+            )
+        if status == "revoked":
+            detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
+            return decision.with_verdict("deny", AGENT_REVOKED, f"revoked: agent {agent_id} was revoked{detail}")
+    return decision
+
+
+# -- identity: who the caller is, established by its credential, not by the name it gives ------------
+
+
+def establish_identity(action: Action, agents: Agents | None, environ: Mapping[str, str] | None) -> str:
+    """Set ``action.agent`` to who the caller is; the reason a presented credential was refused, or ''.
+
+    A valid credential makes the caller its agent (``verified``), whatever id it claimed. A refused one
+    (forged, expired, revoked, unreadable) makes it ``unknown-agent`` and the refusal denies anything but
+    a plain read. No credential: the claimed id stands, unverified, unless that id is enrolled (holds a
+    credential), then the caller is ``unknown-agent``. ``verified`` is never taken from the caller.
+    Never raises: a store that cannot be read judges the caller as ``unknown-agent``.
+    """
+    import os
+
+    from blastdoor.action import Agent
+    from blastdoor.identity.credentials import UNKNOWN_AGENT, CredentialRefused, presented
+
+    agent = action.agent
+    claimed = agent.id if agent.id != UNKNOWN_AGENT else (agent.claimed or agent.id)
+    agent.verified, agent.claimed = False, ""
     try:
-        status, reason, by = agents.status(action.agent.id)
-    except Exception as exc:
+        token = presented(environ if environ is not None else os.environ)
+        if not token:
+            if agents is None or not agents.credentials.enrolled(claimed):
+                return ""
+            who, refusal = UNKNOWN_AGENT, ""
+        elif agents is None:
+            who, refusal = UNKNOWN_AGENT, "there is no store here to verify the agent credential"
+        else:
+            who, refusal = agents.credentials.verify(token), ""
+    except CredentialRefused as exc:
+        who, refusal = UNKNOWN_AGENT, str(exc)
+    except Exception as exc:  # the store or the crypto failed: nobody is verified
+        who, refusal = UNKNOWN_AGENT, f"the agent credential cannot be checked ({type(exc).__name__}: {exc})"
+    action.agent = Agent(
+        who,
+        agent.harness,
+        session=agent.session,
+        on_behalf_of=agent.on_behalf_of,
+        host=agent.host,
+        subagent=agent.subagent,
+        verified=who != UNKNOWN_AGENT,
+        claimed=claimed if claimed != who else "",
+    )
+    for part in action.parts:
+        part.agent = action.agent
+    return refusal
+
+
+# -- the circuit breaker: the policy's limits, counted on the store ------------------------------------
+
+LIMIT_TRIPPED = "limit.tripped"  # pseudo-rule prefix: a tripped limit refused the action
+LIMIT_UNAVAILABLE = "limit.unavailable"  # the counters could not be read or written
+
+
+def apply_limits(
+    policy: CompiledPolicy, agents: Agents, action: Action, decision: Decision, correlation_id: str
+) -> Decision:
+    """Count an action that may run (allow, ask) against the limits it hits; a tripped limit's verdict.
+
+    Counted per agent (the claimed id of an unverified caller: dropping a credential does not reset
+    a count). Never raises; counters that cannot be written deny anything but a plain read.
+    """
+    from blastdoor.limits import Breaker
+    from blastdoor.policy.limits import hits
+
+    try:
+        limits = hits(policy, action)
+        if not limits:
+            return decision
+        agent_id = action.agent.claimed or action.agent.id
+        trip = Breaker(agents.store, agents.log, clock=agents.clock).check(
+            agent_id, limits, correlation_id=correlation_id
+        )
+    except Exception as exc:  # fail closed
         if decision.verdict == "allow" and is_plain_read_action(action):
             return decision
+        return decision.with_verdict("deny", LIMIT_UNAVAILABLE, f"the limits cannot be counted ({exc})")
+    if trip is None:
+        return decision
+    verdict = trip.limit.verdict
+    from blastdoor.action.verdict import SEVERITY
+
+    if SEVERITY[verdict] <= SEVERITY[decision.verdict]:
+        return decision
+    raised = decision.with_verdict(verdict, f"{LIMIT_TRIPPED}:{trip.limit.id}", trip.reason(agent_id))
+    if verdict == "approve":
+        from blastdoor.action import Approvals as Required
+
+        raised.approvals = Required()
+    return raised
+
+
+# -- denial memory: what was denied stays denied for the session, by any route -----------------------
+
+DENIAL_REMEMBERED = "denials.remembered"  # the same effect on the same target was denied in this session
+DENIALS_PAUSED = "denials.paused"  # a run of denials paused the session until a person resumes it
+
+
+def apply_denial_memory(policy: CompiledPolicy, agents: Agents, action: Action, decision: Decision) -> Decision:
+    """Remember a deny by its (effect, target); deny an action that repeats one, or a paused session.
+
+    Keyed by the agent (the claimed id of an unverified caller) and its session. Never raises: memory
+    that cannot be read denies anything but a plain read; memory that cannot be written leaves the deny.
+    """
+    from blastdoor.limits.memory import Memory
+
+    terms = policy.denials or {}
+    memory = Memory(agents.store, agents.log, clock=agents.clock)
+    agent_id = action.agent.claimed or action.agent.id
+    session = action.agent.session
+    if decision.verdict == "deny":
+        try:
+            if memory.remember(agent_id, session, action, decision.rule, int(terms.get("pause_after", 0))):
+                decision.reasons = (*decision.reasons, "this session is now paused: `blastdoor limits resume`")
+        except Exception as exc:  # the deny stands either way
+            decision.reasons = (*decision.reasons, f"the denial could not be remembered: {exc}")
+        return decision
+    plain = decision.verdict == "allow" and is_plain_read_action(action)
+    try:
+        found = memory.recall(agent_id, session, action)
+    except Exception as exc:  # fail closed
+        if plain:
+            return decision
+        return decision.with_verdict("deny", DENIALS_PAUSED, f"the denial memory cannot be read ({exc})")
+    if found is None or plain:
+        return decision
+    what, rule = found
+    if what == "paused":
         return decision.with_verdict(
-            "deny", IDENTITY_UNAVAILABLE, f"the agent's status cannot be read ({exc}), so only plain reads may run"
+            "deny",
+            DENIALS_PAUSED,
+            f"agent {agent_id} is paused in this session after a run of denials;"
+            f" a person resumes it: `blastdoor limits resume --agent {agent_id}`",
         )
-    if status == "revoked":
-        detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
-        return decision.with_verdict("deny", AGENT_REVOKED, f"revoked: agent {action.agent.id} was revoked{detail}")
-    return decision
+    if not terms.get("remember"):
+        return decision
+    denied = decision.with_verdict(
+        "deny",
+        DENIAL_REMEMBERED,
+        f"{what} was denied earlier in this session (rule {rule}); another route to it gets the same verdict",
+    )
+    try:
+        memory.remember(agent_id, session, action, DENIAL_REMEMBERED, int(terms.get("pause_after", 0)))
+    except Exception:  # the deny stands
+        pass
+    return denied
+
+
+# -- task leases: the agent's active lease narrows the verdict, never widens it ----------------------
+
+LEASE_UNAVAILABLE = "lease.unavailable"  # the agent's leases could not be read
+LEASE_UNBOUND = "lease.unbound"  # the session is bound to a lease that does not apply (ended, another agent's)
+
+
+def apply_lease(
+    agents: Agents, action: Action, decision: Decision, environ: Mapping[str, str] | None, home: str | None
+) -> Decision:
+    """Raise ``decision`` to the lease's ``otherwise`` when the action is outside every active lease.
+
+    No active lease: the standing policy alone decides. ``$BLASTDOOR_LEASE`` binds the session to one
+    lease: only it applies, and when it does not (ended, another agent's) anything but a plain read is
+    denied. Leases of the claimed id apply to an unverified caller too. Never raises; an unreadable lease
+    table denies anything but a plain read.
+    """
+    import os
+
+    from blastdoor.identity.leases import ENV_LEASE
+    from blastdoor.policy.leases import covers, narrow
+
+    if decision.verdict == "deny":
+        return decision
+    env = environ if environ is not None else os.environ
+    bound = env.get(ENV_LEASE, "")
+    try:
+        ids = tuple(dict.fromkeys(a for a in (action.agent.id, action.agent.claimed) if a))
+        leases = agents.leases.active_for(ids)
+        if bound:
+            leases = [lease for lease in leases if lease.id == bound]
+            if not leases:
+                if decision.verdict == "allow" and is_plain_read_action(action):
+                    return decision
+                return decision.with_verdict(
+                    "deny", LEASE_UNBOUND, f"this session is bound to lease {bound}, which is not active for this agent"
+                )
+        if not leases:
+            return decision
+        home = home or env.get("HOME") or os.path.expanduser("~")
+        for lease in leases:
+            if covers(agents.leases.scope_of(lease, home), action):
+                return decision
+        strictest = max(leases, key=lambda lease: _SEVERITY_ORDER.index(lease.otherwise))
+        return narrow(decision, strictest.otherwise, strictest.id, strictest.task)
+    except Exception as exc:  # fail closed
+        if decision.verdict == "allow" and is_plain_read_action(action):
+            return decision
+        return decision.with_verdict("deny", LEASE_UNAVAILABLE, f"the agent's leases cannot be read ({exc})")
+
+
+_SEVERITY_ORDER = ("allow", "ask", "approve", "deny")
+
+
+def _refuse_identity(action: Action, decision: Decision, refusal: str) -> Decision:
+    if decision.verdict == "allow" and is_plain_read_action(action):
+        decision.reasons = (*decision.reasons, f"agent credential refused: {refusal}")
+        return decision
+    return decision.with_verdict("deny", IDENTITY_REFUSED, f"agent credential refused: {refusal}")
 
 
 def _moved(action: Action, decision: Decision, stale: Any) -> Decision:

@@ -193,6 +193,10 @@ def _ready(example: Example, env: dict[str, str], cwd: Path) -> bool:
         return Path(env["BLASTDOOR_HOME"], "server.sock").exists()
     if "exec" in words:
         return _pending(env, cwd)
+    if "proxy" in words and "--listen" in words:
+        host, _, port = words[words.index("--listen") + 1].rpartition(":")
+        with socket.socket() as probe:
+            return probe.connect_ex((host, int(port))) == 0
     if "-f" in words or "--follow" in words:
         return Path(env["BLASTDOOR_HOME"], "blastdoor.db").exists()
     return False

@@ -47,9 +47,14 @@ def _strings(data: Mapping[str, JSON], key: str, *, where: str) -> tuple[str, ..
 
 
 class Agent:
-    """Who asks: a stable id, the harness it runs in, its session, and the human it acts for."""
+    """Who asks: a stable id, the harness it runs in, its session, and the human it acts for.
 
-    __slots__ = ("harness", "host", "id", "on_behalf_of", "session", "subagent")
+    ``verified``: the id was established by a credential (identity/credentials.py), set only by the
+    pipeline's identity step, never taken from the caller. ``claimed``: the id the caller claimed when it
+    was judged as someone else (``unknown-agent``).
+    """
+
+    __slots__ = ("claimed", "harness", "host", "id", "on_behalf_of", "session", "subagent", "verified")
 
     def __init__(
         self,
@@ -59,6 +64,9 @@ class Agent:
         on_behalf_of: str = "",
         host: str = "",
         subagent: str = "",
+        *,
+        verified: bool = False,
+        claimed: str = "",
     ) -> None:
         self.id = id
         self.harness = harness
@@ -66,6 +74,8 @@ class Agent:
         self.on_behalf_of = on_behalf_of
         self.host = host
         self.subagent = subagent
+        self.verified = verified
+        self.claimed = claimed
 
     def to_dict(self) -> dict[str, JSON]:
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k)}
@@ -86,6 +96,8 @@ class Agent:
             on_behalf_of=_str(data, "on_behalf_of", where=where),
             host=_str(data, "host", where=where),
             subagent=_str(data, "subagent", where=where),
+            verified=data.get("verified") is True,
+            claimed=_str(data, "claimed", where=where),
         )
 
     def __eq__(self, other: object) -> bool:

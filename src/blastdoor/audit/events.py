@@ -46,6 +46,15 @@ BREAK_GLASS_APPROVED = "break_glass.approved"
 BREAK_GLASS_DENIED = "break_glass.denied"
 BREAK_GLASS_EXPIRED = "break_glass.expired"
 BREAK_GLASS_USED = "break_glass.used"
+# Agent credentials (identity/credentials.py): issued, replaced, withdrawn.
+AGENT_ENROLLED = "agent.enrolled"
+AGENT_ROTATED = "agent.rotated"
+AGENT_CREDENTIAL_REVOKED = "agent.credential_revoked"
+CREDENTIAL_KINDS = (AGENT_ENROLLED, AGENT_ROTATED, AGENT_CREDENTIAL_REVOKED)
+# Task leases (identity/leases.py): requested (waiting for approval), granted, ended.
+# The circuit breaker (limits/): a limit crossed, and a person resetting it.
+LIMIT_KINDS = ("limit.tripped", "limit.reset", "agent.paused", "agent.resumed")
+LEASE_KINDS = ("lease.requested", "lease.granted", "lease.expired", "lease.revoked", "lease.denied")
 BREAK_GLASS_KINDS = (
     BREAK_GLASS_REQUESTED,
     BREAK_GLASS_APPROVED,
@@ -70,6 +79,9 @@ KINDS: frozenset[str] = frozenset(
         KEY_ROTATED,
         CHECKPOINT,
         *BREAK_GLASS_KINDS,
+        *CREDENTIAL_KINDS,
+        *LEASE_KINDS,
+        *LIMIT_KINDS,
     }
 )
 
@@ -241,6 +253,23 @@ def agent_event(kind: str, agent_id: str, *, by: str = "", reason: str = "") -> 
     if kind not in (AGENT_REVOKED, AGENT_RESTORED):
         raise ValueError(f"not an agent event kind: {kind!r}")
     return {"v": VERSION, "kind": kind, "agent_id": agent_id, "by": by, "reason": reason}
+
+
+def credential_event(
+    kind: str, agent_id: str, *, jti: str, expires: float = 0.0, by: str = "", reason: str = ""
+) -> dict[str, JSON]:
+    """An agent credential enrolled, rotated or revoked (identity/credentials.py); never the token."""
+    if kind not in CREDENTIAL_KINDS:
+        raise ValueError(f"not a credential event kind: {kind!r}")
+    return {
+        "v": VERSION,
+        "kind": kind,
+        "agent_id": agent_id,
+        "jti": jti,
+        "expires": format_time(int(expires * 1e9)) if expires else "",
+        "by": by,
+        "reason": reason,
+    }
 
 
 def policy_event(policy_hash: str, *, sources: Iterable[str] = (), by: str = "") -> dict[str, JSON]:

@@ -14,13 +14,21 @@ Every agent blastdoor has decided for (from the audit log: harness, operator, ho
 seen, decisions), and its status. `revoke` is the kill switch: the agent's very next action, in any
 process that uses the same store (hooks, exec, the server, the MCP gateway), is denied with "revoked"
 as the reason, and its open approval requests are cancelled (approvers and admins). `restore` lifts it
-(admins only). Both are audit events naming who did it."""
+(admins only). Both are audit events naming who did it.
+
+`enrol` gives an agent a credential (a signed token, docs/IDENTITY.md): present it with
+$BLASTDOOR_AGENT_CREDENTIAL_FILE in the hook command, and a caller that claims the agent's id without
+it is judged as unknown-agent. `rotate` replaces it, `withdraw` ends it (admins; audited)."""
 
 EPILOG = """\
 examples:
   blastdoor agents list
   blastdoor agents revoke claude-code:alice@laptop -m "deleting prod, incident 42"
   blastdoor agents restore claude-code:alice@laptop -m "incident closed"
+  blastdoor agents enrol ci-deployer --ttl 30d --out ci-deployer.jwt
+  blastdoor agents credentials
+  blastdoor agents rotate ci-deployer --out ci-deployer.jwt
+  blastdoor agents withdraw ci-deployer -m "retired"
 
 exit codes: 0 done, 1 refused (not allowed to act), 2 usage, 8 store unavailable."""
 
@@ -41,6 +49,9 @@ def register(sub: Any) -> None:
         c.add_argument("agent_id", metavar="AGENT_ID")
         c.add_argument("-m", "--reason", default="", help="why (recorded in the audit log)")
         c.set_defaults(func=_change, change=name)
+    from blastdoor.cli.agent_credentials import register as register_credentials
+
+    register_credentials(cmds, parents)
 
 
 def _list(args: argparse.Namespace) -> int:

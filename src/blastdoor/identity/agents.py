@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     from blastdoor.approvals.requests import Approvals, EventLog, StateStore
+    from blastdoor.identity.credentials import Credentials
+    from blastdoor.identity.leases import Leases
 
     JSON = Any
 
@@ -66,6 +68,26 @@ class Agents:
         self.store = store
         self.log = log
         self.clock = clock
+        self._credentials: Credentials | None = None
+        self._leases: Leases | None = None
+
+    @property
+    def leases(self) -> Leases:
+        """The agents' task leases on the same store (identity/leases.py), made on first use."""
+        if self._leases is None:
+            from blastdoor.identity.leases import Leases
+
+            self._leases = Leases(self.store, self.log, clock=self.clock)
+        return self._leases
+
+    @property
+    def credentials(self) -> Credentials:
+        """The agents' credentials on the same store (identity/credentials.py), made on first use."""
+        if self._credentials is None:
+            from blastdoor.identity.credentials import Credentials
+
+            self._credentials = Credentials(self.store, self.log, clock=self.clock)
+        return self._credentials
 
     def status(self, agent_id: str) -> tuple[str, str, str]:
         """``(status, reason, changed_by)`` of ``agent_id``; active when never revoked."""
@@ -78,6 +100,7 @@ class Agents:
     def revoke(self, agent_id: str, *, by: str, reason: str = "", approvals: Approvals | None = None) -> list[str]:
         """Cut ``agent_id`` off now: its next action anywhere is denied. Cancels its open requests."""
         self._set(agent_id, REVOKED, by, reason)
+        self.leases.revoke_agent(agent_id, by=by, reason=f"agent {agent_id} was revoked")
         if approvals is None:
             return []
         return approvals.cancel_agent(agent_id, by=by, reason=f"agent {agent_id} was revoked" + _by(by, reason))

@@ -157,6 +157,10 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
     protect: list[str] = []
     glass_blocks: list[tuple[Source, Document]] = []  # break_glass: (policy/breakglass.py)
     change_blocks: list[tuple[Source, Document]] = []  # changes: the change gate (policy/changes.py)
+    identity_blocks: list[dict[str, Any]] = []  # identity: (compile_identity)
+    limits: list[tuple[Any, ...]] = []  # limits: (policy/limits.py)
+    limit_at: dict[str, Document] = {}
+    denials: dict[str, Any] | None = None  # denials: the strictest of the layers
 
     for src, doc in docs:
         data = doc.data
@@ -233,6 +237,27 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             glass_blocks.append((src, doc))
         if "changes" in data:
             change_blocks.append((src, doc))
+        if "identity" in data:
+            identity_blocks.append(data["identity"])
+        if "denials" in data:
+            block = data["denials"]
+            before: dict[str, Any] = denials or {"remember": False, "pause_after": 0}
+            pause = int(block.get("pause_after", 0))
+            if before["pause_after"] and pause:
+                pause = min(pause, int(before["pause_after"]))
+            denials = {
+                "remember": bool(block.get("remember", False)) or bool(before["remember"]),
+                "pause_after": pause or int(before["pause_after"]),
+            }
+        for j, lim in enumerate(data.get("limits") or []):
+            lid = prefix + lim["id"]
+            if lid in limit_at:
+                compiler.problem(doc, ("limits", j, "id"), f"duplicate limit id `{lid}`")
+                continue
+            limit_at[lid] = doc
+            conds = compiler.matcher(doc, lim["match"], ("limits", j, "match"))
+            window = parse_duration(lim["per"])
+            limits.append((lid, conds, int(lim["max"]), window, lim.get("verdict", "deny"), lim.get("reason", "")))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
         for j, t in enumerate(data.get("tests") or []):
@@ -311,7 +336,24 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
         protect=tuple(protect),
         break_glass=break_glass,
         changes=changes,
+        identity=compile_identity(identity_blocks),
+        limits=tuple(limits),
+        denials=denials,
     )
+
+
+def compile_identity(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """``identity:`` of every layer, merged: the union of the environments, the strictest floor."""
+    if not blocks:
+        return None
+    verified: list[str] = []
+    floor = ""
+    for block in blocks:
+        verified.extend(e for e in block["verified"] if e not in verified)
+        want = block.get("unverified", "")
+        if want and (not floor or SEVERITY[want] > SEVERITY[floor]):
+            floor = want
+    return {"verified": tuple(verified), "unverified": floor}
 
 
 def _with_protect(rule: Rule, protect: tuple[str, ...]) -> Rule:

@@ -104,9 +104,12 @@ class CompiledPolicy:
         "candidate_cache",
         "changes",
         "default",
+        "denials",
         "environments",
         "hash",
+        "identity",
         "index",
+        "limits",
         "on_error",
         "protect",
         "rules",
@@ -133,6 +136,9 @@ class CompiledPolicy:
         protect: tuple[str, ...] | list[str] = (),
         break_glass: dict[str, Any] | None = None,
         changes: dict[str, Any] | None = None,
+        identity: dict[str, Any] | None = None,
+        limits: tuple[tuple[Any, ...], ...] = (),
+        denials: dict[str, Any] | None = None,
     ) -> None:
         self.hash = hash
         self.default = default
@@ -151,6 +157,12 @@ class CompiledPolicy:
         self.break_glass = break_glass
         # The change gate's settings and rules (policy/changes.py); None: the built-in defaults.
         self.changes = changes
+        # Where only a credential establishes the agent (compile_identity); None: nowhere.
+        self.identity = identity
+        # The circuit breaker's rules (policy/limits.py): (id, conds, max, window s, verdict, reason).
+        self.limits = tuple(tuple(limit) for limit in limits)
+        # Denial memory (limits/memory.py): {"remember": bool, "pause_after": int}; None: off.
+        self.denials = denials
         self.candidate_cache: dict[tuple[str, str, frozenset[str]], tuple[int, ...]] = {}
 
     def to_data(self) -> dict[str, Any]:
@@ -169,6 +181,9 @@ class CompiledPolicy:
             "protect": self.protect,
             "break_glass": self.break_glass,
             "changes": self.changes,
+            "identity": self.identity,
+            "limits": self.limits,
+            "denials": self.denials,
         }
 
     @classmethod

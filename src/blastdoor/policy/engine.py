@@ -266,13 +266,68 @@ def _part_decision(policy: CompiledPolicy, subject: Action, root: Action, part: 
     return Decision(verdict, rule_id, matched=matches, reasons=(reason,), approvals=approvals, part=part)
 
 
+# -- identity: where only a credential establishes who the agent is (policy `identity:`) -------------
+
+UNKNOWN_AGENT = "unknown-agent"  # identity.credentials.UNKNOWN_AGENT (policy does not import identity)
+
+
+def _unverified_here(policy: CompiledPolicy, subject: Action, root: Action) -> bool:
+    identity = policy.identity
+    if identity is None or root.agent.verified:
+        return False
+    env = subject.env
+    return any(value_matcher(p)(env) for p in identity["verified"])
+
+
+def _as_unknown(root: Action) -> Action:
+    """``root`` as ``unknown-agent`` asked it: a copy, the action itself is left alone."""
+    import copy
+
+    from blastdoor.action.model import Agent
+
+    seen = copy.copy(root)
+    a = root.agent
+    seen.agent = Agent(
+        UNKNOWN_AGENT,
+        a.harness,
+        session=a.session,
+        on_behalf_of=a.on_behalf_of,
+        host=a.host,
+        claimed=a.claimed or a.id,
+    )
+    return seen
+
+
+def _identity_decision(policy: CompiledPolicy, subject: Action, root: Action, part: int) -> Decision:
+    """The part judged as ``unknown-agent``, at least the policy's ``unverified`` verdict."""
+    assert policy.identity is not None  # INVARIANT: only called when _unverified_here
+    d = _part_decision(policy, subject, _as_unknown(root), part)
+    env = subject.env or "unknown"
+    note = f"the agent is not verified in {env} (identity: verified), so it is judged as {UNKNOWN_AGENT}"
+    floor = policy.identity["unverified"]
+    if floor and SEVERITY[floor] > SEVERITY[d.verdict]:
+        return Decision(
+            floor,
+            "identity.unverified",
+            matched=d.matched,
+            reasons=(note,),
+            approvals=Approvals() if floor == "approve" else None,
+            part=part,
+        )
+    d.reasons = (*d.reasons, note)
+    return d
+
+
 def decide(policy: CompiledPolicy, action: Action) -> Decision:
     """The verdict on a classified action: the most severe verdict over its parts."""
     subjects = action.parts or (action,)
     worst: Decision | None = None
     all_matches: list[Match] = []
     for part, subject in enumerate(subjects):
-        d = _part_decision(policy, subject, action, part)
+        if policy.identity is not None and _unverified_here(policy, subject, action):
+            d = _identity_decision(policy, subject, action, part)
+        else:
+            d = _part_decision(policy, subject, action, part)
         all_matches.extend(d.matched)
         if (
             worst is None

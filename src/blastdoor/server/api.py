@@ -179,6 +179,7 @@ async def decision_for(state: ServerState, data: dict[str, Any], caller: Caller)
         isinstance(environ, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in environ.items())
     ):
         raise ApiError(400, "bad_input", "`environ` must be an object of strings")
+    environ = _with_credential(data, environ)
     classified, decision = await state.decide(action, correlation_id, environ)
     return {
         "decision": decision.to_dict(),
@@ -260,6 +261,22 @@ async def hook(request: Request) -> Response:
     return Response(text, media_type="application/json", headers=headers)
 
 
+def _with_credential(data: dict[str, Any], environ: dict[str, str] | None) -> dict[str, str] | None:
+    """The request's ``environ`` with the agent's credential (``credential``: the token) presented in it."""
+    import os
+
+    from blastdoor.identity.credentials import ENV_TOKEN, from_wire
+
+    credential = data.get("credential")
+    if credential is not None and not isinstance(credential, str):
+        raise ApiError(400, "bad_input", "`credential` must be a string (the agent's token)")
+    if environ is not None:
+        environ = from_wire(dict(environ))
+    if credential:
+        environ = {**(environ if environ is not None else os.environ), ENV_TOKEN: credential}
+    return environ
+
+
 async def hook_client(request: Request) -> Response:
     """The thin hook's fast path (``blastdoor.hookclient``): its environment, then its payload.
 
@@ -285,6 +302,9 @@ async def hook_client(request: Request) -> Response:
         if eq:
             environ[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
     environ["USER"] = environ["LOGNAME"] = caller.name
+    from blastdoor.identity.credentials import from_wire
+
+    from_wire(environ)  # the agent's credential: the token only, never a file named by the caller
     reply = await state.in_worker(state.hook, harness, payload, environ, caller.name)
     err = reply.stderr.rstrip("\n").encode() + b"\n" if reply.stderr else b""
     out = reply.stdout_text().encode()

@@ -278,6 +278,66 @@ _BREAK_GLASS = [
 ]
 
 
+# Agent credentials (identity/credentials.py): the public keys that sign them and every credential issued.
+_AGENT_CREDENTIALS = [
+    """CREATE TABLE agent_key (
+        kid TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        created {real} NOT NULL
+    )""",
+    """CREATE TABLE agent_credential (
+        jti TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        kid TEXT NOT NULL,
+        issued {real} NOT NULL,
+        expires {real} NOT NULL,
+        status TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        changed {real} NOT NULL,
+        reason TEXT NOT NULL
+    )""",
+    "CREATE INDEX agent_credential_agent ON agent_credential (agent_id, status)",
+]
+
+# Task leases (identity/leases.py).
+_LEASES = [
+    """CREATE TABLE agent_lease (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        task TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        otherwise TEXT NOT NULL,
+        status TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        created {real} NOT NULL,
+        expires {real} NOT NULL,
+        changed_by TEXT NOT NULL,
+        reason TEXT NOT NULL
+    )""",
+    "CREATE INDEX agent_lease_agent ON agent_lease (agent_id, status)",
+]
+
+# The circuit breaker (limits/): one row per (limit, agent) that is locked while counting, and the
+# actions counted in the window.
+_LIMITS = [
+    """CREATE TABLE limit_state (
+        limit_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        tripped {real} NOT NULL,
+        touched {real} NOT NULL,
+        PRIMARY KEY (limit_id, agent_id)
+    )""",
+    """CREATE TABLE limit_event (
+        limit_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        time {real} NOT NULL
+    )""",
+    "CREATE INDEX limit_event_window ON limit_event (limit_id, agent_id, time)",
+]
+
+
 # Inventory reports (inventory/reports.py): the latest report per host, replaced on each submission.
 _INVENTORY = [
     """CREATE TABLE inventory_report (
@@ -289,6 +349,27 @@ _INVENTORY = [
         tier_1 INTEGER NOT NULL,
         reach_production INTEGER NOT NULL,
         body TEXT NOT NULL
+    )""",
+]
+
+# Denial memory (limits/memory.py): what was denied, per agent and session, and paused sessions.
+_DENIALS = [
+    """CREATE TABLE denial_memory (
+        agent_id TEXT NOT NULL,
+        session TEXT NOT NULL,
+        effect TEXT NOT NULL,
+        target TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        time {real} NOT NULL
+    )""",
+    "CREATE INDEX denial_memory_session ON denial_memory (agent_id, session)",
+    """CREATE TABLE denial_pause (
+        agent_id TEXT NOT NULL,
+        session TEXT NOT NULL,
+        denials INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        changed {real} NOT NULL,
+        PRIMARY KEY (agent_id, session)
     )""",
 ]
 
@@ -340,6 +421,10 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("audit", 3, _AUDIT_DERIVED_SQLITE),
         ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BLOB")]),
         ("change_review", 1, _dialect(_CHANGE_REVIEW, "REAL")),
+        ("identity", 2, _dialect(_AGENT_CREDENTIALS, "REAL")),
+        ("identity", 3, _dialect(_LEASES, "REAL")),
+        ("limits", 1, _dialect(_LIMITS, "REAL")),
+        ("limits", 2, _dialect(_DENIALS, "REAL")),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -353,6 +438,10 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("audit", 3, _AUDIT_DERIVED_POSTGRES),
         ("audit", 4, [_AUDIT_SUBTREES[0].format(blob="BYTEA")]),
         ("change_review", 1, _dialect(_CHANGE_REVIEW, "DOUBLE PRECISION")),
+        ("identity", 2, _dialect(_AGENT_CREDENTIALS, "DOUBLE PRECISION")),
+        ("identity", 3, _dialect(_LEASES, "DOUBLE PRECISION")),
+        ("limits", 1, _dialect(_LIMITS, "DOUBLE PRECISION")),
+        ("limits", 2, _dialect(_DENIALS, "DOUBLE PRECISION")),
     ],
 }
 

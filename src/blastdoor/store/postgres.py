@@ -331,9 +331,13 @@ class PostgresStore:
                 self._readers.append(db)
             free.notify()
 
-    def write(self) -> PostgresTx:
-        """A write transaction (``with store.write() as tx: tx.execute(...)``): all or nothing, durable."""
-        return PostgresTx(self)
+    def write(self, *, durable: bool = True) -> PostgresTx:
+        """A write transaction (``with store.write() as tx: tx.execute(...)``): all or nothing, durable.
+
+        ``durable=False``: ``synchronous_commit = off`` for this transaction only (atomic and isolated,
+        its commit does not wait for the WAL flush). For counters (``blastdoor.limits``) only.
+        """
+        return PostgresTx(self, durable)
 
     def close(self) -> None:
         with self._readers_free:
@@ -354,15 +358,18 @@ def marks(sql: str) -> str:
 class PostgresTx:
     """One transaction on the store's connection, under its lock; rolled back on any exception."""
 
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, store: PostgresStore, durable: bool = True) -> None:
         self._store = store
         self._tx: Any = None
+        self._durable = durable
 
     def __enter__(self) -> PostgresTx:
         self._store._lock.acquire()
         try:
             self._tx = self._store._db.transaction()
             self._tx.__enter__()
+            if not self._durable:
+                self._store._db.execute("SET LOCAL synchronous_commit = off")
         except self._store._psycopg.Error as exc:
             self._store._lock.release()
             raise self._store._fail("cannot start a store transaction", exc) from exc

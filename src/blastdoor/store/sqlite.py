@@ -370,9 +370,14 @@ class SqliteStore:
             self._readers.conn = conn
         return conn
 
-    def write(self) -> SqliteTx:
-        """A write transaction (``with store.write() as tx: tx.execute(...)``): all or nothing, durable."""
-        return SqliteTx(self)
+    def write(self, *, durable: bool = True) -> SqliteTx:
+        """A write transaction (``with store.write() as tx: tx.execute(...)``): all or nothing, durable.
+
+        ``durable=False``: atomic and isolated all the same, but the commit does not wait for the disk
+        (WAL, ``synchronous=NORMAL``): a power cut may lose it, never corrupt anything. For counters
+        (``blastdoor.limits``), never for the audit log or approvals.
+        """
+        return SqliteTx(self, durable)
 
     def close(self) -> None:
         with self._readers_lock:
@@ -387,14 +392,18 @@ class SqliteStore:
 class SqliteTx:
     """``BEGIN IMMEDIATE`` .. ``COMMIT`` under the store's lock; rolled back on any exception."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteStore, durable: bool = True) -> None:
         self._store = store
+        self._durable = durable
 
     def __enter__(self) -> SqliteTx:
         self._store._lock.acquire()
         try:
+            if not self._durable:
+                self._store._db.execute("PRAGMA synchronous=NORMAL")
             self._store._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
+            self._restore()
             self._store._lock.release()
             raise StoreError(f"cannot start a store transaction: {exc}", hints=[f"store: {self._store.path}"]) from exc
         return self
@@ -425,7 +434,15 @@ class SqliteTx:
             elif db.in_transaction:
                 db.execute("ROLLBACK")
         finally:
+            self._restore()
             self._store._lock.release()
+
+    def _restore(self) -> None:
+        if not self._durable:
+            try:
+                self._store._db.execute("PRAGMA synchronous=FULL")
+            except sqlite3.Error:  # a connection that cannot take a pragma fails its next write anyway
+                pass
 
 
 def _checked(body: Any, leaf: Any, body_blob: int, leaf_blob: int) -> tuple[Any, Any]:
