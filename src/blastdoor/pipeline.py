@@ -222,14 +222,19 @@ async def decide_and_record_async(
         classified, decision = await offload(previewed)
         if agents is not None:  # the preview decided again: the lease narrows that decision too
             leased_agents, previewed_decision, previewed_action = agents, decision, classified
-            decision = await offload(
-                lambda: apply_lease(leased_agents, previewed_action, previewed_decision, environ, home)
-            )
+
+            def leased() -> Decision:
+                return apply_lease(leased_agents, previewed_action, previewed_decision, environ, home)
+
+            decision = await offload(leased)
     if approvals is not None and decision.verdict == "approve":
         judged_decision = decision
-        decision = await offload(
-            lambda: settle_approval(policy, approvals, classified, judged_decision, correlation_id)
-        )
+
+        def settled_approval() -> Decision:
+            assert approvals is not None
+            return settle_approval(policy, approvals, classified, judged_decision, correlation_id)
+
+        decision = await offload(settled_approval)
     if decision.verdict == "deny" and policy.break_glass is not None and approvals is not None:
         denied, settled_approvals = decision, approvals
         decision = await offload(
@@ -239,10 +244,18 @@ async def decide_and_record_async(
         )
     if policy.denials is not None and agents is not None:
         memory_agents, remembered = agents, decision
-        decision = await offload(lambda: apply_denial_memory(policy, memory_agents, classified, remembered))
+
+        def denial_memory() -> Decision:
+            return apply_denial_memory(policy, memory_agents, classified, remembered)
+
+        decision = await offload(denial_memory)
     if policy.limits and agents is not None and decision.verdict in ("allow", "ask"):
         limited_agents, counted = agents, decision
-        decision = await offload(lambda: apply_limits(policy, limited_agents, classified, counted, correlation_id))
+
+        def limited() -> Decision:
+            return apply_limits(policy, limited_agents, classified, counted, correlation_id)
+
+        decision = await offload(limited)
     try:
         if judge_here:
             submitted = log.submit_decision(classified, decision, correlation_id=correlation_id)
