@@ -132,6 +132,34 @@ def env_rank(name: str, order: Sequence[str]) -> int:
     return 10_000
 
 
+_Stage = tuple[tuple[str, str, str, tuple[str, ...], str], ...]
+_PLANS: dict[int, tuple[Mapping[str, Mapping[str, Any]], tuple[_Stage, ...]]] = {}
+
+
+def _plan(environments: Mapping[str, Mapping[str, Any]]) -> tuple[_Stage, ...]:
+    """The (environment, key, evidence key, patterns, prefix) entries that have patterns, per stage (the
+    team's own, then the baseline's defaults): worked out once per environments mapping, not per part."""
+    hit = _PLANS.get(id(environments))
+    if hit is not None and hit[0] is environments:
+        return hit[1]
+    stages = []
+    for prefix in ("", BASELINE_PREFIX):
+        entries = []
+        for env_name, definition in environments.items():
+            if not isinstance(definition, dict):
+                continue
+            for key in ENVIRONMENT_KEYS:
+                patterns = tuple(_values(definition.get(prefix + key)))
+                if patterns:
+                    entries.append((env_name, key, _singular(key), patterns, prefix))
+        stages.append(tuple(entries))
+    plan = tuple(stages)
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[id(environments)] = (environments, plan)  # the mapping is kept: its id is never reused meanwhile
+    return plan
+
+
 def _match_one(
     subject: Action, environments: Mapping[str, Mapping[str, Any]], order: Sequence[str]
 ) -> tuple[str, list[Note]]:
@@ -139,25 +167,18 @@ def _match_one(
     evidence = evidence if isinstance(evidence, dict) else {}
     matched: dict[str, list[Note]] = {}
     # The team's own environments first; the baseline's default names only when none of them matched.
-    for prefix in ("", BASELINE_PREFIX):
-        for env_name, definition in environments.items():
-            if not isinstance(definition, dict):
-                continue
-            for key in ENVIRONMENT_KEYS:
-                patterns = _values(definition.get(prefix + key))
-                if not patterns:
-                    continue
-                singular = _singular(key)
-                values = _values(evidence.get(singular))
-                if key == "paths":
-                    values = [*values, *(t for t in subject.targets if t.startswith("/"))]
-                for value in values:
-                    for pattern in patterns:
-                        if _matcher(pattern, key == "paths")(value):
-                            where = f"{env_name}.{key}" + (" (the baseline's default names)" if prefix else "")
-                            text = f"{singular} {value!r} matches {where} {pattern!r}"
-                            matched.setdefault(env_name, []).append(Note("env", env_name, text, "environment"))
-                            break
+    for stage in _plan(environments):
+        for env_name, key, singular, patterns, prefix in stage:
+            values = _values(evidence.get(singular))
+            if key == "paths":
+                values = [*values, *(t for t in subject.targets if t.startswith("/"))]
+            for value in values:
+                for pattern in patterns:
+                    if _matcher(pattern, key == "paths")(value):
+                        where = f"{env_name}.{key}" + (" (the baseline's default names)" if prefix else "")
+                        text = f"{singular} {value!r} matches {where} {pattern!r}"
+                        matched.setdefault(env_name, []).append(Note("env", env_name, text, "environment"))
+                        break
         if matched:
             break
     if not matched:
