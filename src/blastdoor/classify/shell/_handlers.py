@@ -1447,92 +1447,8 @@ def build(cmd: Cmd) -> None:
 # -- wrappers with their own argument rules -------------------------------------------------------------
 
 
-def _w_env(
-    w: dict[str, Any],
-    name: str,
-    words: list[str | None],
-    st: State,
-    stdin: Stdin | None,
-    assigns: dict[str, str | None],
-    adds: dict[str, str],
-) -> list[str | None] | None:
-    i, n = 1, len(words)
-    while i < n:
-        a = words[i]
-        if a is None:
-            break
-        if a in ("-u", "--unset", "-C", "--chdir"):
-            if a in ("-C", "--chdir") and i + 1 < n:
-                st.cwd = st.path(words[i + 1]) if words[i + 1] else None
-            i += 2
-            continue
-        if a in ("-S", "--split-string") and i + 1 < n:
-            text = words[i + 1]
-            if text is None:
-                st.unknown("env -S ?", "`env -S` runs a command computed at run time")
-                return None
-            rest = " ".join(quote(x) for x in words[i + 2 :])
-            walk_text(text + (" " + rest if rest else ""), st.child())
-            return None
-        if a == "--":
-            i += 1
-            break
-        if a.startswith("-") and len(a) > 1:
-            i += 1
-            continue
-        if "=" in a and not a.startswith("="):
-            key, _, value = a.partition("=")
-            assigns[key] = value
-            i += 1
-            continue
-        break
-    inner = words[i:]
-    if not inner:
-        part = Part("shell", "shell:env", " ".join(quote(x) for x in words), w["source"], st.cwd)
-        part.add("read", "prints the environment")
-        st.parts.append(part)
-        return None
-    return inner
 
 
-def _w_xargs(
-    w: dict[str, Any],
-    name: str,
-    words: list[str | None],
-    st: State,
-    stdin: Stdin | None,
-    assigns: dict[str, str | None],
-    adds: dict[str, str],
-) -> list[str | None] | None:
-    value_opts = w.get("value", frozenset())
-    i, n = 1, len(words)
-    replace: str | None = None
-    while i < n:
-        a = words[i]
-        if a is None or not a.startswith("-") or a == "-":
-            break
-        if a == "--":
-            i += 1
-            break
-        opt = a.split("=", 1)[0]
-        if opt in ("-I", "--replace"):
-            replace = (a.split("=", 1)[1] if "=" in a else (words[i + 1] if i + 1 < n else None)) or "{}"
-            i += 1 if "=" in a else 2
-            continue
-        if opt.startswith("-I") and len(opt) > 2:
-            replace = opt[2:]
-            i += 1
-            continue
-        if opt == "-i":
-            replace = "{}"
-        if opt in value_opts and "=" not in a:
-            i += 2
-            continue
-        i += 1
-    inner = words[i:] or ["echo"]
-    if replace:
-        return [None if (x is not None and replace in x) else x for x in inner]
-    return [*inner, None]  # the arguments xargs reads from stdin
 
 
 def _w_text(
@@ -1602,47 +1518,11 @@ def _w_su(
     return None
 
 
-def _w_parallel(
-    w: dict[str, Any],
-    name: str,
-    words: list[str | None],
-    st: State,
-    stdin: Stdin | None,
-    assigns: dict[str, str | None],
-    adds: dict[str, str],
-) -> list[str | None] | None:
-    value_opts = w.get("value", frozenset())
-    i, n = 1, len(words)
-    while i < n:
-        a = words[i]
-        if a is None or not a.startswith("-") or a in (":::", "::::"):
-            break
-        i += 2 if (a in value_opts and "=" not in a) else 1
-    template: list[str | None] = []
-    while i < n and words[i] not in (":::", "::::", ":::+", "::::+"):
-        template.append(words[i])
-        i += 1
-    if not template:
-        st.unknown(" ".join(quote(x) for x in words), "`parallel` runs commands read at run time")
-        return None
-    out = [None if (x is not None and "{" in x and x is template[0]) else x for x in template]
-    text_args = [x for x in out[1:]]
-    has_placeholder = any(x is not None and "{" in x for x in template[1:])
-    cooked = [out[0], *[None if (x is not None and "{" in x) else x for x in text_args]]
-    if not has_placeholder:
-        cooked.append(None)
-    if len(template) == 1 and template[0] is not None and " " in template[0]:
-        walk_text(template[0], st.child())
-        return None
-    return cooked
 
 
 WRAPPER_HANDLERS: dict[str, Any] = {
-    "env": _w_env,
-    "xargs": _w_xargs,
     "text": _w_text,
     "su": _w_su,
-    "parallel": _w_parallel,
 }
 
 WRAPPER_HANDLERS.update(_wrappers.WRAPPER_HANDLERS)  # runners written from their manuals (_wrappers.py)
