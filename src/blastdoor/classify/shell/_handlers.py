@@ -1447,10 +1447,6 @@ def build(cmd: Cmd) -> None:
 # -- wrappers with their own argument rules -------------------------------------------------------------
 
 
-
-
-
-
 def _w_text(
     w: dict[str, Any],
     name: str,
@@ -1516,8 +1512,6 @@ def _w_su(
     part.add("privilege", "opens a shell as another user")
     st.parts.append(part)
     return None
-
-
 
 
 WRAPPER_HANDLERS: dict[str, Any] = {
