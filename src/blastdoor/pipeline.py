@@ -112,16 +112,24 @@ def judge(
     the caller cannot put an ``ask`` to the user (an MCP client without elicitation), so ``ask``
     becomes ``approve`` (one approval).
     """
-    refusal = establish_identity(action, agents, environ)
-    classified, decision = evaluate(policy, action, environ=environ, home=home)
-    if refusal:
-        decision = _refuse_identity(classified, decision, refusal)
-    if agents is not None:
-        decision = _check_agent(agents, classified, decision)
-    if preview:
-        classified, decision = preview_step(policy, classified, decision, environ=environ)
-    if agents is not None:  # after the preview: it decides again, and a lease only ever narrows
-        decision = apply_lease(agents, classified, decision, environ, home)
+    if agents is None:
+        refusal = establish_identity(action, None, environ)
+        classified, decision = evaluate(policy, action, environ=environ, home=home)
+        if refusal:
+            decision = _refuse_identity(classified, decision, refusal)
+        if preview:
+            classified, decision = preview_step(policy, classified, decision, environ=environ)
+    else:
+        with agents.snapshot():  # one read of the identity tables' counter on a server, not four
+            refusal = establish_identity(action, agents, environ)
+            classified, decision = evaluate(policy, action, environ=environ, home=home)
+            if refusal:
+                decision = _refuse_identity(classified, decision, refusal)
+            decision = _check_agent(agents, classified, decision)
+            if preview:
+                classified, decision = preview_step(policy, classified, decision, environ=environ)
+            # after the preview: it decides again, and a lease only ever narrows
+            decision = apply_lease(agents, classified, decision, environ, home)
     if ask_as_approve and decision.verdict == "ask":
         from blastdoor.action import Approvals as Required
 
@@ -224,7 +232,8 @@ async def decide_and_record_async(
             leased_agents, previewed_decision, previewed_action = agents, decision, classified
 
             def leased() -> Decision:
-                return apply_lease(leased_agents, previewed_action, previewed_decision, environ, home)
+                with leased_agents.snapshot():
+                    return apply_lease(leased_agents, previewed_action, previewed_decision, environ, home)
 
             decision = await offload(leased)
     if approvals is not None and decision.verdict == "approve":

@@ -117,6 +117,8 @@ STORE_NAMES = frozenset(
         "audit_refuse",
         "audit_head_forward",
         "audit_head_no_delete",
+        "identity_epoch",
+        "identity_epoch_bump",
     }
 )
 

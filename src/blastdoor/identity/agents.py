@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import AbstractContextManager, nullcontext
 
 from blastdoor.audit import events as ev
 from blastdoor.errors import InputError
@@ -22,11 +23,13 @@ if TYPE_CHECKING:
     from blastdoor.approvals.requests import Approvals, EventLog, StateStore
     from blastdoor.identity.credentials import Credentials
     from blastdoor.identity.leases import Leases
+    from blastdoor.identity.remember import RememberedReads
 
     JSON = Any
 
 ACTIVE = "active"
 REVOKED = "revoked"
+_NO_SNAPSHOT: AbstractContextManager[None] = nullcontext()
 
 
 class AgentRecord:
@@ -70,6 +73,26 @@ class Agents:
         self.clock = clock
         self._credentials: Credentials | None = None
         self._leases: Leases | None = None
+        self._remembered: RememberedReads | None = None
+
+    def remember(self) -> None:
+        """Keep what decisions read of the identity tables until they change (a long-running server).
+
+        See ``identity/remember.py``: a ``snapshot`` then reads one counter instead of the tables, and
+        a change in any process that shares the store still holds for the next decision.
+        """
+        from blastdoor.identity.remember import RememberedReads
+
+        if self._remembered is None:
+            self._remembered = RememberedReads(self.store)
+            self.store = self._remembered
+            self._credentials = self._leases = None  # made again on the remembering store
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """The scope of one decision's identity reads (remembered ones only after ``remember``)."""
+        if self._remembered is None:
+            return _NO_SNAPSHOT
+        return self._remembered.snapshot()
 
     @property
     def leases(self) -> Leases:

@@ -229,12 +229,12 @@ class Credentials:
 
     def enrolled(self, agent_id: str) -> bool:
         """True when ``agent_id`` holds a credential that has not been withdrawn or expired."""
-        return bool(
-            self.store.read(
-                "SELECT 1 FROM agent_credential WHERE agent_id = ? AND status = ? AND expires > ? LIMIT 1",
-                (agent_id, ACTIVE, self.clock()),
-            )
+        # The time is compared here, not in the statement: the same statement can then be remembered
+        # between changes (identity/remember.py).
+        rows = self.store.read(
+            "SELECT MAX(expires) FROM agent_credential WHERE agent_id = ? AND status = ?", (agent_id, ACTIVE)
         )
+        return bool(rows) and rows[0][0] is not None and float(rows[0][0]) > self.clock()
 
     def all(self) -> list[dict[str, Any]]:
         rows = self.store.read(

@@ -63,6 +63,7 @@ class ServerState:
         self.secret = _session_secret()
         self.tokens = TokenCache()
         services.approvals.on_filed = self._request_filed
+        services.agents.remember()  # decisions read one counter, not the identity tables (identity/remember.py)
         services.break_glass.on_change = self._break_glass_changed
         # The decision path's own threads: a plain executor hands work over with less overhead than
         # anyio's to_thread, and enough threads let the audit log's group commit fill its batches.

@@ -403,6 +403,35 @@ _CHANGE_REVIEW = [
 ]
 
 
+# The identity epoch (identity/remember.py): one counter that every change to the kill switch, the
+# credentials or the leases bumps, in whichever process makes it, so a server can keep what it read of
+# those tables until the counter moves and still see a revoke at the very next decision.
+_EPOCH_TABLES = ("agent_status", "agent_credential", "agent_lease")
+_IDENTITY_EPOCH = [
+    "CREATE TABLE identity_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL)",
+    "INSERT INTO identity_epoch (id, n) VALUES (1, 0)",
+]
+_IDENTITY_EPOCH_SQLITE = [
+    *_IDENTITY_EPOCH,
+    *(
+        f"CREATE TRIGGER {t}_epoch_{op.lower()} AFTER {op} ON {t}"
+        " BEGIN UPDATE identity_epoch SET n = n + 1 WHERE id = 1; END"
+        for t in _EPOCH_TABLES
+        for op in ("INSERT", "UPDATE", "DELETE")
+    ),
+]
+_IDENTITY_EPOCH_POSTGRES = [
+    *_IDENTITY_EPOCH,
+    """CREATE FUNCTION identity_epoch_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN UPDATE identity_epoch SET n = n + 1 WHERE id = 1; RETURN NULL; END $$""",
+    *(
+        f"CREATE TRIGGER {t}_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t}"
+        " FOR EACH STATEMENT EXECUTE FUNCTION identity_epoch_bump()"
+        for t in _EPOCH_TABLES
+    ),
+]
+
+
 def _dialect(statements: list[str], real: str) -> list[str]:
     return [sql.format(real=real) for sql in statements]
 
@@ -425,6 +454,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("identity", 3, _dialect(_LEASES, "REAL")),
         ("limits", 1, _dialect(_LIMITS, "REAL")),
         ("limits", 2, _dialect(_DENIALS, "REAL")),
+        ("identity", 4, _IDENTITY_EPOCH_SQLITE),
     ],
     POSTGRES: [
         ("audit", 1, _AUDIT_POSTGRES),
@@ -442,6 +472,7 @@ MIGRATIONS: dict[str, list[tuple[str, int, list[str]]]] = {
         ("identity", 3, _dialect(_LEASES, "DOUBLE PRECISION")),
         ("limits", 1, _dialect(_LIMITS, "DOUBLE PRECISION")),
         ("limits", 2, _dialect(_DENIALS, "DOUBLE PRECISION")),
+        ("identity", 4, _IDENTITY_EPOCH_POSTGRES),
     ],
 }
 
