@@ -175,6 +175,34 @@ def decide_and_record(
     recorded, the verdict becomes ``unrecorded``'s. ``log`` may raise anything; ``StoreError`` is the
     expected one.
     """
+    classified, decision = decide_unrecorded(
+        policy,
+        action,
+        correlation_id,
+        approvals=approvals,
+        agents=agents,
+        ask_as_approve=ask_as_approve,
+        environ=environ,
+        home=home,
+        break_glass=break_glass,
+    )
+    return classified, record(log, classified, decision, correlation_id)
+
+
+def decide_unrecorded(
+    policy: CompiledPolicy,
+    action: Action,
+    correlation_id: str,
+    *,
+    approvals: Approvals | None = None,
+    agents: Agents | None = None,
+    ask_as_approve: bool = False,
+    environ: Mapping[str, str] | None = None,
+    home: str | None = None,
+    break_glass: BreakGlass | None = None,
+) -> tuple[Action, Decision]:
+    """``decide_and_record`` up to the record: the decision that ``record`` must make durable before the
+    action runs (only an allowed plain read may run while its record is being written). Never raises."""
     classified, decision = judge(
         policy, action, agents=agents, ask_as_approve=ask_as_approve, environ=environ, home=home
     )
@@ -186,11 +214,16 @@ def decide_and_record(
         decision = apply_denial_memory(policy, agents, classified, decision)
     if policy.limits and agents is not None and decision.verdict in ("allow", "ask"):
         decision = apply_limits(policy, agents, classified, decision, correlation_id)
-    try:
-        log.record_decision(classified, decision, correlation_id=correlation_id)
-    except Exception as exc:  # the log's own errors and any bug behind it: same answer
-        decision = unrecorded(classified, decision, exc)
     return classified, decision
+
+
+def record(log: DecisionRecorder, action: Action, decision: Decision, correlation_id: str) -> Decision:
+    """Append the decision durably; the verdict to act on (``unrecorded``'s when it cannot be). Never raises."""
+    try:
+        log.record_decision(action, decision, correlation_id=correlation_id)
+    except Exception as exc:  # the log's own errors and any bug behind it: same answer
+        return unrecorded(action, decision, exc)
+    return decision
 
 
 async def decide_and_record_async(

@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.lowlevel
 import mcp_types as types
 from pydantic import TypeAdapter
 
@@ -44,6 +45,10 @@ class Downstream:
         self.client: Client | None = None
         self.down = ""  # why it cannot be used, once it cannot
         self.server_name = ""  # what the server calls itself (untrusted: for people, never for decisions)
+        # When the gateway last listed its tools (time.monotonic(); 0: never), and whether the server said
+        # since that its tools changed (``notifications/tools/list_changed``): the routes are then stale.
+        self.listed_at = 0.0
+        self.tools_changed = False
 
     @property
     def name(self) -> str:
@@ -66,6 +71,7 @@ class Downstream:
                     self._transport(stack),
                     mode="auto" if self.spec.url else "legacy",
                     read_timeout_seconds=CONNECT_TIMEOUT,
+                    message_handler=self._on_message,
                 )
                 self.client = await stack.enter_async_context(client)
                 info = self.client.server_info
@@ -80,6 +86,16 @@ class Downstream:
         finally:
             self.client = None
             started.set()
+
+    async def _on_message(self, message: Any) -> None:
+        """The server's notifications: a changed tool list makes the gateway list again before the next call."""
+        if getattr(message, "method", None) == "notifications/tools/list_changed":
+            self.tools_changed = True
+        await anyio.lowlevel.checkpoint()
+
+    def stale(self, now: float, ttl: float) -> bool:
+        """Whether the routes of this server's tools should be listed again before a call is routed."""
+        return self.tools_changed or now - self.listed_at > ttl
 
     def _transport(self, stack: AsyncExitStack) -> Any:
         spec = self.spec

@@ -4,9 +4,12 @@ Built on the SDK's low-level ``Server`` (a proxy forwards wire results; FastMCP'
 registration has nothing to offer it). Tools are listed as ``<server><sep><tool>``; resources keep
 their URIs (routed back by owner); prompts are listed as ``<server><sep><prompt>``.
 
-The call path, kept lean because it is paid on every call: look the route up, build the Action,
-``pipeline.decide_and_record`` (classify, decide, durable audit append; the policy was compiled and
-the log opened once at start), then forward the call and hand its outcome to a writer thread.
+The call path, kept lean because it is paid on every call: look the route up (listing the server's
+tools again when it said they changed, or after ``TOOLS_TTL``), build the Action, decide
+(``pipeline.decide_unrecorded``: classify, decide, settle; the policy was compiled and the log opened
+once at start), append the decision durably (``pipeline.record``), then forward the call and hand its
+outcome to the next commit. An allowed plain read is sent first and recorded while the server works;
+its answer still waits for the record.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import secrets
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import mcp_types as types
@@ -27,10 +30,10 @@ from blastdoor.gateway import pinning
 from blastdoor.gateway.downstream import Downstream, DownstreamError
 from blastdoor.gateway.outcomes import Recorder
 from blastdoor.gateway.verdicts import CONFIRM_KEY, CONFIRM_SCHEMA, confirm_message, error_result
-from blastdoor.pipeline import decide_and_record
+from blastdoor.pipeline import decide_unrecorded, is_plain_read_action, record
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Coroutine
 
     from mcp.server.context import ServerRequestContext
     from mcp.server.lowlevel.server import Server
@@ -42,7 +45,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Gateway"]
 
+T = TypeVar("T")
+
 ASK_TIMEOUT = 600.0  # seconds the operator has to answer a confirmation
+# Seconds a server's listed tools are trusted to be what it serves before a call lists them again (a
+# server that says its tools changed is listed again at once): a definition changed since it was
+# pinned is withheld within this long even from a server that never says so.
+TOOLS_TTL = 10.0
 _STATE_PREFIX = "blastdoor:"  # our request_state on 2026-07-28 connections (a downstream's is passed through)
 _SERVER_INFO = types.SERVER_INFO_META_KEY
 # Fields 2026-07-28 requires of results that older servers do not send (older clients' sieve drops them).
@@ -96,6 +105,9 @@ class Gateway:
         self.config = config
         self.policy = policy
         self.services = services
+        # A long-running process: each call's kill-switch, credential and lease reads become one read of
+        # identity_epoch while nothing changed (identity/remember.py); a revoke anywhere still holds next call.
+        services.agents.remember()
         self.log = services.log
         self.pins = pins
         self.cwd = cwd or os.getcwd()
@@ -113,6 +125,7 @@ class Gateway:
         self._resources: dict[str, str] = {}  # resource URI -> server
         self._templates: list[tuple[Any, str]] = []  # (UriTemplate, server)
         self._prompts: dict[str, tuple[str, str]] = {}  # exposed prompt name -> (server, prompt)
+        self._relisting: dict[str, anyio.Lock] = {}  # server -> held while its tools are listed again
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -136,11 +149,13 @@ class Gateway:
     async def refresh(self, d: Downstream) -> None:
         """List ``d``'s tools again, check each against its pin, and rebuild its routes."""
         tools: list[dict[str, Any]] = []
+        d.tools_changed = False  # a change announced while this listing runs is listed again next call
         if d.client is not None and d.serves("tools"):
             try:
                 tools = await d.list_all("tools/list", "tools")
             except DownstreamError as exc:
                 print(f"blastdoor mcp: {exc}", file=sys.stderr)
+        d.listed_at = time.monotonic()
         for table in (self.routes, self.withheld):
             for exposed in [k for k, v in table.items() if _server_of(v) == d.name]:
                 del table[exposed]
@@ -217,6 +232,28 @@ class Gateway:
         for d in self.downstreams.values():
             await self.refresh(d)
 
+    async def _relist(self, d: Downstream) -> None:
+        """List ``d``'s tools again once, however many calls found its routes stale at the same time."""
+        lock = self._relisting.setdefault(d.name, anyio.Lock())
+        seen = d.listed_at
+        async with lock:
+            if d.listed_at == seen:  # nobody listed it while this call waited
+                await self.refresh(d)
+
+    def tool_input_schema(self, name: str) -> dict[str, Any] | None:
+        """The input schema of an exposed tool as it was listed and checked against its pin, else None.
+
+        The SDK's streamable HTTP transport asks for it on every 2026-07-28 ``tools/call`` (to check
+        ``Mcp-Param-*`` headers); without it, it runs the tools/list handler, which lists every downstream
+        server again, per call. A tool that is not routed has none: its call is refused or routed (after
+        its pin is checked) by ``call``, never by what a header check saw.
+        """
+        route = self.routes.get(name)
+        if route is None:
+            return None
+        schema = route.listing.get("inputSchema")
+        return schema if isinstance(schema, dict) else None
+
     # -- the MCP server -------------------------------------------------------------------------------
 
     def server(self) -> Server[Any]:
@@ -230,6 +267,7 @@ class Gateway:
             version=__version__,
             title="blastdoor MCP gateway",
             instructions=INSTRUCTIONS.format(sep=self.sep),
+            get_tool_input_schema=self.tool_input_schema,
             on_list_tools=self.list_tools,
             on_call_tool=self.call_tool,
             on_list_resources=self.list_resources,
@@ -254,6 +292,9 @@ class Gateway:
     async def call(self, caller: Caller, params: types.CallToolRequestParams) -> Any:
         """One tools/call, whichever way it came: decide, record, then forward, refuse or ask."""
         route = self.routes.get(params.name)
+        if route is not None and route.downstream.stale(time.monotonic(), TOOLS_TTL):
+            await self._relist(route.downstream)  # a definition changed since it was listed is withheld now
+            route = self.routes.get(params.name)
         if route is None:
             route = await self._late_route(params.name)
             if route is None:
@@ -272,20 +313,32 @@ class Gateway:
         )
         cid = f"mcp-{secrets.token_hex(12)}"
         services = self.services
+        overlap = False
         try:
-            classified, decision = decide_and_record(
+            classified, decision = decide_unrecorded(
                 self.policy,
                 action,
-                self.outcomes,
                 cid,
                 approvals=services.approvals,
                 agents=services.agents,
                 ask_as_approve=not caller.can_elicit,
                 environ=self._environ,
             )
-        except Exception as exc:  # decide_and_record never raises; anything here is a bug: fail closed
+            # Only an allowed plain read may run while its decision is being written (it may run even when
+            # the log is down: pipeline.unrecorded); anything that can act is recorded durably first.
+            overlap = decision.verdict == "allow" and is_plain_read_action(classified)
+            if not overlap:
+                decision = record(self.outcomes, classified, decision, cid)
+        except Exception as exc:  # neither raises; anything here is a bug: fail closed
             return error_result(failure_message(f"the decision could not be made: {exc}"))
         verdict = decision.verdict
+        if overlap:
+            recorded, cause = classified, decision
+
+            def record_read() -> None:
+                record(self.outcomes, recorded, cause, cid)
+
+            return await self._forward(route, params, cid, caller.session, during=record_read)
         if verdict == "allow":
             return await self._forward(route, params, cid, caller.session)
         if verdict == "deny":
@@ -370,19 +423,29 @@ class Gateway:
         return error_result(text)
 
     async def _forward(
-        self, route: Route, params: types.CallToolRequestParams, cid: str, session: str, *, asked: str = ""
+        self,
+        route: Route,
+        params: types.CallToolRequestParams,
+        cid: str,
+        session: str,
+        *,
+        asked: str = "",
+        during: Callable[[], None] | None = None,
     ) -> Any:
+        """Forward the call; its result for the client. ``during``: run (blocking) once the call was sent
+        and before its answer is taken (the durable record of an allowed plain read, while the server works)."""
         extra: dict[str, Any] = {"session": session} if not asked else {"session": session, "asked": asked}
         state = params.request_state
         passed = state is not None and not state.startswith(_STATE_PREFIX)  # a downstream's own round trip
         started = time.perf_counter()
         try:
-            result = await route.downstream.call_tool(
+            call = route.downstream.call_tool(
                 route.tool,
                 params.arguments,
                 input_responses=params.input_responses if passed else None,
                 request_state=state if passed else None,
             )
+            result = await (call if during is None else _overlapped(call, during))
         except DownstreamError as exc:
             self.outcomes.put(cid, duration_ms=_ms(started), error=str(exc), extra=extra)
             return error_result(f"blastdoor: the call was allowed, but {exc}")
@@ -630,6 +693,22 @@ def _answer(result: Any) -> str:
     if action == "accept" and content.get("confirm") is True:
         return "accept"
     return "decline" if action in ("accept", "decline") else "cancel"
+
+
+async def _overlapped(call: Coroutine[Any, Any, T], during: Callable[[], None]) -> T:
+    """``await call`` with ``during()`` run in between: the call's task sends its request first (its
+    first step runs on the one yield), then ``during`` blocks the loop while the server works, then
+    the answer is awaited. Whatever ends this early (``during`` failing, a cancellation) cancels the call."""
+    import asyncio
+
+    task = asyncio.ensure_future(call)
+    try:
+        await asyncio.sleep(0)
+        during()
+        return await task
+    except BaseException:
+        task.cancel()
+        raise
 
 
 def _ms(started: float) -> float:
