@@ -97,6 +97,28 @@ def test_fast_canonical_path_equals_rfc8785(value: Any) -> None:
     assert canonical_bytes(clean, plain=red.plain) == canonical_json(clean)
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(min_value=5e-5, max_value=2e-4)
+    | st.floats(min_value=1e15, max_value=1e17)
+    | st.integers(0, 10**9).map(lambda n: round(n / 1000, 3))
+)
+def test_floats_take_the_fast_path_only_where_both_encoders_agree(x: float) -> None:
+    # An outcome's duration_ms (rounded to 3 decimals) must stay RFC 8785 on the json.dumps fast path.
+    for value in ({"duration_ms": x}, [x, -x]):
+        red = r.Redactor(SALT)
+        clean = red.value(value, "$")
+        assert canonical_bytes(clean, plain=red.plain) == canonical_json(clean)
+
+
+def test_typical_durations_are_plain_and_integral_floats_are_not() -> None:
+    for x, plain in ((0.412, True), (12.5, True), (0.0001, True), (3.0, False), (0.0, False), (1e-5, False)):
+        red = r.Redactor(SALT)
+        red.value({"duration_ms": x}, "$")
+        assert red.plain is plain, x
+
+
 def test_key_files_are_private_and_refused_when_not(tmp_path: Path) -> None:
     ring = KeyRing(tmp_path / "k" / "audit.key")
     signer = ring.signer()

@@ -297,7 +297,11 @@ class Redactor:
         if t is int or t is bool or value is None:
             return value
         if isinstance(value, float):
-            self.plain = False
+            # A non-integral float in [1e-4, 1e16) prints the same in Python's repr (which json uses) and
+            # in ECMAScript's Number form (RFC 8785): the shortest round-trip digits, fixed notation. An
+            # outcome's duration_ms is one on every call; integral, tiny, huge and non-finite ones are not.
+            if type(value) is not float or not (1e-4 <= abs(value) < 1e16) or value.is_integer():
+                self.plain = False
             return value
         if isinstance(value, str | dict | list | tuple):  # subclasses: normalise, then walk
             base = str(value) if isinstance(value, str) else dict(value) if isinstance(value, dict) else list(value)
