@@ -98,3 +98,11 @@ def test_the_cli_says_what_is_wrong_and_where(tmp_path: Path) -> None:
     assert f"{config}:3:10: `url` must be an http:// or https:// URL, not `nope`" in proc.stderr
     missing = subprocess.run([BLASTDOOR, "mcp"], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "--config FILE" in missing.stderr
+
+
+def test_relist_after_defaults_to_ten_seconds_and_takes_zero_but_not_less() -> None:
+    base = "servers:\n  s:\n    command: x\n"
+    assert parse_config(base, "/tmp/mcp.yaml").relist_after == 10.0
+    assert parse_config(base + "pinning:\n  relist_after: 0\n", "/tmp/mcp.yaml").relist_after == 0.0
+    with pytest.raises(InputError, match="relist_after"):
+        parse_config(base + "pinning:\n  relist_after: -1\n", "/tmp/mcp.yaml")

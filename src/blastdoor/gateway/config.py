@@ -27,7 +27,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP = ("servers", "mcpServers", "policy", "store", "agent", "separator", "pinning", "timeout")
 _SERVER = ("command", "args", "env", "cwd", "url", "headers", "kind", "timeout", "disabled", "type", "description")
-_PINNING = ("on_change", "trust_new")
+_PINNING = ("on_change", "trust_new", "relist_after")
+DEFAULT_RELIST_AFTER = 10.0  # seconds a server's tool list is trusted before a call lists it again
 
 
 class ServerSpec:
@@ -69,7 +70,7 @@ class ServerSpec:
 class GatewayConfig:
     """The whole config file, validated."""
 
-    __slots__ = ("agent", "on_change", "path", "policy", "separator", "servers", "store", "trust_new")
+    __slots__ = ("agent", "on_change", "path", "policy", "relist_after", "separator", "servers", "store", "trust_new")
 
     def __init__(
         self,
@@ -82,6 +83,7 @@ class GatewayConfig:
         separator: str = DEFAULT_SEPARATOR,
         on_change: str = "withhold",
         trust_new: bool = True,
+        relist_after: float = DEFAULT_RELIST_AFTER,
     ) -> None:
         self.path = path
         self.servers = servers
@@ -91,6 +93,7 @@ class GatewayConfig:
         self.separator = separator
         self.on_change = on_change
         self.trust_new = trust_new
+        self.relist_after = relist_after
 
 
 class _Checker:
@@ -240,7 +243,7 @@ def parse_config(text: str, path: str, environ: dict[str, str] | os._Environ[str
     if store and "://" not in store and not store.startswith("sqlite:"):
         store = os.path.normpath(os.path.join(base, os.path.expanduser(store)))
     agent = c.string(data["agent"], ("agent",), "`agent`") if "agent" in data else ""
-    on_change, trust_new = "withhold", True
+    on_change, trust_new, relist_after = "withhold", True, DEFAULT_RELIST_AFTER
     pinning = data.get("pinning")
     if pinning is not None:
         if not isinstance(pinning, dict):
@@ -255,6 +258,10 @@ def parse_config(text: str, path: str, environ: dict[str, str] | os._Environ[str
             if not isinstance(trust_new, bool):
                 c.problem(("pinning", "trust_new"), "`trust_new` must be true or false")
                 trust_new = True
+            relist_after = pinning.get("relist_after", DEFAULT_RELIST_AFTER)
+            if isinstance(relist_after, bool) or not isinstance(relist_after, int | float) or relist_after < 0:
+                c.problem(("pinning", "relist_after"), "`relist_after` must be a number of seconds, 0 or more")
+                relist_after = DEFAULT_RELIST_AFTER
     if c.problems:
         ordered = sorted(c.problems, key=lambda p: (p[0].line, p[0].column))
         raise InputError("\n".join(f"{loc}: {msg}" for loc, msg in ordered))
@@ -267,6 +274,7 @@ def parse_config(text: str, path: str, environ: dict[str, str] | os._Environ[str
         separator=separator,
         on_change=on_change,
         trust_new=trust_new,
+        relist_after=float(relist_after),
     )
 
 

@@ -5,7 +5,8 @@ registration has nothing to offer it). Tools are listed as ``<server><sep><tool>
 their URIs (routed back by owner); prompts are listed as ``<server><sep><prompt>``.
 
 The call path, kept lean because it is paid on every call: look the route up (listing the server's
-tools again when it said they changed, or after ``TOOLS_TTL``), build the Action, decide
+tools again when it said they changed, or after ``pinning.relist_after`` seconds: a definition
+changed since it was pinned is then withheld even from a server that never says so), build the Action, decide
 (``pipeline.decide_unrecorded``: classify, decide, settle; the policy was compiled and the log opened
 once at start), append the decision durably (``pipeline.record``), then forward the call and hand its
 outcome to the next commit. An allowed plain read is sent first and recorded while the server works;
@@ -48,10 +49,6 @@ __all__ = ["Gateway"]
 T = TypeVar("T")
 
 ASK_TIMEOUT = 600.0  # seconds the operator has to answer a confirmation
-# Seconds a server's listed tools are trusted to be what it serves before a call lists them again (a
-# server that says its tools changed is listed again at once): a definition changed since it was
-# pinned is withheld within this long even from a server that never says so.
-TOOLS_TTL = 10.0
 _STATE_PREFIX = "blastdoor:"  # our request_state on 2026-07-28 connections (a downstream's is passed through)
 _SERVER_INFO = types.SERVER_INFO_META_KEY
 # Fields 2026-07-28 requires of results that older servers do not send (older clients' sieve drops them).
@@ -292,7 +289,7 @@ class Gateway:
     async def call(self, caller: Caller, params: types.CallToolRequestParams) -> Any:
         """One tools/call, whichever way it came: decide, record, then forward, refuse or ask."""
         route = self.routes.get(params.name)
-        if route is not None and route.downstream.stale(time.monotonic(), TOOLS_TTL):
+        if route is not None and route.downstream.stale(time.monotonic(), self.config.relist_after):
             await self._relist(route.downstream)  # a definition changed since it was listed is withheld now
             route = self.routes.get(params.name)
         if route is None:
