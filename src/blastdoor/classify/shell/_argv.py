@@ -269,17 +269,11 @@ def _unwrap(
 def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     """Split args into subcommands, options and positionals; False for an unknown subcommand."""
     chain = [entry]
-    value_opts: frozenset[str] = entry.get("value", frozenset())
-    # getopt's optional arguments (`sed -i[SUFFIX]`): only an attached value is theirs, never the next word
-    optional: frozenset[str] = entry.get("optional", frozenset())
-    alias: dict[str, str] = dict(entry.get("alias") or {})
-    long1 = bool(entry.get("long1"))
-    # `abbrev`: getopt_long and git's parse-options accept any unambiguous prefix of a long option
-    abbrev = bool(entry.get("abbrev"))
-    # `switches`: a CLI whose long options all take a value except these (aws, gcloud style).
-    switches: list[str] | None = entry.get("switches")
+    plan = entry.get("_plan")
+    if plan is None:
+        plan = entry["_plan"] = _plan(entry)
+    value_opts, optional, alias, long1, abbrev, switches, looking = plan
     current = entry
-    looking = bool(current.get("subs"))
     args = cmd.args
     i, n = 0, len(args)
     ended = False
@@ -352,7 +346,7 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 if "optional" in sub:
                     optional = optional | sub["optional"]
                 if "alias" in sub:
-                    alias.update(sub["alias"])
+                    alias = {**alias, **sub["alias"]}  # the plan's mapping is shared: never changed
                 long1 = long1 or bool(sub.get("long1"))
                 looking = bool(sub.get("subs"))
                 continue
@@ -368,6 +362,25 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     cmd.entry = current
     cmd.chain = chain
     return True
+
+
+_Plan = tuple[frozenset[str], frozenset[str], dict[str, str], bool, bool, list[str] | None, bool]
+
+
+def _plan(entry: dict[str, Any]) -> _Plan:
+    """How ``_parse`` reads an entry's options, looked up once per entry (cached on it as ``_plan``)."""
+    return (
+        entry.get("value", frozenset()),
+        # getopt's optional arguments (`sed -i[SUFFIX]`): only an attached value is theirs, never the next word
+        entry.get("optional", frozenset()),
+        entry.get("alias") or {},
+        bool(entry.get("long1")),
+        # `abbrev`: getopt_long and git's parse-options accept any unambiguous prefix of a long option
+        bool(entry.get("abbrev")),
+        # `switches`: a CLI whose long options all take a value except these (aws, gcloud style).
+        entry.get("switches"),
+        bool(entry.get("subs")),
+    )
 
 
 def _longs(entry: dict[str, Any]) -> frozenset[str]:

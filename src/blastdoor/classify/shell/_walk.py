@@ -593,7 +593,7 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
     if part.paths.get(path) != "write" or mode == "delete":
         part.paths[path] = mode
     env = st.ctx.environ
-    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(env.get(v) for v in _GUARD_ENV))
+    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(map(env.get, _GUARD_ENV)))
     found = _PATH_MEMO.get(key)
     if found is None:
         from blastdoor.classify.files import classify_path_access  # no guard: a missing check is on_error
