@@ -1,8 +1,8 @@
 """The guard sweep's word memo changes no verdict.
 
 The sweep (classify/shell/_guard_sweep.py) remembers, per environment, which guard places each word
-names from each working directory. The oracle below is the sweep's word scan as it was before the
-memo: every candidate of every word normalised and asked of ``classify.files.guard_of``. Hypothesis
+names from each working directory. The oracles below are the sweep's word and token scans as they
+were before the memos: every candidate of every word normalised and asked of ``classify.files.guard_of``. Hypothesis
 draws commands over a real home that holds guard places, symlinks into them, option values, quoted
 literals and `..` forms, from working directories inside and outside guard places and with blastdoor's
 data directory moved by ``BLASTDOOR_HOME``; each is classified with a memo warmed by every command
@@ -54,6 +54,29 @@ def _oracle_guarded(part: Part, st: State, key: tuple[str | None, ...], loose: b
     return "", ""
 
 
+def _oracle_named_in(text: str, st: State, cwd: str | None, key: tuple[str | None, ...]) -> list[tuple[str, str]]:
+    """``_named_in`` without the token memo (the code before it)."""
+    seen: set[str] = set()
+    for token in _guard_sweep._TOKEN.findall(text):
+        if ("/" not in token and "." not in token) or token in seen or len(token) > 4096:
+            continue
+        seen.add(token)
+        path = _guard_sweep._path(token, cwd)
+        if path == DYNAMIC:
+            continue
+        why = _guard_sweep._guard_of(path, st, key)
+        if why:
+            return [(path, why)]
+    return []
+
+
+def _full(text: str, ctx: ClassifyContext) -> list[dict[str, object]]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_guard_sweep, "_guarded", _oracle_guarded)
+        mp.setattr(_guard_sweep, "_named_in", _oracle_named_in)
+        return _parts(text, ctx)
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("sweep")
@@ -70,7 +93,22 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield home
 
 
-PROGRAMS = ["sed -i s/a/b/", "perl -pi -e s/x/y/", "python3 -c", "cp x", "tee", "vim", "frob", "cat", "rm -rf"]
+# `{}` is where the words go. The last three act on what they are handed at run time (xargs) or run
+# code from stdin: the whole input's words are looked at for them.
+PROGRAMS = [
+    "sed -i s/a/b/ {}",
+    "perl -pi -e s/x/y/ {}",
+    "python3 -c {}",
+    "cp x {}",
+    "tee {}",
+    "vim {}",
+    "frob {}",
+    "cat {}",
+    "rm -rf {}",
+    "echo {} | xargs rm -f",
+    "cat {} | python3 -",
+    "printf '%s\\n' {} | bash -s",
+]
 WORDS = [
     "conf/policy.yaml",
     "notes.json",
@@ -125,15 +163,12 @@ Run = tuple[tuple[str, str, list[str], bool], str, bool]
 @given(st.lists(st.tuples(COMMAND, st.sampled_from(CWDS), st.booleans()), min_size=1, max_size=6))
 def test_the_memo_gives_the_full_scans_verdicts(home: Path, runs: list[Run]) -> None:
     for (cd, program, words, redirect), cwd, moved in runs:
-        text = f"{cd}{program} {' '.join(words)}".replace("{home}", str(home))
+        text = cd + program.replace("{}", " ".join(words)).replace("{home}", str(home))
         if redirect:
             text += " > out.txt"
         ctx = _ctx(home, cwd, moved)
-        memoised = _parts(text, ctx)  # the memo warmed by every command before this one
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(_guard_sweep, "_guarded", _oracle_guarded)
-            full = _parts(text, ctx)
-        assert memoised == full, (text, cwd, moved)
+        memoised = _parts(text, ctx)  # the memos warmed by every command before this one
+        assert memoised == _full(text, ctx), (text, cwd, moved)
 
 
 def test_the_corpus_verdicts_equal_the_full_scans() -> None:
@@ -148,12 +183,10 @@ def test_the_corpus_verdicts_equal_the_full_scans() -> None:
     commands = [case.command for case in corpus.load_cases(corpus.default_dcg())]
     assert len(commands) > 1000
     _guard_sweep._WORD_MEMO.clear()
+    _guard_sweep._TOKEN_MEMO.clear()
     for _ in range(2):
         for text in commands:
-            memoised = _parts(text, ctx)
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setattr(_guard_sweep, "_guarded", _oracle_guarded)
-                assert memoised == _parts(text, ctx), text
+            assert _parts(text, ctx) == _full(text, ctx), text
 
 
 def test_a_symlink_into_the_guard_is_found_through_the_memo(home: Path) -> None:

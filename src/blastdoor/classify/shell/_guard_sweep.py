@@ -29,7 +29,10 @@ _MEMO_LIMIT = 4096
 # Per environment key: (word, cwd) -> the guard places the word names, as (path, why) in candidate order.
 # Most words name none, and a warm process (the server) meets the same words again and again: one
 # lookup instead of splitting the word, normalising its paths and building a memo key per candidate.
-_WORD_MEMO: dict[tuple[str | None, ...], dict[tuple[str, str | None], tuple[tuple[str, str], ...]]] = {}
+_WordMemo = dict[tuple[str, str | None], tuple[tuple[str, str], ...]]
+_WORD_MEMO: dict[tuple[str | None, ...], _WordMemo] = {}
+# The same for the tokens of a whole input that runs code from stdin or computes its targets.
+_TOKEN_MEMO: dict[tuple[str | None, ...], _WordMemo] = {}
 _MAX_WORDS = 64  # words looked at per part: a guard path is named near the program, not after 10k args
 
 
@@ -82,11 +85,7 @@ def _guarded(part: Part, st: State, key: tuple[str | None, ...], loose: bool) ->
             if why:
                 return f"writes {target}: {why}", target
     words = _words(part.command)
-    memo = _WORD_MEMO.get(key)
-    if memo is None:
-        if len(_WORD_MEMO) >= 64:
-            _WORD_MEMO.clear()
-        memo = _WORD_MEMO[key] = {}
+    memo = _memo(_WORD_MEMO, key)
     cwd = part.cwd
     for word in words[1:_MAX_WORDS]:
         if not loose and "/" not in word and "." not in word:
@@ -155,17 +154,32 @@ _TOKEN = re.compile(r"""[^\s'"`;|&<>()=,]+""")
 def _named_in(text: str, st: State, cwd: str | None, key: tuple[str | None, ...]) -> list[tuple[str, str]]:
     """The guard places ``text`` names anywhere (its words and the strings inside them)."""
     seen: set[str] = set()
+    memo = _memo(_TOKEN_MEMO, key)
     for token in _TOKEN.findall(text):
         if ("/" not in token and "." not in token) or token in seen or len(token) > 4096:
             continue
         seen.add(token)
-        path = _path(token, cwd)
-        if path == DYNAMIC:
-            continue
-        why = _guard_of(path, st, key)
-        if why:
-            return [(path, why)]
+        hits = memo.get((token, cwd))
+        if hits is None:
+            path = _path(token, cwd)
+            why = _guard_of(path, st, key) if path != DYNAMIC else ""
+            hits = ((path, why),) if why else ()
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[(token, cwd)] = hits
+        if hits:
+            return list(hits)
     return []
+
+
+def _memo(store: dict[tuple[str | None, ...], _WordMemo], key: tuple[str | None, ...]) -> _WordMemo:
+    """``store``'s memo for the environment ``key`` (a few environments per process: bounded all the same)."""
+    memo = store.get(key)
+    if memo is None:
+        if len(store) >= 64:
+            store.clear()
+        memo = store[key] = {}
+    return memo
 
 
 def _words(command: str) -> list[str]:
