@@ -12,6 +12,7 @@ dropped, and words with spaces or shell metacharacters are single-quoted. ``rm -
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_DEPTH
@@ -20,6 +21,7 @@ from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin, effect_
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import ModuleType
 
     Handler = Callable[["Cmd"], None]
 
@@ -165,7 +167,7 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
             if ran is not None:
                 adds.setdefault("remote_exec", f"runs {ran}, which this same command downloads first")
         break
-    guarded = _guard.guard_names(assigns)
+    guarded = _guard.guard_names(assigns) if assigns else None
     if guarded:
         _guard.mark(st.parts[start:], guarded)
     if adds:
@@ -207,9 +209,8 @@ def _unwrap(
     """The argv a wrapper runs, or None when it was fully handled here."""
     handler = w.get("handler")
     if handler is not None:
-        from blastdoor.classify.shell import _handlers
-
-        result: list[str | None] | None = _handlers.WRAPPER_HANDLERS[handler](w, name, words, st, stdin, assigns, adds)
+        wrapper = _handlers().WRAPPER_HANDLERS[handler]
+        result: list[str | None] | None = wrapper(w, name, words, st, stdin, assigns, adds)
         return result
     value_opts = w.get("value", frozenset())
     read_opts = w.get("read", frozenset())
@@ -483,10 +484,9 @@ def apply_entry(
         st.parts.append(part)
         return
     if handlers:
-        from blastdoor.classify.shell._handlers import HANDLERS
-
+        table = _handlers().HANDLERS
         for handler in handlers:
-            HANDLERS[handler](cmd)
+            table[handler](cmd)
         if not part.effects and not _added(part, st, start):
             return  # the handler replaced this part with others
     if not part.effects:
@@ -558,8 +558,7 @@ def _targets(cmd: Cmd, part: Part) -> None:
         values = _slice(cmd.pos, sl)
         if body.startswith("path"):
             mode = body[5:] if len(body) > 4 else ""
-            from blastdoor.classify.shell._walk import path_effects
-
+            path_effects = _path_effects()
             for v in values:
                 path = st.path(v)
                 part.target(path)
@@ -624,6 +623,20 @@ def normalised(cmd: Cmd) -> str:
 def _generic(
     name: str, head: str, args: list[str | None], st: State, stdin: Stdin | None, assigns: dict[str, str | None]
 ) -> None:
+    _handlers().generic(name, head, args, st, stdin, assigns)
+
+
+# _handlers and _walk import this module: they are imported on first use, then kept (an import
+# statement per command costs about a microsecond). A failed import raises again on every call.
+@cache
+def _handlers() -> ModuleType:
     from blastdoor.classify.shell import _handlers
 
-    _handlers.generic(name, head, args, st, stdin, assigns)
+    return _handlers
+
+
+@cache
+def _path_effects() -> Callable[[Part, str, str, State], None]:
+    from blastdoor.classify.shell._walk import path_effects
+
+    return path_effects

@@ -209,11 +209,11 @@ def _path(value: str, cwd: str | None) -> str:
 
 
 def _guard_of(path: str, st: State, key: tuple[str | None, ...]) -> str:
-    from blastdoor.classify.files import guard_of
-
     memo_key = (path, *key)
     found = _MEMO.get(memo_key)
     if found is None:
+        from blastdoor.classify.files import guard_of  # only when not remembered: an import costs ~1 us
+
         found = guard_of(path, st.ctx)
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
