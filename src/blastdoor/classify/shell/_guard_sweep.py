@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import cache
 from typing import TYPE_CHECKING
 
 from blastdoor.classify.guard import GUARD, STORE_NAMES
 from blastdoor.classify.shell._state import DYNAMIC
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from blastdoor.classify.context import ClassifyContext
     from blastdoor.classify.shell._state import Part, State
 
 _LITERAL = re.compile(r"""['"`]([^'"`\s]{1,1024})['"`]""")
@@ -116,13 +120,19 @@ def _named_by(word: str, cwd: str | None, st: State, key: tuple[str | None, ...]
 
 def _mark_projects(part: Part, st: State) -> None:
     """Deleted paths under a temp directory that belong to a project keep the project's protection."""
-    from blastdoor.classify.files import project_marker
-
     for target in list(part.targets):
         if target.startswith("/"):
-            marker = project_marker(target, st.ctx)
+            marker = _project_marker()(target, st.ctx)
             if marker:
                 part.target(marker)
+
+
+@cache
+def _project_marker() -> Callable[[str, ClassifyContext], str]:
+    # Imported once (classify.files is heavy, and an import statement per deleted path costs ~1 us).
+    from blastdoor.classify.files import project_marker
+
+    return project_marker
 
 
 def _stops_or_removes(part: Part) -> tuple[str, str]:
