@@ -559,7 +559,11 @@ def _targets(cmd: Cmd, part: Part) -> None:
         if body.startswith("path"):
             mode = body[5:] if len(body) > 4 else ""
             path_effects = _path_effects()
+            seen: set[str | None] = set()
             for v in values:
+                if v in seen:
+                    continue  # the same operand again (`rm a a`): its target and effects are in already
+                seen.add(v)
                 path = st.path(v)
                 part.target(path)
                 if mode:
