@@ -1,0 +1,91 @@
+"""CrewAI with blastdoor: a real Crew in tests/integrations/.venv-crewai (``make framework-venvs``; CrewAI's
+pins conflict with .venv's), run as a subprocess by run_crewai.py on this test's world and audit log."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from blastdoor.services import Services
+from tests.sdk.world import DELETE, DROP, RM, SELECT, World, approve, events, pending
+
+HERE = Path(__file__).resolve().parent
+PYTHON = HERE / ".venv-crewai" / "bin" / "python"
+UPDATE = "UPDATE users SET name = 'zed' WHERE id = 3"
+
+
+def crew(world: World, tmp: Path, runs: list[dict[str, Any]], stdin: str = "") -> tuple[list[dict[str, str]], list]:
+    """Run the crews of ``runs`` in CrewAI's venv; (what the model read per run, the calls that really ran)."""
+    assert PYTHON.exists(), f"{PYTHON} is missing: run `make framework-venvs`"
+    calls = tmp / "calls.jsonl"
+    config = {"policy": str(world.policy), "store": str(tmp / "audit.db"), "db": str(world.db),
+              "root": str(world.root), "calls": str(calls), "runs": runs}  # fmt: skip
+    (tmp / "crew.json").write_text(json.dumps(config))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BLASTDOOR", "OPENAI", "CREWAI"))}
+    # No network: CrewAI's telemetry and trace prompts off; its storage in the test's directory.
+    env.update(CREWAI_DISABLE_TELEMETRY="true", CREWAI_TRACING_ENABLED="false", OTEL_SDK_DISABLED="true",
+               HOME=str(tmp / "home"), PYTHONPATH="")  # fmt: skip
+    done = subprocess.run([str(PYTHON), str(HERE / "run_crewai.py"), str(tmp / "crew.json")], input=stdin,
+                          capture_output=True, text=True, env=env, timeout=240)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    seen = [run["seen"] for run in json.loads(done.stdout.strip().splitlines()[-1])["runs"]]
+    ran = [tuple(json.loads(line)) for line in calls.read_text().splitlines()] if calls.exists() else []
+    return seen, ran
+
+
+def test_destructive_calls_stop_reads_run_and_an_approval_runs_once(
+    world: World, services: Services, tmp_path: Path
+) -> None:
+    # Run 1: the model asks for DROP, rm -rf, a SELECT and a DELETE (approve); run 2 asks for the DELETE again
+    # with the hook waiting, and bob approves once it waits (its second `approve` decision is in the log).
+    def bob() -> None:
+        deadline = time.monotonic() + 200
+        while time.monotonic() < deadline:
+            if sum(e["kind"] == "decision" and e["verdict"] == "approve" for e in events(services)) >= 2:
+                (request_id,) = pending(services)
+                approve(services, request_id)
+                return
+            time.sleep(0.05)
+
+    approver = threading.Thread(target=bob, daemon=True)
+    approver.start()
+    runs = [{"plan": [["run_sql", DROP], ["run_shell", RM], ["run_sql", SELECT], ["run_sql", DELETE]]},
+            {"plan": [["run_sql", DELETE]], "wait": 120}]  # fmt: skip
+    (first, second), ran = crew(world, tmp_path, runs)
+    approver.join(5)
+
+    assert ran == [("sql", SELECT), ("sql", DELETE)]  # the DELETE once, after the approval
+    assert world.users() == ["ada", "cy"] and world.files() == ["f0.txt", "f1.txt", "f2.txt"]
+    assert "no-drop" in first["call-0"] and "Dropping tables is not allowed" in first["call-0"]
+    assert "no-rm" in first["call-1"] and "'ada'" in first["call-2"]
+    assert "is pending" in first["call-3"] and "req_" in first["call-3"]
+    assert "blastdoor" not in second["call-0"] and "[]" in second["call-0"]
+
+    evs = events(services)
+    decisions = [(e["verdict"], e["rule"]) for e in evs if e["kind"] == "decision"]
+    assert ("deny", "no-drop") in decisions and ("deny", "no-rm") in decisions and ("allow", "delete-rows") in decisions
+    allowed = {e["correlation_id"] for e in evs if e["kind"] == "decision" and e["verdict"] == "allow"}
+    outcomes = [e for e in evs if e["kind"] == "outcome"]
+    assert len(allowed) == 2 and allowed == {e["correlation_id"] for e in outcomes}
+    assert all(e["status"] == "ok" and e["outcome"]["exit_code"] == 0 for e in outcomes)
+
+
+def test_an_ask_is_crewais_human_input_and_no_answer_refuses(world: World, services: Services, tmp_path: Path) -> None:
+    # The policy asks before an UPDATE: the person at CrewAI's console says no, then yes; then input ends.
+    plan = [["run_sql", UPDATE], ["run_sql", UPDATE], ["run_sql", UPDATE.replace("zed", "max")]]
+    (seen,), ran = crew(world, tmp_path, [{"plan": plan}], stdin="no\nyes\n")
+
+    assert ran == [("sql", UPDATE)]
+    assert world.users() == ["ada", "bob", "zed"]
+    assert "did not confirm" in seen["call-0"] and "confirm-updates" in seen["call-0"]
+    assert "nobody confirmed" in seen["call-2"]
+    evs = events(services)
+    asked = [e["correlation_id"] for e in evs if e["kind"] == "decision" and e["verdict"] == "ask"]
+    outcomes = [e["correlation_id"] for e in evs if e["kind"] == "outcome"]
+    assert len(asked) == 3 and outcomes == [asked[1]]  # the confirmed call's decision, and its outcome
+    assert not pending(services)  # CrewAI's human input answered it: no approval request was filed
