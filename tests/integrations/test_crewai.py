@@ -19,6 +19,14 @@ PYTHON = HERE / ".venv-crewai" / "bin" / "python"
 UPDATE = "UPDATE users SET name = 'zed' WHERE id = 3"
 
 
+def _env(home: Path) -> dict[str, str]:
+    """No network and no keys: CrewAI's telemetry and trace prompts off, its storage under ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BLASTDOOR", "OPENAI", "CREWAI"))}
+    env.update(CREWAI_DISABLE_TELEMETRY="true", CREWAI_TRACING_ENABLED="false", OTEL_SDK_DISABLED="true",
+               HOME=str(home), PYTHONPATH="")  # fmt: skip
+    return env
+
+
 def crew(world: World, tmp: Path, runs: list[dict[str, Any]], stdin: str = "") -> tuple[list[dict[str, str]], list]:
     """Run the crews of ``runs`` in CrewAI's venv; (what the model read per run, the calls that really ran)."""
     assert PYTHON.exists(), f"{PYTHON} is missing: run `make framework-venvs`"
@@ -26,12 +34,8 @@ def crew(world: World, tmp: Path, runs: list[dict[str, Any]], stdin: str = "") -
     config = {"policy": str(world.policy), "store": str(tmp / "audit.db"), "db": str(world.db),
               "root": str(world.root), "calls": str(calls), "runs": runs}  # fmt: skip
     (tmp / "crew.json").write_text(json.dumps(config))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BLASTDOOR", "OPENAI", "CREWAI"))}
-    # No network: CrewAI's telemetry and trace prompts off; its storage in the test's directory.
-    env.update(CREWAI_DISABLE_TELEMETRY="true", CREWAI_TRACING_ENABLED="false", OTEL_SDK_DISABLED="true",
-               HOME=str(tmp / "home"), PYTHONPATH="")  # fmt: skip
     done = subprocess.run([str(PYTHON), str(HERE / "run_crewai.py"), str(tmp / "crew.json")], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=240)  # fmt: skip
+                          capture_output=True, text=True, env=_env(tmp / "home"), timeout=240)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     seen = [run["seen"] for run in json.loads(done.stdout.strip().splitlines()[-1])["runs"]]
     ran = [tuple(json.loads(line)) for line in calls.read_text().splitlines()] if calls.exists() else []
@@ -89,3 +93,11 @@ def test_an_ask_is_crewais_human_input_and_no_answer_refuses(world: World, servi
     outcomes = [e["correlation_id"] for e in evs if e["kind"] == "outcome"]
     assert len(asked) == 3 and outcomes == [asked[1]]  # the confirmed call's decision, and its outcome
     assert not pending(services)  # CrewAI's human input answered it: no approval request was filed
+
+
+def test_the_example_runs_and_stops_the_drop(tmp_path: Path) -> None:
+    example = HERE.parent.parent / "examples" / "crewai_guard.py"
+    done = subprocess.run([str(PYTHON), str(example)], capture_output=True, text=True, env=_env(tmp_path), timeout=240)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "the model read: blastdoor: deny by rule `no-drop`" in done.stdout
+    assert "users: ['ada', 'bob']" in done.stdout
