@@ -5,8 +5,9 @@ Run by test_crewai.py in tests/integrations/.venv-crewai (CrewAI's pins conflict
 
     python run_crewai.py CONFIG.json
 
-CONFIG: {"policy", "store", "db", "root", "calls" (a file each call that really runs is appended to),
-"runs": [{"plan": [[tool, text], ...], "wait": seconds, "ask": "human" | "approve"}, ...]}. The last
+CONFIG: {"policy", "store" (or "url" and "token" of a server), "db", "root", "calls" (a file each call
+that really runs is appended to), "runs": [{"plan": [[tool, text], ...], "wait": seconds, "ask": "human"
+| "approve"}, ...]}. The last
 line printed is one JSON object: {"runs": [{"seen": {tool_call_id: what the model read}}, ...]}.
 """
 
@@ -71,7 +72,10 @@ def main(config: dict[str, Any]) -> dict[str, Any]:
         done = subprocess.run(["sh", "-c", command], cwd=config["root"], capture_output=True, text=True, timeout=30)
         return done.stdout + done.stderr
 
-    guard = Guard.local(policy=config["policy"], store=config["store"], agent="crew-ops", requester="alice")
+    if config.get("url"):  # a running `blastdoor serve`, with a requester's token; its policy for `root`
+        guard = Guard.remote(config["url"], token=config["token"], agent="crew-ops", cwd=config["root"])
+    else:
+        guard = Guard.local(policy=config["policy"], store=config["store"], agent="crew-ops", requester="alice")
     out: list[dict[str, Any]] = []
     try:
         for run in config["runs"]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from blastdoor.services import Services
 from tests.sdk.world import DELETE, DROP, RM, SELECT, World, approve, events, pending
+from tests.server.harness import Server
 
 HERE = Path(__file__).resolve().parent
 PYTHON = HERE / ".venv-crewai" / "bin" / "python"
@@ -27,12 +28,15 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def crew(world: World, tmp: Path, runs: list[dict[str, Any]], stdin: str = "") -> tuple[list[dict[str, str]], list]:
-    """Run the crews of ``runs`` in CrewAI's venv; (what the model read per run, the calls that really ran)."""
+def crew(
+    world: World, tmp: Path, runs: list[dict[str, Any]], stdin: str = "", **server: str
+) -> tuple[list[dict[str, str]], list[tuple[str, ...]]]:
+    """Run the crews of ``runs`` in CrewAI's venv, deciding locally (or with ``url`` and ``token``, by that
+    server); (what the model read per run, the calls that really ran)."""
     assert PYTHON.exists(), f"{PYTHON} is missing: run `make framework-venvs`"
     calls = tmp / "calls.jsonl"
     config = {"policy": str(world.policy), "store": str(tmp / "audit.db"), "db": str(world.db),
-              "root": str(world.root), "calls": str(calls), "runs": runs}  # fmt: skip
+              "root": str(world.root), "calls": str(calls), "runs": runs, **server}  # fmt: skip
     (tmp / "crew.json").write_text(json.dumps(config))
     done = subprocess.run([str(PYTHON), str(HERE / "run_crewai.py"), str(tmp / "crew.json")], input=stdin,
                           capture_output=True, text=True, env=_env(tmp / "home"), timeout=240)  # fmt: skip
@@ -101,3 +105,43 @@ def test_the_example_runs_and_stops_the_drop(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "the model read: blastdoor: deny by rule `no-drop`" in done.stdout
     assert "users: ['ada', 'bob']" in done.stdout
+
+
+def test_through_a_real_server_an_approval_there_runs_the_call_once(world: World, tmp_path: Path) -> None:
+    # The crew's Guard asks `blastdoor serve` with a requester's token; bob approves over the server's API
+    # while the hook waits; the outcomes reach the server's log through POST /v1/outcomes.
+    server = Server(tmp_path / "server-home")
+    try:
+        admin = server.add_person("root-admin", "admin")
+        bob = server.add_person("bob", admin_token=admin)
+        svc = server.add_person("svc", "requester", admin_token=admin)
+
+        def bob_approves() -> None:
+            deadline = time.monotonic() + 200
+            while time.monotonic() < deadline:
+                found = server.tcp.get("/v1/approvals", headers=server.auth(bob)).json()["requests"]
+                if found:
+                    server.tcp.post(f"/v1/approvals/{found[0]['id']}/approve", json={}, headers=server.auth(bob))
+                    return
+                time.sleep(0.1)
+
+        approver = threading.Thread(target=bob_approves, daemon=True)
+        approver.start()
+        plan = [["run_sql", DROP], ["run_shell", RM], ["run_sql", SELECT], ["run_sql", DELETE]]
+        (seen,), ran = crew(world, tmp_path, [{"plan": plan, "wait": 120}], url=server.url, token=svc)
+        approver.join(5)
+
+        assert ran == [("sql", SELECT), ("sql", DELETE)]
+        assert world.users() == ["ada", "cy"] and world.files() == ["f0.txt", "f1.txt", "f2.txt"]
+        assert "no-drop" in seen["call-0"] and "no-rm" in seen["call-1"] and "'ada'" in seen["call-2"]
+        assert "blastdoor" not in seen["call-3"]
+        entries = server.tcp.get("/v1/audit/events", params={"limit": 500}, headers=server.auth(admin)).json()
+        evs = [e["event"] for e in entries["entries"]]
+        decisions = {(e["verdict"], e["rule"]) for e in evs if e["kind"] == "decision"}
+        assert {("deny", "no-drop"), ("deny", "no-rm"), ("allow", "delete-rows")} <= decisions
+        assert all(e["agent"]["on_behalf_of"] == "svc" for e in evs if e["kind"] == "decision")
+        allowed = {e["correlation_id"] for e in evs if e["kind"] == "decision" and e["verdict"] == "allow"}
+        outcomes = [e for e in evs if e["kind"] == "outcome"]
+        assert len(allowed) == 2 and allowed == {e["correlation_id"] for e in outcomes}
+    finally:
+        server.stop()
