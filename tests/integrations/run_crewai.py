@@ -7,7 +7,7 @@ Run by test_crewai.py in tests/integrations/.venv-crewai (CrewAI's pins conflict
 
 CONFIG: {"policy", "store" (or "url" and "token" of a server), "db", "root", "calls" (a file each call
 that really runs is appended to), "runs": [{"plan": [[tool, text], ...], "wait": seconds, "ask": "human"
-| "approve"}, ...]}. The last
+| "approve", "react": CrewAI's text protocol instead of native tool calls}, ...]}. The last
 line printed is one JSON object: {"runs": [{"seen": {tool_call_id: what the model read}}, ...]}.
 """
 
@@ -30,27 +30,37 @@ HINTS = {"run_sql": Hint(sql="query"), "run_shell": Hint(shell="command")}
 
 
 class Scripted(BaseLLM):
-    """One planned native tool call per turn, then a final answer; records every tool result it is shown."""
+    """One planned tool call per turn, then a final answer; records every tool result it is shown.
+
+    Native function calls by default; with ``react`` CrewAI's text protocol (``Action:`` / ``Action
+    Input:``, the result coming back as the turn's ``Observation:``), the path of models without tools.
+    """
 
     plan: list[tuple[str, str]] = []  # noqa: RUF012 - pydantic field
     seen: dict[str, str] = {}  # noqa: RUF012 - pydantic field
+    react: bool = False
 
     def supports_function_calling(self) -> bool:
-        return True
+        return not self.react
 
     def call(self, messages: Any, tools: Any = None, *args: Any, **kwargs: Any) -> Any:
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
+        mine = [str(m.get("content")) for m in messages if m.get("role") == "assistant"]
         for m in messages:
             if m.get("role") == "tool":
                 self.seen[str(m.get("tool_call_id"))] = str(m.get("content"))
-        turn = sum(1 for m in messages if m.get("role") == "assistant")
+        if self.react:
+            for i, text in enumerate(mine):
+                self.seen[f"call-{i}"] = text.partition("\nObservation:")[2].strip()
+        turn = len(mine)
         if turn < len(self.plan):
             name, text = self.plan[turn]
-            arg = "query" if name == "run_sql" else "command"
-            function = {"name": name, "arguments": json.dumps({arg: text})}
-            return [{"id": f"call-{turn}", "type": "function", "function": function}]
-        return "done"
+            args = json.dumps({"query" if name == "run_sql" else "command": text})
+            if self.react:
+                return f"Thought: next step\nAction: {name}\nAction Input: {args}"
+            return [{"id": f"call-{turn}", "type": "function", "function": {"name": name, "arguments": args}}]
+        return "Thought: all done\nFinal Answer: done" if self.react else "done"
 
 
 def main(config: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +89,8 @@ def main(config: dict[str, Any]) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     try:
         for run in config["runs"]:
-            llm = Scripted(model="scripted", plan=[tuple(step) for step in run["plan"]], seen={})
+            plan = [tuple(step) for step in run["plan"]]
+            llm = Scripted(model="scripted", plan=plan, seen={}, react=run.get("react", False))
             agent = Agent(role="ops", goal="keep the app tidy", backstory="an operator", llm=llm,
                           tools=[run_sql, run_shell], verbose=False)  # fmt: skip
             task = Task(description="clean up", expected_output="what was done", agent=agent)

@@ -83,6 +83,17 @@ def test_destructive_calls_stop_reads_run_and_an_approval_runs_once(
     assert all(e["status"] == "ok" and e["outcome"]["exit_code"] == 0 for e in outcomes)
 
 
+def test_a_model_without_native_tools_reads_the_reason_as_its_observation(
+    world: World, services: Services, tmp_path: Path
+) -> None:
+    # CrewAI's ReAct text protocol runs the same hooks on another path (tool_utils, not the native executor).
+    plan = [["run_sql", DROP], ["run_shell", RM], ["run_sql", SELECT]]
+    (seen,), ran = crew(world, tmp_path, [{"plan": plan, "react": True}])
+    assert ran == [("sql", SELECT)] and world.intact()
+    assert "no-drop" in seen["call-0"] and "no-rm" in seen["call-1"] and "'ada'" in seen["call-2"]
+    assert "blocked by hook" not in seen["call-0"]
+
+
 def test_an_ask_is_crewais_human_input_and_no_answer_refuses(world: World, services: Services, tmp_path: Path) -> None:
     # The policy asks before an UPDATE: the person at CrewAI's console says no, then yes; then input ends.
     plan = [["run_sql", UPDATE], ["run_sql", UPDATE], ["run_sql", UPDATE.replace("zed", "max")]]
