@@ -94,6 +94,14 @@ def test_a_model_without_native_tools_reads_the_reason_as_its_observation(
     assert "blocked by hook" not in seen["call-0"]
 
 
+def test_a_policy_that_cannot_be_read_lets_nothing_run(world: World, tmp_path: Path) -> None:
+    world.policy.write_text("version: 1\nrules: [ {id: broken\n")  # CrewAI runs a tool whose hook fails: not ours
+    plan = [["run_sql", DROP], ["run_sql", SELECT]]
+    (seen,), ran = crew(world, tmp_path, [{"plan": plan}])
+    assert ran == [] and world.intact()
+    assert all("policy cannot be loaded" in seen[f"call-{i}"] for i in range(2)), seen
+
+
 def test_an_ask_is_crewais_human_input_and_no_answer_refuses(world: World, services: Services, tmp_path: Path) -> None:
     # The policy asks before an UPDATE: the person at CrewAI's console says no, then yes; then input ends.
     plan = [["run_sql", UPDATE], ["run_sql", UPDATE], ["run_sql", UPDATE.replace("zed", "max")]]
