@@ -104,8 +104,10 @@ def test_a_policy_that_cannot_be_read_lets_nothing_run(world: World, tmp_path: P
 
 def test_an_ask_is_crewais_human_input_and_no_answer_refuses(world: World, services: Services, tmp_path: Path) -> None:
     # The policy asks before an UPDATE: the person at CrewAI's console says no, then yes; then input ends.
+    # A second crew's hooks (ask="approve") file an approval request instead of asking the console.
     plan = [["run_sql", UPDATE], ["run_sql", UPDATE], ["run_sql", UPDATE.replace("zed", "max")]]
-    (seen,), ran = crew(world, tmp_path, [{"plan": plan}], stdin="no\nyes\n")
+    later = [["run_sql", UPDATE.replace("zed", "max")]]
+    (seen, filed), ran = crew(world, tmp_path, [{"plan": plan}, {"plan": later, "ask": "approve"}], stdin="no\nyes\n")
 
     assert ran == [("sql", UPDATE)]
     assert world.users() == ["ada", "bob", "zed"]
@@ -115,7 +117,8 @@ def test_an_ask_is_crewais_human_input_and_no_answer_refuses(world: World, servi
     asked = [e["correlation_id"] for e in evs if e["kind"] == "decision" and e["verdict"] == "ask"]
     outcomes = [e["correlation_id"] for e in evs if e["kind"] == "outcome"]
     assert len(asked) == 3 and outcomes == [asked[1]]  # the confirmed call's decision, and its outcome
-    assert not pending(services)  # CrewAI's human input answered it: no approval request was filed
+    (request_id,) = pending(services)  # only the ask="approve" crew filed one; the console answered the rest
+    assert request_id in filed["call-0"] and "is pending" in filed["call-0"]
 
 
 def test_the_example_runs_and_stops_the_drop(tmp_path: Path) -> None:
