@@ -51,6 +51,10 @@ def test_only_the_requester_records_its_allowed_calls_outcome_once(server: Serve
     assert post(svc, {"correlation_id": "cid-rm", "exit_code": 0}) == (409, "not_run")
     assert post(svc, {"correlation_id": "cid-read", "exit_code": "0"})[0] == 400
     assert post(svc, {"correlation_id": ""})[0] == 400
+    assert post(svc, {"correlation_id": "cid-read", "exit_code": 10**30})[0] == 400
+    nan = server.tcp.post("/v1/outcomes", content=b'{"correlation_id": "cid-read", "duration_ms": NaN}',
+                          headers={**server.auth(svc), "content-type": "application/json"})  # fmt: skip
+    assert nan.status_code == 400
     no_token = server.tcp.post("/v1/outcomes", json={"correlation_id": "cid-read", "exit_code": 0})
     assert no_token.status_code == 401
     assert [e["kind"] for e in _events(server, admin, "cid-read")] == ["decision"]  # nothing was written

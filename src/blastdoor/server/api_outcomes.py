@@ -9,6 +9,7 @@ write a lie into someone else's record.
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +29,16 @@ MAX_ERROR = 4000  # characters of an error message kept
 _RECORDING = threading.Lock()
 
 
-def _number(data: dict[str, Any], key: str, kind: type) -> Any:
+def _number(data: dict[str, Any], key: str, *, integer: bool) -> float | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, kind if kind is not float else (int, float)):
-        raise ApiError(400, "bad_input", f"`{key}` must be a{'n integer' if kind is int else ' number'}")
-    return value
+    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+        raise ApiError(400, "bad_input", f"`{key}` must be a{'n integer' if integer else ' number'}")
+    number: float = value
+    if not math.isfinite(number) or abs(number) > 2**53:  # what the log's canonical JSON holds exactly
+        raise ApiError(400, "bad_input", f"`{key}` is out of range")
+    return number
 
 
 def record(state: ServerState, caller: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +48,9 @@ def record(state: ServerState, caller: str, data: dict[str, Any]) -> dict[str, A
     cid = data.get("correlation_id")
     if not isinstance(cid, str) or not cid:
         raise ApiError(400, "bad_input", "`correlation_id` must be the decision's correlation id")
-    exit_code = _number(data, "exit_code", int)
-    duration_ms = _number(data, "duration_ms", float)
+    code = _number(data, "exit_code", integer=True)
+    exit_code = None if code is None else int(code)
+    duration_ms = _number(data, "duration_ms", integer=False)
     error = data.get("error")
     if error is not None and not isinstance(error, str):
         raise ApiError(400, "bad_input", "`error` must be a string")
