@@ -18,6 +18,7 @@ from tests.server.harness import Server
 HERE = Path(__file__).resolve().parent
 PYTHON = HERE / ".venv-crewai" / "bin" / "python"
 UPDATE = "UPDATE users SET name = 'zed' WHERE id = 3"
+BROKEN = "SELECT name FROM nope"  # a read that fails: there is no such table
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -87,11 +88,17 @@ def test_a_model_without_native_tools_reads_the_reason_as_its_observation(
     world: World, services: Services, tmp_path: Path
 ) -> None:
     # CrewAI's ReAct text protocol runs the same hooks on another path (tool_utils, not the native executor).
-    plan = [["run_sql", DROP], ["run_shell", RM], ["run_sql", SELECT]]
-    (seen,), ran = crew(world, tmp_path, [{"plan": plan, "react": True}])
-    assert ran == [("sql", SELECT)] and world.intact()
+    # A read that fails is recorded as failed on both paths. The text path retries a tool that raised without
+    # running the hooks again (crewai 1.15.30: 6 runs for one decision; the native path runs it once).
+    plan = [["run_sql", DROP], ["run_shell", RM], ["run_sql", SELECT], ["run_sql", BROKEN]]
+    (seen, _), ran = crew(world, tmp_path, [{"plan": plan, "react": True}, {"plan": [["run_sql", BROKEN]]}])
+    assert ran[0] == ("sql", SELECT) and set(ran[1:]) == {("sql", BROKEN)} and world.intact()
     assert "no-drop" in seen["call-0"] and "no-rm" in seen["call-1"] and "'ada'" in seen["call-2"]
     assert "blocked by hook" not in seen["call-0"]
+    evs = events(services)
+    broken = {e["correlation_id"] for e in evs if e["kind"] == "decision" and "nope" in e["action"].get("raw", "")}
+    statuses = sorted((e["correlation_id"] in broken, e["status"]) for e in evs if e["kind"] == "outcome")
+    assert statuses == [(False, "ok"), (True, "error"), (True, "error")]
 
 
 def test_a_policy_that_cannot_be_read_lets_nothing_run(world: World, tmp_path: Path) -> None:

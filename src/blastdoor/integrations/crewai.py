@@ -21,7 +21,8 @@ run in the order they were registered.
   same call, retried once approved, runs (once).
 
 Fail closed: CrewAI ignores a hook that raises (the call runs), so these hooks never raise; any error
-ends in False, with the reason for the model.
+ends in False, with the reason for the model. CrewAI's text (ReAct) path retries a tool that raised
+without calling the hooks again: an allowed call that fails can run more than once there.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["BlastdoorHooks"]
 
 YES = frozenset({"y", "yes", "approve", "approved", "allow", "run"})
+# How CrewAI 1.15 words a tool that raised, on its native tool-call path and on its text (ReAct) path.
+FAILED = ("Error executing tool:", "I encountered an error while trying to use the tool")
 
 
 class BlastdoorHooks:
@@ -114,8 +117,8 @@ class BlastdoorHooks:
             _, cid, started, refusal = entry
             if refusal:
                 return refusal
-            result = context.tool_result or ""
-            failed = result.startswith("Error executing tool:")
+            result = (context.tool_result or "").lstrip()
+            failed = result.startswith(FAILED)
             self.guard.record_outcome(
                 cid,
                 exit_code=None if failed else 0,
