@@ -229,7 +229,7 @@ def _passes(check: Callable[[Any], Any], value: Any) -> bool:
 _SPLIT_FROM = 64
 
 
-def _schema_errors(data: Any) -> list[tuple[tuple[str | int, ...], ValidationError]]:
+def _schema_errors(data: Any, split_from: int = _SPLIT_FROM) -> list[tuple[tuple[str | int, ...], ValidationError]]:
     """jsonschema's errors for ``data``, each with the path of the value it was raised on.
 
     The same errors as ``iter_errors`` on the whole document: a long list's items are validated one
@@ -238,7 +238,7 @@ def _schema_errors(data: Any) -> list[tuple[tuple[str | int, ...], ValidationErr
     validator = _reference_validator()
     if not isinstance(data, dict):
         return [((), e) for e in validator.iter_errors(data)]
-    split = [n for n in _split_lists() if isinstance(data.get(n), list) and len(data[n]) >= _SPLIT_FROM]
+    split = [n for n in _split_lists() if isinstance(data.get(n), list) and len(data[n]) >= split_from]
     top = {k: ([] if k in split else v) for k, v in data.items()}
     errors: list[tuple[tuple[str | int, ...], ValidationError]] = [((), e) for e in validator.iter_errors(top)]
     properties = policy_schema()["properties"]
