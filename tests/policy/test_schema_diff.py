@@ -172,6 +172,26 @@ def test_known_edges(data: dict[str, Any], valid: bool) -> None:
     assert compiled_accepts(data) == valid
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version: 1\nrules:\n  - {id: 2020-01-01, match: {}, verdict: deny}\n",  # a date, not a string
+        "version: 1\nrules:\n  - {id: a, match: {}, verdict: approve, approvals: {count: .nan}}\n",
+        "version: 1\nrules:\n  - {id: a, match: {}, verdict: approve, approvals: {count: .inf}}\n",
+        "version: 1\nprotect: !!set {a, b}\n",
+        "version: 1\nprotect: [!!binary aGVsbG8=]\n",
+        "version: 1\nrules:\n  - {id: a, match: {args: {n: {gt: 0x10}}}, verdict: deny}\n",
+        "version: 1\nrules:\n  - {id: a, match: {effects: [delete]}, verdict: deny, description: ~}\n",
+        "version: 1\n1: x\ntrue: y\n",  # keys that YAML reads as a number and a boolean
+    ],
+)
+def test_yaml_values_that_are_not_json(text: str) -> None:
+    """YAML reads dates, NaN, sets, bytes and hex numbers that JSON has no word for: same answers."""
+    doc = text_to_document(text, "p.yaml")
+    assert compiled_accepts(doc.data) == reference_accepts(doc.data)
+    assert said(schema.validate_document(doc)) == said(schema.reference_problems(doc))
+
+
 def test_a_long_list_is_explained_item_by_item() -> None:
     """A typo deep in a long ``rules:`` list: reported exactly as jsonschema reports it."""
     rules = [{"id": f"r{i}", "match": {"operation": f"shell:x{i}"}, "verdict": "deny"} for i in range(300)]
