@@ -267,8 +267,9 @@ def _compile_sources(sources: list[Source], *, home: str | None) -> CompiledPoli
             limits.append((lid, conds, int(lim["max"]), window, lim.get("verdict", "deny"), lim.get("reason", "")))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
+        test_lines = doc.item_lines("tests")
         for j, t in enumerate(data.get("tests") or []):
-            tests.append((src.path, doc.where(("tests", j)).line, t))
+            tests.append((src.path, test_lines[j], t))
 
     # Checks that need the merged picture.
     known_envs = set(environments) | {"unknown"}

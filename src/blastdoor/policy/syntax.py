@@ -61,8 +61,8 @@ def gc_paused() -> Iterator[None]:
     threshold sets off a collection that walks all of them again: with the collector on, compile time
     grew with the square of the rule count. Nothing built here needs the cycle collector (reference
     counting frees it); nested pauses leave the collector to the outermost one. The switch is the
-    process's: in a server, other threads run without collections for the length of a compile (a
-    second or so at 10,000 rules), and a compile that starts while another holds the pause may end
+    process's: in a server, other threads run without collections for the length of a compile (half a
+    second at 10,000 rules), and a compile that starts while another holds the pause may end
     with the collector back on, which only makes it slower.
     """
     if not gc.isenabled():
