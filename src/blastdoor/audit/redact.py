@@ -284,10 +284,10 @@ class Redactor:
         if t is str:
             if _no_secret(value):
                 return value
-            out = self.text(value, path)
-            if out == value and len(value) <= _CLEAN_LEN and len(_clean) < _CLEAN_MAX:
+            scanned = self.text(value, path)
+            if scanned == value and len(value) <= _CLEAN_LEN and len(_clean) < _CLEAN_MAX:
                 _clean.add(value)  # a hint that led nowhere (``git status``): the full scan once only
-            return out
+            return scanned
         if t is dict:
             out: dict[str, JSON] = {}
             cache = _key_cache

@@ -51,7 +51,6 @@ _SPECIAL_FIRST = frozenset((_CP_KIND[0], _KEY_KIND[0]))
 _KIND_WITHIN = 96  # '{"event":{"key_ids":[' + up to four 10-byte key ids + '],"kind":"checkpoint"'
 
 
-
 class Problem:
     """One thing wrong, at a sequence number (the first entry that cannot be trusted)."""
 
