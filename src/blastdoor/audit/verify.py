@@ -184,6 +184,9 @@ def verify_entries(
     suffix = b',"seq":%d,"time":"%s"}'  # events.entry_suffix, as a template (checked by the tests)
     prev = b""
     row: Any = None
+    hash_ = sha256  # a local: this loop is verify's whole cost
+    push = frontier.append
+    pop = frontier.pop
     try:
         for row in rows:
             seq, time, body, leaf, index = row
@@ -205,7 +208,7 @@ def verify_entries(
                 else:
                     report.add(seq, f"out of order: seq {seq} appears after seq {expected - 1}")
                 break
-            h = sha256(b"\x00" + body).digest()
+            h = hash_(b"\x00" + body).digest()
             if leaf is not None and leaf != h:
                 report.add(seq, "entry bytes do not match their leaf hash (the entry was edited)")
                 break
@@ -236,9 +239,9 @@ def verify_entries(
             # merkle.frontier_push, inlined: this loop is verify's whole cost.
             n = seq
             while n & 1:
-                h = sha256(b"\x01" + frontier.pop() + h).digest()
+                h = hash_(b"\x01" + pop() + h).digest()
                 n >>= 1
-            frontier.append(h)
+            push(h)
             expected = seq + 1
             if expected in wanted:
                 roots[expected] = frontier_root(frontier)
