@@ -110,7 +110,11 @@ def main() -> None:
         if decision.verdict != "allow":  # deny, a pending approval, an error: never runs
             return blocked_text(decision)  # the verdict, the rule and the reason, for the model
         started = time.monotonic()
-        done = subprocess.run(["sh", "-c", command], cwd=work, capture_output=True, text=True, timeout=60)
+        try:
+            done = subprocess.run(["sh", "-c", command], cwd=work, capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired as exc:  # a failure is an outcome too
+            guard.record_outcome(call_id, error=str(exc), duration_ms=(time.monotonic() - started) * 1000)
+            return f"error: {exc}"
         guard.record_outcome(call_id, exit_code=done.returncode, duration_ms=(time.monotonic() - started) * 1000)
         return done.stdout + done.stderr
 
