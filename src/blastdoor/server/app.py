@@ -211,6 +211,10 @@ def serve(
             app.state.stopping = True  # the inbox's event streams end now, so their connections close
             await super().shutdown(sockets)
 
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            asgi.last_active = time.monotonic()  # idle counts from when callers can reach it, not from import
+
         async def on_tick(self, counter: int) -> bool:
             # uvicorn ticks every 0.1 s; idle is judged once a second, by requests ended, not connections
             # (a keep-alive connection holding nothing in flight does not keep the server up).
