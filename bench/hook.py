@@ -15,6 +15,8 @@ on a PreToolUse payload for a plain read (``ls -la``), against the floor ``pytho
   hook_inprocess  the same command deciding in-process ($BLASTDOOR_SERVER=off: no server asked or
                   started; policy cache warm): what every call would cost without a server
   script          the ``blastdoor hook`` console script (with ``site``), no server
+  lean_floor      not blastdoor: the least any in-process hook does to record durably (``-I -S``, import
+                  ``sqlite3``, open a WAL file, one synchronous insert), the floor of a lean in-process design
   hook_verified   ``hook`` presenting an enrolled agent's credential (``$BLASTDOOR_AGENT_CREDENTIAL_FILE``):
                   the client reads the file and sends the token, the server verifies it (docs/IDENTITY.md)
   http            Claude Code's ``type: http`` hook: one keep-alive POST to /v1/hooks/claude-code (no process)
@@ -43,6 +45,11 @@ if TYPE_CHECKING:
 
 BUDGET = 2.5  # cold: no server at the start of the series
 BUDGET_SERVED = 2.0
+LEAN_FLOOR = """import sys, sqlite3
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("pragma journal_mode=wal"); db.execute("pragma synchronous=full")
+db.execute("create table if not exists t (x)"); db.execute("insert into t values (?)", (sys.stdin.read(),))
+db.close()"""
 
 
 def main() -> None:
@@ -91,6 +98,9 @@ def main() -> None:
             "floor": [python, "-I", "-S", "-c", "pass"],
             "hook_inprocess": shlex.split(command),
             "script": [blastdoor, "hook", "claude-code"],
+            # The lean in-process option's floor: no blastdoor at all, only what any in-process decision
+            # must do to record durably (import sqlite3, open a WAL store, one synchronous insert).
+            "lean_floor": [python, "-I", "-S", "-c", LEAN_FLOOR, os.path.join(tmp, "lean.db")],
         }
         off = {**env, "BLASTDOOR_SERVER": "off"}  # in-process only: nothing asked, nothing started
         # Warm-up: compile the policy cache, create the log, check the reply.
@@ -162,6 +172,8 @@ def main() -> None:
             "http_p50_ms": round(stats["http"]["p50"], 3),
             "http_p99_ms": round(stats["http"]["p99"], 3),
             "script_p50_ms": round(stats["script"]["p50"], 3),
+            "lean_floor_p50_ms": round(stats["lean_floor"]["p50"], 3),
+            "lean_floor_p50_ratio": round(stats["lean_floor"]["p50"] / floor, 3),
             "script_p50_ratio": round(stats["script"]["p50"] / floor, 3),
             "budget_ratio": BUDGET,
             "budget_served_ratio": BUDGET_SERVED,
