@@ -11,8 +11,12 @@ MCP_DIR      := tests/mcp
 NODE_STAMP   := $(MCP_DIR)/node_modules/.installed
 SQLITE_VENV  := $(MCP_DIR)/.venv-sqlite
 SQLITE_STAMP := $(SQLITE_VENV)/.installed
+# CrewAI pins an older openai/mcp/pydantic than the dev extra: its tests drive it in a venv of its own
+# (tests/integrations/requirements-crewai.txt), with blastdoor installed there from this checkout.
+CREWAI_VENV  := tests/integrations/.venv-crewai
+CREWAI_STAMP := $(CREWAI_VENV)/.installed
 
-.PHONY: run test lint bench clean mcp-servers install-cli
+.PHONY: run test lint bench clean mcp-servers framework-venvs install-cli
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +34,8 @@ install-cli: $(STAMP)
 	@echo "linked $(HOME)/.local/bin/blastdoor -> $(abspath $(BIN))/blastdoor"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -46,14 +50,22 @@ $(SQLITE_STAMP): $(MCP_DIR)/requirements-sqlite.txt
 
 mcp-servers: $(NODE_STAMP) $(SQLITE_STAMP)
 
+$(CREWAI_STAMP): tests/integrations/requirements-crewai.txt pyproject.toml
+	$(PYTHON) -m venv $(CREWAI_VENV)
+	$(CREWAI_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CREWAI_VENV)/bin/python -m pip install --quiet -r tests/integrations/requirements-crewai.txt -e .
+	touch $(CREWAI_STAMP)
+
+framework-venvs: $(CREWAI_STAMP)
+
 # The suite runs in parallel (pytest-xdist, one worker per core); PYTEST_ARGS adds to or overrides it,
 # e.g. `make test PYTEST_ARGS='-n0 tests/policy'`.
 PYTEST_ARGS ?=
-test: lint mcp-servers
+test: lint mcp-servers framework-venvs
 	$(BIN)/pytest -n auto --durations=15 $(PYTEST_ARGS)
 
 bench: $(STAMP) mcp-servers
 	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(MCP_DIR)/node_modules $(SQLITE_VENV)
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(MCP_DIR)/node_modules $(SQLITE_VENV) $(CREWAI_VENV)

@@ -6,7 +6,8 @@
 The last line is the contract of issue 17: ``prove_ms_10k``, ``prove_ms_100k`` (``prove_ms_1m`` in a full
 run), ``verify_floor_ratio`` (verify's floor, reading every entry, SHA-256 of each and the root, over
 verify's time, medians of runs taken in turns in the same run), ``append_ceiling_ratio`` (8 writer
-threads over the ceiling measured in the same run) and ``checkpoint_per_batch_us`` (what signing one
+threads over the ceiling measured in the same run), ``append_ceiling_ratio_pg`` (the same on PostgreSQL,
+its ceiling from plain psycopg one-statement commits) and ``checkpoint_per_batch_us`` (what signing one
 Ed25519 checkpoint costs: the price of a checkpoint per commit batch). Every other figure is on the line
 before it.
 
@@ -30,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -61,12 +63,29 @@ EVENT = {
 }
 
 
+BATCHES: dict[str, list[tuple[float, int]]] = {}  # per run: (commit seconds, batch size) of every flush
+
+
 def appends(url: str, key: Path, writers: int, seconds: float) -> tuple[float, float]:
-    """Durable appends/s, and the process's CPU time (all threads, user + system) per append in µs."""
+    """Durable appends/s, and the process's CPU time (all threads, user + system) per append in µs.
+
+    Every commit's duration and batch size go to ``BATCHES[url]``: where the time goes (how many events
+    share an fsync, how long a commit takes inside the run against the plain one).
+    """
     import resource
 
     log = open_log(url, key_path=key, checkpoint_every=10_000, checkpoint_interval=3600, checkpoint_on_close=False)
     log.append(dict(EVENT))  # open, migrate, create the salt: not part of the figure
+    flush = log._commit._flush
+    seen = BATCHES[url] = []
+
+    def timed(items: Any) -> Any:
+        t = time.perf_counter()
+        head = flush(items)
+        seen.append((time.perf_counter() - t, len(items)))
+        return head
+
+    log._commit._flush = timed
     counts = [0] * writers
     stop = time.perf_counter() + seconds
 
@@ -183,6 +202,19 @@ def fsync_us(directory: Path, runs: int = 200) -> float:
     return times[len(times) // 2] * 1e6
 
 
+def describe_batches(res: dict[str, Any], name: str, seen: list[tuple[float, int]]) -> None:
+    """Mean events per commit, the share of commits that carried one event, the median commit in µs."""
+    if not seen:
+        return
+    res[f"{name}_events_per_commit"] = round(sum(n for _, n in seen) / len(seen), 2)
+    res[f"{name}_single_commits"] = round(sum(1 for _, n in seen if n == 1) / len(seen), 3)
+    res[f"{name}_commit_us"] = round(sorted(t for t, _ in seen)[len(seen) // 2] * 1e6, 1)
+    print(
+        f"  {name}: {len(seen)} commits, {res[f'{name}_events_per_commit']} events each on average,"
+        f" {res[f'{name}_single_commits']:.0%} of one event; median commit {res[f'{name}_commit_us']} us"
+    )
+
+
 def raw_commit_us(directory: Path, sizes: tuple[int, ...], seconds: float) -> dict[int, float]:
     """Median µs of one durable commit of ``n`` prepared rows, straight through sqlite3 (no blastdoor code).
 
@@ -224,6 +256,58 @@ def raw_commit_us(directory: Path, sizes: tuple[int, ...], seconds: float) -> di
                 db.executemany(insert, rows)
                 db.execute("UPDATE audit_head SET size = ?, frontier = ? WHERE id = 1", (seq + n, frontier))
                 db.execute("COMMIT")
+                times[n].append(time.perf_counter() - t)
+                seq += n
+    db.close()
+    return {n: sorted(v)[len(v) // 2] * 1e6 for n, v in times.items()}
+
+
+def pg_raw_commit_us(url: str, sizes: tuple[int, ...], seconds: float) -> dict[int, float]:
+    """Median µs of one durable PostgreSQL commit of ``n`` prepared rows, straight through psycopg.
+
+    The store's schema (made by the store, then left alone) and ``synchronous_commit=on``; one autocommit
+    statement that moves the head and inserts the rows from arrays (one round trip, one WAL flush: the
+    least any writer of this schema sends); rows built before the clock starts; sizes in turns.
+    """
+    from hashlib import sha256
+
+    import psycopg
+
+    from blastdoor.audit.events import entry_bytes
+    from blastdoor.audit.fastjson import canonical_bytes
+    from blastdoor.store import open_store
+    from blastdoor.store.postgres import split_url
+
+    open_store(url).close()  # the schema, migrated
+    base, schema = split_url(url)
+    db = psycopg.connect(base, autocommit=True)
+    db.execute("SET synchronous_commit = on")
+    db.execute(f'SET search_path TO "{schema}"')
+    sql = (
+        "WITH h AS (UPDATE audit_head SET size = %s, frontier = %s WHERE id = 1)"
+        " INSERT INTO audit_event (seq, time, body, leaf)"
+        " SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bytea[], %s::bytea[])"
+    )
+    body = canonical_bytes(EVENT, plain=True)
+    frontier = b"f" * 32 * 12
+    seq = 0
+    times: dict[int, list[float]] = {n: [] for n in sizes}
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        for n in sizes:
+            for _ in range(10):
+                stamp = "2025-01-01T00:00:00.000000Z"
+                entries = [entry_bytes(body, s, stamp) for s in range(seq, seq + n)]
+                params = (
+                    seq + n,
+                    frontier,
+                    list(range(seq, seq + n)),
+                    [stamp] * n,
+                    entries,
+                    [sha256(b"\x00" + e).digest() for e in entries],
+                )
+                t = time.perf_counter()
+                db.execute(sql, params)
                 times[n].append(time.perf_counter() - t)
                 seq += n
     db.close()
@@ -316,13 +400,14 @@ def verify_floor(log: object, runs: int) -> tuple[float, float]:
     for _ in range(runs):
         t = time.perf_counter()
         frontier: list[bytes] = []
+        hash_, push, pop = sha256, frontier.append, frontier.pop  # locals, as verify's loop has them
         for seq, _t, body, _leaf, _ in log.store.rows():  # type: ignore[attr-defined]
-            h = sha256(b"\x00" + body).digest()
+            h = hash_(b"\x00" + body).digest()
             n = seq
             while n & 1:
-                h = sha256(b"\x01" + frontier.pop() + h).digest()
+                h = hash_(b"\x01" + pop() + h).digest()
                 n >>= 1
-            frontier.append(h)
+            push(h)
         frontier_root(frontier)
         floors.append(time.perf_counter() - t)
         t = time.perf_counter()
@@ -380,6 +465,7 @@ def main() -> None:
     secs = 2.0 if args.quick else 5.0
     big = 100_000 if args.quick else 1_000_000
     res: dict[str, float | int | str] = {}
+    contract: dict[str, float] = {}
     tmp = Path(tempfile.mkdtemp(prefix="bd-bench-"))
     key = tmp / "audit.key"
 
@@ -409,6 +495,7 @@ def main() -> None:
         rate, cpu = appends(str(tmp / f"a{w}.db"), key, w, secs)
         res[f"sqlite_appends_per_s_{w}"] = round(rate)
         res[f"sqlite_cpu_us_per_append_{w}"] = round(cpu, 1)
+        describe_batches(res, f"sqlite_{w}", BATCHES[str(tmp / f"a{w}.db")])
         print(
             f"sqlite, {w} writer thread(s): {res[f'sqlite_appends_per_s_{w}']:>8} durable appends/s,"
             f" {cpu:.0f} us of CPU (all threads) per append"
@@ -430,16 +517,36 @@ def main() -> None:
     if pg_ok:
         import psycopg
 
-        for w in (1, 8):
-            schema = f"bd_bench_{os.getpid()}_{w}"
-            try:
-                res[f"pg_appends_per_s_{w}"] = round(appends(f"{PG}?schema={schema}", key, w, secs)[0])
-            finally:
-                with psycopg.connect(PG, autocommit=True) as c:
-                    c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            print(f"postgresql, {w} writer thread(s): {res[f'pg_appends_per_s_{w}']:>8} durable appends/s")
+        def scratch(name: str) -> str:
+            return f"bd_bench_{os.getpid()}_{name}"
 
-    contract: dict[str, float] = {}
+        try:
+            pg_raw = pg_raw_commit_us(f"{PG}?schema={scratch('raw')}", (1, 4, 8), 1.5 if args.quick else 4.0)
+            for n, us in pg_raw.items():
+                res[f"pg_raw_commit_us_{n}"] = round(us, 1)
+            res["pg_appends_per_s_8_ceiling"] = round(ceiling(pg_raw[4], pg_raw[8], res["python_us_per_append"]))
+            print(
+                f"postgresql: plain psycopg durable commit of 1 / 4 / 8 rows: {pg_raw[1]:.0f} / {pg_raw[4]:.0f} /"
+                f" {pg_raw[8]:.0f} us; ceiling for 8 writer threads {res['pg_appends_per_s_8_ceiling']} appends/s"
+            )
+            for w in (1, 8):
+                pg_url = f"{PG}?schema={scratch(str(w))}"
+                res[f"pg_appends_per_s_{w}"] = round(appends(pg_url, key, w, secs)[0])
+                describe_batches(res, f"pg_{w}", BATCHES[pg_url])
+                print(f"postgresql, {w} writer thread(s): {res[f'pg_appends_per_s_{w}']:>8} durable appends/s")
+            # Several servers on one control plane: processes, each its own handle and connection.
+            for procs in (1, 4):
+                rate = process_appends(f"{PG}?schema={scratch(f'p{procs}')}", key, procs, secs)
+                res[f"pg_appends_per_s_{procs}procs"] = round(rate)
+                print(f"postgresql, {procs} writer process(es): {res[f'pg_appends_per_s_{procs}procs']:>8} appends/s")
+        finally:
+            with psycopg.connect(PG, autocommit=True) as c:
+                for name in ("raw", "1", "8", "p1", "p4"):
+                    c.execute(f'DROP SCHEMA IF EXISTS "{scratch(name)}" CASCADE')
+        res["append_ceiling_ratio_pg"] = contract["append_ceiling_ratio_pg"] = round(
+            float(res["pg_appends_per_s_8"]) / float(res["pg_appends_per_s_8_ceiling"]), 3
+        )
+
     res["checkpoint_per_batch_us"] = contract["checkpoint_per_batch_us"] = round(checkpoint_sign_us(), 1)
     print(f"one Ed25519 checkpoint signature: {res['checkpoint_per_batch_us']} us")
     for n, name in ((10_000, "10k"), (100_000, "100k"), *(() if args.quick else ((1_000_000, "1m"),))):
@@ -496,7 +603,14 @@ def main() -> None:
 
     shutil.rmtree(tmp, ignore_errors=True)  # ~120 MB of databases per run
     print(json.dumps(res))
-    order = ["prove_ms_10k", "prove_ms_100k", "prove_ms_1m", "verify_floor_ratio", "append_ceiling_ratio"]
+    order = [
+        "prove_ms_10k",
+        "prove_ms_100k",
+        "prove_ms_1m",
+        "verify_floor_ratio",
+        "append_ceiling_ratio",
+        "append_ceiling_ratio_pg",
+    ]
     print(json.dumps({k: contract[k] for k in [*order, "checkpoint_per_batch_us"] if k in contract}))
 
 

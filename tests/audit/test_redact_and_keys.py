@@ -78,6 +78,39 @@ def test_the_cheap_hint_scan_never_misses_a_secret(text: str) -> None:
         assert r._hint(text.lower())
 
 
+def _fresh_redact(value: Any) -> tuple[Any, list[dict[str, str]]]:
+    """``redact`` with the memory of clean strings emptied first: what a fresh hook process sees."""
+    r._clean.clear()
+    return r.redact(value, SALT)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([t for t, _, _ in SECRETS] + ["git status", "rm -rf ./build", "kubectl get pods"])
+        | st.text(max_size=40),
+        max_size=6,
+    )
+)
+def test_remembered_clean_strings_never_change_what_is_redacted(texts: list[str]) -> None:
+    # A server remembers the strings it found clean; the answer must be the one a fresh process gives,
+    # whatever came before it (here: the same values, then again in another order, with the set full).
+    event = {"raw": texts, "nested": {"t": list(reversed(texts))}, "args": {"password": texts[:1]}}
+    fresh = _fresh_redact(event)
+    assert r.redact(event, SALT) == fresh  # the second time every clean string is remembered
+    r._clean.update(f"filler {i}" for i in range(r._CLEAN_MAX - len(r._clean)))
+    assert r.redact(event, SALT) == fresh  # a full set is emptied, never grows past its bound
+    assert len(r._clean) <= r._CLEAN_MAX
+
+
+def test_a_secret_is_never_remembered_as_clean() -> None:
+    for text, secret, _ in SECRETS:
+        for _ in range(2):
+            out, found = r.redact({"raw": text}, SALT)
+            assert secret not in json.dumps(out) and found
+        assert text not in r._clean and secret not in r._clean
+
+
 JSONISH = st.recursive(
     st.none()
     | st.booleans()

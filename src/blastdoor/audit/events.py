@@ -85,6 +85,11 @@ KINDS: frozenset[str] = frozenset(
     }
 )
 
+# Kinds only the log itself writes (``AuditLog.checkpoint`` and ``rotate_key``): verify gives them meaning
+# (a rotation passes trust between keys, a checkpoint event names a signed checkpoint), so a caller of
+# ``append``/``submit``/``append_many`` that writes one is refused.
+RESERVED: frozenset[str] = frozenset({KEY_ROTATED, CHECKPOINT})
+
 # Columns the store indexes for search; always top-level strings of the event.
 INDEXED = ("kind", "agent_id", "tool", "verdict", "env", "correlation_id")
 

@@ -161,12 +161,17 @@ class AuditLog:
         self._maybe_checkpoint(head)
         return seq
 
-    def _append(self, event: dict[str, JSON], *, marks_checkpoint: bool = False) -> tuple[int, Head]:
+    def _append(
+        self, event: dict[str, JSON], *, marks_checkpoint: bool = False, reserved: bool = False
+    ) -> tuple[int, Head]:
         if self._closed:
             raise StoreError("the audit log is closed")
-        return self._append_entered(event, marks_checkpoint)
+        return self._append_entered(event, marks_checkpoint, reserved)
 
-    def _pending(self, event: dict[str, JSON], marks_checkpoint: bool = False) -> Pending:
+    def _pending(self, event: dict[str, JSON], marks_checkpoint: bool = False, reserved: bool = False) -> Pending:
+        if not reserved and isinstance(event, dict) and event.get("kind") in ev.RESERVED:
+            # Only the log writes these: an inserted rotation or checkpoint event would be read by verify.
+            raise InputError(f"cannot record audit event: kind {event['kind']!r} is written by the log itself")
         if self._seal_key is None:  # before the store's lock: the seal needs both, and reading them locks
             self._seal_key = self.keys.seal_key()
             _ = self.origin
@@ -220,8 +225,8 @@ class AuditLog:
         except RuntimeError as exc:
             raise StoreError(f"the audit log is closing: {exc}") from exc
 
-    def _append_entered(self, event: dict[str, JSON], marks_checkpoint: bool) -> tuple[int, Head]:
-        item = self._pending(event, marks_checkpoint)
+    def _append_entered(self, event: dict[str, JSON], marks_checkpoint: bool, reserved: bool) -> tuple[int, Head]:
+        item = self._pending(event, marks_checkpoint, reserved)
         try:
             seq, head = self._commit.submit(item)
         except StoreError:
@@ -307,7 +312,7 @@ class AuditLog:
         note = Checkpoint(self.origin, head.size, root).sign([signer, *extra_signers])
         self.store.add_checkpoint(head.size, ev.format_time(self._clock()), note)
         ids = [f"{s.verifier.id:08x}" for s in (signer, *extra_signers)]
-        self._append(ev.checkpoint_event(head.size, root.hex(), ids), marks_checkpoint=True)
+        self._append(ev.checkpoint_event(head.size, root.hex(), ids), marks_checkpoint=True, reserved=True)
         self._publish(note)
         self._fill_tiles(head.size)
         return note
@@ -359,7 +364,7 @@ class AuditLog:
         with self._cp_lock:
             old = self.keys.signer()
             new = Signer.generate(KEY_NAME)
-            self._append(ev.key_event(str(old.verifier), str(new.verifier), reason=reason))
+            self._append(ev.key_event(str(old.verifier), str(new.verifier), reason=reason), reserved=True)
             self._checkpoint_locked(extra_signers=[new])
             self.keys.replace_signer(new)
         return str(new.verifier)

@@ -187,6 +187,26 @@ _SYSTEM_FIELDS = frozenset(
 )
 _key_cache: dict[str, bool] = {}
 _secret_key_re: re.Pattern[str] | None = None
+# Strings already scanned and found to hold no secret. A server records the same commands, rules,
+# notes and paths over and over: a set lookup instead of the two scans. Whether a string holds a
+# secret depends on the string alone (never on the salt or the rest of the event), so the answer is
+# exact. Bounded, and only short strings: a long one is rarely seen twice.
+_clean: set[str] = set()
+_CLEAN_MAX = 8192
+_CLEAN_LEN = 512
+
+
+def _no_secret(text: str) -> bool:
+    """Cheap and exact: whether ``text`` needs no redaction (no hint of a secret, no token run)."""
+    if len(text) < 6 or text in _clean:
+        return True
+    if _hint(text.lower()) is None and _token(text) is None:
+        if len(text) <= _CLEAN_LEN:
+            if len(_clean) >= _CLEAN_MAX:
+                _clean.clear()
+            _clean.add(text)
+        return True
+    return False
 
 
 def _hint_first(text: str) -> re.Match[str] | None:
@@ -262,9 +282,12 @@ class Redactor:
         # Exact type checks first: this walk runs over every event on the hook's hot path.
         t = type(value)
         if t is str:
-            if len(value) < 6 or (_hint(value.lower()) is None and _token(value) is None):
+            if _no_secret(value):
                 return value
-            return self.text(value, path)
+            scanned = self.text(value, path)
+            if scanned == value and len(value) <= _CLEAN_LEN and len(_clean) < _CLEAN_MAX:
+                _clean.add(value)  # a hint that led nowhere (``git status``): the full scan once only
+            return scanned
         if t is dict:
             out: dict[str, JSON] = {}
             cache = _key_cache
@@ -282,18 +305,20 @@ class Redactor:
                     self._key(out, k, v, path)
                 else:
                     tv = type(v)
-                    if (
-                        (tv is str and (len(v) < 6 or (_hint(v.lower()) is None and _token(v) is None)))
-                        or tv is int
-                        or v is None
-                        or tv is bool
-                    ):
+                    if (tv is str and _no_secret(v)) or tv is int or v is None or tv is bool:
                         out[k] = v
                     else:
                         out[k] = self.value(v, f"{path}.{k}")
             return out
         if t is list or t is tuple:
-            return [self.value(v, f"{path}[{i}]") for i, v in enumerate(value)]
+            items: list[JSON] = []
+            for i, v in enumerate(value):
+                tv = type(v)
+                if (tv is str and _no_secret(v)) or tv is int or v is None or tv is bool:
+                    items.append(v)  # the common leaf, without a call and a path of its own
+                else:
+                    items.append(self.value(v, f"{path}[{i}]"))
+            return items
         if t is int or t is bool or value is None:
             return value
         if isinstance(value, float):

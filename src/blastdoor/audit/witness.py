@@ -19,6 +19,10 @@ Anchors (``<key>.anchors`` beside the signing key, one a line) say where a log's
     witness https://witness.example/witness  witness-name+1a2b3c4d+BASE64KEY
     file /var/lib/blastdoor-anchor/checkpoints.jsonl
     git /var/lib/blastdoor-anchor/repo
+    s3 s3://audit-anchor/blastdoor https://s3.example.internal
+
+(``s3``: an S3-compatible bucket, one object per checkpoint written with ``If-None-Match: *``, see
+``blastdoor.audit.s3anchor``; the endpoint is optional.)
 """
 
 from __future__ import annotations
@@ -199,12 +203,13 @@ class Witness:
 
 
 class Anchor:
-    __slots__ = ("key", "kind", "where")
+    __slots__ = ("endpoint", "key", "kind", "where")
 
-    def __init__(self, kind: str, where: str, key: CosignatureVerifier | None = None) -> None:
+    def __init__(self, kind: str, where: str, key: CosignatureVerifier | None = None, endpoint: str = "") -> None:
         self.kind = kind
         self.where = where
         self.key = key
+        self.endpoint = endpoint
 
     def __str__(self) -> str:
         return f"{self.kind} {self.where}"
@@ -226,8 +231,15 @@ def load_anchors(path: str) -> list[Anchor]:
             out.append(Anchor("witness", fields[1].rstrip("/"), CosignatureVerifier.parse(fields[2])))
         elif fields[0] in ("file", "git") and len(fields) == 2:
             out.append(Anchor(fields[0], fields[1]))
+        elif fields[0] == "s3" and len(fields) in (2, 3):
+            from blastdoor.audit.s3anchor import parse_target
+
+            parse_target(fields[1])
+            out.append(Anchor("s3", fields[1], endpoint=fields[2] if len(fields) == 3 else ""))
         else:
-            raise cp.NoteError(f"{path}:{n}: expected `witness URL KEY`, `file PATH` or `git DIR`")
+            raise cp.NoteError(
+                f"{path}:{n}: expected `witness URL KEY`, `file PATH`, `git DIR` or `s3 s3://BUCKET/PREFIX [ENDPOINT]`"
+            )
     return out
 
 
@@ -284,6 +296,10 @@ def publish(anchors: Sequence[Anchor], note: str, consistency: Any) -> list[str]
                     f.write(line)
                 _git(a.where, "add", "checkpoints.jsonl")
                 _git(a.where, "commit", "-q", "-m", f"checkpoint {c.origin} {c.size}")
+            elif a.kind == "s3":
+                from blastdoor.audit import s3anchor
+
+                s3anchor.put(a.where, a.endpoint, note)
             else:
                 _submit(a.where, note, c, consistency)
         except Exception as exc:  # an anchor that fails must not fail the checkpoint: reported instead
@@ -328,6 +344,15 @@ def collect(anchors: Sequence[Anchor], origin: str) -> tuple[list[tuple[str, str
                 assert a.key is not None
                 a.key.check(text)  # the witness's own word: its cosignature must hold
                 notes.append((f"witness {a.key.name}", text))
+                continue
+            if a.kind == "s3":
+                from blastdoor.audit import s3anchor
+
+                held = s3anchor.latest(a.where, a.endpoint, origin)
+                if held is None:
+                    missing.append(f"{a} has no checkpoint of this log yet")
+                else:
+                    notes.append((str(a), held))
                 continue
             if a.kind == "file":
                 with open(a.where, encoding="utf-8") as f:

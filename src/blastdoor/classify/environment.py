@@ -132,7 +132,10 @@ def env_rank(name: str, order: Sequence[str]) -> int:
     return 10_000
 
 
-_Stage = tuple[tuple[str, str, str, tuple[str, ...], str], ...]
+_Entry = tuple[str, str, str, tuple[str, ...], str]
+# A stage's entries, the evidence keys they read, and whether one of them is ``paths`` (which reads the
+# action's absolute targets too): a part whose evidence has none of those keys skips the stage whole.
+_Stage = tuple[tuple[_Entry, ...], frozenset[str], bool]
 _PLANS: dict[int, tuple[Mapping[str, Mapping[str, Any]], tuple[_Stage, ...]]] = {}
 
 
@@ -142,9 +145,9 @@ def _plan(environments: Mapping[str, Mapping[str, Any]]) -> tuple[_Stage, ...]:
     hit = _PLANS.get(id(environments))
     if hit is not None and hit[0] is environments:
         return hit[1]
-    stages = []
+    stages: list[_Stage] = []
     for prefix in ("", BASELINE_PREFIX):
-        entries = []
+        entries: list[_Entry] = []
         for env_name, definition in environments.items():
             if not isinstance(definition, dict):
                 continue
@@ -152,7 +155,8 @@ def _plan(environments: Mapping[str, Mapping[str, Any]]) -> tuple[_Stage, ...]:
                 patterns = tuple(_values(definition.get(prefix + key)))
                 if patterns:
                     entries.append((env_name, key, _singular(key), patterns, prefix))
-        stages.append(tuple(entries))
+        keys = frozenset(e[2] for e in entries)
+        stages.append((tuple(entries), keys, any(e[1] == "paths" for e in entries)))
     plan = tuple(stages)
     if len(_PLANS) > 64:
         _PLANS.clear()
@@ -167,7 +171,9 @@ def _match_one(
     evidence = evidence if isinstance(evidence, dict) else {}
     matched: dict[str, list[Note]] = {}
     # The team's own environments first; the baseline's default names only when none of them matched.
-    for stage in _plan(environments):
+    for stage, keys, reads_paths in _plan(environments):
+        if keys.isdisjoint(evidence) and not (reads_paths and any(t.startswith("/") for t in subject.targets)):
+            continue  # no evidence this stage reads: nothing in it can match
         for env_name, key, singular, patterns, prefix in stage:
             values = _values(evidence.get(singular))
             if key == "paths":

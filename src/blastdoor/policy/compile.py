@@ -17,7 +17,7 @@ from blastdoor.policy.glob import is_literal
 from blastdoor.policy.layers import FALLBACK_POLICY, Source, baseline_source
 from blastdoor.policy.near import did_you_mean
 from blastdoor.policy.schema import validate_document
-from blastdoor.policy.syntax import Document, text_to_document
+from blastdoor.policy.syntax import Document, gc_paused, text_to_document
 
 # The key prefix of a built-in baseline's environment globs in the compiled policy (the same string is
 # classify.environment.BASELINE_PREFIX: policy and classify do not import each other).
@@ -137,6 +137,12 @@ def _layer_docs(sources: list[Source], compiler: _Compiler) -> list[tuple[Source
 
 def compile_sources(sources: list[Source], *, home: str | None = None) -> CompiledPolicy:
     """Validate, merge and index the given layers (most authoritative first)."""
+    # The whole compile builds a large graph and frees little of it: see syntax.gc_paused.
+    with gc_paused():
+        return _compile_sources(sources, home=home)
+
+
+def _compile_sources(sources: list[Source], *, home: str | None) -> CompiledPolicy:
     home = home or os.path.expanduser("~")
     if not sources:
         sources = [Source("project", "<fallback>", FALLBACK_POLICY, builtin=True)]
@@ -188,6 +194,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             approver_owner.setdefault(group, src.role)
             merged_people = approvers.setdefault(group, [])
             merged_people.extend(p for p in people if p not in merged_people)
+        rule_lines = doc.item_lines("rules")
         for i, r in enumerate(data.get("rules") or []):
             path: tuple[str | int, ...] = ("rules", i)
             rid = prefix + r["id"]
@@ -228,7 +235,7 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
                     src.role,
                     src.role == "managed",
                     src.path,
-                    doc.where(path).line,
+                    rule_lines[i],
                     r.get("description", ""),
                     r["match"],
                 )
@@ -260,8 +267,9 @@ def compile_sources(sources: list[Source], *, home: str | None = None) -> Compil
             limits.append((lid, conds, int(lim["max"]), window, lim.get("verdict", "deny"), lim.get("reason", "")))
         for j, rid in enumerate(data.get("disable") or []):
             disables.append((doc, j, rid))
+        test_lines = doc.item_lines("tests")
         for j, t in enumerate(data.get("tests") or []):
-            tests.append((src.path, doc.where(("tests", j)).line, t))
+            tests.append((src.path, test_lines[j], t))
 
     # Checks that need the merged picture.
     known_envs = set(environments) | {"unknown"}

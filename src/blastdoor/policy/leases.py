@@ -49,7 +49,7 @@ def compile_scope(matchers: list[dict[str, Any]], home: str) -> tuple[Rule, ...]
     from blastdoor.policy.syntax import Document
 
     compiler = _Compiler(home)
-    doc = Document("<lease>", {}, {}, {})
+    doc = Document("<lease>", {}, None)
     rules = []
     for i, m in enumerate(matchers):
         conds = compiler.matcher(doc, m, ("allow", i))

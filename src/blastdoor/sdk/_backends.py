@@ -158,6 +158,8 @@ class Remote:
         self.timeout = timeout
         self._client: Any = None
         self._aclient: Any = None
+        self._sender: Any = None  # the thread queued outcomes are sent from
+        self._outcomes: list[Any] = []  # their futures
 
     def _body(self, action: Action, correlation_id: str) -> dict[str, Any]:
         return {"action": action.to_dict(), "correlation_id": correlation_id}
@@ -178,10 +180,7 @@ class Remote:
         import httpx
 
         try:
-            if self._client is None:
-                transport = httpx.HTTPTransport(uds=self.socket) if self.socket else None
-                self._client = httpx.Client(base_url=self.base, transport=transport, headers=self.headers)
-            r = self._client.post("/v1/decide", json=self._body(action, correlation_id), timeout=self.timeout)
+            r = self._http().post("/v1/decide", json=self._body(action, correlation_id), timeout=self.timeout)
             return self._read(r.status_code, _json(r))
         except httpx.TimeoutException:
             return failed(SDK_UNREACHABLE, f"the blastdoor server did not answer within {self.timeout:g} s")
@@ -206,12 +205,51 @@ class Remote:
         return None  # a requester may not read requests: the Guard asks again instead
 
     def record_outcome(self, correlation_id: str, *, wait: bool = True, **outcome: Any) -> bool:
-        return False  # the server's API has no outcome endpoint yet (docs/SDK.md)
+        """``POST /v1/outcomes``; ``wait=False`` sends it from a worker thread (see ``flush``)."""
+        body = {"correlation_id": correlation_id, **{k: v for k, v in outcome.items() if v is not None}}
+        if wait:
+            return self._send_outcome(body)
+        try:
+            if self._sender is None:
+                import concurrent.futures
+
+                self._sender = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="blastdoor-outcomes")
+            self._outcomes = [f for f in self._outcomes if not f.done()]
+            self._outcomes.append(self._sender.submit(self._send_outcome, body))
+            return True
+        except Exception:
+            return False
+
+    def _send_outcome(self, body: dict[str, Any]) -> bool:
+        try:
+            r = self._http().post("/v1/outcomes", json=body, timeout=self.timeout)
+            return bool(r.status_code == 201)
+        except Exception:
+            return False
+
+    def _http(self) -> Any:
+        import httpx
+
+        if self._client is None:
+            transport = httpx.HTTPTransport(uds=self.socket) if self.socket else None
+            self._client = httpx.Client(base_url=self.base, transport=transport, headers=self.headers)
+        return self._client
 
     def flush(self, timeout: float) -> bool:
-        return True
+        """Wait until the queued outcomes are sent; False when one was refused or time ran out."""
+        import concurrent.futures
+
+        pending, self._outcomes = self._outcomes, []
+        try:
+            return all(f.result() for f in concurrent.futures.as_completed(pending, timeout=timeout))
+        except Exception:
+            return False
 
     def close(self) -> None:
+        self.flush(self.timeout)
+        if self._sender is not None:
+            self._sender.shutdown(wait=True)
+            self._sender = None
         if self._client is not None:
             self._client.close()
             self._client = None

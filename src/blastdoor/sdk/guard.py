@@ -266,7 +266,8 @@ class Guard:
 
         True when recorded (or, with ``wait=False``, queued: guarded tools and the integrations queue
         outcomes so that a call does not wait for a second durable write; ``flush`` waits for them).
-        A remote Guard cannot record outcomes yet (the server has no outcome endpoint): False.
+        A remote Guard sends it to the server (``POST /v1/outcomes``), which takes one per decision
+        made for this requester.
         """
         return self.backend.record_outcome(
             correlation_id, wait=wait, error=error, exit_code=exit_code, duration_ms=duration_ms

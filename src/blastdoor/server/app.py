@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from blastdoor.errors import BlastdoorError
-from blastdoor.server import api, api_break_glass, api_inventory, api_review
+from blastdoor.server import api, api_break_glass, api_inventory, api_outcomes, api_review
 from blastdoor.server.state import ServerState
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ def create_app(config: ServerConfig, services: Services) -> Starlette:
             *api.ROUTES,
             *api_break_glass.ROUTES,
             *api_inventory.ROUTES,
+            *api_outcomes.ROUTES,
             *api_review.ROUTES,
             *web_review.ROUTES,
             *web.ROUTES,
