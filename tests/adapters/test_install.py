@@ -180,3 +180,20 @@ def test_the_launcher_fixes_its_socket_and_the_servers_environment_without_secre
     assert config["env"] == {
         "BLASTDOOR_DB": "/home/u/x.db", "BLASTDOOR_HOME": "/home/u/.bd", "HOME": "/home/u", "PATH": "/usr/bin",
     }  # fmt: skip
+    assert "autostart" not in config
+
+
+def test_a_store_password_is_never_written_and_then_no_server_is_started(tmp_path: Path) -> None:
+    # Think like the operator's secrets: `BLASTDOOR_DB=postgresql://app:pw@db/x` must not land in a
+    # plain launcher file; a server started without it would record to another store, so none starts.
+    from blastdoor.adapters.config import launcher_config
+    from blastdoor.hook.launch import start_server
+
+    url = "postgresql://app:hunter2@127.0.0.1:5432/test"
+    config = launcher_config({"HOME": str(tmp_path), "BLASTDOOR_HOME": str(tmp_path / "bd"), "BLASTDOOR_DB": url})
+    assert "hunter2" not in json.dumps(config)
+    assert config["autostart"] is False
+    assert start_server(config) is None
+    assert not (tmp_path / "bd").exists()  # not even its directory or lock file was made
+    plain = launcher_config({"HOME": str(tmp_path), "BLASTDOOR_DB": "postgresql://app@127.0.0.1:5432/test"})
+    assert "autostart" not in plain and plain["env"]["BLASTDOOR_DB"].startswith("postgresql://app@")  # type: ignore[index]

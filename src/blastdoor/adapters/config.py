@@ -118,12 +118,24 @@ _SECRET_WORDS = ("TOKEN", "CREDENTIAL", "SECRET", "PASSWORD", "KEY")
 _CLIENT_ONLY = ("BLASTDOOR_SERVER", "BLASTDOOR_SOCKET", "BLASTDOOR_LISTEN", "BLASTDOOR_AGENT", "BLASTDOOR_HOOK_TIMEOUT")
 
 
+def carries_credentials(value: str) -> bool:
+    """Whether ``value`` holds a URL with a password in it (``postgresql://app:pw@db/blastdoor``)."""
+    import re
+
+    return re.search(r"://[^/@\s]*:[^/@\s]*@", value) is not None
+
+
 def server_env(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment the auto-started server judges with: the installing one, filtered (``SERVER_ENV``)."""
+    """The environment the auto-started server judges with: the installing one, filtered (``SERVER_ENV``).
+
+    A value carrying a password in a URL (a ``BLASTDOOR_DB`` such as ``postgresql://app:pw@db/x``) is
+    left out like any secret: ``launcher_config`` then starts no server at all, rather than one that
+    records to another store.
+    """
     env = dict(os.environ if environ is None else environ)
     kept: dict[str, str] = {}
     for key, value in sorted(env.items()):
-        if key in _CLIENT_ONLY or any(word in key for word in _SECRET_WORDS):
+        if key in _CLIENT_ONLY or any(word in key for word in _SECRET_WORDS) or carries_credentials(value):
             continue
         if key in SERVER_ENV or key.startswith(SERVER_ENV_PREFIXES):
             kept[key] = value
@@ -136,13 +148,18 @@ def launcher_config(environ: dict[str, str] | None = None) -> dict[str, JSON]:
 
     env = dict(os.environ if environ is None else environ)
     socket = env.get("BLASTDOOR_SOCKET") or os.path.join(data_dir(env), "server.sock")
-    return {
+    config: dict[str, JSON] = {
         "version": LAUNCHER_VERSION,
         "socket": os.path.abspath(socket),
         "python": os.path.abspath(sys.executable),
         "env": server_env(env),
         "idle_exit": 900,
     }
+    if any(carries_credentials(v) for k, v in env.items() if k.startswith(SERVER_ENV_PREFIXES)):
+        # The server would need the password, and the launcher is a plain file: hooks ask a server
+        # the operator runs, or decide in-process. (libpq's ~/.pgpass keeps it out of the URL.)
+        config["autostart"] = False
+    return config
 
 
 def launcher_paths() -> list[str]:

@@ -67,6 +67,8 @@ def _start(config: "Mapping[str, object]") -> "int | None":
     import fcntl
 
     socket, python, env = config.get("socket"), config.get("python"), config.get("env")
+    if config.get("autostart") is False:
+        return None  # installed with a store password in the environment: never written, never started
     if not isinstance(socket, str) or not isinstance(python, str) or not isinstance(env, dict):
         return None
     idle = config.get("idle_exit", IDLE_EXIT)
