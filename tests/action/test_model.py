@@ -76,6 +76,18 @@ def test_digest_ignores_classification_but_not_the_request(action: Action) -> No
     assert action.replace(agent=Agent(action.agent.id + "x")).digest() != action.digest()
 
 
+@given(actions, actions)
+def test_replace_copies_every_field_and_changes_only_those_given(action: Action, other: Action) -> None:
+    from blastdoor.action.model import _FIELDS
+
+    assert action.replace() == action
+    assert action.replace().to_dict() == action.to_dict()
+    for name in _FIELDS:  # a field added to _FIELDS but not to replace() is lost here
+        changed = action.replace(**{name: getattr(other, name)})
+        assert getattr(changed, name) == getattr(other, name), name
+        assert all(getattr(changed, k) == getattr(action, k) for k in _FIELDS if k != name), name
+
+
 def test_digest_is_stable_across_key_order() -> None:
     a = Action("mcp", "mcp:bank/send", args={"b": 1, "a": [1, 2]})
     b = Action("mcp", "mcp:bank/send", args={"a": [1, 2], "b": 1})

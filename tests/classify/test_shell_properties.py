@@ -190,3 +190,25 @@ def test_astral_characters_do_not_crash_the_parser() -> None:
 
     proc = subprocess.run([sys.executable, "-c", CRASHER], capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stdout.strip()) == (0, "ok"), proc.stderr[-2000:]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    # Programs whose operands are all of one kind (not cp/mv, whose last operand is the destination).
+    st.sampled_from(["rm -rf", "chmod 777", "sed -i s/a/b/", "cat", "touch", "tee", "shred -u", "truncate -s 0"]),
+    st.lists(st.sampled_from(["a", "./a", "~/.ssh/id_rsa", "/etc/passwd", ".env", "$X", "build", "/"]), min_size=1),
+    st.randoms(use_true_random=False),
+)
+def test_an_operand_given_twice_changes_nothing_but_the_command(program: str, operands: list[str], rnd: object) -> None:
+    # Each operand's target and effects are added once (classify/shell/_argv.py `_targets` skips repeats).
+    import random
+
+    assert isinstance(rnd, random.Random)
+    repeated = operands + [rnd.choice(operands) for _ in range(len(operands))]
+    rnd.shuffle(repeated)
+    once = classify(f"{program} {' '.join(dict.fromkeys(repeated))}")
+    twice = classify(f"{program} {' '.join(repeated)}")
+    assert twice.effects == once.effects
+    assert set(twice.targets) == set(once.targets)
+    assert twice.blast_radius == once.blast_radius
+    assert {(n.kind, n.value) for n in twice.notes} == {(n.kind, n.value) for n in once.notes}

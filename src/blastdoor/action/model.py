@@ -253,9 +253,26 @@ class Action:
 
     def replace(self, **changes: Any) -> Action:
         """A copy with some fields changed (actions are treated as immutable)."""
-        fields: dict[str, Any] = {k: getattr(self, k) for k in _FIELDS}
+        # Spelled out (the fields of _FIELDS but ``tool``): a copy per classification, on the hook's path.
+        fields: dict[str, Any] = {
+            "operation": self.operation,
+            "raw": self.raw,
+            "command": self.command,
+            "args": self.args,
+            "cwd": self.cwd,
+            "agent": self.agent,
+            "context": self.context,
+            "effects": self.effects,
+            "targets": self.targets,
+            "env": self.env,
+            "blast_radius": self.blast_radius,
+            "preview": self.preview,
+            "facts": self.facts,
+            "notes": self.notes,
+            "parts": self.parts,
+        }
         fields.update(changes)
-        tool = fields.pop("tool")
+        tool = fields.pop("tool", self.tool)
         return Action(tool, **fields)
 
     # -- JSON ----------------------------------------------------------------------------------

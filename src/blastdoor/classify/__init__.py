@@ -11,10 +11,11 @@ Families (one module or package each): ``shell`` (tree-sitter-bash, with the kno
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from blastdoor.action import Action
 
@@ -52,6 +53,14 @@ def classify(
     Never raises for bad input: what cannot be understood gets the ``unknown`` effect. ``environ``
     and ``home`` default to the action's ``context['env']`` and the real home directory.
     """
+    return _classify_action()(action, environments or {}, environ=environ, home=home)
+
+
+@cache
+def _classify_action() -> Callable[..., Action]:
+    # Imported on first use (``import blastdoor.classify`` stays light), then kept: a function-level
+    # ``from ... import`` costs about a microsecond per call. A failed import is not cached: it raises
+    # on every call, and the pipeline turns that into ``on_error``.
     from blastdoor.classify.dispatch import classify_action
 
-    return classify_action(action, environments or {}, environ=environ, home=home)
+    return classify_action

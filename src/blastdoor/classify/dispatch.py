@@ -20,7 +20,20 @@ if TYPE_CHECKING:
     Classifier = Callable[[Action, ClassifyContext], Action]
 
 
+# The families imported so far (a failed import is never stored: it raises again next time).
+_FAMILIES: dict[str, Classifier] = {}
+
+
 def _family(tool: str) -> Classifier | None:
+    found = _FAMILIES.get(tool)
+    if found is None:
+        found = _import_family(tool)
+        if found is not None:
+            _FAMILIES[tool] = found
+    return found
+
+
+def _import_family(tool: str) -> Classifier | None:
     # Lazy imports: a hook classifying one shell command must not pay for sqlglot or the AWS catalog.
     # A family that fails to import raises (a broken install): the pipeline turns that into the
     # policy's ``on_error``, never a silently skipped check. ``None`` only for a tool with no family.

@@ -12,6 +12,7 @@ dropped, and words with spaces or shell metacharacters are single-quoted. ``rm -
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_DEPTH
@@ -20,6 +21,7 @@ from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin, effect_
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import ModuleType
 
     Handler = Callable[["Cmd"], None]
 
@@ -165,7 +167,7 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
             if ran is not None:
                 adds.setdefault("remote_exec", f"runs {ran}, which this same command downloads first")
         break
-    guarded = _guard.guard_names(assigns)
+    guarded = _guard.guard_names(assigns) if assigns else None
     if guarded:
         _guard.mark(st.parts[start:], guarded)
     if adds:
@@ -207,9 +209,8 @@ def _unwrap(
     """The argv a wrapper runs, or None when it was fully handled here."""
     handler = w.get("handler")
     if handler is not None:
-        from blastdoor.classify.shell import _handlers
-
-        result: list[str | None] | None = _handlers.WRAPPER_HANDLERS[handler](w, name, words, st, stdin, assigns, adds)
+        wrapper = _handlers().WRAPPER_HANDLERS[handler]
+        result: list[str | None] | None = wrapper(w, name, words, st, stdin, assigns, adds)
         return result
     value_opts = w.get("value", frozenset())
     read_opts = w.get("read", frozenset())
@@ -269,17 +270,11 @@ def _unwrap(
 def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     """Split args into subcommands, options and positionals; False for an unknown subcommand."""
     chain = [entry]
-    value_opts: frozenset[str] = entry.get("value", frozenset())
-    # getopt's optional arguments (`sed -i[SUFFIX]`): only an attached value is theirs, never the next word
-    optional: frozenset[str] = entry.get("optional", frozenset())
-    alias: dict[str, str] = dict(entry.get("alias") or {})
-    long1 = bool(entry.get("long1"))
-    # `abbrev`: getopt_long and git's parse-options accept any unambiguous prefix of a long option
-    abbrev = bool(entry.get("abbrev"))
-    # `switches`: a CLI whose long options all take a value except these (aws, gcloud style).
-    switches: list[str] | None = entry.get("switches")
+    plan = entry.get("_plan")
+    if plan is None:
+        plan = entry["_plan"] = _plan(entry)
+    value_opts, optional, alias, long1, abbrev, switches, looking = plan
     current = entry
-    looking = bool(current.get("subs"))
     args = cmd.args
     i, n = 0, len(args)
     ended = False
@@ -352,7 +347,7 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 if "optional" in sub:
                     optional = optional | sub["optional"]
                 if "alias" in sub:
-                    alias.update(sub["alias"])
+                    alias = {**alias, **sub["alias"]}  # the plan's mapping is shared: never changed
                 long1 = long1 or bool(sub.get("long1"))
                 looking = bool(sub.get("subs"))
                 continue
@@ -368,6 +363,25 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
     cmd.entry = current
     cmd.chain = chain
     return True
+
+
+_Plan = tuple[frozenset[str], frozenset[str], dict[str, str], bool, bool, list[str] | None, bool]
+
+
+def _plan(entry: dict[str, Any]) -> _Plan:
+    """How ``_parse`` reads an entry's options, looked up once per entry (cached on it as ``_plan``)."""
+    return (
+        entry.get("value", frozenset()),
+        # getopt's optional arguments (`sed -i[SUFFIX]`): only an attached value is theirs, never the next word
+        entry.get("optional", frozenset()),
+        entry.get("alias") or {},
+        bool(entry.get("long1")),
+        # `abbrev`: getopt_long and git's parse-options accept any unambiguous prefix of a long option
+        bool(entry.get("abbrev")),
+        # `switches`: a CLI whose long options all take a value except these (aws, gcloud style).
+        entry.get("switches"),
+        bool(entry.get("subs")),
+    )
 
 
 def _longs(entry: dict[str, Any]) -> frozenset[str]:
@@ -470,10 +484,9 @@ def apply_entry(
         st.parts.append(part)
         return
     if handlers:
-        from blastdoor.classify.shell._handlers import HANDLERS
-
+        table = _handlers().HANDLERS
         for handler in handlers:
-            HANDLERS[handler](cmd)
+            table[handler](cmd)
         if not part.effects and not _added(part, st, start):
             return  # the handler replaced this part with others
     if not part.effects:
@@ -545,9 +558,12 @@ def _targets(cmd: Cmd, part: Part) -> None:
         values = _slice(cmd.pos, sl)
         if body.startswith("path"):
             mode = body[5:] if len(body) > 4 else ""
-            from blastdoor.classify.shell._walk import path_effects
-
+            path_effects = _path_effects()
+            seen: set[str | None] = set()
             for v in values:
+                if v in seen:
+                    continue  # the same operand again (`rm a a`): its target and effects are in already
+                seen.add(v)
                 path = st.path(v)
                 part.target(path)
                 if mode:
@@ -611,6 +627,20 @@ def normalised(cmd: Cmd) -> str:
 def _generic(
     name: str, head: str, args: list[str | None], st: State, stdin: Stdin | None, assigns: dict[str, str | None]
 ) -> None:
+    _handlers().generic(name, head, args, st, stdin, assigns)
+
+
+# _handlers and _walk import this module: they are imported on first use, then kept (an import
+# statement per command costs about a microsecond). A failed import raises again on every call.
+@cache
+def _handlers() -> ModuleType:
     from blastdoor.classify.shell import _handlers
 
-    _handlers.generic(name, head, args, st, stdin, assigns)
+    return _handlers
+
+
+@cache
+def _path_effects() -> Callable[[Part, str, str, State], None]:
+    from blastdoor.classify.shell._walk import path_effects
+
+    return path_effects

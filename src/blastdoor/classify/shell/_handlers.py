@@ -226,24 +226,44 @@ def verb_effects(words: list[str]) -> tuple[list[str], str] | None:
     for word in words:
         if " " in word or len(word) > 64:
             continue  # a message or a description, not a verb
-        low = word.lower().lstrip("-")
-        toks = _tokens(low)
-        if any(d in low for d in _DESTROY) or any(t in _DESTROY_WORDS for t in toks) or low in _DESTROY_WORDS:
+        kinds = _VERB_MEMO.get(word)
+        if kinds is None:
+            kinds = _word_verbs(word)
+            if len(_VERB_MEMO) >= 4096:
+                _VERB_MEMO.clear()
+            _VERB_MEMO[word] = kinds
+        if kinds and kinds[0] == "delete":
             return ["delete", "irreversible"], word
-        if any(t in _SECRET_WORDS for t in toks):
-            found.setdefault("secrets", word)
-        if any(t in _KILL_WORDS for t in toks):
-            found.setdefault("kill", word)
-        if any(t in _DEPLOY_WORDS for t in toks):
-            found.setdefault("deploy", word)
-        if any(t in ("disable", "archive", "lock", "unlock") for t in toks):
-            found.setdefault("privilege", word)
+        for kind in kinds:
+            found.setdefault(kind, word)
     if found:
         effects = list(found)
         if "deploy" in found or "kill" in found:
             effects.append("write")
         return effects, next(iter(found.values()))
     return None
+
+
+# word -> what it implies, in _word_verbs's order: ("delete",) or a subset of secrets, kill, deploy,
+# privilege. The same few hundred verbs and options come back in every command: one lookup each.
+_VERB_MEMO: dict[str, tuple[str, ...]] = {}
+
+
+def _word_verbs(word: str) -> tuple[str, ...]:
+    low = word.lower().lstrip("-")
+    toks = _tokens(low)
+    if any(d in low for d in _DESTROY) or any(t in _DESTROY_WORDS for t in toks) or low in _DESTROY_WORDS:
+        return ("delete",)
+    kinds: list[str] = []
+    if any(t in _SECRET_WORDS for t in toks):
+        kinds.append("secrets")
+    if any(t in _KILL_WORDS for t in toks):
+        kinds.append("kill")
+    if any(t in _DEPLOY_WORDS for t in toks):
+        kinds.append("deploy")
+    if any(t in ("disable", "archive", "lock", "unlock") for t in toks):
+        kinds.append("privilege")
+    return tuple(kinds)
 
 
 def _is_read_word(word: str) -> bool:

@@ -8,6 +8,7 @@ of the command they feed, so an interpreter or a database CLI reading them is cl
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import tree_sitter
@@ -17,6 +18,8 @@ from blastdoor.classify.shell import _guard, _words
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tree_sitter import Node
 
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
@@ -432,8 +435,6 @@ def _command(
     redirects: tuple[Node, ...] | list[Node],
     extra: list[str | None] | None = None,
 ) -> None:
-    from blastdoor.classify.shell._argv import run_argv
-
     assigns: dict[str, str | None] = {}
     words: list[str | None] = []
     own_redirects: list[Node] = list(redirects)
@@ -476,9 +477,18 @@ def _command(
         # Only assignments: they stay in effect for the rest of this input.
         st.env.update(assigns)
     else:
-        run_argv(words, st, stdin, assigns)
+        _run_argv()(words, st, stdin, assigns)
     for r in own_redirects:
         _redirect(r, st)
+
+
+@cache
+def _run_argv() -> Callable[[list[str | None], State, Stdin | None, dict[str, str | None]], None]:
+    # _argv loads the knowledge base: imported on the first command, then kept (an import statement
+    # per simple command costs about a microsecond).
+    from blastdoor.classify.shell._argv import run_argv
+
+    return run_argv
 
 
 def _redirect_args(node: Node, st: State, *, visit: bool = True) -> list[str | None]:
@@ -593,7 +603,7 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
     if part.paths.get(path) != "write" or mode == "delete":
         part.paths[path] = mode
     env = st.ctx.environ
-    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(env.get(v) for v in _GUARD_ENV))
+    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(map(env.get, _GUARD_ENV)))
     found = _PATH_MEMO.get(key)
     if found is None:
         from blastdoor.classify.files import classify_path_access  # no guard: a missing check is on_error
