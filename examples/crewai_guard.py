@@ -6,8 +6,8 @@
 
 The crew gets a SQL tool on a real SQLite database. blastdoor's hooks judge every call before CrewAI
 runs it: the model's `DROP TABLE users` is refused and the model reads why; its `SELECT` runs; a
-`DELETE` needs a DBA's approval (`blastdoor approvals approve REQ --as bob`, or the web inbox) and,
-with `wait=`, runs once approved.
+`DELETE` needs a DBA's approval (bob's: `blastdoor approvals approve REQ` with his API token, or the
+web inbox) and, with `wait=`, runs once approved.
 """
 
 from __future__ import annotations

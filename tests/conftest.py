@@ -23,6 +23,9 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("BLASTDOOR_HOME", str(home / ".blastdoor"))
     monkeypatch.setenv("BLASTDOOR_MANAGED_POLICY", "none")
+    # An installed launcher starts the per-user server on a miss (hook/launch.py), which then idles for
+    # 15 minutes: tests ask an existing server only, unless they test that start (tests/hooks/test_cold.py).
+    monkeypatch.setenv("BLASTDOOR_SERVER", "ask")
     for var in ("BLASTDOOR_POLICY", "BLASTDOOR_USER_POLICY", "BLASTDOOR_CACHE_DIR"):
         monkeypatch.delenv(var, raising=False)
     assert os.environ["HOME"] == str(home)

@@ -1,6 +1,6 @@
-"""Layer 3: harness adapters. Each speaks one harness's hook protocol and knows nothing of policy.
+"""Harness adapters. Each speaks one harness's hook protocol and knows nothing of policy.
 
-An adapter module exposes::
+An adapter module is an ``Adapter`` (``adapters/_base.py``, a typed ``Protocol``)::
 
     NAME                                   the harness name (``claude-code``, ``codex``, ...)
     parse(payload) -> HookEvent            the harness's JSON -> an event (with an Action on pre-events)
@@ -8,13 +8,16 @@ An adapter module exposes::
     failure(event_name, message) -> Reply  the fail-closed reply: deny, exit 2
     acknowledge(event) -> Reply            the reply to a post-event or an event blastdoor ignores
 
-``blastdoor.adapters.runner.run_hook`` wires an adapter to the pipeline; only the CLI (and later the
-server) imports this package.
+``blastdoor.hook.runner.run_hook`` wires an adapter to the pipeline (the hook path lives in
+``blastdoor/hook/``); adapters stay pure payload <-> Action translation.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from blastdoor.adapters._base import Adapter
 
 # harness name -> module; imported lazily so a hook loads only its own adapter.
 HARNESSES: dict[str, str] = {
@@ -29,8 +32,16 @@ HARNESSES: dict[str, str] = {
 __all__ = ["HARNESSES", "adapter"]
 
 
-def adapter(harness: str) -> ModuleType:
+def adapter(harness: str) -> Adapter:
     """The adapter module of ``harness``; raises ``KeyError`` for an unknown harness."""
     import importlib
 
-    return importlib.import_module(HARNESSES[harness])
+    module: Adapter = importlib.import_module(HARNESSES[harness])  # checked below: each is an Adapter
+    return module
+
+
+if TYPE_CHECKING:
+    # mypy checks each harness module against the Protocol here: a signature that drifts fails the build.
+    from blastdoor.adapters import claude_code, codex, copilot, cursor, gemini, kiro
+
+    _CHECKED: tuple[Adapter, ...] = (claude_code, codex, copilot, cursor, gemini, kiro)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from contextvars import Token
 
-    from blastdoor.action import Action, Agent
+    from blastdoor.action import Action, Agent, Decision
     from blastdoor.adapters.outcome import Outcome
 
 JSON = Any
@@ -71,6 +71,32 @@ class Reply:
         if self.printed is not None:
             return self.printed
         return "" if self.stdout is None else json.dumps(self.stdout, ensure_ascii=False) + "\n"
+
+
+class Adapter(Protocol):
+    """What every harness module is (``adapters/claude_code.py``...): pure payload <-> Action translation.
+
+    Checked statically: ``adapters/__init__.py`` assigns each harness module to this type under
+    ``TYPE_CHECKING``, so a module whose functions drift from it fails ``mypy``.
+    """
+
+    NAME: str  # the harness name (``claude-code``, ``codex``, ...)
+
+    def parse(self, payload: JSON) -> HookEvent:
+        """The harness's JSON -> an event (with an Action on pre-events); ``PayloadError`` if unreadable."""
+        ...
+
+    def answer(self, event: HookEvent, decision: Decision, request_id: str | None = None) -> Reply:
+        """A Decision -> the harness's exact reply and exit code."""
+        ...
+
+    def failure(self, event_name: str, message: str) -> Reply:
+        """The fail-closed reply: deny, exit 2."""
+        ...
+
+    def acknowledge(self, event: HookEvent) -> Reply:
+        """The reply to a post-event or an event blastdoor ignores."""
+        ...
 
 
 class PayloadError(ValueError):

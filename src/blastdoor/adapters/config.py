@@ -81,18 +81,22 @@ FAIL_CLOSED: dict[str, str | None] = {
     "copilot": None,
 }
 
+LAUNCHER_VERSION = 2  # 1: before the config (``blastdoor.hookclient.guarded``; still runs, tests/adapters)
 LAUNCHER = """\
-# Written by `blastdoor install`: starts the hook without `site` (-I -S), which saves several ms per
-# tool call, and asks the running server first (its unix socket), deciding in-process when none
-# answers. Re-run `blastdoor install` after moving or upgrading blastdoor's environment.
+# Written by `blastdoor install` (launcher version {version}): starts the hook without `site` (-I -S), which
+# saves several ms per tool call, and asks the running server first (the unix socket fixed below), deciding
+# in-process when none answers; such a miss also starts the server (`blastdoor serve --idle-exit`) with the
+# environment fixed below, so the next calls are served. Re-run `blastdoor install` after moving or
+# upgrading blastdoor's environment, or to change that environment ($BLASTDOOR_HOME, $BLASTDOOR_DB, ...).
 # When blastdoor cannot be imported (uninstalled, moved, broken), the hook blocks: exit {block}, the code
 # every harness reads as "do not run the tool", never 1 (which some harnesses read as go-ahead).
 import sys
 
 sys.path[:0] = {paths!r}
+CONFIG = {config!r}
 try:
     if len(sys.argv) == 3 and sys.argv[1] == "hook":
-        from blastdoor.hookclient import guarded
+        from blastdoor.hook.client import launch
     else:
         from blastdoor.cli.main import main
 except BaseException as exc:
@@ -100,9 +104,62 @@ except BaseException as exc:
     sys.stderr.write("blastdoor: cannot load blastdoor (" + why + "): blocking this tool call\\n")
     sys.exit({block})
 if len(sys.argv) == 3 and sys.argv[1] == "hook":
-    sys.exit(guarded(sys.argv[2], enable_site=False))
+    sys.exit(launch(sys.argv[2], CONFIG))
 sys.exit(main(sys.argv[1:]))
 """
+
+# What the server a hook starts keeps of the installing environment (``launcher_config``): where
+# blastdoor's data, store and policies are, what previewers run (``PATH``), the user and locale. Never a
+# token, credential, key, secret or password, whatever its name's prefix: the launcher is a plain file.
+SERVER_ENV = ("HOME", "USER", "LOGNAME", "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
+SERVER_ENV_PREFIXES = ("BLASTDOOR_", "XDG_")
+_SECRET_WORDS = ("TOKEN", "CREDENTIAL", "SECRET", "PASSWORD", "KEY")
+# Not the server's to inherit: they steer a client (which server, whether to ask) or are set per start.
+_CLIENT_ONLY = ("BLASTDOOR_SERVER", "BLASTDOOR_SOCKET", "BLASTDOOR_LISTEN", "BLASTDOOR_AGENT", "BLASTDOOR_HOOK_TIMEOUT")
+
+
+def carries_credentials(value: str) -> bool:
+    """Whether ``value`` holds a URL with a password in it (``postgresql://app:pw@db/blastdoor``)."""
+    import re
+
+    return re.search(r"://[^/@\s]*:[^/@\s]*@", value) is not None
+
+
+def server_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment the auto-started server judges with: the installing one, filtered (``SERVER_ENV``).
+
+    A value carrying a password in a URL (a ``BLASTDOOR_DB`` such as ``postgresql://app:pw@db/x``) is
+    left out like any secret: ``launcher_config`` then starts no server at all, rather than one that
+    records to another store.
+    """
+    env = dict(os.environ if environ is None else environ)
+    kept: dict[str, str] = {}
+    for key, value in sorted(env.items()):
+        if key in _CLIENT_ONLY or any(word in key for word in _SECRET_WORDS) or carries_credentials(value):
+            continue
+        if key in SERVER_ENV or key.startswith(SERVER_ENV_PREFIXES):
+            kept[key] = value
+    return kept
+
+
+def launcher_config(environ: dict[str, str] | None = None) -> dict[str, JSON]:
+    """What the launcher fixes at install time: the socket it asks, and how it starts the server."""
+    from blastdoor.paths import data_dir
+
+    env = dict(os.environ if environ is None else environ)
+    socket = env.get("BLASTDOOR_SOCKET") or os.path.join(data_dir(env), "server.sock")
+    config: dict[str, JSON] = {
+        "version": LAUNCHER_VERSION,
+        "socket": os.path.abspath(socket),
+        "python": os.path.abspath(sys.executable),
+        "env": server_env(env),
+        "idle_exit": 900,
+    }
+    if any(carries_credentials(v) for k, v in env.items() if k.startswith(SERVER_ENV_PREFIXES)):
+        # The server would need the password, and the launcher is a plain file: hooks ask a server
+        # the operator runs, or decide in-process. (libpq's ~/.pgpass keeps it out of the URL.)
+        config["autostart"] = False
+    return config
 
 
 def launcher_paths() -> list[str]:
@@ -120,9 +177,14 @@ def launcher_paths() -> list[str]:
     return paths
 
 
-def launcher_text(paths: list[str] | None = None) -> str:
+def launcher_text(paths: list[str] | None = None, config: dict[str, JSON] | None = None) -> str:
     """The launcher's source, importing blastdoor from ``paths`` (default: this installation's)."""
-    return LAUNCHER.format(paths=launcher_paths() if paths is None else paths, block=2)
+    return LAUNCHER.format(
+        paths=launcher_paths() if paths is None else paths,
+        config=launcher_config() if config is None else config,
+        version=LAUNCHER_VERSION,
+        block=2,
+    )
 
 
 def launcher_path() -> str:

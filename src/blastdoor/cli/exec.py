@@ -70,7 +70,7 @@ def _confirm(prompt: str) -> bool | None:
 def run_exec(args: argparse.Namespace) -> int:
     from blastdoor.action.wording import needs_approval, why
     from blastdoor.adapters import exec as adapter
-    from blastdoor.adapters.runner import open_services
+    from blastdoor.hook.runner import open_services
     from blastdoor.pipeline import AUDIT_UNAVAILABLE, decide_and_record
     from blastdoor.policy import load_policy
 

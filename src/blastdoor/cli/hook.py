@@ -64,6 +64,6 @@ def run(argv: list[str]) -> int:
         known = ", ".join(sorted(HARNESSES))
         print(f"blastdoor: hook needs one harness ({known}); blocking", file=sys.stderr)
         return 2
-    from blastdoor.adapters.runner import main
+    from blastdoor.hook.runner import main
 
     return main(argv[0])

@@ -44,6 +44,13 @@ def register(sub: Any) -> None:
     p.add_argument("--db", metavar="URL", help="the store: a path, sqlite:///PATH or postgresql://...")
     p.add_argument("--policy", metavar="FILE", help="judge every call by this project policy")
     p.add_argument("--public-url", metavar="URL", help="the URL people reach the inbox at (links in webhooks)")
+    p.add_argument(
+        "--idle-exit",
+        metavar="SECONDS",
+        type=float,
+        default=0,
+        help="exit after SECONDS without a request (the server a hook starts uses 900; default: never)",
+    )
     p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(func=run_serve)
 
@@ -52,6 +59,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from blastdoor.server.app import serve
     from blastdoor.server.config import ServerConfig
     from blastdoor.services import open_services
+
+    _keep_start_lock()
 
     config = ServerConfig.load(
         args.config,
@@ -73,5 +82,18 @@ def run_serve(args: argparse.Namespace) -> int:
             where.append(f"unix:{cfg.socket}")
         print(f"blastdoor: serving on {' and '.join(where)}", file=sys.stderr, flush=True)
 
-    serve(config, services, log_level=args.log_level, ready=ready)
+    serve(config, services, log_level=args.log_level, ready=ready, idle_exit=max(0.0, args.idle_exit))
     return 0
+
+
+def _keep_start_lock() -> None:
+    """A server a hook started (``hook/launch.py``) holds ``server.lock`` through an inherited descriptor:
+    keep it to this process (never handed to a previewer's child, which could outlive the server)."""
+    import os
+
+    fd = os.environ.pop("BLASTDOOR_SERVER_LOCK_FD", "")
+    if fd.isdigit():
+        try:
+            os.set_inheritable(int(fd), False)
+        except OSError:
+            pass  # not a descriptor of ours: nothing to keep

@@ -278,13 +278,15 @@ def _with_credential(data: dict[str, Any], environ: dict[str, str] | None) -> di
 
 
 async def hook_client(request: Request) -> Response:
-    """The thin hook's fast path (``blastdoor.hookclient``): its environment, then its payload.
+    """The thin hook's fast path (``blastdoor.hook.client``): its environment, then its payload.
 
-    The environment is the caller's word: it tells classification what the command will see
-    (``AWS_PROFILE``, ``HOME``...), never which policy applies (``ServerState.policy_for``) nor who
-    asks (the socket's peer or the token, put in ``USER`` and ``LOGNAME`` too).
+    The format is ``blastdoor.hook.wire``'s (both halves live there). The environment is the caller's
+    word: it tells classification what the command will see (``AWS_PROFILE``, ``HOME``...), never
+    which policy applies (``ServerState.policy_for``) nor who asks (the socket's peer or the token, put
+    in ``USER`` and ``LOGNAME`` too).
     """
     from blastdoor.adapters import HARNESSES
+    from blastdoor.hook.wire import encode_reply, parse_request
     from blastdoor.server.auth import caller_of
 
     harness = request.path_params["harness"]
@@ -292,23 +294,16 @@ async def hook_client(request: Request) -> Response:
         raise ApiError(404, "unknown_harness", f"no harness `{harness}`")
     state = state_of(request)
     caller = await caller_of(state, request.scope)
-    body = await request.body()
-    head, sep, payload = body.partition(b"\0\0")
-    if not sep:
+    parsed = parse_request(await request.body())
+    if parsed is None:
         raise ApiError(400, "bad_input", "expected the environment block, an empty entry, then the payload")
-    environ: dict[str, str] = {}
-    for entry in head.split(b"\0"):
-        key, eq, value = entry.partition(b"=")
-        if eq:
-            environ[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
+    environ, payload = parsed
     environ["USER"] = environ["LOGNAME"] = caller.name
     from blastdoor.identity.credentials import from_wire
 
     from_wire(environ)  # the agent's credential: the token only, never a file named by the caller
     reply = await state.in_worker(state.hook, harness, payload, environ, caller.name)
-    err = reply.stderr.rstrip("\n").encode() + b"\n" if reply.stderr else b""
-    out = reply.stdout_text().encode()
-    body = f"{reply.exit_code}\n{len(err)}\n".encode() + err + out
+    body = encode_reply(reply.exit_code, reply.stdout_text(), reply.stderr)
     return Response(body, media_type="application/x-blastdoor-hook-reply")
 
 

@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -86,12 +87,26 @@ class Blastdoor:
         self.app = app
         self.state = app.state
         self._server: ServerState = app.state.blastdoor
+        self.in_flight = 0  # requests being answered (an open inbox event stream counts): never idle then
+        self.last_active = time.monotonic()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/v1/decide" and scope["method"] == "POST":
-            await api.decide_asgi(self._server, scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            if scope["path"] == "/v1/decide" and scope["method"] == "POST":
+                await api.decide_asgi(self._server, scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            self.last_active = time.monotonic()
+
+    def idle_for(self) -> float:
+        """Seconds since the last request ended; 0 while one is being answered."""
+        return 0.0 if self.in_flight else time.monotonic() - self.last_active
 
 
 async def _sweep(state: ServerState) -> None:
@@ -166,16 +181,20 @@ def bind_sockets(config: ServerConfig) -> list[socket.socket]:
     return sockets
 
 
-def serve(config: ServerConfig, services: Services, *, log_level: str = "warning", ready: Any = None) -> None:
-    """Run until SIGINT/SIGTERM; checkpoint and close the store on the way out."""
+def serve(
+    config: ServerConfig, services: Services, *, log_level: str = "warning", ready: Any = None, idle_exit: float = 0
+) -> None:
+    """Run until SIGINT/SIGTERM, or ``idle_exit`` seconds without a request (when > 0: the server a hook
+    started, ``hook/launch.py``); checkpoint and close the store on the way out."""
     import uvicorn
 
     from blastdoor.server.auth import peer_protocol
 
     app = create_app(config, services)
     sockets = bind_sockets(config)
+    asgi = Blastdoor(app)
     uconfig = uvicorn.Config(
-        Blastdoor(app),
+        asgi,
         loop="uvloop",
         http=peer_protocol(),  # httptools, with the unix peer's user id in each request's scope
         ws="none",
@@ -192,6 +211,17 @@ def serve(config: ServerConfig, services: Services, *, log_level: str = "warning
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             app.state.stopping = True  # the inbox's event streams end now, so their connections close
             await super().shutdown(sockets)
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            asgi.last_active = time.monotonic()  # idle counts from when callers can reach it, not from import
+
+        async def on_tick(self, counter: int) -> bool:
+            # uvicorn ticks every 0.1 s; idle is judged once a second, by requests ended, not connections
+            # (a keep-alive connection holding nothing in flight does not keep the server up).
+            if idle_exit > 0 and counter % 10 == 0 and asgi.idle_for() >= idle_exit:
+                self.should_exit = True
+            return await super().on_tick(counter)
 
     server = Server(uconfig)
     if ready is not None:

@@ -46,7 +46,7 @@ class ServerConfig:
         webhooks: list[Webhook] | None = None,
         checkpoint_interval: float = 60.0,
     ) -> None:
-        from blastdoor.hookwire import socket_path
+        from blastdoor.hook.wire import socket_path
 
         self.listen = listen
         self.socket = socket_path(os.environ) if socket is None else socket

@@ -149,7 +149,7 @@ class ServerState:
 
     def hook(self, harness: str, data: bytes, environ: Mapping[str, str] | None, requester: str) -> Reply:
         """One hook call for a thin client or an HTTP hook; ``requester`` is who asks (``auth.Caller``)."""
-        from blastdoor.adapters.runner import HookContext, run_hook
+        from blastdoor.hook.runner import HookContext, run_hook
 
         started = time.perf_counter()
         context = HookContext(env=environ, services=self.services, policy_for=self.policy_for, requester=requester)

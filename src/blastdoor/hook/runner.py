@@ -15,9 +15,9 @@ from blastdoor.adapters._base import IGNORE, POST, HookEvent, PayloadError, Repl
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from types import ModuleType
 
     from blastdoor.action import Action, Decision
+    from blastdoor.adapters._base import Adapter
     from blastdoor.audit.log import AuditLog
     from blastdoor.policy.compiled import CompiledPolicy
     from blastdoor.services import Services
@@ -30,7 +30,7 @@ _FAILURES = frozenset({"policy.on_error", "audit.unavailable", "identity.unavail
 
 def timeout_seconds() -> float:
     """``BLASTDOOR_HOOK_TIMEOUT`` (seconds), else the default: the thin hook and this one read it alike."""
-    from blastdoor.hookwire import timeout_seconds as _seconds
+    from blastdoor.hook.wire import timeout_seconds as _seconds
 
     return _seconds(os.environ)
 
@@ -65,12 +65,12 @@ class _UnavailableLog:
 
 
 def via_server(harness: str, data: bytes) -> Reply | None:
-    """The running server's reply over its unix socket (``blastdoor.hookwire``); None to decide here.
+    """The running server's reply over its unix socket (``blastdoor.hook.wire``); None to decide here.
 
     Any failure there (no server, an error, a timeout) falls back to deciding in-process with the same
     policy and the same store.
     """
-    from blastdoor.hookwire import ask_server
+    from blastdoor.hook.wire import ask_server
 
     answer = ask_server(harness, data)
     if answer is None:
@@ -124,26 +124,26 @@ def run_hook(harness: str, data: bytes, context: HookContext | None = None) -> R
         try:
             payload = json.loads(data)
         except ValueError as exc:
-            return mod.failure("", f"the hook input is not valid JSON: {exc}")  # type: ignore[no-any-return]
+            return mod.failure("", f"the hook input is not valid JSON: {exc}")
         if isinstance(payload, dict):
             name = payload.get("hook_event_name") or payload.get("hookEventName")
             event_name = name if isinstance(name, str) else ""
         try:
             event: HookEvent = mod.parse(payload)
         except (PayloadError, ValueError) as exc:
-            return mod.failure(event_name, f"malformed hook input: {exc}")  # type: ignore[no-any-return]
+            return mod.failure(event_name, f"malformed hook input: {exc}")
         if event.phase == IGNORE:
-            return mod.acknowledge(event)  # type: ignore[no-any-return]
+            return mod.acknowledge(event)
         if event.phase == POST:
             return _record_outcome(mod, event, ctx)
         return _decide(mod, event, ctx)
     except Exception as exc:  # fail closed on anything, bugs included
-        return mod.failure(event_name, f"internal error: {type(exc).__name__}: {exc}")  # type: ignore[no-any-return]
+        return mod.failure(event_name, f"internal error: {type(exc).__name__}: {exc}")
     finally:
         reset_caller_environ(token)
 
 
-def _decide(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
+def _decide(mod: Adapter, event: HookEvent, ctx: HookContext) -> Reply:
     from blastdoor.errors import BlastdoorError
     from blastdoor.pipeline import decide_and_record
 
@@ -159,7 +159,7 @@ def _decide(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
 
             policy = load_policy(action.cwd or None, environ=ctx.env)
     except BlastdoorError as exc:
-        return mod.failure(event.name, f"the policy cannot be loaded: {exc.message}")  # type: ignore[no-any-return]
+        return mod.failure(event.name, f"the policy cannot be loaded: {exc.message}")
     home = ctx.env.get("HOME") if ctx.env is not None else None
     services = ctx.services
     owned = services is None
@@ -187,11 +187,11 @@ def _decide(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
                 print(f"blastdoor: closing the audit log: {exc}", file=sys.stderr)
     if decision.verdict == "deny" and decision.rule in _FAILURES:
         # blastdoor itself failed (a classifier bug, the audit log): the harness's block, exit 2.
-        return mod.failure(event.name, decision.reason)  # type: ignore[no-any-return]
-    return mod.answer(event, decision, decision.request_id or None)  # type: ignore[no-any-return]
+        return mod.failure(event.name, decision.reason)
+    return mod.answer(event, decision, decision.request_id or None)
 
 
-def _record_outcome(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Reply:
+def _record_outcome(mod: Adapter, event: HookEvent, ctx: HookContext) -> Reply:
     try:
         if ctx.services is not None:
             ctx.services.log.record_outcome(
@@ -214,9 +214,9 @@ def _record_outcome(mod: ModuleType, event: HookEvent, ctx: HookContext) -> Repl
             finally:
                 log.close()
     except Exception as exc:
-        ack: Reply = mod.acknowledge(event)
+        ack = mod.acknowledge(event)
         return Reply(ack.stdout, 2, f"blastdoor: the outcome could not be recorded in the audit log: {exc}")
-    return mod.acknowledge(event)  # type: ignore[no-any-return]
+    return mod.acknowledge(event)
 
 
 class Watchdog:
