@@ -87,3 +87,26 @@ def test_a_remote_guard_records_the_outcome_of_each_call_it_ran(server: Server, 
     r = server.tcp.get("/v1/audit/events", params={"kind": "outcome"}, headers=server.auth(admin))
     outcomes = [entry["event"] for entry in r.json()["entries"]]
     assert sorted(o["status"] for o in outcomes) == ["error", "ok"]
+
+
+def test_a_hook_outcome_is_recorded_only_for_the_caller_whose_call_it_was(server: Server, tmp_path: Path) -> None:
+    # Think like another requester on a shared server: it copies (or guesses) svc's tool-use id and posts a
+    # PostToolUse for it, to write a lie into svc's record. Refused, nothing written; svc's own is recorded.
+    admin = server.add_person("root-admin", "admin")
+    svc = server.add_person("svc", "requester", admin_token=admin)
+    mallory = server.add_person("mallory", "requester", admin_token=admin)
+    call = {"session_id": "s", "cwd": str(tmp_path), "tool_name": "Bash", "tool_input": {"command": "ls -la"}}
+    pre = {**call, "hook_event_name": "PreToolUse", "tool_use_id": "toolu_svc"}
+    r = server.tcp.post("/v1/hooks/claude-code", json=pre, headers=server.auth(svc))
+    assert r.json()["hookSpecificOutput"]["permissionDecision"] == "allow"
+
+    def post_tool_use(token: str, response: dict[str, Any]) -> Any:
+        body = {**call, "hook_event_name": "PostToolUse", "tool_use_id": "toolu_svc", "tool_response": response}
+        return server.tcp.post("/v1/hooks/claude-code", json=body, headers=server.auth(token))
+
+    forged = post_tool_use(mallory, {"stdout": "", "stderr": "rm: everything deleted", "interrupted": False})
+    assert forged.headers["x-blastdoor-exit"] == "2"
+    assert [e["kind"] for e in _events(server, admin, "claude-code:toolu_svc")] == ["decision"]  # nothing was written
+    own = post_tool_use(svc, {"stdout": "README.md", "stderr": "", "interrupted": False})
+    assert own.headers["x-blastdoor-exit"] == "0"
+    assert sorted(e["kind"] for e in _events(server, admin, "claude-code:toolu_svc")) == ["decision", "outcome"]

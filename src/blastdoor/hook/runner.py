@@ -193,6 +193,14 @@ def _decide(mod: Adapter, event: HookEvent, ctx: HookContext) -> Reply:
 
 def _record_outcome(mod: Adapter, event: HookEvent, ctx: HookContext) -> Reply:
     try:
+        if ctx.services is not None and ctx.requester is not None:
+            # On the server, as ``POST /v1/outcomes``: a caller never writes what happened into a call
+            # that was decided for someone else (a guessed or copied tool-use id).
+            owner = ctx.services.log.requester_of(event.call_id)
+            if owner is not None and owner != ctx.requester:
+                ack = mod.acknowledge(event)
+                why = f"the outcome of `{event.call_id}` was not recorded: its decision was not made for you"
+                return Reply(ack.stdout, 2, f"blastdoor: {why}")
         if ctx.services is not None:
             ctx.services.log.record_outcome(
                 event.call_id,
