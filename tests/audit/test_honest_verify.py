@@ -12,6 +12,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -186,6 +187,34 @@ def test_mutated_bundles_fail_or_are_unchanged_never_crash(
         assert report.status in ("FAILED", "UNANCHORED")
         if report.status == "FAILED":
             assert report.first_bad is not None and 0 <= report.first_bad <= len(rows0)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda body: body.replace('"key_ids"', '"0ey_ids"'),  # found by the fuzz test above
+        lambda body: body.replace('"kind":"checkpoint"', '"kind":"checkpoint","note":"all clear"'),
+        lambda body: body.replace('"v":1', '"v":2'),
+    ],
+)
+def test_the_tail_checkpoint_entry_vouches_only_as_the_log_writes_it(bundle_text: tuple[str, str], edit: Any) -> None:
+    # The last checkpoint event comes after the checkpoint it restates, so no signature covers it yet: it
+    # counts as covered only when it is exactly what the log writes. Anything edited into it is unvouched.
+    from blastdoor.audit.keys import KeyRing
+
+    text, key = bundle_text
+    at = text.rfind('"kind":"checkpoint"')
+    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+    edited = text[:start] + edit(text[start:end]) + text[end:]
+    assert edited != text
+    origin, rows, notes, bad = parse_bundle(edited)
+    report = verify_entries(rows, checkpoints=notes, trusted=KeyRing(key).trusted(), origin=origin, complete=True)
+    if bad is not None:
+        report.add(*bad)
+    assert report.status != "ok" or report.size < len(rows)
+    _, rows0, notes0, _ = parse_bundle(text)
+    clean = verify_entries(rows0, checkpoints=notes0, trusted=KeyRing(key).trusted(), origin=origin, complete=True)
+    assert clean.status == "ok" and clean.size == len(rows0) == len(rows)
 
 
 _SNAPSHOT = "SELECT seq, time, body, leaf, typeof(time), typeof(body), typeof(leaf) FROM audit_event ORDER BY seq"

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import canonical_json
 from blastdoor.audit import checkpoint as cp
-from blastdoor.audit.events import CHECKPOINT, KEY_ROTATED, index_of
+from blastdoor.audit.events import CHECKPOINT, KEY_ROTATED, VERSION, checkpoint_event, index_of
 from blastdoor.audit.merkle import frontier_root
 from blastdoor.errors import StoreError
 
@@ -48,6 +48,8 @@ _KIND_LEN = len(_KIND)
 _KEY_KIND = KEY_ROTATED.encode() + b'"'
 _CP_KIND = CHECKPOINT.encode() + b'"'
 _SPECIAL_FIRST = frozenset((_CP_KIND[0], _KEY_KIND[0]))
+# The fields of a checkpoint event as the log writes it (``events.checkpoint_event``).
+_CHECKPOINT_FIELDS = checkpoint_event(0, "", ()).keys()
 _KIND_WITHIN = 96  # '{"event":{"key_ids":[' + up to four 10-byte key ids + '],"kind":"checkpoint"'
 
 
@@ -176,7 +178,7 @@ def verify_entries(
         wanted.update(head.sizes())
     roots: dict[int, bytes] = {0: frontier_root([])} if 0 in wanted else {}
     rotations: list[tuple[int, str, str]] = []
-    cp_events: list[tuple[int, int, str]] = []
+    cp_events: list[tuple[int, int, str, bool]] = []
 
     frontier: list[bytes] = []
     expected = 0
@@ -268,7 +270,7 @@ def verify_entries(
                 if c is not None:
                     _check_one(c, roots, origin, report, what, good_sizes, anchor=False)
     stored_sizes = {c.size for c in stored if c is not None}
-    for seq, size, root_hex in cp_events:
+    for seq, size, root_hex, _ in cp_events:
         if complete and size not in stored_sizes:
             report.add(seq, f"the checkpoint at size {size} recorded here is missing from the store")
         elif size in roots and roots[size].hex() != root_hex:
@@ -276,8 +278,13 @@ def verify_entries(
     if head is not None:
         head.check(report, roots, sorted(good_sizes))
     # A checkpoint is signed before its own ``checkpoint`` event is appended, so a log (or bundle) that
-    # ends in checkpoint events restating verified checkpoints is covered to its end.
-    restating = {seq for seq, size, root_hex in cp_events if size in good_sizes and roots[size].hex() == root_hex}
+    # ends in checkpoint events restating verified checkpoints is covered to its end: only events exactly
+    # as the log writes them (no signature covers them yet, so nothing else in them may pass as vouched).
+    restating = {
+        seq
+        for seq, size, root_hex, exact in cp_events
+        if exact and size in good_sizes and roots[size].hex() == root_hex
+    }
     if report.anchored_size:
         while report.anchored_size < report.size and report.anchored_size in restating:
             report.anchored_size += 1
@@ -312,7 +319,9 @@ def _deep_ok(seq: int, body: bytes, index: tuple[str, ...] | None, report: Repor
     return True
 
 
-def _special(seq: int, body: bytes, rotations: list[tuple[int, str, str]], cps: list[tuple[int, int, str]]) -> None:
+def _special(
+    seq: int, body: bytes, rotations: list[tuple[int, str, str]], cps: list[tuple[int, int, str, bool]]
+) -> None:
     try:
         event = json.loads(body)["event"]
     except (ValueError, KeyError, TypeError):
@@ -321,7 +330,14 @@ def _special(seq: int, body: bytes, rotations: list[tuple[int, str, str]], cps: 
     if kind == KEY_ROTATED:
         rotations.append((seq, str(event.get("old_key", "")), str(event.get("new_key", ""))))
     elif kind == CHECKPOINT and isinstance(event.get("size"), int):
-        cps.append((seq, int(event["size"]), str(event.get("root", ""))))
+        ids = event.get("key_ids")
+        exact = (
+            event.keys() == _CHECKPOINT_FIELDS
+            and event.get("v") == VERSION
+            and isinstance(ids, list)
+            and all(isinstance(i, str) for i in ids)
+        )
+        cps.append((seq, int(event["size"]), str(event.get("root", "")), exact))
 
 
 def _after(good_sizes: list[int], size: int) -> int:
