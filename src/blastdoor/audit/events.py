@@ -139,6 +139,13 @@ def decision_event(action: Action, decision: Decision, *, correlation_id: str = 
     return event
 
 
+def requester_of(event: object) -> str:
+    """The person a decision event was made for (``agent.on_behalf_of``); ``""`` when it names none."""
+    agent = event.get("agent") if isinstance(event, dict) else None
+    owner = agent.get("on_behalf_of") if isinstance(agent, dict) else None
+    return owner if isinstance(owner, str) else ""
+
+
 def outcome_event(
     correlation_id: str,
     *,

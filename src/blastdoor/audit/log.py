@@ -402,12 +402,7 @@ class AuditLog:
         None when no decision was recorded under it. Outcomes are checked against it: only the requester
         a call was decided for may say what happened when it ran."""
         found = self.search(Query(correlation_id=correlation_id, kind="decision", limit=1000), newest_first=True)
-        for entry in found:
-            event = entry.get("event")
-            agent = event.get("agent") if isinstance(event, dict) else None
-            owner = agent.get("on_behalf_of") if isinstance(agent, dict) else None
-            return owner if isinstance(owner, str) else ""
-        return None
+        return ev.requester_of(found[0].get("event")) if found else None
 
     def prove(self, seq: int, size: int | None = None) -> dict[str, JSON]:
         """An inclusion proof for entry ``seq`` that a third party can check without the database.

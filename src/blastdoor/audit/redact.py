@@ -201,12 +201,17 @@ def _no_secret(text: str) -> bool:
     if len(text) < 6 or text in _clean:
         return True
     if _hint(text.lower()) is None and _token(text) is None:
-        if len(text) <= _CLEAN_LEN:
-            if len(_clean) >= _CLEAN_MAX:
-                _clean.clear()
-            _clean.add(text)
+        _remember_clean(text)
         return True
     return False
+
+
+def _remember_clean(text: str) -> None:
+    """Remember that ``text`` holds no secret (the caller scanned it); the set is emptied when full."""
+    if len(text) <= _CLEAN_LEN:
+        if len(_clean) >= _CLEAN_MAX:
+            _clean.clear()
+        _clean.add(text)
 
 
 def _hint_first(text: str) -> re.Match[str] | None:
@@ -285,8 +290,8 @@ class Redactor:
             if _no_secret(value):
                 return value
             scanned = self.text(value, path)
-            if scanned == value and len(value) <= _CLEAN_LEN and len(_clean) < _CLEAN_MAX:
-                _clean.add(value)  # a hint that led nowhere (``git status``): the full scan once only
+            if scanned == value:
+                _remember_clean(value)  # a hint that led nowhere (``git status``): the full scan once only
             return scanned
         if t is dict:
             out: dict[str, JSON] = {}

@@ -43,6 +43,7 @@ def _number(data: dict[str, Any], key: str, *, integer: bool) -> float | None:
 
 def record(state: ServerState, caller: str, data: dict[str, Any]) -> dict[str, Any]:
     """Check the outcome against its decision and append it; the answer's JSON (raises ``ApiError``)."""
+    from blastdoor.audit.events import requester_of
     from blastdoor.audit.log import Query
 
     cid = data.get("correlation_id")
@@ -62,9 +63,7 @@ def record(state: ServerState, caller: str, data: dict[str, Any]) -> dict[str, A
         if not decisions:
             raise ApiError(404, "unknown_decision", f"no decision was recorded under `{cid}`")
         decision = decisions[-1]
-        agent = decision.get("agent")
-        owner = agent.get("on_behalf_of") if isinstance(agent, dict) else None
-        if owner != caller:
+        if requester_of(decision) != caller:
             # The same answer whether the id is someone else's or was guessed: nothing about it is told.
             raise ApiError(403, "not_yours", f"the decision `{cid}` was not made for you")
         if decision.get("verdict") not in ("allow", "ask"):
