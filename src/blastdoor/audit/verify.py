@@ -25,6 +25,7 @@ newest key alone, or with the oldest. Pure: rows and notes in, a report out.
 from __future__ import annotations
 
 import json
+import re
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ _KIND_LEN = len(_KIND)
 _KEY_KIND = KEY_ROTATED.encode() + b'"'
 _CP_KIND = CHECKPOINT.encode() + b'"'
 _SPECIAL_FIRST = frozenset((_CP_KIND[0], _KEY_KIND[0]))
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 # The fields of a checkpoint event as the log writes it (``events.checkpoint_event``).
 _CHECKPOINT_FIELDS = checkpoint_event(0, "", ()).keys()
 _KIND_WITHIN = 96  # '{"event":{"key_ids":[' + up to four 10-byte key ids + '],"kind":"checkpoint"'
@@ -323,7 +325,8 @@ def _special(
     seq: int, body: bytes, rotations: list[tuple[int, str, str]], cps: list[tuple[int, int, str, bool]]
 ) -> None:
     try:
-        event = json.loads(body)["event"]
+        entry = json.loads(body)
+        event = entry["event"]
     except (ValueError, KeyError, TypeError):
         return
     kind = event.get("kind")
@@ -336,6 +339,8 @@ def _special(
             and event.get("v") == VERSION
             and isinstance(ids, list)
             and all(isinstance(i, str) for i in ids)
+            and isinstance(entry.get("time"), str)
+            and _TIME.fullmatch(entry["time"]) is not None  # as ``events.format_time`` writes it
         )
         cps.append((seq, int(event["size"]), str(event.get("root", "")), exact))
 
