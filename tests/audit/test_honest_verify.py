@@ -196,6 +196,7 @@ def test_mutated_bundles_fail_or_are_unchanged_never_crash(
         lambda body: body.replace('"kind":"checkpoint"', '"kind":"checkpoint","note":"all clear"'),
         lambda body: body.replace('"v":1', '"v":2'),
         lambda body: body.replace('"time":"20', '"time":"2O'),  # a time the log never writes
+        lambda body: body.replace('"key_ids":["', '"key_ids":["0'),  # an id of a key that never signed it
     ],
 )
 def test_the_tail_checkpoint_entry_vouches_only_as_the_log_writes_it(bundle_text: tuple[str, str], edit: Any) -> None:

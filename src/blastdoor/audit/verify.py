@@ -180,7 +180,7 @@ def verify_entries(
         wanted.update(head.sizes())
     roots: dict[int, bytes] = {0: frontier_root([])} if 0 in wanted else {}
     rotations: list[tuple[int, str, str]] = []
-    cp_events: list[tuple[int, int, str, bool]] = []
+    cp_events: list[tuple[int, int, str, tuple[str, ...] | None]] = []
 
     frontier: list[bytes] = []
     expected = 0
@@ -282,16 +282,29 @@ def verify_entries(
     # A checkpoint is signed before its own ``checkpoint`` event is appended, so a log (or bundle) that
     # ends in checkpoint events restating verified checkpoints is covered to its end: only events exactly
     # as the log writes them (no signature covers them yet, so nothing else in them may pass as vouched).
+    signers = _signer_ids(stored, checkpoints)
     restating = {
         seq
-        for seq, size, root_hex, exact in cp_events
-        if exact and size in good_sizes and roots[size].hex() == root_hex
+        for seq, size, root_hex, ids in cp_events
+        if ids and size in good_sizes and roots[size].hex() == root_hex and set(ids) <= signers.get(size, set())
     }
     if report.anchored_size:
         while report.anchored_size < report.size and report.anchored_size in restating:
             report.anchored_size += 1
     report.finish()
     return report
+
+
+def _signer_ids(stored: Sequence[cp.Checkpoint | None], notes: Sequence[str]) -> dict[int, set[str]]:
+    """Per checkpoint size, the key ids (as the log writes them) of the signatures on its stored note."""
+    out: dict[int, set[str]] = {}
+    for c, note in zip(stored, notes, strict=True):
+        if c is not None:
+            try:
+                out.setdefault(c.size, set()).update(f"{s.id:08x}" for s in cp.split_note(note)[1])
+            except cp.NoteError:
+                continue
+    return out
 
 
 def _peek(note: str, report: Report, what: str) -> cp.Checkpoint | None:
@@ -322,8 +335,12 @@ def _deep_ok(seq: int, body: bytes, index: tuple[str, ...] | None, report: Repor
 
 
 def _special(
-    seq: int, body: bytes, rotations: list[tuple[int, str, str]], cps: list[tuple[int, int, str, bool]]
+    seq: int,
+    body: bytes,
+    rotations: list[tuple[int, str, str]],
+    cps: list[tuple[int, int, str, tuple[str, ...] | None]],
 ) -> None:
+    """Collect a key rotation, or a checkpoint event with its key ids (None: not as the log writes it)."""
     try:
         entry = json.loads(body)
         event = entry["event"]
@@ -342,7 +359,7 @@ def _special(
             and isinstance(entry.get("time"), str)
             and _TIME.fullmatch(entry["time"]) is not None  # as ``events.format_time`` writes it
         )
-        cps.append((seq, int(event["size"]), str(event.get("root", "")), exact))
+        cps.append((seq, int(event["size"]), str(event.get("root", "")), tuple(ids) if exact else None))
 
 
 def _after(good_sizes: list[int], size: int) -> int:
