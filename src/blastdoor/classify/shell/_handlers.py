@@ -13,7 +13,7 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
-from blastdoor.classify.shell import _wrappers
+from blastdoor.classify.shell import _archives, _wrappers
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
 from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
@@ -725,7 +725,12 @@ def find(cmd: Cmd) -> None:
                 else:
                     substituted.append(w)
             if inner:
+                before = len(st.parts)
                 run_argv(substituted, st.child(), None, {})
+                # `{}` stands for every match under the starting points, not the start alone: a
+                # command that deletes one file deletes them all (`-exec rm {} ;` is `-delete`)
+                if any("delete" in p.effects for p in st.parts[before:]):
+                    deletes = True
         elif a == "-delete":
             deletes = True
         elif a in ("-fprint", "-fprint0", "-fprintf", "-fls"):
@@ -740,8 +745,9 @@ def find(cmd: Cmd) -> None:
             i += 1
     if deletes:
         part.drop("read")
-        part.add("delete", "`find -delete` deletes every match")
-        part.add("irreversible", "deleted files are gone (no trash)")
+        part.add("delete", "`find` deletes every match (`-delete`, or `-exec` of a command that deletes)")
+        # at every depth of the tree, as `rm -r` does (a name filter narrows it, to every `*.py`)
+        part.add("irreversible", "deleted files are gone (no trash), at every depth of the tree")
         if not filtered and any(wipe_scope(p, st) for p in paths):
             part.add("wipe", "`find -delete` without a filter under a system, home or root directory")
     part.command = " ".join(["find", *(quote(a) for a in args)])
@@ -1576,6 +1582,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "crontab": crontab,
     "build": build,
     **_wrappers.HANDLERS,
+    **_archives.HANDLERS,
     "download": download,
     "http_tool": http_tool,
     "lftp": lftp,
