@@ -13,7 +13,7 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
-from blastdoor.classify.shell import _archives, _wrappers
+from blastdoor.classify.shell import _archives, _awk, _wrappers
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
 from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
@@ -320,9 +320,18 @@ def generic(
     if "/" in head:
         path = st.path(head)
         text = read_script(path, st)
+        if text is None:
+            # a program named by its path that cannot be read (missing, or not there until the
+            # command runs): what it does is not known, whatever its name suggests
+            text = "\0" if path in st.written else None
         if text is not None:
             _script(path, text, args, st)
             return
+        part = Part("shell", f"shell:{name}", " ".join([head, *(quote(a) for a in args)]), "kb:generic", st.cwd)
+        part.target(path)
+        part.add("unknown", f"{path} cannot be read (missing or unreadable): what it runs is not known")
+        st.parts.append(part)
+        return
     part = Part("shell", f"shell:{name}", " ".join([name, *(quote(a) for a in args)]), "kb:generic", st.cwd)
     part.facts["kb"] = "generic"
     cmd = Cmd(name, args, st, stdin, assigns)
@@ -666,11 +675,15 @@ def wipe_scope(path: str, st: State) -> bool:
     return base in SYSTEM_DIRS or base == home or base == os.path.dirname(home)
 
 
+# Removers that always remove whole trees (npm's rimraf and del-cli: `rm -rf` for node projects).
+_ALWAYS_RECURSIVE = frozenset(("rimraf", "del-cli"))
+
+
 def rm(cmd: Cmd) -> None:
     """``rm``: recursive removal is irreversible; of /, ~, system dirs it is a wipe."""
     part = cmd.part
     st = cmd.st
-    recursive = cmd.has("-r")
+    recursive = cmd.has("-r") or cmd.name in _ALWAYS_RECURSIVE
     if not cmd.pos:
         # `rm`, `rm -rf`: "missing operand", nothing is removed (rm never reads operands from stdin;
         # `xargs rm` and `find -exec rm {}` pass theirs as words, unknown ones as computed)
@@ -1583,6 +1596,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "build": build,
     **_wrappers.HANDLERS,
     **_archives.HANDLERS,
+    **_awk.HANDLERS,
     "download": download,
     "http_tool": http_tool,
     "lftp": lftp,
