@@ -13,7 +13,7 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
-from blastdoor.classify.shell import _archives, _awk, _containers, _wrappers
+from blastdoor.classify.shell import _archives, _containers, _editors, _wrappers
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
 from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
@@ -553,9 +553,10 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
     args = cmd.args
     codes = _INTERP_CODE[lang]
     values = _INTERP_VALUE[lang]
-    if lang in ("perl", "ruby") and any(
+    inplace = lang in ("perl", "ruby") and any(
         a is not None and a[:1] == "-" and a[1:2] != "-" and "i" in a[1:].split(".", 1)[0] for a in args[:8]
-    ):
+    )
+    if inplace:
         part.add("write", f"`{cmd.name} -i` edits its file operands in place")
     i, n = 0, len(args)
     while i < n:
@@ -571,6 +572,14 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
                 code = args[i + 1]
                 assert code is not None
                 _run_code(cmd, lang, code)
+                if lang in ("perl", "ruby"):
+                    # `perl -pi -e CODE FILE...`, `perl -ne CODE FILE`: the operands are files it edits or reads
+                    for w in args[i + 2 :]:
+                        if w is not None and w.startswith("-"):
+                            continue
+                        path = cmd.st.path(w)
+                        part.target(path)
+                        path_effects(part, path, "write" if inplace else "read", cmd.st)
             cmd.st.parts.append(part)
             return
         if lang == "python" and a.startswith("-c") and len(a) > 2:
@@ -1596,7 +1605,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "build": build,
     **_wrappers.HANDLERS,
     **_archives.HANDLERS,
-    **_awk.HANDLERS,
+    **_editors.HANDLERS,
     **_containers.HANDLERS,
     "download": download,
     "http_tool": http_tool,
