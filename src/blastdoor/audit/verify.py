@@ -25,13 +25,12 @@ newest key alone, or with the oldest. Pure: rows and notes in, a report out.
 from __future__ import annotations
 
 import json
-import re
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import canonical_json
 from blastdoor.audit import checkpoint as cp
-from blastdoor.audit.events import CHECKPOINT, KEY_ROTATED, VERSION, checkpoint_event, index_of
+from blastdoor.audit.events import CHECKPOINT, CHECKPOINT_VERSION, KEY_ROTATED, checkpoint_event, index_of
 from blastdoor.audit.merkle import frontier_root
 from blastdoor.errors import StoreError
 
@@ -49,7 +48,6 @@ _KIND_LEN = len(_KIND)
 _KEY_KIND = KEY_ROTATED.encode() + b'"'
 _CP_KIND = CHECKPOINT.encode() + b'"'
 _SPECIAL_FIRST = frozenset((_CP_KIND[0], _KEY_KIND[0]))
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 # The fields of a checkpoint event as the log writes it (``events.checkpoint_event``).
 _CHECKPOINT_FIELDS = checkpoint_event(0, "", ()).keys()
 _KIND_WITHIN = 96  # '{"event":{"key_ids":[' + up to four 10-byte key ids + '],"kind":"checkpoint"'
@@ -238,7 +236,10 @@ def verify_entries(
                 and body[i] in _SPECIAL_FIRST
                 and (body.startswith(_CP_KIND, i) or body.startswith(_KEY_KIND, i))
             ):
-                _special(seq, body, rotations, cp_events)
+                bad = _special(seq, body, t, prev, rotations, cp_events)
+                if bad:
+                    report.add(seq, bad)
+                    break
             prev = t
             # merkle.frontier_push, inlined: this loop is verify's whole cost.
             n = seq
@@ -281,7 +282,8 @@ def verify_entries(
         head.check(report, roots, sorted(good_sizes))
     # A checkpoint is signed before its own ``checkpoint`` event is appended, so a log (or bundle) that
     # ends in checkpoint events restating verified checkpoints is covered to its end: only events exactly
-    # as the log writes them (no signature covers them yet, so nothing else in them may pass as vouched).
+    # as the log writes them (no signature covers them yet, so nothing else in them may pass as vouched;
+    # their time is their predecessor's, which a signature covers, checked in ``_special``).
     signers = _signer_ids(stored, checkpoints)
     restating = {
         seq
@@ -337,29 +339,38 @@ def _deep_ok(seq: int, body: bytes, index: tuple[str, ...] | None, report: Repor
 def _special(
     seq: int,
     body: bytes,
+    time: bytes,
+    prev: bytes,
     rotations: list[tuple[int, str, str]],
     cps: list[tuple[int, int, str, tuple[str, ...] | None]],
-) -> None:
-    """Collect a key rotation, or a checkpoint event with its key ids (None: not as the log writes it)."""
+) -> str:
+    """Collect a key rotation, or a checkpoint event with its key ids (None: not as the log writes it);
+    a problem (non-empty) for a current checkpoint event whose time is not its predecessor's."""
     try:
         entry = json.loads(body)
         event = entry["event"]
     except (ValueError, KeyError, TypeError):
-        return
+        return ""
     kind = event.get("kind")
     if kind == KEY_ROTATED:
         rotations.append((seq, str(event.get("old_key", "")), str(event.get("new_key", ""))))
     elif kind == CHECKPOINT and isinstance(event.get("size"), int):
         ids = event.get("key_ids")
+        # The log writes a checkpoint event (``events.CHECKPOINT_VERSION``) with the time of the entry
+        # before it, which a signature covers once the event is the log's last entry: one with a time of
+        # its own was not written so. Version 1 events (older logs) took the clock's time: read, but they
+        # restate nothing (their time would be vouched by nothing, and a tail rewritten as one could move it).
+        current = event.get("v") == CHECKPOINT_VERSION
+        if current and time != prev:  # both as stored: the entry's bytes end with ``time`` (checked before)
+            return "checkpoint event does not carry the time of the entry before it (its time was moved)"
         exact = (
-            event.keys() == _CHECKPOINT_FIELDS
-            and event.get("v") == VERSION
+            current
+            and event.keys() == _CHECKPOINT_FIELDS
             and isinstance(ids, list)
             and all(isinstance(i, str) for i in ids)
-            and isinstance(entry.get("time"), str)
-            and _TIME.fullmatch(entry["time"]) is not None  # as ``events.format_time`` writes it
         )
         cps.append((seq, int(event["size"]), str(event.get("root", "")), tuple(ids) if exact else None))
+    return ""
 
 
 def _after(good_sizes: list[int], size: int) -> int:
