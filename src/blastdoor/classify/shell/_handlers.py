@@ -13,7 +13,7 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
-from blastdoor.classify.shell import _archives, _awk, _wrappers
+from blastdoor.classify.shell import _archives, _awk, _containers, _wrappers
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
 from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
@@ -1597,6 +1597,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     **_wrappers.HANDLERS,
     **_archives.HANDLERS,
     **_awk.HANDLERS,
+    **_containers.HANDLERS,
     "download": download,
     "http_tool": http_tool,
     "lftp": lftp,
