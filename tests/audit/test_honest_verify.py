@@ -194,7 +194,7 @@ def test_mutated_bundles_fail_or_are_unchanged_never_crash(
     [
         lambda body: body.replace('"key_ids"', '"0ey_ids"'),  # found by the fuzz test above
         lambda body: body.replace('"kind":"checkpoint"', '"kind":"checkpoint","note":"all clear"'),
-        lambda body: body.replace('"v":1', '"v":2'),
+        lambda body: body.replace('"v":2', '"v":1'),  # a version whose time vouches for nothing
         lambda body: body.replace('"time":"20', '"time":"2O'),  # a time the log never writes
         lambda body: body.replace('"key_ids":["', '"key_ids":["0'),  # an id of a key that never signed it
     ],
@@ -217,6 +217,37 @@ def test_the_tail_checkpoint_entry_vouches_only_as_the_log_writes_it(bundle_text
     _, rows0, notes0, _ = parse_bundle(text)
     clean = verify_entries(rows0, checkpoints=notes0, trusted=KeyRing(key).trusted(), origin=origin, complete=True)
     assert clean.status == "ok" and clean.size == len(rows0) == len(rows)
+
+
+def test_an_older_log_still_verifies_but_its_tail_checkpoint_entry_vouches_for_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before checkpoint events took their predecessor's time they were version 1, with a time of their
+    # own: such a log verifies, but its last entry (a version 1 checkpoint event) is covered by nothing, so
+    # a bundle without the seal key is UNANCHORED there (not FAILED), and stays so with its time moved.
+    from blastdoor.audit import events
+    from blastdoor.audit.keys import KeyRing
+
+    key = tmp_path / "k" / "audit.key"
+    monkeypatch.setattr(events, "CHECKPOINT_VERSION", 1)
+    with open_log(str(tmp_path / "a.db"), key_path=key, checkpoint_every=6) as log:
+        _fill(log, 8)
+    monkeypatch.undo()
+    with open_log(str(tmp_path / "a.db"), key_path=key, checkpoint_on_close=False) as log:
+        report = log.verify()  # the sealed head covers the tail
+        assert report.status == "ok", report.summary()
+        rows = list(log.store.rows())
+        notes = [n for _, _, n in log.store.checkpoints()]
+    assert b'"v":1' in rows[-1][2] and b'"kind":"checkpoint"' in rows[-1][2]
+    trusted = KeyRing(str(key)).trusted()
+    for moved in (False, True):
+        if moved:
+            seq, stored, body = rows[-1][:3]
+            t = stored.decode() if isinstance(stored, bytes) else stored  # SQLite hands the time over as bytes
+            later = "2999" + t[4:]
+            rows[-1] = (seq, later, body.replace(f'"{t}"'.encode(), f'"{later}"'.encode()), None, None)
+        bare = verify_entries([(r[0], r[1], r[2], None, None) for r in rows], checkpoints=notes, trusted=trusted)
+        assert bare.status == "UNANCHORED" and bare.anchored_size == len(rows) - 1, bare.summary()
 
 
 _SNAPSHOT = "SELECT seq, time, body, leaf, typeof(time), typeof(body), typeof(leaf) FROM audit_event ORDER BY seq"

@@ -278,3 +278,33 @@ def test_text_body(setup: Any) -> None:
         expected = 7
     report = _verify(url, key)
     assert report.status == "FAILED" and report.first_bad == expected, report.summary()
+
+
+def test_tail_checkpoint_time_moved_forward(setup: Any) -> None:
+    # The log's last entry is a checkpoint event: no signature covers it yet. Its time is the time of the
+    # entry before it (which the checkpoint covers), so moving it forward fails there, even for an
+    # auditor without the seal key (who otherwise would take the tail as vouched by the checkpoint).
+    log, url, key = setup
+    _fill(log, 15)
+    log.checkpoint()
+    size = log.size()
+    a = Attacker(url)
+    (t, body), (prev_t,) = (
+        a.run("SELECT time, body FROM audit_event WHERE seq = ?", (size - 1,))[0],
+        a.run("SELECT time FROM audit_event WHERE seq = ?", (size - 2,))[0],
+    )
+    body = bytes(body)
+    assert b'"kind":"checkpoint"' in body and str(t) == str(prev_t)
+    later = "2999" + str(t)[4:]
+    moved = body.replace(f'"time":"{t}"'.encode(), f'"time":"{later}"'.encode())
+    assert moved != body
+    a.run(
+        "UPDATE audit_event SET time = ?, body = ?, leaf = ? WHERE seq = ?", (later, moved, leaf_hash(moved), size - 1)
+    )
+    leaves = [bytes(r[0]) for r in a.run("SELECT leaf FROM audit_event ORDER BY seq")]
+    a.run("UPDATE audit_head SET frontier = ?, last_time = ?", (frontier_pack(frontier_of(leaves)), later))
+    report = _verify(url, key)
+    assert report.first_bad == size - 1, report.summary()
+    Path(str(key) + ".seal").unlink()  # an auditor without the seal key: only the signatures vouch
+    report = _verify(url, key)
+    assert report.first_bad == size - 1 and "time" in report.summary(), report.summary()

@@ -68,15 +68,21 @@ def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[Sealed
     """Entries for ``items`` appended after ``head``; advances ``head`` in place.
 
     INVARIANT: sequence numbers are ``head.size, head.size + 1, ...`` and times never go backwards,
-    even when the clock does (the time is clamped to the last one).
+    even when the clock does (the time is clamped to the last one); a checkpoint event's time is the time
+    of the entry before it.
     """
-    t = format_time(now_ns)
-    if t < head.last_time:
-        t = head.last_time
+    now = format_time(now_ns)
+    if now < head.last_time:
+        now = head.last_time
     rows: list[SealedRow] = []
     frontier = head.frontier
     seq = head.size
+    t = head.last_time
     for item in items:
+        # A checkpoint event takes the time of the entry before it (``events.CHECKPOINT_VERSION``): the
+        # signature on that entry vouches for it. Every other entry takes the batch's time.
+        if not item.marks_checkpoint or not t:
+            t = now
         body = entry_bytes(item.body, seq, t)
         leaf = sha256(b"\x00" + body).digest()
         rows.append((seq, t, body, leaf))

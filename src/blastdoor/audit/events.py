@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     JSON = Any
 
 VERSION = 1
+# A checkpoint event of this version carries the time of the entry just before it (``batch.seal_batch``),
+# never a clock reading of its own: the last entry of a log is often such an event, covered by no signature
+# yet, and a time copied from an entry the checkpoint does cover is vouched for by that signature.
+# Version 1 (older logs) took the clock's time: ``verify`` reads those, but vouches for none at the tail.
+CHECKPOINT_VERSION = 2
 
 DECISION = "decision"
 APPROVAL_REQUESTED = "approval.requested"
@@ -301,8 +306,9 @@ def key_event(old_key: str, new_key: str, *, reason: str = "") -> dict[str, JSON
 
 
 def checkpoint_event(size: int, root_hex: str, key_ids: Iterable[str]) -> dict[str, JSON]:
-    """A checkpoint was signed: recorded in the tree so deleting stored checkpoints shows."""
-    return {"v": VERSION, "kind": CHECKPOINT, "size": size, "root": root_hex, "key_ids": list(key_ids)}
+    """A checkpoint was signed: recorded in the tree so deleting stored checkpoints shows (its entry's time
+    is its predecessor's: see ``CHECKPOINT_VERSION``)."""
+    return {"v": CHECKPOINT_VERSION, "kind": CHECKPOINT, "size": size, "root": root_hex, "key_ids": list(key_ids)}
 
 
 def check_event(event: object) -> dict[str, JSON]:

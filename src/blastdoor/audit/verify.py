@@ -25,18 +25,18 @@ newest key alone, or with the oldest. Pure: rows and notes in, a report out.
 from __future__ import annotations
 
 import json
-import re
 from hashlib import sha256
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.action import canonical_json
 from blastdoor.audit import checkpoint as cp
-from blastdoor.audit.events import CHECKPOINT, KEY_ROTATED, VERSION, checkpoint_event, index_of
+from blastdoor.audit.events import CHECKPOINT, CHECKPOINT_VERSION, KEY_ROTATED, checkpoint_event, index_of
 from blastdoor.audit.merkle import frontier_root
 from blastdoor.errors import StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from blastdoor.audit.seal import HeadClaim
 
@@ -48,10 +48,12 @@ _KIND = b'"kind":"'
 _KIND_LEN = len(_KIND)
 _KEY_KIND = KEY_ROTATED.encode() + b'"'
 _CP_KIND = CHECKPOINT.encode() + b'"'
-_SPECIAL_FIRST = frozenset((_CP_KIND[0], _KEY_KIND[0]))
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 # The fields of a checkpoint event as the log writes it (``events.checkpoint_event``).
 _CHECKPOINT_FIELDS = checkpoint_event(0, "", ()).keys()
+_SUFFIX = b',"seq":%d,"time":"%s"}'  # events.entry_suffix, as a template (checked by the tests)
+_BEFORE_ALL = b"\x00"  # the time before the first entry: above only the empty time, which is malformed
+_FIRST_KEY = len(b'{"event":{"')  # where the event's first key starts
+_K = ord("k")
 _KIND_WITHIN = 96  # '{"event":{"key_ids":[' + up to four 10-byte key ids + '],"kind":"checkpoint"'
 
 
@@ -185,73 +187,89 @@ def verify_entries(
     frontier: list[bytes] = []
     expected = 0
     prefix = _PREFIX
-    suffix = b',"seq":%d,"time":"%s"}'  # events.entry_suffix, as a template (checked by the tests)
-    prev = b""
-    row: Any = None
-    hash_ = sha256  # a local: this loop is verify's whole cost
+    plen = len(prefix)
+    suffix = _SUFFIX
+    prev = _BEFORE_ALL
+    hash_ = sha256  # locals: this loop is verify's whole cost
     push = frontier.append
     pop = frontier.pop
-    try:
-        for row in rows:
-            seq, time, body, leaf, index = row
-            if body.__class__ is not bytes:
-                if not isinstance(body, (bytearray, memoryview)):
-                    report.add(expected, f"entry is stored as {type(body).__name__}, not bytes (rewritten)")
+    first_key, k = _FIRST_KEY, _K
+    sizes = iter(sorted(s for s in wanted if s > 0))
+    want = next(sizes, -1)
+    it: Iterator[Row] = iter(rows)
+    row: Any = None
+    again: Any = None  # the last row ``_check_row`` handed back: an error on it is the row's own
+    text_times = False
+    while True:
+        try:
+            # The fast path: every check on every entry, as few Python operations as they allow, in runs
+            # that end where a root is wanted (no test per entry). Anything odd (a type, a mismatch) goes to
+            # ``_check_row``, which names the problem or hands back the row in the types this loop expects.
+            for row in it if want < 0 else islice(it, want - expected):
+                seq, t, body, leaf, index = row
+                h = hash_(b"\x00" + body).digest()
+                # Values, not Python types, beyond what the operations demand: a text time fails ``<``
+                # (``_check_row`` encodes it), an int-like seq or bytes-like time equal to what the entry
+                # itself says names that entry (the stores hand over ints and bytes).
+                if (
+                    seq != expected
+                    or t < prev  # also an empty time: the first ``prev`` is above it
+                    or (leaf != h and leaf is not None)
+                    or not body.endswith(suffix % (expected, t))
+                    or body[:plen] != prefix  # a slice compares faster than startswith
+                ):
+                    raise _Odd
+                if deep and not _deep_ok(seq, body, index, report):
                     break
-                body = bytes(body)
-            if leaf is not None and leaf.__class__ is not bytes:
-                leaf = bytes(leaf) if isinstance(leaf, (bytearray, memoryview)) else b""
-            # The time as bytes: SQLite hands it over so, PostgreSQL as text (ASCII when it is a time at all).
-            t = time if time.__class__ is bytes else time.encode("ascii", "replace") if isinstance(time, str) else b""
-            if seq.__class__ is not int or not t:
-                report.add(expected, "entry has a malformed sequence number or time")
-                break
-            if seq != expected:
-                if seq > expected:
-                    report.add(expected, f"missing: the next entry present is seq {seq}")
-                else:
-                    report.add(seq, f"out of order: seq {seq} appears after seq {expected - 1}")
-                break
-            h = hash_(b"\x00" + body).digest()
-            if leaf is not None and leaf != h:
-                report.add(seq, "entry bytes do not match their leaf hash (the entry was edited)")
-                break
-            if not body.startswith(prefix) or not body.endswith(suffix % (seq, t)):
-                report.add(seq, "entry does not carry its own seq and time (moved, renumbered or edited)")
-                break
-            if t < prev:
-                report.add(
-                    seq, f"time goes backwards ({t.decode(errors='replace')} after {prev.decode(errors='replace')})"
-                )
-                break
-            if deep and not _deep_ok(seq, body, index, report):
-                break
-            # Checkpoint and key-rotation events (``events.checkpoint_event``, ``key_event``) have no nested
-            # object before their ``kind`` and at most the key ids before it (keys sort: "key_ids",
-            # "kind"), so their ``"kind":"`` lies in the first ``_KIND_WITHIN`` bytes: a bounded scan (a
-            # full one is a third of this loop's cost over the floor), then a byte compare before any
-            # string compare ('c'heckpoint, 'k'ey.rotated). An event of either kind shaped otherwise was
-            # not written by the log (callers cannot write these kinds), and unrecognised it passes no trust.
-            i = body.find(_KIND, 0, _KIND_WITHIN) + _KIND_LEN
-            if (
-                i >= _KIND_LEN
-                and body[i] in _SPECIAL_FIRST
-                and (body.startswith(_CP_KIND, i) or body.startswith(_KEY_KIND, i))
-            ):
-                _special(seq, body, rotations, cp_events)
-            prev = t
-            # merkle.frontier_push, inlined: this loop is verify's whole cost.
-            n = seq
-            while n & 1:
-                h = hash_(b"\x01" + pop() + h).digest()
-                n >>= 1
-            push(h)
-            expected = seq + 1
-            if expected in wanted:
+                # Checkpoint and key-rotation events as the log writes them (``events.checkpoint_event``,
+                # ``key_event``) have a first key starting with "k" ("key_ids", "kind"), and at most the key
+                # ids before their ``"kind":"`` (keys sort), so that lies in the first ``_KIND_WITHIN``
+                # bytes: one byte compare for every entry, a bounded scan for few. An event of either kind
+                # shaped otherwise was not written by the log (callers cannot write these kinds), and
+                # unrecognised it passes no trust.
+                if body[first_key] == k:
+                    i = body.find(_KIND, 0, _KIND_WITHIN) + _KIND_LEN
+                    if i >= _KIND_LEN and (body.startswith(_CP_KIND, i) or body.startswith(_KEY_KIND, i)):
+                        bad = _special(seq, body, t, prev, rotations, cp_events)
+                        if bad:
+                            report.add(seq, bad)
+                            break
+                prev = t
+                # merkle.frontier_push, inlined
+                n = expected
+                while n & 1:
+                    h = hash_(b"\x01" + pop() + h).digest()
+                    n >>= 1
+                push(h)
+                expected += 1
+            if expected == want and not report.problems:
                 roots[expected] = frontier_root(frontier)
-    except Exception as exc:  # an unreadable store or a malformed row is a failed verification, not a crash
-        what = "malformed entry row" if row is not None and not isinstance(exc, StoreError) else "cannot read the entry"
-        report.add(expected, f"{what}: {exc}")
+                want = next(sizes, -1)
+                continue
+            break
+        except StoreError as exc:
+            report.add(expected, f"cannot read the entry: {exc}")
+            break
+        except Exception as exc:  # a malformed row is a failed verification, not a crash
+            # Raised further down than this loop (no Python function it calls raises): by the rows' source.
+            if row is None or (exc.__traceback__ is not None and exc.__traceback__.tb_next is not None):
+                report.add(expected, f"cannot read the entry: {exc}")
+                break
+            if row is again:
+                report.add(expected, f"malformed entry row: {exc}")
+                break
+            try:
+                fixed = _check_row(row, expected, prev, report)
+            except Exception as inner:
+                report.add(expected, f"malformed entry row: {inner}")
+                break
+            if fixed is None:
+                break
+            again = fixed
+            it = chain((fixed,), it)
+            if not text_times and row[1].__class__ is str:  # PostgreSQL and bundles: encode the rest on the way in
+                text_times = True
+                it = map(_time_bytes, it)
     report.size = expected
     report.root = frontier_root(frontier)
     if report.problems:
@@ -281,7 +299,8 @@ def verify_entries(
         head.check(report, roots, sorted(good_sizes))
     # A checkpoint is signed before its own ``checkpoint`` event is appended, so a log (or bundle) that
     # ends in checkpoint events restating verified checkpoints is covered to its end: only events exactly
-    # as the log writes them (no signature covers them yet, so nothing else in them may pass as vouched).
+    # as the log writes them (no signature covers them yet, so nothing else in them may pass as vouched;
+    # their time is their predecessor's, which a signature covers, checked in ``_special``).
     signers = _signer_ids(stored, checkpoints)
     restating = {
         seq
@@ -293,6 +312,55 @@ def verify_entries(
             report.anchored_size += 1
     report.finish()
     return report
+
+
+def _time_bytes(row: Any) -> Any:
+    """A row with a text time, its time as bytes (as ``_check_row`` encodes it); any other row as it is."""
+    try:
+        t = row[1]
+        if t.__class__ is str:
+            return (row[0], t.encode("ascii", "replace"), row[2], row[3], row[4])
+    except Exception:
+        pass
+    return row
+
+
+class _Odd(Exception):
+    """An entry the fast path does not take as it is: ``_check_row`` looks at it."""
+
+
+def _check_row(row: Any, expected: int, prev: bytes, report: Report) -> Row | None:
+    """One entry checked the slow way: the row in the types verify's loop expects (bytes-like values made
+    bytes, a text time encoded), or None once the problem is reported at its sequence number."""
+    seq, time, body, leaf, index = row
+    if body.__class__ is not bytes:
+        if not isinstance(body, (bytearray, memoryview)):
+            report.add(expected, f"entry is stored as {type(body).__name__}, not bytes (rewritten)")
+            return None
+        body = bytes(body)
+    if leaf is not None and leaf.__class__ is not bytes:
+        leaf = bytes(leaf) if isinstance(leaf, (bytearray, memoryview)) else b""
+    # The time as bytes: SQLite hands it over so, PostgreSQL as text (ASCII when it is a time at all).
+    t = time if time.__class__ is bytes else time.encode("ascii", "replace") if isinstance(time, str) else b""
+    if seq.__class__ is not int or not t:
+        report.add(expected, "entry has a malformed sequence number or time")
+        return None
+    if seq != expected:
+        if seq > expected:
+            report.add(expected, f"missing: the next entry present is seq {seq}")
+        else:
+            report.add(seq, f"out of order: seq {seq} appears after seq {expected - 1}")
+        return None
+    if leaf is not None and leaf != sha256(b"\x00" + body).digest():
+        report.add(seq, "entry bytes do not match their leaf hash (the entry was edited)")
+        return None
+    if not body.startswith(_PREFIX) or not body.endswith(_SUFFIX % (seq, t)):
+        report.add(seq, "entry does not carry its own seq and time (moved, renumbered or edited)")
+        return None
+    if t < prev:
+        report.add(seq, f"time goes backwards ({t.decode(errors='replace')} after {prev.decode(errors='replace')})")
+        return None
+    return (seq, t, body, leaf, index)
 
 
 def _signer_ids(stored: Sequence[cp.Checkpoint | None], notes: Sequence[str]) -> dict[int, set[str]]:
@@ -317,49 +385,80 @@ def _peek(note: str, report: Report, what: str) -> cp.Checkpoint | None:
 
 def _deep_ok(seq: int, body: bytes, index: tuple[str, ...] | None, report: Report) -> bool:
     try:
-        entry = json.loads(body)
-    except ValueError:
-        report.add(seq, "entry is not valid JSON")
-        return False
-    if canonical_json(entry) != body:
-        report.add(seq, "entry is not in canonical (RFC 8785) form")
-        return False
-    event = entry.get("event")
-    if not isinstance(event, dict):
-        report.add(seq, "entry has no event object")
-        return False
-    if index is not None and tuple(index) != index_of(event):
-        report.add(seq, "indexed columns do not match the entry (edited to hide it from search)")
+        problem = _deep_problem(body, index)
+    except Exception as exc:
+        problem = f"malformed entry: {exc}"
+    if problem:
+        report.add(seq, problem)
         return False
     return True
+
+
+def _deep_problem(body: bytes, index: tuple[str, ...] | None) -> str:
+    try:
+        entry = json.loads(body)
+    except ValueError:
+        return "entry is not valid JSON"
+    if canonical_json(entry) != body:
+        return "entry is not in canonical (RFC 8785) form"
+    event = entry.get("event")
+    if not isinstance(event, dict):
+        return "entry has no event object"
+    if index is not None and tuple(index) != index_of(event):
+        return "indexed columns do not match the entry (edited to hide it from search)"
+    return ""
 
 
 def _special(
     seq: int,
     body: bytes,
+    time: bytes,
+    prev: bytes,
     rotations: list[tuple[int, str, str]],
     cps: list[tuple[int, int, str, tuple[str, ...] | None]],
-) -> None:
-    """Collect a key rotation, or a checkpoint event with its key ids (None: not as the log writes it)."""
+) -> str:
+    """Collect a key rotation, or a checkpoint event with its key ids (None: not as the log writes it);
+    a problem (non-empty) for a current checkpoint event whose time is not its predecessor's, or for a
+    malformed one (verify's loop calls this: nothing in it may raise)."""
+    try:
+        return _collect(seq, body, time, prev, rotations, cps)
+    except Exception as exc:
+        return f"malformed entry: {exc}"
+
+
+def _collect(
+    seq: int,
+    body: bytes,
+    time: bytes,
+    prev: bytes,
+    rotations: list[tuple[int, str, str]],
+    cps: list[tuple[int, int, str, tuple[str, ...] | None]],
+) -> str:
     try:
         entry = json.loads(body)
         event = entry["event"]
     except (ValueError, KeyError, TypeError):
-        return
+        return ""
     kind = event.get("kind")
     if kind == KEY_ROTATED:
         rotations.append((seq, str(event.get("old_key", "")), str(event.get("new_key", ""))))
     elif kind == CHECKPOINT and isinstance(event.get("size"), int):
         ids = event.get("key_ids")
+        # The log writes a checkpoint event (``events.CHECKPOINT_VERSION``) with the time of the entry
+        # before it, which a signature covers once the event is the log's last entry: one with a time of
+        # its own was not written so. Version 1 events (older logs) took the clock's time: read, but they
+        # restate nothing (their time would be vouched by nothing, and a tail rewritten as one could move it).
+        current = event.get("v") == CHECKPOINT_VERSION
+        if current and time != prev:  # both as stored: the entry's bytes end with ``time`` (checked before)
+            return "checkpoint event does not carry the time of the entry before it (its time was moved)"
         exact = (
-            event.keys() == _CHECKPOINT_FIELDS
-            and event.get("v") == VERSION
+            current
+            and event.keys() == _CHECKPOINT_FIELDS
             and isinstance(ids, list)
             and all(isinstance(i, str) for i in ids)
-            and isinstance(entry.get("time"), str)
-            and _TIME.fullmatch(entry["time"]) is not None  # as ``events.format_time`` writes it
         )
         cps.append((seq, int(event["size"]), str(event.get("root", "")), tuple(ids) if exact else None))
+    return ""
 
 
 def _after(good_sizes: list[int], size: int) -> int:
