@@ -7,6 +7,9 @@ one commit at a time). So outcomes wait in memory and go into the log in the sam
 decision (``Recorder.record_decision``, one ``AuditLog.append_many``), ahead of it; when no call
 follows within ``IDLE_S``, a thread of their own writes them; on close the rest is written. An outcome
 that cannot be written is reported on stderr (the call already ran; its decision is in the log).
+
+The stdio wire calls ``prepare_queued`` once a call's answer has gone out: the outcome is then redacted
+and encoded (``AuditLog.prepare``) while the client reads the answer, not on the next call's path.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from blastdoor.action import Action, Agent, Decision
+    from blastdoor.audit.batch import Pending
     from blastdoor.audit.log import AuditLog
+
+    # [queued at (time.monotonic()), the outcome (``_outcome_event``'s arguments), its prepared event or None]
+    Queued = list[Any]
 
 __all__ = ["IDLE_S", "Recorder", "result_size"]
 
@@ -40,7 +47,7 @@ class Recorder:
     def __init__(self, log: AuditLog, *, idle: float = IDLE_S) -> None:
         self.log = log
         self._idle = idle
-        self._queue: list[tuple[float, tuple[Any, ...]]] = []  # (queued at, outcome) oldest first
+        self._queue: list[Queued] = []  # oldest first
         self._calls: dict[str, tuple[Agent, str]] = {}  # correlation id -> (agent, operation), for outcomes
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -59,30 +66,51 @@ class Recorder:
         """Queue the outcome of the call decided under ``correlation_id``."""
         with self._lock:
             who = self._calls.pop(correlation_id, None)
-            self._queue.append((time.monotonic(), (correlation_id, duration_ms, error, result, extra, who)))
+            self._queue.append([time.monotonic(), (correlation_id, duration_ms, error, result, extra, who), None])
+
+    def prepare_queued(self) -> None:
+        """Redact and encode the queued outcomes now (``AuditLog.prepare``), off the next call's path. One
+        that cannot be prepared is left as it is: the commit that takes it meets the same error, as before."""
+        with self._lock:
+            todo = [q for q in self._queue if q[2] is None]
+        for q in todo:
+            try:
+                q[2] = self.log.prepare(_outcome_event(*q[1]))
+            except Exception:  # reported by the commit that takes it (``record_decision``, ``_write``)
+                continue
 
     def record_decision(self, action: Action, decision: Decision, *, correlation_id: str = "") -> int:
         """Append the decision, with the outcomes queued so far, in one durable commit; its sequence number."""
         from blastdoor.audit import events as ev
 
+        log = self.log
         decision_event = ev.decision_event(action, decision, correlation_id=correlation_id)
         if len(self._calls) > 100_000:  # decisions whose outcome never came (a crash mid-call): forget them
             self._calls.clear()
         self._calls[correlation_id] = (action.agent, action.operation)
         taken = self._take()
         try:
-            seqs = self.log.append_many([*(_outcome_event(*o) for _, o in taken), decision_event])
+            seqs = log.append_prepared([*self._prepared(taken), log.prepare(decision_event)])
         except BaseException:
             self._give_back(taken)  # nothing was written: they go with the next commit
             raise
         return seqs[-1]
 
-    def _take(self) -> list[tuple[float, tuple[Any, ...]]]:
+    def _prepared(self, taken: list[Queued]) -> list[Pending]:
+        """The prepared events of ``taken`` outcomes, preparing those that were not yet (kept for a retry)."""
+        out = []
+        for q in taken:
+            if q[2] is None:
+                q[2] = self.log.prepare(_outcome_event(*q[1]))
+            out.append(q[2])
+        return out
+
+    def _take(self) -> list[Queued]:
         with self._lock:
             taken, self._queue = self._queue, []
         return taken
 
-    def _give_back(self, taken: list[tuple[float, tuple[Any, ...]]]) -> None:
+    def _give_back(self, taken: list[Queued]) -> None:
         with self._lock:
             self._queue[:0] = taken
 
@@ -96,13 +124,13 @@ class Recorder:
                 self._write(self._take())
         self._write(self._take())
 
-    def _write(self, taken: list[tuple[float, tuple[Any, ...]]]) -> None:
+    def _write(self, taken: list[Queued]) -> None:
         if not taken:
             return
         try:
-            self.log.append_many([_outcome_event(*o) for _, o in taken])
+            self.log.append_prepared(self._prepared(taken))
         except Exception as exc:  # the calls already ran: say so, keep going
-            cids = ", ".join(str(o[0]) for _, o in taken)
+            cids = ", ".join(str(q[1][0]) for q in taken)
             print(f"blastdoor mcp: outcomes of {cids} could not be recorded: {exc}", file=sys.stderr)
 
     def close(self, timeout: float = 10.0) -> None:

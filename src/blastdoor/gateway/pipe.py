@@ -27,7 +27,7 @@ import mcp_types as types
 from mcp.shared.message import SessionMessage
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from blastdoor.gateway.config import ServerSpec
 
@@ -170,9 +170,13 @@ class ServerPipe:
         if proc.returncode is None:
             print(f"blastdoor mcp: server `{self.spec.name}` (pid {proc.pid}) did not exit", file=sys.stderr)
 
-    async def call(self, method: str, params: dict[str, Any], timeout: float) -> dict[str, Any]:
+    async def call(
+        self, method: str, params: dict[str, Any], timeout: float, during: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         """Send one request and return its response message (``result`` or ``error``).
 
+        ``during``: run (blocking) once the request is written and before the answer is awaited, while
+        the server works; when it raises, the call is cancelled at the server and the error raised.
         Raises PipeClosed when the server is gone, TimeoutError after ``timeout`` seconds. A call that
         times out or is cancelled is cancelled at the server too (``notifications/cancelled``).
         """
@@ -189,6 +193,8 @@ class ServerPipe:
         try:
             proc.stdin.write(json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
             await proc.stdin.drain()
+            if during is not None:
+                during()
             return await waiter
         except (ConnectionError, OSError) as exc:
             raise PipeClosed(f"the server's pipe broke ({exc})") from exc

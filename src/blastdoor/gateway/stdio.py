@@ -74,7 +74,7 @@ class StdioWire:
         self.capabilities: dict[str, Any] = {}  # the client's, from its initialize request (legacy)
         self._init_id: Any = None
         self._writer: asyncio.StreamWriter | None = None
-        self._running: dict[Any, anyio.CancelScope] = {}  # express request id -> its scope
+        self._running: dict[Any, asyncio.Task[None]] = {}  # express request id -> its task
         self._asks: dict[str, asyncio.Future[dict[str, Any]]] = {}  # our request id -> its answer
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -176,9 +176,9 @@ class StdioWire:
                             answered.set_result(message.model_dump(by_alias=True, exclude_none=True))
                         continue
                 elif message.method == "notifications/cancelled":
-                    scope = self._running.get((message.params or {}).get("requestId"))
-                    if scope is not None:
-                        scope.cancel()
+                    running = self._running.get((message.params or {}).get("requestId"))
+                    if running is not None:
+                        running.cancel()  # the call's own task (no cancel scope to pay for on every call)
                 await to_server.send(SessionMessage(message))
 
     def _express_ready(self, message: types.JSONRPCRequest) -> bool:
@@ -197,41 +197,47 @@ class StdioWire:
 
         rid = request.id
         params = request.params or {}
-        with anyio.CancelScope() as scope:
-            self._running[rid] = scope
+        # The call runs in a task of its own, which notifications/cancelled cancels (no cancel scope:
+        # entering one costs every call).
+        task = asyncio.current_task()
+        if task is not None:
+            self._running[rid] = task
+        try:
+            if self.era == "modern":
+                route = classify_inbound_request({"method": request.method, "params": params})
+                if isinstance(route, InboundLadderRejection):
+                    self._error(rid, route.code, route.message, route.data)
+                    return
+                version, caps = route.protocol_version, route.client_capabilities
+                caller = Caller(self.gateway.session, version, elicits(caps))
+            else:
+                version = self.version
+                caller = Caller(self.gateway.session, version, elicits(self.capabilities), self._elicit)
             try:
-                if self.era == "modern":
-                    route = classify_inbound_request({"method": request.method, "params": params})
-                    if isinstance(route, InboundLadderRejection):
-                        self._error(rid, route.code, route.message, route.data)
-                        return
-                    version, caps = route.protocol_version, route.client_capabilities
-                    caller = Caller(self.gateway.session, version, elicits(caps))
-                else:
-                    version = self.version
-                    caller = Caller(self.gateway.session, version, elicits(self.capabilities), self._elicit)
-                try:
-                    methods.validate_client_request(request.method, version, params)
-                    call = _call_params(params)
-                except KeyError:
-                    self._error(rid, types.METHOD_NOT_FOUND, "Method not found", request.method)
-                    return
-                except ValidationError:
-                    self._error(rid, types.INVALID_PARAMS, "Invalid request parameters", "")
-                    return
-                result = await self.gateway.call(caller, call)
-                if isinstance(result, BaseModel):
-                    result = result.model_dump(by_alias=True, mode="json", exclude_none=True)
-                out = methods.serialize_server_result(request.method, version, result)
-                if version in MODERN_PROTOCOL_VERSIONS:
-                    meta = out.get("_meta")
-                    out["_meta"] = {**(meta if isinstance(meta, dict) else {}), **_server_info(self.server)}
-                self._send({"jsonrpc": "2.0", "id": rid, "result": out})
-            except Exception as exc:  # a bug: the client gets an error, the gateway goes on
-                print(f"blastdoor mcp: tools/call failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-                self._error(rid, types.INTERNAL_ERROR, "Internal server error", None)
-            finally:
-                self._running.pop(rid, None)
+                methods.validate_client_request(request.method, version, params)
+                call = _call_params(params)
+            except KeyError:
+                self._error(rid, types.METHOD_NOT_FOUND, "Method not found", request.method)
+                return
+            except ValidationError:
+                self._error(rid, types.INVALID_PARAMS, "Invalid request parameters", "")
+                return
+            result = await self.gateway.call(caller, call)
+            if isinstance(result, BaseModel):
+                result = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+            out = methods.serialize_server_result(request.method, version, result)
+            if version in MODERN_PROTOCOL_VERSIONS:
+                meta = out.get("_meta")
+                out["_meta"] = {**(meta if isinstance(meta, dict) else {}), **_server_info(self.server)}
+            self._send({"jsonrpc": "2.0", "id": rid, "result": out})
+        except Exception as exc:  # a bug: the client gets an error, the gateway goes on
+            print(f"blastdoor mcp: tools/call failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            self._error(rid, types.INTERNAL_ERROR, "Internal server error", None)
+        finally:
+            self._running.pop(rid, None)
+        # The answer is out: the outcome the call queued is redacted and encoded now, while the client
+        # reads it, rather than in the next call's commit (``Recorder.prepare_queued`` never raises).
+        self.gateway.outcomes.prepare_queued()
 
     def _error(self, rid: Any, code: int, message: str, data: Any) -> None:
         error: dict[str, Any] = {"code": code, "message": message}
