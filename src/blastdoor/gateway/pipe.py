@@ -44,6 +44,30 @@ def _expire(waiter: asyncio.Future[dict[str, Any]], timeout: float) -> None:
         waiter.set_exception(TimeoutError(f"no answer within {timeout:g} s"))
 
 
+class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """The server's stdout for the reader task, except a chunk that is exactly one whole response to an
+    express call with nothing buffered before it: that goes to its waiter as it arrives, a wake-up of the
+    reader task (one turn of the event loop) less per forwarded call. Anything else is read as before."""
+
+    def __init__(self, pipe: ServerPipe, limit: int, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=limit, loop=loop)
+        self._pipe = pipe
+
+    def pipe_data_received(self, fd: int, data: bytes | str) -> None:
+        if (
+            fd == 1
+            and self._pipe._pending
+            and isinstance(data, bytes)
+            and data.endswith(b"\n")
+            and _MARK in data
+            and data.count(b"\n") == 1
+            and not getattr(self.stdout, "_buffer", b"?")  # nothing of an earlier line waits in the reader
+            and self._pipe._answer(data)
+        ):
+            return
+        super().pipe_data_received(fd, data)
+
+
 class PipeClosed(Exception):
     """The server's process is gone (or never started) and its pipe is closed."""
 
@@ -65,16 +89,20 @@ class ServerPipe:
         from mcp.client.stdio import get_default_environment
 
         spec = self.spec
-        proc = await asyncio.create_subprocess_exec(
+        loop = asyncio.get_running_loop()
+        # asyncio.create_subprocess_exec, with the protocol that answers express calls as data arrives.
+        transport, protocol = await loop.subprocess_exec(
+            lambda: _Protocol(self, _LINE_LIMIT, loop),
             spec.command,
             *spec.args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            stderr=None,
             env={**get_default_environment(), **spec.env},
             cwd=spec.cwd or None,
             start_new_session=True,  # its own process group: stopping it stops what it started
-            limit=_LINE_LIMIT,
         )
+        proc = asyncio.subprocess.Process(transport, protocol, loop)
         self._proc = proc
         to_client, from_server = anyio.create_memory_object_stream[SessionMessage | Exception](16)
         to_server, from_client = anyio.create_memory_object_stream[SessionMessage](16)

@@ -29,9 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
+from mcp.shared.inbound import InboundLadderRejection, classify_inbound_request
 from mcp.shared.message import SessionMessage
 from mcp_types import methods
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import BaseModel, ValidationError
+
+from blastdoor.gateway.server import Caller, elicits
 
 if TYPE_CHECKING:
     from mcp.server.lowlevel.server import Server
@@ -190,11 +194,6 @@ class StdioWire:
     # -- the express lane -----------------------------------------------------------------------------
 
     async def _express(self, request: types.JSONRPCRequest) -> None:
-        from mcp.shared.inbound import InboundLadderRejection, classify_inbound_request
-        from pydantic import BaseModel, ValidationError
-
-        from blastdoor.gateway.server import Caller, elicits
-
         rid = request.id
         params = request.params or {}
         # The call runs in a task of its own, which notifications/cancelled cancels (no cancel scope:
