@@ -78,6 +78,7 @@ class StdioWire:
         self.capabilities: dict[str, Any] = {}  # the client's, from its initialize request (legacy)
         self._init_id: Any = None
         self._writer: asyncio.StreamWriter | None = None
+        self._reader: asyncio.StreamReader | None = None
         self._running: dict[Any, asyncio.Task[None]] = {}  # express request id -> its task
         self._asks: dict[str, asyncio.Future[dict[str, Any]]] = {}  # our request id -> its answer
         self._ids = itertools.count(1)
@@ -91,9 +92,9 @@ class StdioWire:
         os.close(devnull)
         os.dup2(2, 1)
         loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader(limit=_LINE_LIMIT)
+        reader = self._reader = asyncio.StreamReader(limit=_LINE_LIMIT)
         read_transport, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(wire_in, "rb", buffering=0)
+            lambda: _WireProtocol(reader, self), os.fdopen(wire_in, "rb", buffering=0)
         )
         write_transport, write_protocol = await loop.connect_write_pipe(
             asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0)
@@ -140,8 +141,44 @@ class StdioWire:
                 self._writer.write(data.encode("utf-8") + b"\n")
                 await self._writer.drain()
 
+    def _take_line(self, data: bytes) -> bool:
+        """Spawn the express call of a chunk that is exactly one whole ``tools/call`` the express lane takes,
+        as it arrives, when nothing before it waits to be read (the reader task is parked in ``readline``,
+        its buffer empty): a turn of the event loop (the reader task's wake-up) less per call. False when
+        it is anything else: then it goes to the reader task, which reads it as before."""
+        reader = self._reader
+        if (
+            not self.era
+            or reader is None
+            or not data.endswith(b"\n")
+            or b'"tools/call"' not in data
+            or data.count(b"\n") != 1
+            or not _parked(reader)
+        ):
+            return False
+        try:
+            message = types.jsonrpc_message_adapter.validate_json(data, by_name=False)
+        except Exception:  # the reader task parses it again and hands the error to the SDK
+            return False
+        if not (
+            isinstance(message, types.JSONRPCRequest)
+            and message.method == "tools/call"
+            and self._express_ready(message)
+        ):
+            return False
+        self._spawn(message)
+        return True
+
+    def _spawn(self, message: types.JSONRPCRequest) -> None:
+        # A plain asyncio task, tracked here and cancelled at the end: an anyio task group's spawn costs
+        # the call path several times as much. It is registered before it starts, so a
+        # notifications/cancelled read right after it finds it.
+        task = asyncio.get_running_loop().create_task(self._express(message))
+        self._running[message.id] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _read(self, reader: asyncio.StreamReader, to_server: Any) -> None:
-        loop = asyncio.get_running_loop()
         async with to_server:
             while True:
                 try:
@@ -163,11 +200,7 @@ class StdioWire:
                         modern = message.method != "initialize" and _enveloped(message.params)
                         self.era = "modern" if modern else "legacy"
                     if message.method == "tools/call" and self._express_ready(message):
-                        # A plain asyncio task, tracked here and cancelled at the end: an anyio task
-                        # group's spawn costs the call path several times as much.
-                        task = loop.create_task(self._express(message))
-                        self._tasks.add(task)
-                        task.add_done_callback(self._tasks.discard)
+                        self._spawn(message)
                         continue
                     if message.method == "initialize" and self.era == "legacy":
                         self._init_id = message.id
@@ -196,11 +229,8 @@ class StdioWire:
     async def _express(self, request: types.JSONRPCRequest) -> None:
         rid = request.id
         params = request.params or {}
-        # The call runs in a task of its own, which notifications/cancelled cancels (no cancel scope:
-        # entering one costs every call).
-        task = asyncio.current_task()
-        if task is not None:
-            self._running[rid] = task
+        # The call runs in a task of its own (``_spawn``), which notifications/cancelled cancels (no cancel
+        # scope: entering one costs every call).
         try:
             if self.era == "modern":
                 route = classify_inbound_request({"method": request.method, "params": params})
@@ -259,6 +289,25 @@ class StdioWire:
         if "error" in reply:
             raise RuntimeError(f"the client refused the elicitation: {reply['error']}")
         return types.ElicitResult.model_validate(reply.get("result") or {}, by_name=False)
+
+
+def _parked(reader: asyncio.StreamReader) -> bool:
+    """Whether a task waits in ``reader.readline()`` with nothing buffered (asyncio's own fields: when
+    they are not there, no)."""
+    buffered: Any = getattr(reader, "_buffer", None)
+    return buffered is not None and not buffered and getattr(reader, "_waiter", None) is not None
+
+
+class _WireProtocol(asyncio.StreamReaderProtocol):
+    """The client's side of the wire: what ``StdioWire._take_line`` does not take goes to the reader."""
+
+    def __init__(self, reader: asyncio.StreamReader, wire: StdioWire) -> None:
+        super().__init__(reader)
+        self._wire = wire
+
+    def data_received(self, data: bytes) -> None:
+        if not self._wire._take_line(data):
+            super().data_received(data)
 
 
 def _call_params(params: dict[str, Any]) -> types.CallToolRequestParams:
