@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 import anyio.lowlevel
 import mcp_types as types
-from pydantic import TypeAdapter
+from mcp_types import methods
+from pydantic import TypeAdapter, ValidationError
+
+from blastdoor.gateway.pipe import PipeClosed
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -168,11 +171,6 @@ class Downstream:
         self, name: str, arguments: dict[str, Any] | None, during: Callable[[], None] | None = None
     ) -> dict[str, Any]:
         """A tools/call on the pipe's express lane, validated like the client validates its results."""
-        from mcp_types import methods
-        from pydantic import ValidationError
-
-        from blastdoor.gateway.pipe import PipeClosed
-
         assert self.pipe is not None
         client = self.client
         if client is None:
