@@ -156,25 +156,21 @@ class StdioWire:
             or not _parked(reader)
         ):
             return False
-        try:
-            message = types.jsonrpc_message_adapter.validate_json(data, by_name=False)
-        except Exception:  # the reader task parses it again and hands the error to the SDK
+        request = _plain_request(data)
+        if request is None or request.get("method") != "tools/call":
             return False
-        if not (
-            isinstance(message, types.JSONRPCRequest)
-            and message.method == "tools/call"
-            and self._express_ready(message)
-        ):
+        params = request.get("params")
+        if not self._express_ready(params):
             return False
-        self._spawn(message)
+        self._spawn(request["id"], params or {})
         return True
 
-    def _spawn(self, message: types.JSONRPCRequest) -> None:
+    def _spawn(self, rid: str | int, params: dict[str, Any]) -> None:
         # A plain asyncio task, tracked here and cancelled at the end: an anyio task group's spawn costs
         # the call path several times as much. It is registered before it starts, so a
         # notifications/cancelled read right after it finds it.
-        task = asyncio.get_running_loop().create_task(self._express(message))
-        self._running[message.id] = task
+        task = asyncio.get_running_loop().create_task(self._express(rid, params))
+        self._running[rid] = task
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -199,8 +195,8 @@ class StdioWire:
                     if not self.era:
                         modern = message.method != "initialize" and _enveloped(message.params)
                         self.era = "modern" if modern else "legacy"
-                    if message.method == "tools/call" and self._express_ready(message):
-                        self._spawn(message)
+                    if message.method == "tools/call" and self._express_ready(message.params):
+                        self._spawn(message.id, message.params or {})
                         continue
                     if message.method == "initialize" and self.era == "legacy":
                         self._init_id = message.id
@@ -218,22 +214,22 @@ class StdioWire:
                         running.cancel()  # the call's own task (no cancel scope to pay for on every call)
                 await to_server.send(SessionMessage(message))
 
-    def _express_ready(self, message: types.JSONRPCRequest) -> bool:
-        """Whether the era is settled for this request (else the SDK answers it, errors included)."""
+    def _express_ready(self, params: dict[str, Any] | None) -> bool:
+        """Whether the era is settled for a request with these params (else the SDK answers it, errors
+        included)."""
         if self.era == "modern":
-            return _enveloped(message.params)
-        return bool(self.version) and not _enveloped(message.params)
+            return _enveloped(params)
+        return bool(self.version) and not _enveloped(params)
 
     # -- the express lane -----------------------------------------------------------------------------
 
-    async def _express(self, request: types.JSONRPCRequest) -> None:
-        rid = request.id
-        params = request.params or {}
+    async def _express(self, rid: str | int, params: dict[str, Any]) -> None:
+        method = "tools/call"
         # The call runs in a task of its own (``_spawn``), which notifications/cancelled cancels (no cancel
         # scope: entering one costs every call).
         try:
             if self.era == "modern":
-                route = classify_inbound_request({"method": request.method, "params": params})
+                route = classify_inbound_request({"method": method, "params": params})
                 if isinstance(route, InboundLadderRejection):
                     self._error(rid, route.code, route.message, route.data)
                     return
@@ -243,10 +239,10 @@ class StdioWire:
                 version = self.version
                 caller = Caller(self.gateway.session, version, elicits(self.capabilities), self._elicit)
             try:
-                methods.validate_client_request(request.method, version, params)
+                methods.validate_client_request(method, version, params)
                 call = _call_params(params)
             except KeyError:
-                self._error(rid, types.METHOD_NOT_FOUND, "Method not found", request.method)
+                self._error(rid, types.METHOD_NOT_FOUND, "Method not found", method)
                 return
             except ValidationError:
                 self._error(rid, types.INVALID_PARAMS, "Invalid request parameters", "")
@@ -254,7 +250,7 @@ class StdioWire:
             result = await self.gateway.call(caller, call)
             if isinstance(result, BaseModel):
                 result = result.model_dump(by_alias=True, mode="json", exclude_none=True)
-            out = methods.serialize_server_result(request.method, version, result)
+            out = methods.serialize_server_result(method, version, result)
             if version in MODERN_PROTOCOL_VERSIONS:
                 meta = out.get("_meta")
                 out["_meta"] = {**(meta if isinstance(meta, dict) else {}), **_server_info(self.server)}
@@ -289,6 +285,37 @@ class StdioWire:
         if "error" in reply:
             raise RuntimeError(f"the client refused the elicitation: {reply['error']}")
         return types.ElicitResult.model_validate(reply.get("result") or {}, by_name=False)
+
+
+_ENVELOPE = frozenset(("jsonrpc", "id", "method", "params"))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _plain_request(data: bytes) -> dict[str, Any] | None:
+    """``data`` as a JSON-RPC request when it is plainly one, else None (the SDK's parser then reads it).
+
+    The standard library's parser and pydantic's agree on what is left: no ``\\u`` escapes (pydantic
+    refuses lone surrogates), no byte order mark, no NaN or Infinity; exactly the request's members, an
+    integer (not a boolean) or string id, params an object when present. What the SDK's model would
+    make of anything else is its own business, so anything else goes to it.
+    """
+    if not data.startswith(b"{") or b"\\u" in data:
+        return None
+    try:
+        obj = json.loads(data, parse_constant=_no_constant)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or obj.get("jsonrpc") != "2.0" or not obj.keys() <= _ENVELOPE:
+        return None
+    rid, method, params = obj.get("id"), obj.get("method"), obj.get("params")
+    if (type(rid) is not int and type(rid) is not str) or type(method) is not str:
+        return None
+    if params is not None and type(params) is not dict:
+        return None
+    return obj
 
 
 def _parked(reader: asyncio.StreamReader) -> bool:
