@@ -81,3 +81,31 @@ def test_an_outcome_that_cannot_be_prepared_fails_the_commit_that_takes_it_and_s
             _decided(recorder, "mcp-3")  # still queued, still refused
     finally:
         recorder.close()
+
+
+def test_a_remembered_decision_event_is_prepared_to_the_same_bytes_as_preparing_it_afresh(log: AuditLog) -> None:
+    from blastdoor.audit import events as ev
+
+    recorder = Recorder(log, idle=3600)
+    agent = make_agent("mcp", session="s1")
+    decision = Decision("allow", "recommended.reads", reasons=("Plain reads are allowed.",), policy_hash="sha256:0")
+    try:
+        for args in (
+            {"message": "hello"},
+            {"message": "hello", "api_key": "sk-test-0123456789abcdefABCDEF", "n": 1.5, "flags": [True, None]},
+            {"path": "/tmp/ünïcode", "password": "hunter2hunter2"},
+        ):
+            for i in range(3):  # the first prepares and remembers, the others are swapped from it
+                action = Action("mcp", "mcp:s/echo", args=args, cwd="/tmp", agent=agent)
+                event = ev.decision_event(action, decision, correlation_id=f"mcp-{i:024x}")
+                fresh, remembered = log.prepare(event), recorder._prepare_decision(event)
+                assert remembered.body == fresh.body and remembered.index == fresh.index
+                assert remembered.marks_checkpoint is fresh.marks_checkpoint is False
+        assert len(recorder._templates) == 3
+        # Another decision for the same call is another event, not a swapped one.
+        denied = Decision("deny", "recommended.secrets", reasons=("No.",), policy_hash="sha256:0")
+        event = ev.decision_event(action, denied, correlation_id="mcp-1")
+        assert recorder._prepare_decision(event).body == log.prepare(event).body
+        assert len(recorder._templates) == 4
+    finally:
+        recorder.close()

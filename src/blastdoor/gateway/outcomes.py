@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 __all__ = ["IDLE_S", "Recorder", "result_size"]
 
 IDLE_S = 0.05  # seconds an outcome waits for the next decision before it is written on its own
+# The correlation id a decision's prepared event is remembered under (``Recorder._prepare_decision``): no
+# real one (``mcp-`` and hex) is equal to it, and, like them, it is written as it is in canonical JSON.
+_STAND_IN = "mcp-stand-in-for-the-correlation-id"
+_STAND_IN_JSON = b'"' + _STAND_IN.encode() + b'"'
+_TEMPLATES = 1024  # remembered decision events (route x arguments x decision), then forgotten at once
 
 
 def result_size(result: Any) -> int:
@@ -50,6 +55,8 @@ class Recorder:
         self._queue: list[Queued] = []  # oldest first
         self._calls: dict[str, tuple[Agent, str]] = {}  # correlation id -> (agent, operation), for outcomes
         self._lock = threading.Lock()
+        # a decision event without its correlation id (``marshal``) -> (its body before and after the id, index)
+        self._templates: dict[bytes, tuple[bytes, bytes, tuple[str, ...]]] = {}
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="blastdoor-outcomes", daemon=True)
         self._thread.start()
@@ -90,11 +97,49 @@ class Recorder:
         self._calls[correlation_id] = (action.agent, action.operation)
         taken = self._take()
         try:
-            seqs = log.append_prepared([*self._prepared(taken), log.prepare(decision_event)])
+            seqs = log.append_prepared([*self._prepared(taken), self._prepare_decision(decision_event)])
         except BaseException:
             self._give_back(taken)  # nothing was written: they go with the next commit
             raise
         return seqs[-1]
+
+    def _prepare_decision(self, event: dict[str, Any]) -> Pending:
+        """``log.prepare(event)``, remembered for the next decision event that differs only in its correlation id.
+
+        An agent calls the same tool with the same arguments and gets the same decision over and over;
+        the event then differs only in ``correlation_id``, a system field that redaction keeps as it is
+        and that touches no other field, and that canonical JSON writes as it is (``mcp-`` and hex). So
+        the prepared bytes are those of the first such event with the id swapped: exactly what preparing
+        it again would give (tests/gateway/test_outcomes.py), without walking and encoding it again. The
+        key is the rest of the event in ``marshal``'s format 2: it writes each builtin value with its exact
+        type and reads back to it, so equal keys are equal events (``repr`` costs three times as much and
+        is anyone's to define; newer formats write shared objects as references, so equal events differ).
+        """
+        import marshal
+
+        from blastdoor.audit.batch import Pending
+
+        cid = event.get("correlation_id")
+        if not isinstance(cid, str) or not cid.isascii() or not cid.isprintable() or '"' in cid or "\\" in cid:
+            return self.log.prepare(event)
+        rest = {k: v for k, v in event.items() if k != "correlation_id"}
+        try:
+            key = marshal.dumps(rest, 2)
+        except ValueError:  # a value of no builtin type: prepared the plain way
+            return self.log.prepare(event)
+        found = self._templates.get(key)
+        if found is None:
+            pending = self.log.prepare({**rest, "correlation_id": _STAND_IN})
+            parts = pending.body.split(_STAND_IN_JSON)
+            if len(parts) != 2:  # the stand-in is also elsewhere in the event: no template
+                return self.log.prepare(event)
+            if len(self._templates) >= _TEMPLATES:
+                self._templates.clear()
+            found = self._templates[key] = (parts[0], parts[1], pending.index)
+        before, after, index = found
+        body = b"".join((before, b'"', cid.encode("ascii"), b'"', after))
+        columns = tuple(cid if v == _STAND_IN else v for v in index)
+        return Pending(body, columns, False)  # type: ignore[arg-type]
 
     def _prepared(self, taken: list[Queued]) -> list[Pending]:
         """The prepared events of ``taken`` outcomes, preparing those that were not yet (kept for a retry)."""
