@@ -109,3 +109,26 @@ def test_a_remembered_decision_event_is_prepared_to_the_same_bytes_as_preparing_
         assert len(recorder._templates) == 4
     finally:
         recorder.close()
+
+
+def test_a_remembered_outcome_event_is_prepared_to_the_same_bytes_as_preparing_it_afresh(log: AuditLog) -> None:
+    from blastdoor.gateway.outcomes import _outcome_event
+
+    recorder = Recorder(log, idle=3600)
+    who = (make_agent("mcp", session="s1"), "mcp:s/echo")
+    ok = {"content": [{"type": "text", "text": "Echo: hello"}], "resultType": "complete"}
+    failed = {
+        "content": [{"type": "text", "text": "bad token ghp_0123456789abcdefABCDEF0123456789abcd"}],
+        "isError": True,
+    }
+    try:
+        for result, error in ((ok, None), (failed, None), (None, "not run: denied")):
+            # Durations canonical JSON writes as their repr, and others (integral, tiny) it does not.
+            for i, duration in enumerate((1.25, 0.5004, 12.3456, 3.0, 0.00001, 1.25, 7.0625)):
+                outcome = (f"mcp-{i:024x}", duration, error, result, {"session": "s1"}, who)
+                fresh = log.prepare(_outcome_event(*outcome))
+                remembered = recorder._prepare_outcome(outcome)
+                assert remembered.body == fresh.body and remembered.index == fresh.index
+        assert len(recorder._templates) == 3  # one per result: the rest were swapped from it
+    finally:
+        recorder.close()

@@ -35,7 +35,14 @@ IDLE_S = 0.05  # seconds an outcome waits for the next decision before it is wri
 # real one (``mcp-`` and hex) is equal to it, and, like them, it is written as it is in canonical JSON.
 _STAND_IN = "mcp-stand-in-for-the-correlation-id"
 _STAND_IN_JSON = b'"' + _STAND_IN.encode() + b'"'
-_TEMPLATES = 1024  # remembered decision events (route x arguments x decision), then forgotten at once
+_STAND_IN_MS = 0.123456789  # and the duration an outcome's is remembered under (written as its repr)
+_STAND_IN_MS_TEXT = repr(_STAND_IN_MS).encode()
+_TEMPLATES = 1024  # remembered events (route x arguments x decision or result), then forgotten at once
+
+
+def _verbatim(number: float) -> bool:
+    """Whether canonical JSON writes ``number`` as its ``repr`` (see ``blastdoor.audit.fastjson``)."""
+    return type(number) is float and 1e-4 <= abs(number) < 1e16 and not number.is_integer()
 
 
 def result_size(result: Any) -> int:
@@ -55,8 +62,8 @@ class Recorder:
         self._queue: list[Queued] = []  # oldest first
         self._calls: dict[str, tuple[Agent, str]] = {}  # correlation id -> (agent, operation), for outcomes
         self._lock = threading.Lock()
-        # a decision event without its correlation id (``marshal``) -> (its body before and after the id, index)
-        self._templates: dict[bytes, tuple[bytes, bytes, tuple[str, ...]]] = {}
+        # an event without its correlation id (and duration), in ``marshal`` -> (its body cut where they go, index)
+        self._templates: dict[bytes, tuple[tuple[bytes, ...], tuple[str, ...]]] = {}
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="blastdoor-outcomes", daemon=True)
         self._thread.start()
@@ -82,7 +89,7 @@ class Recorder:
             todo = [q for q in self._queue if q[2] is None]
         for q in todo:
             try:
-                q[2] = self.log.prepare(_outcome_event(*q[1]))
+                q[2] = self._prepare_outcome(q[1])
             except Exception:  # reported by the commit that takes it (``record_decision``, ``_write``)
                 continue
 
@@ -104,16 +111,31 @@ class Recorder:
         return seqs[-1]
 
     def _prepare_decision(self, event: dict[str, Any]) -> Pending:
-        """``log.prepare(event)``, remembered for the next decision event that differs only in its correlation id.
+        """``log.prepare(event)`` of a decision event, from a template when an earlier one differed only
+        in its correlation id (``_prepare_like``)."""
+        return self._prepare_like(event, None)
+
+    def _prepare_outcome(self, outcome: tuple[Any, ...]) -> Pending:
+        """``log.prepare`` of an outcome's event, from a template when an earlier one differed only in its
+        correlation id and its duration (``_prepare_like``)."""
+        event = _outcome_event(*outcome)
+        duration = outcome[1]
+        return self._prepare_like(event, round(duration, 3) if type(duration) is float else None)
+
+    def _prepare_like(self, event: dict[str, Any], duration: float | None) -> Pending:
+        """``log.prepare(event)``, remembered for the next event that differs only in its correlation id
+        (and, given ``duration``, in ``outcome.duration_ms``).
 
         An agent calls the same tool with the same arguments and gets the same decision over and over;
-        the event then differs only in ``correlation_id``, a system field that redaction keeps as it is
-        and that touches no other field, and that canonical JSON writes as it is (``mcp-`` and hex). So
-        the prepared bytes are those of the first such event with the id swapped: exactly what preparing
-        it again would give (tests/gateway/test_outcomes.py), without walking and encoding it again. The
-        key is the rest of the event in ``marshal``'s format 2: it writes each builtin value with its exact
-        type and reads back to it, so equal keys are equal events (``repr`` costs three times as much and
-        is anyone's to define; newer formats write shared objects as references, so equal events differ).
+        the events then differ only in ``correlation_id`` (a system field that redaction keeps as it is and
+        that touches no other field, written as it is in canonical JSON: ``mcp-`` and hex) and, for
+        outcomes, the duration (a non-integral float in [1e-4, 1e16): canonical JSON writes its ``repr``,
+        see ``audit/fastjson.py``). So the prepared bytes are those of the first such event with these
+        swapped in: exactly what preparing it again would give (tests/gateway/test_outcomes.py), without
+        walking and encoding it again. The key is the rest of the event in ``marshal``'s format 2, which
+        writes each builtin value with its exact type and reads back to it, so equal keys are equal
+        events (``repr`` costs three times as much and is anyone's to define; newer formats write shared
+        objects as references, so equal events differ). Anything else is prepared the plain way.
         """
         import marshal
 
@@ -122,31 +144,56 @@ class Recorder:
         cid = event.get("correlation_id")
         if not isinstance(cid, str) or not cid.isascii() or not cid.isprintable() or '"' in cid or "\\" in cid:
             return self.log.prepare(event)
-        rest = {k: v for k, v in event.items() if k != "correlation_id"}
+        rest = {**event, "correlation_id": None}
+        outcome = event.get("outcome")
+        if duration is not None:
+            if not (isinstance(outcome, dict) and outcome.get("duration_ms") == duration and _verbatim(duration)):
+                return self.log.prepare(event)
+            rest["outcome"] = {**outcome, "duration_ms": None}
         try:
             key = marshal.dumps(rest, 2)
-        except ValueError:  # a value of no builtin type: prepared the plain way
+        except ValueError:  # a value of no builtin type
             return self.log.prepare(event)
         found = self._templates.get(key)
         if found is None:
-            pending = self.log.prepare({**rest, "correlation_id": _STAND_IN})
-            parts = pending.body.split(_STAND_IN_JSON)
-            if len(parts) != 2:  # the stand-in is also elsewhere in the event: no template
+            found = self._template(rest, outcome, duration is not None)
+            if found is None:
                 return self.log.prepare(event)
             if len(self._templates) >= _TEMPLATES:
                 self._templates.clear()
-            found = self._templates[key] = (parts[0], parts[1], pending.index)
-        before, after, index = found
-        body = b"".join((before, b'"', cid.encode("ascii"), b'"', after))
+            self._templates[key] = found
+        chunks, index = found
+        swapped = [chunks[0], b'"', cid.encode("ascii"), b'"', chunks[1]]
+        if duration is not None:
+            swapped += [repr(duration).encode("ascii"), chunks[2]]
         columns = tuple(cid if v == _STAND_IN else v for v in index)
-        return Pending(body, columns, False)  # type: ignore[arg-type]
+        return Pending(b"".join(swapped), columns, False)  # type: ignore[arg-type]
+
+    def _template(
+        self, rest: dict[str, Any], outcome: Any, timed: bool
+    ) -> tuple[tuple[bytes, ...], tuple[str, ...]] | None:
+        """The prepared bytes of ``rest`` with the stand-ins in, cut where they go; None when a stand-in
+        is also elsewhere in the event."""
+        stand_in = {**rest, "correlation_id": _STAND_IN}
+        if timed:
+            stand_in["outcome"] = {**outcome, "duration_ms": _STAND_IN_MS}
+        pending = self.log.prepare(stand_in)
+        before, *after = pending.body.split(_STAND_IN_JSON)
+        if len(after) != 1:
+            return None
+        if not timed:
+            return (before, after[0]), pending.index
+        middle, *end = after[0].split(_STAND_IN_MS_TEXT)
+        if len(end) != 1:
+            return None
+        return (before, middle, end[0]), pending.index
 
     def _prepared(self, taken: list[Queued]) -> list[Pending]:
         """The prepared events of ``taken`` outcomes, preparing those that were not yet (kept for a retry)."""
         out = []
         for q in taken:
             if q[2] is None:
-                q[2] = self.log.prepare(_outcome_event(*q[1]))
+                q[2] = self._prepare_outcome(q[1])
             out.append(q[2])
         return out
 
