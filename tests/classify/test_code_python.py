@@ -253,6 +253,20 @@ def test_http_clients_sending_data_out_exfiltrate(code: str, effect: str) -> Non
     assert effect in classified(f"python -c {shlex.quote(code)}", "/tmp").effects
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import psutil\nfor p in psutil.process_iter(['name']):\n    if p.info['name'] == 'sshd':\n        p.kill()",
+        "import psutil; psutil.Process(1).terminate()",
+        "from psutil import Process as P; P(42).send_signal(9)",
+        "import os, signal; os.kill(1, signal.SIGKILL)",
+        "import signal, threading; signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)",
+    ],
+)
+def test_killing_processes_from_python_is_a_kill(code: str) -> None:
+    assert "kill" in classified(f"python -c {shlex.quote(code)}", "/tmp").effects
+
+
 def test_plain_gets_and_computation_are_reads() -> None:
     for code in [
         "import requests; requests.get('https://example.com')",

@@ -13,7 +13,7 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
-from blastdoor.classify.shell import _wrappers
+from blastdoor.classify.shell import _archives, _awk, _containers, _wrappers
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
 from blastdoor.classify.shell._fetch import curl_output, download, http_tool, lftp, saves
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
@@ -320,9 +320,18 @@ def generic(
     if "/" in head:
         path = st.path(head)
         text = read_script(path, st)
+        if text is None:
+            # a program named by its path that cannot be read (missing, or not there until the
+            # command runs): what it does is not known, whatever its name suggests
+            text = "\0" if path in st.written else None
         if text is not None:
             _script(path, text, args, st)
             return
+        part = Part("shell", f"shell:{name}", " ".join([head, *(quote(a) for a in args)]), "kb:generic", st.cwd)
+        part.target(path)
+        part.add("unknown", f"{path} cannot be read (missing or unreadable): what it runs is not known")
+        st.parts.append(part)
+        return
     part = Part("shell", f"shell:{name}", " ".join([name, *(quote(a) for a in args)]), "kb:generic", st.cwd)
     part.facts["kb"] = "generic"
     cmd = Cmd(name, args, st, stdin, assigns)
@@ -666,11 +675,15 @@ def wipe_scope(path: str, st: State) -> bool:
     return base in SYSTEM_DIRS or base == home or base == os.path.dirname(home)
 
 
+# Removers that always remove whole trees (npm's rimraf and del-cli: `rm -rf` for node projects).
+_ALWAYS_RECURSIVE = frozenset(("rimraf", "del-cli"))
+
+
 def rm(cmd: Cmd) -> None:
     """``rm``: recursive removal is irreversible; of /, ~, system dirs it is a wipe."""
     part = cmd.part
     st = cmd.st
-    recursive = cmd.has("-r")
+    recursive = cmd.has("-r") or cmd.name in _ALWAYS_RECURSIVE
     if not cmd.pos:
         # `rm`, `rm -rf`: "missing operand", nothing is removed (rm never reads operands from stdin;
         # `xargs rm` and `find -exec rm {}` pass theirs as words, unknown ones as computed)
@@ -725,7 +738,12 @@ def find(cmd: Cmd) -> None:
                 else:
                     substituted.append(w)
             if inner:
+                before = len(st.parts)
                 run_argv(substituted, st.child(), None, {})
+                # `{}` stands for every match under the starting points, not the start alone: a
+                # command that deletes one file deletes them all (`-exec rm {} ;` is `-delete`)
+                if any("delete" in p.effects for p in st.parts[before:]):
+                    deletes = True
         elif a == "-delete":
             deletes = True
         elif a in ("-fprint", "-fprint0", "-fprintf", "-fls"):
@@ -740,8 +758,9 @@ def find(cmd: Cmd) -> None:
             i += 1
     if deletes:
         part.drop("read")
-        part.add("delete", "`find -delete` deletes every match")
-        part.add("irreversible", "deleted files are gone (no trash)")
+        part.add("delete", "`find` deletes every match (`-delete`, or `-exec` of a command that deletes)")
+        # at every depth of the tree, as `rm -r` does (a name filter narrows it, to every `*.py`)
+        part.add("irreversible", "deleted files are gone (no trash), at every depth of the tree")
         if not filtered and any(wipe_scope(p, st) for p in paths):
             part.add("wipe", "`find -delete` without a filter under a system, home or root directory")
     part.command = " ".join(["find", *(quote(a) for a in args)])
@@ -1576,6 +1595,9 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "crontab": crontab,
     "build": build,
     **_wrappers.HANDLERS,
+    **_archives.HANDLERS,
+    **_awk.HANDLERS,
+    **_containers.HANDLERS,
     "download": download,
     "http_tool": http_tool,
     "lftp": lftp,

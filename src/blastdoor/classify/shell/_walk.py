@@ -473,6 +473,9 @@ def _command(
         words.extend(_redirect_args(r, st))
     if extra:
         words.extend(extra)  # `rm <<EOF -rf /`: the words after a heredoc's delimiter
+    if stdin is None:
+        for r in own_redirects:  # `psql < drop.sql`, `sh < x.sh`: the program reads that file (last wins)
+            stdin = _stdin_file(r, st) or stdin
     if not words:
         # Only assignments: they stay in effect for the rest of this input.
         st.env.update(assigns)
@@ -537,6 +540,26 @@ def _nested_redirects(node: Node) -> list[Node]:
     """``cat <<EOF > ~/.bashrc``: tree-sitter puts a redirection that follows a heredoc's delimiter
     inside the heredoc redirect; it redirects the command all the same."""
     return [c for c in node.named_children if c.type == "file_redirect"]
+
+
+def _stdin_file(node: Node, st: State) -> Stdin | None:
+    """The file an input redirection (``< path``, ``0< path``) gives the command, else None."""
+    if node.type != "file_redirect":
+        return None
+    op = ""
+    dest: Node | None = None
+    fd: bytes | None = None
+    for child in node.children:
+        if not child.is_named:
+            op = child.type
+        elif child.type == "file_descriptor":
+            fd = child.text
+        elif dest is None:
+            dest = child
+    if op != "<" or dest is None or fd not in (None, b"0"):
+        return None
+    value = _words.word(dest, st.lookup, st.ctx.home)
+    return Stdin("file", path=st.path(value)) if value is not None else Stdin("dynamic")
 
 
 def _redirect(node: Node, st: State) -> None:

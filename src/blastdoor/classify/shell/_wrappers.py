@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.classify.shell._argv import quote, run_argv
+from blastdoor.classify.shell._argv import COMMANDS, quote, run_argv
 from blastdoor.classify.shell._state import Part, State, Stdin
 from blastdoor.classify.shell._walk import walk_text
 
@@ -682,6 +682,8 @@ def npx(cmd: Cmd) -> None:
     """``npx``/``pnpm dlx``-style runners: ``-c TEXT`` and local interpreters (tsx/ts-node) of local files are
     classified; other packages come from the registry (the KB's judgment stands)."""
     args = list(cmd.args)
+    if cmd.subs and cmd.subs[-1] in args:  # `npm exec`, `pnpm dlx`, `yarn dlx`: after the subcommand
+        args = args[args.index(cmd.subs[-1]) + 1 :]
     i, opts = _options(args, 0, _NPX_VALUE)
     for opt, val in opts:
         if opt in ("-c", "--call"):
@@ -696,7 +698,10 @@ def npx(cmd: Cmd) -> None:
         return
     head = inner[0]
     local = cmd.st.cwd is not None and os.path.isfile(os.path.join(cmd.st.cwd, "node_modules", ".bin", head))
-    if head in _NODE_RUNNERS or local or "/" in head:
+    # a package whose program the KB knows (`npx rimraf dist`, `pnpm dlx prisma migrate reset`) does
+    # what that program does, wherever it was fetched from
+    known = head in COMMANDS and head not in ("npm", "npx", "pnpm", "yarn", "bun", "bunx", "pnpx")
+    if head in _NODE_RUNNERS or local or known or "/" in head:
         cmd.part.effects.clear()
         cmd.part.notes.clear()
         cmd.part.add("read", f"`{cmd.name} {head}` runs a local program (classified next to it)")
