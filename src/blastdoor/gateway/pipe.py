@@ -5,8 +5,9 @@ and the server's own requests (pings, elicitation). It reaches the server throug
 newline-delimited JSON-RPC parsed and dumped with the SDK's models, like the SDK's ``stdio_client``.
 
 Forwarded tool calls take the express lane instead: ``call`` writes the request on the same pipe under
-an id of the gateway's own (``blastdoor-N``) and the reader hands the matching response straight back,
-validated with the SDK's schema for the negotiated version. The client session's request machinery
+an id of the gateway's own (``blastdoor-N``) and the matching response goes straight back to it (from
+the pipe's protocol when it arrives as one whole chunk, else from the reader task), then is validated
+with the SDK's schema for the negotiated version (``Downstream``). The client session's request machinery
 (several task hops, a request clock, model dumps) costs about 0.2 ms per call on the development
 machine, a fifth of the gateway's budget (bench/mcp.py); everything else keeps going through it.
 """

@@ -1,13 +1,17 @@
 """The gateway's stdio wire: the SDK server for the protocol, and an express lane for tools/call.
 
-Everything the client sends is parsed with the SDK's models. Everything but ``tools/call`` goes to the
-SDK's low-level ``Server`` (the handshake, listings, resources, prompts, errors), which answers through
-this wire. A ``tools/call`` takes the express lane once the connection's era is settled: it is
-validated with the SDK's own schemas for the negotiated version (and, on 2026-07-28 connections, the
-SDK's envelope ladder), handed to ``Gateway.call``, and its result is shaped for the wire by the SDK's
-serialiser. The SDK server's dispatch (a memory-stream relay, a dispatcher task, a runner and a
-context per request, and on 2026-07-28 a connection per request) costs about 0.1-0.2 ms of the
-gateway's 1 ms budget per call (bench/mcp.py), and the decision already pays for a durable audit append.
+Everything the client sends is parsed with the SDK's models, but a line that is plainly one JSON-RPC
+``tools/call`` (``_plain_request``: read with the standard library where both parsers agree, a property
+test checks it). Everything but ``tools/call`` goes to the SDK's low-level ``Server`` (the handshake,
+listings, resources, prompts, errors), which answers through this wire. A ``tools/call`` takes the
+express lane once the connection's era is settled: its params are validated with the SDK's own schemas
+for the negotiated version (and, on 2026-07-28 connections, the SDK's envelope ladder), it is handed to
+``Gateway.call``, and its result is shaped for the wire by the SDK's serialiser. A chunk from the client
+that is exactly one such call, with nothing before it waiting to be read, is spawned from the pipe's
+protocol as it arrives (``_take_line``), a turn of the event loop earlier than the reader task would.
+The SDK server's dispatch (a memory-stream relay, a dispatcher task, a runner and a context per request,
+and on 2026-07-28 a connection per request) costs about 0.1-0.2 ms of the gateway's 1 ms budget per
+call (bench/mcp.py), and the decision already pays for a durable audit append.
 
 An ``ask`` on a handshake-era connection sends ``elicitation/create`` on this wire under an id of the
 gateway's own; its answer is taken off the wire before the SDK sees it. ``notifications/cancelled``
