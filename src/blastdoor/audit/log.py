@@ -186,6 +186,13 @@ class AuditLog:
             raise InputError(f"cannot record audit event: {exc}") from exc
         return Pending(body, ev.index_of(clean), marks_checkpoint)
 
+    def prepare(self, event: dict[str, JSON]) -> Pending:
+        """An event redacted and encoded for ``append_prepared``, ahead of its append (``InputError`` for a
+        bad event). Its sequence number and time are given when it is appended, so preparing early changes
+        nothing that is recorded: the MCP gateway prepares a call's outcome once its answer has gone out,
+        and the next decision's commit carries it without redacting and encoding it on that call's path."""
+        return self._pending(event)
+
     def append_many(self, events: Sequence[dict[str, JSON]]) -> list[int]:
         """Record several events in one durable transaction (one fsync), in order; their sequence numbers.
 
@@ -195,7 +202,12 @@ class AuditLog:
         """
         if self._closed:
             raise StoreError("the audit log is closed")
-        items = [self._pending(e) for e in events]
+        return self.append_prepared([self._pending(e) for e in events])
+
+    def append_prepared(self, items: Sequence[Pending]) -> list[int]:
+        """``append_many`` of events ``prepare`` made ready."""
+        if self._closed:
+            raise StoreError("the audit log is closed")
         if not items:
             return []
         try:

@@ -9,20 +9,26 @@ its pipe (``pipe.py``); everything else, and every call to an HTTP server, goes 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.lowlevel
 import mcp_types as types
-from pydantic import TypeAdapter
+from mcp_types import methods
+from pydantic import TypeAdapter, ValidationError
+
+from blastdoor.gateway.pipe import PipeClosed
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
     from contextlib import AsyncExitStack
 
     from blastdoor.gateway.config import ServerSpec
     from mcp import Client
 
 __all__ = ["Downstream", "DownstreamError"]
+
+T = TypeVar("T")
 
 _RAW: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 CONNECT_TIMEOUT = 60.0  # seconds to start a server and finish its handshake
@@ -145,28 +151,33 @@ class Downstream:
         *,
         input_responses: Any = None,
         request_state: str | None = None,
+        during: Callable[[], None] | None = None,
     ) -> dict[str, Any]:
+        """A tools/call; its result as a wire dict. Raises DownstreamError.
+
+        ``during``: run (blocking) once the request was sent and before its answer is taken (the durable
+        record of an allowed plain read, while the server works). Whatever ends the call early (``during``
+        failing, a cancellation) cancels it at the server.
+        """
         if self.pipe is not None and input_responses is None and request_state is None:
-            return await self._express(name, arguments)
+            return await self._express(name, arguments, during)
         params = types.CallToolRequestParams(
             name=name, arguments=arguments, input_responses=input_responses, request_state=request_state
         )
-        return await self.request(types.CallToolRequest(params=params))
+        call = self.request(types.CallToolRequest(params=params))
+        return await (call if during is None else _overlapped(call, during))
 
-    async def _express(self, name: str, arguments: dict[str, Any] | None) -> dict[str, Any]:
+    async def _express(
+        self, name: str, arguments: dict[str, Any] | None, during: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         """A tools/call on the pipe's express lane, validated like the client validates its results."""
-        from mcp_types import methods
-        from pydantic import ValidationError
-
-        from blastdoor.gateway.pipe import PipeClosed
-
         assert self.pipe is not None
         client = self.client
         if client is None:
             raise DownstreamError(f"server `{self.name}` is not available: {self.down or 'not started'}")
         params: dict[str, Any] = {"name": name} if arguments is None else {"name": name, "arguments": arguments}
         try:
-            message = await self.pipe.call("tools/call", params, self.spec.timeout)
+            message = await self.pipe.call("tools/call", params, self.spec.timeout, during)
         except PipeClosed as exc:
             code = self.pipe.exit_code
             self.down = f"its connection closed ({exc}{f'; exit code {code}' if code is not None else ''})"
@@ -213,6 +224,23 @@ class Downstream:
         if self.client is None:
             return False
         return getattr(self.client.server_capabilities, capability, None) is not None
+
+
+async def _overlapped(call: Coroutine[Any, Any, T], during: Callable[[], None]) -> T:
+    """``await call`` with ``during()`` run in between: the call's task sends its request first (its
+    first step runs on the one yield), then ``during`` blocks the loop while the server works, then
+    the answer is awaited. Whatever ends this early (``during`` failing, a cancellation) cancels the call.
+    (The express lane needs none of this: ``ServerPipe.call`` runs ``during`` itself once it has written.)"""
+    import asyncio
+
+    task = asyncio.ensure_future(call)
+    try:
+        await asyncio.sleep(0)
+        during()
+        return await task
+    except BaseException:
+        task.cancel()
+        raise
 
 
 def _describe(exc: BaseException) -> str:

@@ -19,7 +19,7 @@ import os
 import secrets
 import sys
 import time
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
@@ -34,7 +34,7 @@ from blastdoor.gateway.verdicts import CONFIRM_KEY, CONFIRM_SCHEMA, confirm_mess
 from blastdoor.pipeline import decide_unrecorded, is_plain_read_action, record
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine
+    from collections.abc import Awaitable, Callable
 
     from mcp.server.context import ServerRequestContext
     from mcp.server.lowlevel.server import Server
@@ -45,8 +45,6 @@ if TYPE_CHECKING:
     from blastdoor.store.mcp_pins import ToolPin, ToolPins
 
 __all__ = ["Gateway"]
-
-T = TypeVar("T")
 
 ASK_TIMEOUT = 600.0  # seconds the operator has to answer a confirmation
 _STATE_PREFIX = "blastdoor:"  # our request_state on 2026-07-28 connections (a downstream's is passed through)
@@ -118,6 +116,7 @@ class Gateway:
         self._agents: dict[str, Agent] = {}
         # The gateway's own environment, read once: classification reads it on every call otherwise.
         self._environ = dict(os.environ)
+        self._home = os.path.expanduser("~")  # likewise (classification expands it on every call otherwise)
         self._asks: dict[str, tuple[str, str, float]] = {}  # request_state -> (action digest, cid, deadline)
         self._resources: dict[str, str] = {}  # resource URI -> server
         self._templates: list[tuple[Any, str]] = []  # (UriTemplate, server)
@@ -320,6 +319,7 @@ class Gateway:
                 agents=services.agents,
                 ask_as_approve=not caller.can_elicit,
                 environ=self._environ,
+                home=self._home,
             )
             # Only an allowed plain read may run while its decision is being written (it may run even when
             # the log is down: pipeline.unrecorded); anything that can act is recorded durably first.
@@ -436,13 +436,13 @@ class Gateway:
         passed = state is not None and not state.startswith(_STATE_PREFIX)  # a downstream's own round trip
         started = time.perf_counter()
         try:
-            call = route.downstream.call_tool(
+            result = await route.downstream.call_tool(
                 route.tool,
                 params.arguments,
                 input_responses=params.input_responses if passed else None,
                 request_state=state if passed else None,
+                during=during,
             )
-            result = await (call if during is None else _overlapped(call, during))
         except DownstreamError as exc:
             self.outcomes.put(cid, duration_ms=_ms(started), error=str(exc), extra=extra)
             return error_result(f"blastdoor: the call was allowed, but {exc}")
@@ -690,22 +690,6 @@ def _answer(result: Any) -> str:
     if action == "accept" and content.get("confirm") is True:
         return "accept"
     return "decline" if action in ("accept", "decline") else "cancel"
-
-
-async def _overlapped(call: Coroutine[Any, Any, T], during: Callable[[], None]) -> T:
-    """``await call`` with ``during()`` run in between: the call's task sends its request first (its
-    first step runs on the one yield), then ``during`` blocks the loop while the server works, then
-    the answer is awaited. Whatever ends this early (``during`` failing, a cancellation) cancels the call."""
-    import asyncio
-
-    task = asyncio.ensure_future(call)
-    try:
-        await asyncio.sleep(0)
-        during()
-        return await task
-    except BaseException:
-        task.cancel()
-        raise
 
 
 def _ms(started: float) -> float:
