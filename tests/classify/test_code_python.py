@@ -267,6 +267,23 @@ def test_killing_processes_from_python_is_a_kill(code: str) -> None:
     assert "kill" in classified(f"python -c {shlex.quote(code)}", "/tmp").effects
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import docker\nfor c in docker.from_env().containers.list(all=True):\n    c.remove(force=True)",
+        "from google.cloud import storage\nstorage.Client().bucket('prod-data').delete(force=True)",
+        "from github import Github\nGithub('t').get_repo('o/r').delete()",
+    ],
+)
+def test_bare_destructive_verbs_in_infrastructure_sdks_are_unknown(code: str) -> None:
+    assert "unknown" in classified(f"python -c {shlex.quote(code)}", "/tmp").effects
+
+
+def test_bare_verbs_on_ordinary_objects_stay_reads() -> None:
+    code = "import json\nitems = [1, 2]\nitems.remove(1)\nd = {}\nprint(json.dumps(items))"
+    assert set(classified(f"python -c {shlex.quote(code)}", "/tmp").effects) == {"read"}
+
+
 def test_plain_gets_and_computation_are_reads() -> None:
     for code in [
         "import requests; requests.get('https://example.com')",

@@ -42,6 +42,32 @@ _DESTROY = re.compile(
     r"empty|reset)_[a-z]"
 )
 _SDK_ROOTS = frozenset(("boto3", "botocore", "aioboto3", "aiobotocore", "kubernetes"))
+# SDKs whose objects are remote infrastructure (containers, buckets, VMs, repositories): in a program
+# that imports one, even a bare verb (`container.remove()`, `bucket.delete()`, `repo.delete()`) on an
+# object blastdoor cannot follow may destroy something, so it is `unknown` rather than nothing.
+_INFRA_ROOTS = frozenset(
+    [
+        "docker",
+        "podman",
+        "google",
+        "azure",
+        "openstack",
+        "digitalocean",
+        "hcloud",
+        "linode_api4",
+        "libcloud",
+        "github",
+        "gitlab",
+        "pulumi",
+        "oci",
+        "ibm_cloud_sdk_core",
+        "vercel",
+        "heroku3",
+        "proxmoxer",
+        "pyVmomi",
+    ]
+)
+_BARE_DESTROY = frozenset(("delete", "remove", "destroy", "terminate", "purge", "drop", "prune", "kill", "wipe"))
 # Builtins that look at a function without calling it.
 _INSPECT = frozenset(
     (
@@ -85,6 +111,7 @@ class _Analyser(CloudCalls):
         self.self_attrs: dict[str, Any] = {}
         self.star: list[str] = []  # modules imported with *
         self.third_party = False
+        self.infra = ""  # the infrastructure SDK this program imports (see _INFRA_ROOTS)
         self.line = 0
 
     # -- findings ----------------------------------------------------------------------------------
@@ -242,6 +269,8 @@ class _Analyser(CloudCalls):
         root = module.split(".")[0]
         if root in _SDK_ROOTS:
             self.third_party = True
+        if root in _INFRA_ROOTS:
+            self.infra = self.infra or root
         path = self.local_module(module)
         if path is None:
             if level and not quiet:
@@ -530,6 +559,8 @@ class _Analyser(CloudCalls):
             return self.apply(spec, attr, None, pos, kw)
         if self.third_party and _DESTROY.match(attr):
             self.unknown(f"calls `.{attr}(...)` on an object blastdoor cannot follow")
+        elif self.infra and attr in _BARE_DESTROY:
+            self.unknown(f"calls `.{attr}()` in a program that drives `{self.infra}` (remote infrastructure)")
         return U
 
     def method(self, recv: Any, attr: str, pos: list[Any], kw: dict[str, Any]) -> Any:
