@@ -1,0 +1,187 @@
+"""git: discarding work by path, pushes, branches, tags and settings that run commands later."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from blastdoor.classify.shell._state import DYNAMIC
+from blastdoor.classify.shell._walk import walk_text
+
+if TYPE_CHECKING:
+    from blastdoor.classify.shell._argv import Cmd
+
+
+# -- git ---------------------------------------------------------------------------------------------
+
+_GIT_RUNS = re.compile(
+    r"(?i)^(alias\..*|core\.(pager|editor|sshcommand|hookspath|fsmonitor|askpass|gitproxy)|.*\.(command|program|helper|cmd|textconv|clean|smudge|process)|sequence\.editor|diff\.external)="
+)
+
+
+def git(cmd: Cmd) -> None:
+    """Top-level git options: ``-c key=value`` can make git run a command or hooks."""
+    part = cmd.part
+    for opt, value in cmd.opts:
+        if opt != "-c" or value is None:
+            continue
+        m = _GIT_RUNS.match(value)
+        if m is None:
+            continue
+        key, _, val = value.partition("=")
+        if key.lower() == "core.hookspath":
+            part.add("persist", f"`git -c {key}` runs hooks from {val or '?'}")
+            continue
+        text = val[1:] if val.startswith("!") else val
+        part.add("read", f"`git -c {key}` runs a command")
+        if text:
+            walk_text(text, cmd.st.child())
+    if part.effects.keys() - {"read"}:
+        _git_evidence(cmd)
+
+
+def _git_head(cwd: str | None) -> str | None:
+    if cwd is None:
+        return None
+    try:
+        with open(os.path.join(cwd, ".git", "HEAD"), encoding="utf-8") as fh:
+            head = fh.read(256).strip()
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        return None
+    return head[16:] if head.startswith("ref: refs/heads/") else None
+
+
+def _git_evidence(cmd: Cmd) -> None:
+    part = cmd.part
+    if "git_branch" not in part.evidence:
+        branch = _git_head(cmd.st.cwd)
+        if branch:
+            part.evidence["git_branch"] = branch
+
+
+def git_push(cmd: Cmd) -> None:
+    part = cmd.part
+    pos = [p for p in cmd.pos]
+    remote = pos[0] if pos else None
+    if remote:
+        part.evidence["git_remote"] = remote
+        part.target(f"git:remote/{remote}")
+    refspecs = pos[1:]
+    if not refspecs:
+        branch = _git_head(cmd.st.cwd)
+        if branch:
+            refspecs = [branch]
+    deleting = cmd.has("--delete", "-d")
+    for spec in refspecs:
+        if spec is None:
+            part.target("git:branch/?")
+            continue
+        force = spec.startswith("+")
+        spec = spec.lstrip("+")
+        src, colon, dst = spec.partition(":")
+        dst = dst if colon else src
+        dst = dst.removeprefix("refs/heads/")
+        if colon and not src:
+            deleting = True
+        if force:
+            part.add("irreversible", f"`+{spec}` force-updates {dst}: remote commits can be lost")
+        part.target(f"git:branch/{dst}")
+        part.evidence.setdefault("git_branch", dst)
+    if deleting:
+        part.add("delete", "deletes a remote branch or tag")
+        part.add("irreversible", "a deleted remote branch is gone for everyone")
+
+
+def _git_path(cmd: Cmd, p: str | None) -> str:
+    """A pathspec as git resolves it: relative to the directory ``-C`` options lead to (in order)."""
+    base = cmd.st.cwd
+    for opt, value in cmd.opts:
+        if opt == "-C" and value:
+            base = value if value.startswith("/") else (None if base is None else base + "/" + value)
+    if p is None or (base is None and not p.startswith("/")):
+        return DYNAMIC
+    return cmd.st.path(p if p.startswith("/") else f"{base}/{p}")
+
+
+def git_checkout(cmd: Cmd) -> None:
+    part = cmd.part
+    if cmd.has("-b", "-B", "--orphan"):
+        part.add("create", "creates a branch")
+        return
+    paths = cmd.pos[cmd.ddash :] if cmd.ddash >= 0 else []
+    if cmd.ddash < 0 and cmd.pos:
+        # `git checkout .` or `git checkout <file>`: an existing path means paths, not a branch
+        cand = cmd.pos[1:] if len(cmd.pos) > 1 else cmd.pos
+        paths = [p for p in cand if p is None or p == "." or os.path.exists(_git_path(cmd, p))]
+    if paths or cmd.has("-f", "--force", "-p", "--patch"):
+        part.add("delete", "discards uncommitted changes in the working tree (git keeps no copy)")
+        part.add("irreversible", "overwrites uncommitted changes in the working tree")
+        for p in paths:
+            part.target(_git_path(cmd, p))
+
+
+def git_restore(cmd: Cmd) -> None:
+    part = cmd.part
+    staged = cmd.has("--staged", "-S")
+    worktree = cmd.has("--worktree", "-W")
+    if worktree or not staged:
+        part.add("delete", "`git restore` of the working tree discards uncommitted changes (git keeps no copy)")
+        part.add("irreversible", "`git restore` of the working tree discards uncommitted changes")
+    for p in cmd.pos:
+        part.target(_git_path(cmd, p))
+
+
+def git_branch(cmd: Cmd) -> None:
+    part = cmd.part
+    if cmd.has("-D") or (cmd.has("-d", "--delete") and cmd.has("-f", "--force")):
+        part.drop("read")
+        part.add("delete", "deletes a branch")
+        part.add("irreversible", "a force-deleted branch loses its unmerged commits")
+    elif cmd.has("-d", "--delete"):
+        part.drop("read")
+        part.add("delete", "deletes a merged branch")
+    elif cmd.has("-m", "-M", "-c", "-C", "--move", "--copy", "-u", "--set-upstream-to", "--unset-upstream"):
+        part.drop("read")
+        part.add("write", "renames, copies or re-tracks a branch")
+    elif cmd.pos and not cmd.has("-l", "--list", "-a", "-r", "--contains", "--merged", "--no-merged"):
+        part.drop("read")
+        part.add("create", "creates a branch")
+    for p in cmd.pos:
+        part.target(f"git:branch/{p if p is not None else DYNAMIC}")
+
+
+def git_tag(cmd: Cmd) -> None:
+    part = cmd.part
+    if cmd.has("-d", "--delete"):
+        part.drop("read")
+        part.add("delete", "deletes a tag")
+    elif cmd.pos and not cmd.has("-l", "--list", "-v", "--verify"):
+        part.drop("read")
+        part.add("create", "creates a tag")
+
+
+def git_config(cmd: Cmd) -> None:
+    part = cmd.part
+    reading = cmd.has("--get", "--get-all", "--get-regexp", "-l", "--list", "--show-origin") or len(cmd.pos) < 2
+    if cmd.pos and cmd.pos[0] in ("get", "list"):
+        reading = True
+    if reading and not cmd.has("--unset", "--unset-all", "--add", "--replace-all", "--remove-section"):
+        part.effects.clear()
+        part.notes.clear()
+        part.add("read", "reads git configuration")
+        return
+    key = next((p for p in cmd.pos if p not in (None, "set", "unset")), "") or ""
+    if _GIT_RUNS.match(key + "="):
+        part.add("persist", f"git setting `{key}` makes git run a command later")
+
+
+HANDLERS = {
+    "git": git,
+    "git_push": git_push,
+    "git_checkout": git_checkout,
+    "git_restore": git_restore,
+    "git_branch": git_branch,
+    "git_tag": git_tag,
+    "git_config": git_config,
+}
