@@ -535,15 +535,20 @@ def _run_file(cmd: Cmd, word: str | None, lang: str) -> None:
         st.parts.append(cmd.part)
         return
     path = st.path(word)
+    rest = cmd.args[cmd.args.index(word) + 1 :] if word in cmd.args else []
+    if lang == "python" and os.path.basename(path) == "manage.py":
+        # Django's manage.py runs a management command: judged as `django-admin COMMAND` would be
+        apply_entry(COMMANDS["django-admin"], "django-admin", list(rest), st, cmd.stdin, cmd.assigns)
     text = read_script(path, st)
     if text is None:
-        cmd.part.add("write", f"runs {path}, which does not exist now (it would fail); assumed to change local files")
         cmd.part.target(path)
         if path in st.written:
             cmd.part.add("unknown", f"runs {path}, which this same command writes first")
+        else:
+            cmd.part.add("unknown", f"runs {path}, which cannot be read now: what it would do is not known")
         st.parts.append(cmd.part)
         return
-    _script(path, text, cmd.args[cmd.args.index(word) + 1 :] if word in cmd.args else [], st, lang)
+    _script(path, text, rest, st, lang)
 
 
 def _interpreter(cmd: Cmd, lang: str) -> None:

@@ -649,7 +649,8 @@ def run_in_env(cmd: Cmd) -> None:
     """``uv run``, ``poetry run``, ``pipenv run``, ``pdm run``, ``hatch run``, ``conda run``: the command
     runs in the project's environment; ``uv run x.py`` is ``python x.py``, ``-m mod`` is ``python -m``."""
     args = list(cmd.args)
-    at = args.index("run") + 1 if "run" in args else 0
+    sub = cmd.subs[-1] if cmd.subs else "run"  # `bundle exec`: the subcommand that runs the rest
+    at = args.index(sub) + 1 if sub in args else 0
     i, opts = _options(args, at, _RUN_VALUE)
     st = cmd.st
     for opt, val in opts:
@@ -667,7 +668,7 @@ def run_in_env(cmd: Cmd) -> None:
     part = cmd.part
     part.effects.clear()
     part.notes.clear()
-    part.add("read", f"`{cmd.name} run` runs the command classified next to it")
+    part.add("read", f"`{cmd.name} {sub}` runs the command classified next to it")
     st.parts.append(part)
     run_argv(inner, st.child(), cmd.stdin, {})
 
