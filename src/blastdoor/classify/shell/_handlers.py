@@ -693,6 +693,20 @@ def wipe_scope(path: str, st: State) -> bool:
 _ALWAYS_RECURSIVE = frozenset(("rimraf", "del-cli"))
 
 
+# Variable names that hold credentials by convention (AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, DB_PASSWORD,
+# OPENAI_API_KEY, ...): printing one puts the secret in the agent's context.
+_SECRET_VAR = re.compile(r"(?i)(secret|token|passw|passwd|pwd|api_?key|private_?key|credential|auth|session_key)")
+
+
+def printenv(cmd: Cmd) -> None:
+    """``printenv NAME...``: the named variables' values; a credential's name makes it a secrets read."""
+    for name in cmd.pos:
+        if name is None:
+            cmd.part.add("unknown", "`printenv` of a variable named at run time")
+        elif _SECRET_VAR.search(name):
+            cmd.part.add("secrets", f"`printenv {name}` prints a variable that holds a credential")
+
+
 def rm(cmd: Cmd) -> None:
     """``rm``: recursive removal is irreversible; of /, ~, system dirs it is a wipe."""
     part = cmd.part
@@ -960,6 +974,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "perl": perl,
     "source": source,
     "rm": rm,
+    "printenv": printenv,
     "find": find,
     "dd": dd,
     "disk": disk,
