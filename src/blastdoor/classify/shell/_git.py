@@ -19,6 +19,9 @@ _GIT_RUNS = re.compile(
     r"(?i)^(alias\..*|core\.(pager|editor|sshcommand|hookspath|fsmonitor|askpass|gitproxy)|.*\.(command|program|helper|cmd|textconv|clean|smudge|process)|sequence\.editor|diff\.external)="
 )
 
+# Settings that change where code goes: a remote's URL, or a rewrite of every URL.
+_GIT_REDIRECTS = re.compile(r"(?i)^(remote\..+\.(url|pushurl)|url\..+\.(insteadof|pushinsteadof))$")
+
 
 def git(cmd: Cmd) -> None:
     """Top-level git options: ``-c key=value`` can make git run a command or hooks."""
@@ -174,6 +177,8 @@ def git_config(cmd: Cmd) -> None:
     key = next((p for p in cmd.pos if p not in (None, "set", "unset")), "") or ""
     if _GIT_RUNS.match(key + "="):
         part.add("persist", f"git setting `{key}` makes git run a command later")
+    elif _GIT_REDIRECTS.match(key):
+        part.add("persist", f"git setting `{key}` sends every later fetch or push elsewhere")
 
 
 HANDLERS = {
