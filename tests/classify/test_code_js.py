@@ -315,3 +315,20 @@ def test_dirname_is_the_scripts_own_directory(tmp_path: Path) -> None:
     )
     action = classified("node gen.js", str(tmp_path))
     assert f"{tmp_path}/dist/x.js" in action.targets and "unknown" not in action.effects
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "const D = require('dockerode'); new D().getContainer('db').remove({ force: true });",
+        "const { Storage } = require('@google-cloud/storage'); new Storage().bucket('prod').delete();",
+        "const { Octokit } = require('@octokit/rest'); const o = new Octokit(); o.repo.delete();",
+    ],
+)
+def test_bare_destructive_verbs_in_infrastructure_packages_are_unknown(code: str) -> None:
+    assert "unknown" in classified(f"node -e {shlex.quote(code)}", "/tmp").effects
+
+
+def test_bare_verbs_on_ordinary_objects_stay_reads() -> None:
+    code = "const m = new Map(); m.set(1, 2); m.delete(1); const s = require('stream'); console.log(m.size);"
+    assert set(classified(f"node -e {shlex.quote(code)}", "/tmp").effects) == {"read"}

@@ -45,6 +45,14 @@ _AWS_V3 = re.compile(r"^@aws-sdk/client-([a-z0-9-]+)$")
 _DESTROY = re.compile(
     r"^(delete|destroy|drop|purge|terminate|truncate|wipe|nuke|erase|deregister|revoke|batchDelete)[A-Z]"
 )
+# Packages whose objects are remote infrastructure (containers, buckets, VMs, repositories): in a program
+# that requires one, a bare verb (`container.remove()`, `bucket.delete()`) on an object blastdoor cannot
+# follow may destroy something, so it is `unknown` (in other programs bare verbs stay ordinary).
+_INFRA_PACKAGES = re.compile(
+    r"^(dockerode|@google-cloud/|@azure/|@octokit/|@gitbeaker/|@pulumi/|@kubernetes/|digitalocean|"
+    r"hcloud-js|@vercel/|@cloudflare/|cloudflare$|heroku-client|@supabase/|firebase-admin)"
+)
+_BARE_DESTROY = frozenset(("delete", "remove", "destroy", "terminate", "purge", "drop", "prune", "kill", "wipe"))
 
 
 def _kebab_service(pkg: str) -> str:
@@ -65,6 +73,7 @@ class _Analyser(CloudCalls):
         self.dialect = dialect
         self.environ: dict[str, Any] = {}
         self.third_party = False
+        self.infra = ""  # the infrastructure package this program requires (see _INFRA_PACKAGES)
         self.modules: set[str] = set()
         self.line = 0
 
@@ -221,6 +230,8 @@ class _Analyser(CloudCalls):
         root = module.split("/")[0]
         if root not in BUILTIN and module not in BUILTIN:
             self.third_party = True
+            if not self.infra and _INFRA_PACKAGES.match(module):
+                self.infra = module
         return Obj("ref", name=module)
 
     def local(self, module: str) -> None:
@@ -654,6 +665,8 @@ class _Analyser(CloudCalls):
                     return self.apply(spec, f"{module}.{attr}", None, args)
             if self.third_party and _DESTROY.match(attr):
                 self.unknown(f"calls `.{attr}(...)` on an object blastdoor cannot follow")
+            elif self.infra and attr in _BARE_DESTROY:
+                self.unknown(f"calls `.{attr}()` in a program that drives `{self.infra}` (remote infrastructure)")
             return U
         if recv.kind == "aws_client":
             if attr == "send":
