@@ -88,7 +88,7 @@ def _extracts_into(cmd: Cmd, dest: str | None, tool: str) -> None:
     home = st.ctx.home.rstrip("/")
     if path == "/":
         part.add("privilege", f"`{tool}` extracts over the root directory: any system file can be replaced")
-    if home and (home == path or home.startswith(path.rstrip("/") + "/")):
+    if st.holds_home(path):
         part.add("persist", f"`{tool}` extracts over {home}: shell start-up files and ~/.ssh can be replaced")
     else:
         from blastdoor.classify.files import guard_of  # only for extractions: an import costs ~1 us
@@ -179,9 +179,7 @@ def seven_zip(cmd: Cmd) -> None:
     elif command in ("a", "u", "d", "rn"):
         _writes_archive(cmd, letters[1] if len(letters) > 1 else None, list(letters[2:]), cmd.name)
     elif command in ("l", "t", "h", "i", "b"):
-        part.effects.clear()
-        part.notes.clear()
-        part.add("read", f"`{cmd.name} {command}` lists, tests or hashes")
+        part.only("read", f"`{cmd.name} {command}` lists, tests or hashes")
 
 
 def rar(cmd: Cmd) -> None:
@@ -196,26 +194,20 @@ def rar(cmd: Cmd) -> None:
         if command == "m":
             part.add("delete", f"`{cmd.name} m` deletes the files it moves into the archive")
     elif command in ("l", "lt", "lb", "v", "vt", "vb", "t", "p"):
-        part.effects.clear()
-        part.notes.clear()
-        part.add("read", f"`{cmd.name} {command}` lists, tests or prints")
+        part.only("read", f"`{cmd.name} {command}` lists, tests or prints")
 
 
 def cpio(cmd: Cmd) -> None:
     part = cmd.part
     if cmd.has("-i", "--extract"):
         if cmd.has("-t", "--list"):
-            part.effects.clear()
-            part.notes.clear()
-            part.add("read", "`cpio -it` lists the archive")
+            part.only("read", "`cpio -it` lists the archive")
             return
         _extracts_into(cmd, cmd.value("-D", "--directory"), "cpio")
     elif cmd.has("-p", "--pass-through"):
         _extracts_into(cmd, cmd.pos[0] if cmd.pos else None, "cpio -p")
     elif cmd.has("-o", "--create"):
-        part.effects.clear()
-        part.notes.clear()
-        part.add("read", "`cpio -o` reads the files named on standard input and writes the archive to standard output")
+        part.only("read", "`cpio -o` reads the files named on standard input and writes the archive to standard output")
 
 
 HANDLERS = {"tar": tar, "unzip": unzip, "seven_zip": seven_zip, "rar": rar, "cpio": cpio}

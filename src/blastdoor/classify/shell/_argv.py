@@ -478,9 +478,7 @@ def apply_entry(
     handlers = [h for h in (entry.get("handler"), e.get("handler") if e is not entry else None) if h]
     help_only = any(o in _HELP for o, _ in cmd.opts)
     if help_only:
-        part.effects.clear()
-        part.notes.clear()
-        part.add("read", "help and version output only")
+        part.only("read", "help and version output only")
         st.parts.append(part)
         return
     if handlers:

@@ -144,15 +144,8 @@ def _aws(f: Finding, why: str, st: State, part: Part) -> None:
     except ImportError:
         part.add("unknown", f"{why}: the AWS classifier is not available")
         return
-    from blastdoor.classify.context import ClassifyContext
-
     data = f.data
-    ctx = st.ctx
-    environ = dict(ctx.environ)
-    for k, v in st.env.items():
-        if v is not None:
-            environ[k] = v
-    sub = ClassifyContext(environ, ctx.home, st.cwd or ctx.cwd, ctx.depth + st.depth)
+    sub = st.nested_context()
     service = data.get("service")
     params: dict[str, Any] = dict(data.get("params") or {})
     endpoint = data.get("endpoint")

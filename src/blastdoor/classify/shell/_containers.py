@@ -95,7 +95,7 @@ def container_run(cmd: Cmd) -> None:
             part.add("privilege", f"the container gets the container engine's socket {path}: root on the host")
             continue
         path_effects(part, path, "read" if readonly else "write", st)
-        holds_home = bool(home) and (path == home or home.startswith(path.rstrip("/") + "/"))
+        holds_home = st.holds_home(path)
         if readonly:
             if path in ("/", "/etc", "/root") or holds_home:
                 part.add("secrets", f"the container can read everything under {path} (keys, credentials)")

@@ -29,14 +29,13 @@ if TYPE_CHECKING:
 
 __all__ = ["HANDLERS"]
 
-_STRING = r'"((?:[^"\\\n]|\\.)*)"'
 # what follows the operator: a whole string literal closed by `)`, `;`, `}` or the line's end, or
 # anything else (an expression computed at run time)
 _LIT = r'"(?P<lit>(?:[^"\\\n]|\\.)*)"'
 _OPERAND = rf"(?:{_LIT}\s*(?=[);}}\n]|$)|(?P<computed>\S))"
 _SYSTEM = re.compile(rf"\bsystem\s*\(\s*{_OPERAND}")
 _PIPE_TO = re.compile(rf"\bprintf?\b(?P<data>[^;{{}}\n]*?)(?<![|])\|&?(?![|])\s*{_OPERAND}")
-_LITERAL = re.compile(rf"\s*\(?\s*{_STRING}\s*\)?\s*")
+_LITERAL = re.compile(rf"\s*\(?\s*{_LIT}\s*\)?\s*")
 # programs that run what they read: text printed into them is code
 _RUNS_INPUT = frozenset(
     ("sh", "bash", "zsh", "dash", "ksh", "ash", "busybox", "python", "python3", "perl", "ruby", "node")
@@ -111,7 +110,7 @@ def awk(cmd: Cmd) -> None:
                     if literal is None:
                         part.add("unknown", f"`{cmd.name}` pipes text computed at run time into `{text}`")
                         continue
-                    text = f"printf '%s\\n' {quote(_unescape(literal.group(1)))} | {text}"
+                    text = f"printf '%s\\n' {quote(_unescape(literal.group('lit')))} | {text}"
                 walk_text(text, st.child())
     for m in _WRITE_TO.finditer(program):
         if m.group("computed") is not None or m.group("lit") is None:

@@ -170,9 +170,7 @@ def git_config(cmd: Cmd) -> None:
     if cmd.pos and cmd.pos[0] in ("get", "list"):
         reading = True
     if reading and not cmd.has("--unset", "--unset-all", "--add", "--replace-all", "--remove-section"):
-        part.effects.clear()
-        part.notes.clear()
-        part.add("read", "reads git configuration")
+        part.only("read", "reads git configuration")
         return
     key = next((p for p in cmd.pos if p not in (None, "set", "unset")), "") or ""
     if _GIT_RUNS.match(key + "="):

@@ -715,9 +715,7 @@ def rm(cmd: Cmd) -> None:
     if not cmd.pos:
         # `rm`, `rm -rf`: "missing operand", nothing is removed (rm never reads operands from stdin;
         # `xargs rm` and `find -exec rm {}` pass theirs as words, unknown ones as computed)
-        part.effects.clear()
-        part.notes.clear()
-        part.add("read", "`rm` without operands removes nothing (missing operand)")
+        part.only("read", "`rm` without operands removes nothing (missing operand)")
         return
     home = st.ctx.home
     temp = _temp_roots(st)
@@ -873,9 +871,7 @@ def package(cmd: Cmd) -> None:
 def crontab(cmd: Cmd) -> None:
     part = cmd.part
     if cmd.has("-l"):
-        part.effects.clear()
-        part.notes.clear()
-        part.add("read", "lists the crontab")
+        part.only("read", "lists the crontab")
     elif cmd.has("-r"):
         part.add("delete", "removes the whole crontab")
         part.add("irreversible", "the removed crontab is not kept")

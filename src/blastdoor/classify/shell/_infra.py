@@ -15,17 +15,7 @@ def aws(cmd: Cmd) -> None:
     from blastdoor.classify.aws import classify_aws_argv  # no guard: a classifier that cannot run is on_error
 
     st = cmd.st
-    ctx = st.ctx
-    environ = dict(ctx.environ)
-    for k, v in st.env.items():
-        if v is not None:
-            environ[k] = v
-    for k, v in cmd.assigns.items():
-        if v is not None:
-            environ[k] = v
-    from blastdoor.classify.context import ClassifyContext
-
-    sub = ClassifyContext(environ, ctx.home, st.cwd or ctx.cwd, ctx.depth + st.depth)
+    sub = st.nested_context(cmd.assigns)
     if None in cmd.args:
         cmd.part.add("unknown", "an aws argument is computed at run time")
         return

@@ -54,6 +54,13 @@ class Part:
             self.effects[effect] = why
             self.notes.append(Note("effect", effect, why, source or self.source))
 
+    def only(self, effect: str, why: str, source: str = "") -> None:
+        """Replace every effect found so far by ``effect`` (``--dry-run``, ``-l``: what the data said no
+        longer holds)."""
+        self.effects.clear()
+        self.notes.clear()
+        self.add(effect, why, source)
+
     def drop(self, effect: str) -> None:
         if self.effects.pop(effect, None) is not None:
             self.notes = [n for n in self.notes if not (n.kind == "effect" and n.value == effect)]
@@ -145,6 +152,25 @@ class State:
         st.fetched = self.fetched
         st.settings = self.settings
         return st
+
+    def nested_context(self, assigns: dict[str, str | None] | None = None) -> ClassifyContext:
+        """What a classifier next door sees: the agent's environment with this input's variables (and a
+        command's own assignments) that are known, this state's directory and depth."""
+        from blastdoor.classify.context import ClassifyContext
+
+        ctx = self.ctx
+        environ = dict(ctx.environ)
+        for scope in (self.env, assigns or {}):
+            for k, v in scope.items():
+                if v is not None:
+                    environ[k] = v
+        return ClassifyContext(environ, ctx.home, self.cwd or ctx.cwd, ctx.depth + self.depth)
+
+    def holds_home(self, path: str) -> bool:
+        """Whether ``path`` is the home directory or a directory above it (what is done to it reaches
+        the shell start-up files, ``~/.ssh`` and the credentials)."""
+        home = self.ctx.home.rstrip("/")
+        return bool(home) and (path == home or home.startswith(path.rstrip("/") + "/"))
 
     def path(self, value: str | None) -> str:
         """An absolute, normalised path for a word (``?`` when it or the cwd is unknown)."""

@@ -666,9 +666,7 @@ def run_in_env(cmd: Cmd) -> None:
     if not inner:
         return
     part = cmd.part
-    part.effects.clear()
-    part.notes.clear()
-    part.add("read", f"`{cmd.name} {sub}` runs the command classified next to it")
+    part.only("read", f"`{cmd.name} {sub}` runs the command classified next to it")
     st.parts.append(part)
     run_argv(inner, st.child(), cmd.stdin, {})
 
@@ -688,9 +686,7 @@ def npx(cmd: Cmd) -> None:
     i, opts = _options(args, 0, _NPX_VALUE)
     for opt, val in opts:
         if opt in ("-c", "--call"):
-            cmd.part.effects.clear()
-            cmd.part.notes.clear()
-            cmd.part.add("read", f"`{cmd.name} -c` runs shell text (classified next to it)")
+            cmd.part.only("read", f"`{cmd.name} -c` runs shell text (classified next to it)")
             cmd.st.parts.append(cmd.part)
             _text(val, f"{cmd.name} -c", cmd.st)
             return
@@ -703,9 +699,7 @@ def npx(cmd: Cmd) -> None:
     # what that program does, wherever it was fetched from
     known = head in COMMANDS and head not in ("npm", "npx", "pnpm", "yarn", "bun", "bunx", "pnpx")
     if head in _NODE_RUNNERS or local or known or "/" in head:
-        cmd.part.effects.clear()
-        cmd.part.notes.clear()
-        cmd.part.add("read", f"`{cmd.name} {head}` runs a local program (classified next to it)")
+        cmd.part.only("read", f"`{cmd.name} {head}` runs a local program (classified next to it)")
         cmd.st.parts.append(cmd.part)
         run_argv(inner, cmd.st.child(), cmd.stdin, {})
 
