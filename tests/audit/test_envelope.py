@@ -52,3 +52,17 @@ def test_sealed_rows_hash_the_canonical_entry(events: list[dict[str, Any]], size
     for i, ((clean, _), row) in enumerate(zip(items, rows, strict=True)):
         whole = canonical_json({"event": clean, "seq": size + i, "time": row[1]})
         assert row[0] == size + i and row[2] == whole and row[3] == leaf_hash(whole)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TIMES, st.lists(st.integers(-(2 * 10**9), 2 * 10**9), max_size=6))
+def test_format_time_agrees_with_datetime_as_its_cached_second_changes(ns: int, steps: list[int]) -> None:
+    # format_time keeps the last second's text: times in the same second, the next one and earlier ones
+    # (another thread's clock) must all read as datetime writes them.
+    import datetime as dt
+
+    for t in [ns, *(min(max(ns + d, 0), 253402300799 * 10**9) for d in steps)]:
+        want = (
+            dt.datetime.fromtimestamp(t // 10**9, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{t % 10**9 // 1000:06d}Z"
+        )
+        assert format_time(t) == want

@@ -193,3 +193,63 @@ def test_key_rotation_keeps_the_log_verifiable(log: AuditLog, key_path: Path) ->
     assert log.verify(trusted=[cp.Verifier.parse(new)]).ok
     assert log.verify(trusted=[old]).ok
     assert not log.verify(trusted=[cp.Signer.generate("x").verifier]).ok
+
+
+# Leaves an event may carry: plain words, the secrets above whole and cut, token-like runs, and the
+# types the no-copy check must refuse (floats, tuples, str subclasses).
+class _Str(str):
+    pass
+
+
+_LEAF = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=24)
+    | st.sampled_from([t for t, _, _ in SECRETS] + [s for _, s, _ in SECRETS] + ["git status", "ñandú", "x" * 30])
+    | st.from_regex(r"[A-Za-z0-9_+=-]{18,26}", fullmatch=True)
+    | st.text(max_size=6).map(_Str)
+)
+_KEYS = st.sampled_from(
+    ["raw", "cwd", "password", "x-api-key", "token", "GITHUB_TOKEN", "notes", "clé", "agent_id"]
+) | (st.text(max_size=8))
+_NESTED = st.recursive(
+    _LEAF,
+    lambda kids: st.lists(kids, max_size=4) | st.tuples(kids, kids) | st.dictionaries(_KEYS, kids, max_size=4),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.dictionaries(_KEYS | st.sampled_from(["kind", "tool", "verdict", "correlation_id"]), _NESTED, max_size=6))
+def test_an_event_called_untouched_is_exactly_what_redaction_returns(event: dict[str, Any]) -> None:
+    # The log skips the copy for an event ``untouched`` accepts: that must change nothing that is recorded.
+    red = r.Redactor(SALT)
+    clean = red.event(event)
+    if r.untouched(event):
+        assert clean == event and not red.found and red.plain
+        assert canonical_bytes(event, plain=True) == canonical_json(clean)
+
+
+def test_untouched_refuses_what_the_copy_would_change() -> None:
+    base = {"kind": "decision", "raw": "git status", "agent": {"id": "a1"}}
+    assert r.untouched(base)
+    for changed in (
+        {"raw": SECRETS[0][0]},  # a secret in a value
+        {"agent": {"id": "a1", "password": "hunter2"}},  # a secret-named key, nested
+        {"agent": {"id": "a1", "password": ""}},  # ... even empty: the copy decides
+        {"duration_ms": 0.5},  # a float
+        {"targets": ("a", "b")},  # a tuple
+        {"raw": _Str("git status")},  # a str subclass
+        {"agent": {"clé": "x"}},  # a non-ASCII key
+        {"agent": {1: "x"}},  # a key that is not a str
+    ):
+        assert not r.untouched({**base, **changed}), changed
+
+
+def test_the_log_records_the_same_bytes_with_and_without_the_copy(log: AuditLog) -> None:
+    event = {"kind": "decision", "agent_id": "a1", "raw": "rm -rf ./build", "targets": ["./build"], "n": 3}
+    assert r.untouched(event)
+    red = r.Redactor(log.keys.salt())
+    assert log.prepare(event).body == canonical_json(red.event({"v": 1, **event}))

@@ -72,41 +72,41 @@ def seal_batch(head: Head, items: Sequence[Pending], now_ns: int) -> list[Sealed
     of the entry before it.
     """
     now = format_time(now_ns)
-    if now < head.last_time:
-        now = head.last_time
-    rows: list[SealedRow] = []
-    frontier = head.frontier
-    seq = head.size
+    return [seal_one(head, item, now) for item in items]
+
+
+def seal_one(head: Head, item: Pending, now: str) -> SealedRow:
+    """The entry for ``item`` appended after ``head`` at time ``now`` (``format_time``); advances ``head``."""
     t = head.last_time
-    for item in items:
-        # A checkpoint event takes the time of the entry before it (``events.CHECKPOINT_VERSION``): the
-        # signature on that entry vouches for it. Every other entry takes the batch's time.
-        if not item.marks_checkpoint or not t:
-            t = now
-        body = entry_bytes(item.body, seq, t)
-        leaf = sha256(b"\x00" + body).digest()
-        rows.append((seq, t, body, leaf))
-        # frontier_push, inlined: this loop is the whole cost of an append under the lock.
-        h, n = leaf, seq
-        while n & 1:
-            h = sha256(b"\x01" + frontier.pop() + h).digest()
-            n >>= 1
-        frontier.append(h)
-        seq += 1
-        if item.marks_checkpoint:
-            head.cp_mark = seq
-    head.size = seq
+    # A checkpoint event takes the time of the entry before it (``events.CHECKPOINT_VERSION``): the
+    # signature on that entry vouches for it. Every other entry takes ``now``, clamped to the last time.
+    if (not item.marks_checkpoint or not t) and now > t:
+        t = now
+    seq = head.size
+    body = entry_bytes(item.body, seq, t)
+    leaf = sha256(b"\x00" + body).digest()
+    # frontier_push, inlined: this is the whole cost of sealing an entry.
+    frontier = head.frontier
+    h, n = leaf, seq
+    while n & 1:
+        h = sha256(b"\x01" + frontier.pop() + h).digest()
+        n >>= 1
+    frontier.append(h)
+    head.size = seq + 1
     head.last_time = t
-    return rows
+    if item.marks_checkpoint:
+        head.cp_mark = seq + 1
+    return (seq, t, body, leaf)
 
 
 class _Waiter:
     """A thread blocked in ``submit`` (woken through ``wake``) or a ``submit_later`` future."""
 
-    __slots__ = ("error", "future", "head", "item", "seq", "wake")
+    __slots__ = ("error", "future", "head", "item", "row", "seq", "wake")
 
     def __init__(self, item: Pending, future: Future[int] | None = None) -> None:
         self.item = item
+        self.row: SealedRow | None = None  # sealed when it was queued (``GroupCommit``'s tip)
         self.seq = -1
         self.head: Head | None = None
         self.error: BaseException | None = None
@@ -134,17 +134,36 @@ class GroupCommit:
     previous batch was being committed, and wakes that batch's threads. The next batch therefore forms
     during the current fsync, and the thread that commits never waits for another to be scheduled before
     it starts the next commit (a hand-over costs as much as a commit on a busy 2-core machine).
+
+    With ``flush_sealed`` (a store's ``append_sealed``), an item is sealed when it is queued, by the
+    thread that queues it, against the tip: the head after everything sealed so far. The commit's critical
+    path then holds no sealing: the writer hands the rows over as they are. ``flush_sealed`` answers None
+    when the store's head is no longer the one the batch was sealed against (another process wrote, or
+    this one through another path); the batch then goes through ``flush``, which seals under the store's
+    lock, and what is queued is sealed again against the head that commit left. A failed commit unseals
+    the queue the same way, so no entry is ever written against a head that was not committed.
     """
 
     def __init__(
-        self, flush: Callable[[Sequence[Pending]], Head], after_later: Callable[[Head], None] | None = None
+        self,
+        flush: Callable[[Sequence[Pending]], Head],
+        after_later: Callable[[Head], None] | None = None,
+        *,
+        flush_sealed: Callable[[list[SealedRow], Head, Head], Head | None] | None = None,
+        clock: Callable[[], int] | None = None,
     ) -> None:
         self._flush = flush
+        self._flush_sealed = flush_sealed
+        self._clock = clock
         # Called in the writer thread after a batch that held ``submit_later`` items (nobody waits in a
         # thread of its own for those to run what follows an append, such as a checkpoint that fell due).
         self._after_later = after_later
         self._mu = threading.Lock()
         self._queue: list[_Waiter] = []
+        # The head after every sealed item, committed or queued (None: items queue unsealed), and a copy
+        # of the head after the last batch taken: what the first queued item was sealed against.
+        self._tip: Head | None = None
+        self._base: Head | None = None
         self._busy = False  # a flush is running, inline or in the writer
         self._writer: threading.Thread | None = None
         self._idle = True  # the writer waits on ``_kick``; whoever clears this releases ``_kick`` once
@@ -158,12 +177,15 @@ class GroupCommit:
         mu.acquire()
         if not self._busy and not self._queue and self._idle:
             self._busy = True
+            self._tip = None  # this item is sealed by the store: what queues meanwhile waits for its head
             mu.release()
+            head: Head | None = None
             try:
                 head = self._flush((item,))
             finally:
                 with mu:
                     self._busy = False
+                    self._settle(head)
                     self._wake_writer()
             return head.size - 1, head
         me = _Waiter(item)
@@ -193,6 +215,10 @@ class GroupCommit:
 
     def _enqueue(self, waiter: _Waiter) -> None:
         # Called with ``_mu`` held.
+        tip = self._tip
+        if tip is not None:
+            assert self._clock is not None
+            waiter.row = seal_one(tip, waiter.item, format_time(self._clock()))
         self._queue.append(waiter)
         if self._writer is None:
             self._writer = threading.Thread(target=self._run, name="blastdoor-audit-writer", daemon=True)
@@ -201,6 +227,24 @@ class GroupCommit:
             self._writer.start()
         elif not self._busy:
             self._wake_writer()
+
+    def _settle(self, head: Head | None) -> None:
+        """After a commit that sealed through ``flush`` (``head``) or failed (None): seal what is queued
+        against the committed head, or leave it unsealed. Called with ``_mu`` held, no flush running."""
+        if self._flush_sealed is None:
+            return
+        if head is None:
+            self._tip = self._base = None
+            for w in self._queue:
+                w.row = None
+            return
+        self._base = head.copy()
+        tip = self._tip = head.copy()
+        if self._queue:
+            assert self._clock is not None
+            now = format_time(self._clock())
+            for w in self._queue:
+                w.row = seal_one(tip, w.item, now)
 
     def close(self) -> None:
         """Stop the writer thread (after it has flushed what is queued)."""
@@ -217,6 +261,38 @@ class GroupCommit:
             self._idle = False
             self._kick.release()
 
+    def _take(self) -> tuple[list[_Waiter], Head | None, Head | None]:
+        """The next batch, and the heads it was sealed between (None: unsealed). Called with ``_mu`` held."""
+        queue = self._queue
+        if len(queue) > MAX_BATCH:  # the tip is past the batch's end: seal the rest again after it
+            batch = queue[:MAX_BATCH]
+            del queue[:MAX_BATCH]
+            self._tip = self._base = None
+            for w in queue:
+                w.row = None
+            return batch, None, None
+        batch = queue[:]
+        queue.clear()
+        tip, base = self._tip, self._base
+        if tip is None or base is None:
+            return batch, None, None
+        end = self._base = tip.copy()
+        return batch, base, end
+
+    def _commit(self, batch: list[_Waiter], base: Head | None, end: Head | None) -> Head:
+        """Commit ``batch``: as sealed when it was queued, else (or when that head went stale) through
+        ``flush``; ``_settle`` then reseals what is queued. Raises what the store raised."""
+        if base is not None and end is not None and self._flush_sealed is not None:
+            rows = [w.row for w in batch if w.row is not None]
+            if len(rows) == len(batch):
+                head = self._flush_sealed(rows, base, end)
+                if head is not None:
+                    return head
+        head = self._flush([w.item for w in batch])
+        with self._mu:
+            self._settle(head)
+        return head
+
     def _run(self) -> None:
         mu = self._mu
         while True:
@@ -230,12 +306,11 @@ class GroupCommit:
                             self._writer = None
                             return
                         break
-                    batch = self._queue[:MAX_BATCH]
-                    del self._queue[:MAX_BATCH]
+                    batch, base, end = self._take()
                     self._busy = True
                 head: Head | None = None
                 try:
-                    head = self._flush([w.item for w in batch])
+                    head = self._commit(batch, base, end)
                     seq = head.size - len(batch)
                     for w in batch:
                         w.seq = seq
@@ -244,6 +319,8 @@ class GroupCommit:
                 except BaseException as exc:  # every waiter of a failed batch fails: nothing was written
                     for w in batch:
                         w.error = exc
+                    with mu:
+                        self._settle(None)
                 with mu:
                     self._busy = False
                 for w in batch:

@@ -367,17 +367,25 @@ def event_bytes(event: dict[str, JSON]) -> bytes:
 
 def format_time(ns: int) -> str:
     """RFC 3339 UTC with microseconds, fixed width, so string order is time order."""
+    global _second
     secs, rem = divmod(ns, 1_000_000_000)
-    t = _time.gmtime(secs)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 -- hot path, % is fastest
-        t.tm_year,
-        t.tm_mon,
-        t.tm_mday,
-        t.tm_hour,
-        t.tm_min,
-        t.tm_sec,
-        rem // 1000,
-    )
+    second = _second  # one read: another thread may replace it, never half of it
+    if second[0] != secs:
+        t = _time.gmtime(secs)
+        prefix = "%04d-%02d-%02dT%02d:%02d:%02d." % (  # noqa: UP031 -- hot path, % is fastest
+            t.tm_year,
+            t.tm_mon,
+            t.tm_mday,
+            t.tm_hour,
+            t.tm_min,
+            t.tm_sec,
+        )
+        second = _second = (secs, prefix)
+    return "%s%06dZ" % (second[1], rem // 1000)  # noqa: UP031
+
+
+# The last second formatted: every batch sealed within one second shares its date and time of day.
+_second: tuple[int, str] = (-1, "")
 
 
 def parse_time(text: str) -> int:

@@ -13,7 +13,7 @@ from blastdoor.audit import events as ev
 from blastdoor.audit.batch import GroupCommit, Head, Pending
 from blastdoor.audit.fastjson import canonical_bytes
 from blastdoor.audit.merkle import consistency_proof_from, frontier_root, inclusion_proof_from
-from blastdoor.audit.redact import Redactor
+from blastdoor.audit.redact import Redactor, untouched
 from blastdoor.errors import InputError, NotFound, StoreError
 
 TYPE_CHECKING = False  # not typing's: importing typing costs the hook milliseconds (mypy reads it as True)
@@ -73,6 +73,10 @@ class LogStore(Protocol):
     ``head.size - len(items) .. head.size - 1`` of the returned head, sealed by ``seal_batch``
     under a lock that makes it the only writer; on any failure nothing is written and it raises
     ``StoreError``.
+
+    Optional: ``append_sealed(rows, base, head) -> Head | None`` commits rows the group commit sealed
+    after ``base`` as they queued (``blastdoor.audit.batch.GroupCommit``), with the same guarantees, or
+    writes nothing and answers None when ``base`` is not its head.
     """
 
     # Set by the ``AuditLog``: the seal of the head after each batch (``blastdoor.audit.seal``).
@@ -127,7 +131,13 @@ class AuditLog:
         self.checkpoint_interval = checkpoint_interval
         self.checkpoint_on_close = checkpoint_on_close
         self._clock = clock
-        self._commit = GroupCommit(lambda items: store.append(items, clock), after_later=self._checkpoint_soon)
+        self._commit = GroupCommit(
+            lambda items: store.append(items, clock),
+            after_later=self._checkpoint_soon,
+            # A store that takes rows sealed ahead (SQLite, PostgreSQL) gets them sealed as they queue.
+            flush_sealed=getattr(store, "append_sealed", None),
+            clock=clock,
+        )
         self._cp_lock = threading.Lock()
         self._origin = ""
         self._closed = False
@@ -175,13 +185,18 @@ class AuditLog:
         if self._seal_key is None:  # before the store's lock: the seal needs both, and reading them locks
             self._seal_key = self.keys.seal_key()
             _ = self.origin
+            self.keys.salt()  # created with the log's first event, whether or not that event needs it
         try:
             checked = ev.check_event(event)
-            redactor = Redactor(self.keys.salt())
-            clean = redactor.event(checked)
-            if redactor.found:
-                clean["redacted"] = [*checked.get("redacted", []), *redactor.found]
-            body = canonical_bytes(clean, plain=redactor.plain)
+            if untouched(checked):  # the common case: nothing to redact, nothing to copy
+                clean, plain = checked, True
+            else:
+                redactor = Redactor(self.keys.salt())
+                clean = redactor.event(checked)
+                if redactor.found:
+                    clean["redacted"] = [*checked.get("redacted", []), *redactor.found]
+                plain = redactor.plain
+            body = canonical_bytes(clean, plain=plain)
         except (TypeError, ValueError) as exc:
             raise InputError(f"cannot record audit event: {exc}") from exc
         return Pending(body, ev.index_of(clean), marks_checkpoint)

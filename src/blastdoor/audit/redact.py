@@ -268,6 +268,66 @@ def salted_hash(salt: bytes, secret: str) -> str:
     return f"{PREFIX}hmac-sha256:{mac}]"
 
 
+def untouched(event: dict[str, JSON]) -> bool:
+    """True when ``Redactor.event`` would return ``event`` unchanged, with nothing found and ``plain`` set.
+
+    A check that builds nothing: the walk a server makes over every decision it records, at half the cost
+    of ``Redactor.event``'s copy. It answers True only where the copy would be equal: no key names a
+    secret, every key is an ASCII ``str``, every string needs no redaction (``_no_secret``), and every
+    value is exactly a ``str``, ``int``, ``bool``, ``None``, ``dict`` or ``list``. Anything else (a float,
+    a tuple, a subclass, a secret-named key even with an empty value) answers False and goes to the copy,
+    which decides. A property test checks the promise on generated events.
+    """
+    system, cache = _SYSTEM_FIELDS, _key_cache
+    for k, v in event.items():
+        tv = type(v)
+        if k in system and (tv is str or tv is int):
+            continue  # what ``Redactor.event`` keeps as it is
+        if type(k) is not str or not k.isascii():
+            return False
+        secret = cache.get(k)
+        if secret is None:
+            secret = secret_key(k)
+        if secret:
+            return False
+        if (tv is str and _no_secret(v)) or tv is int or v is None or tv is bool:
+            continue
+        if not _untouched(v):
+            return False
+    return True
+
+
+def _untouched(value: JSON) -> bool:
+    t = type(value)
+    if t is dict:
+        cache = _key_cache
+        for k, v in value.items():
+            if type(k) is not str or not k.isascii():
+                return False
+            secret = cache.get(k)
+            if secret is None:
+                secret = secret_key(k)
+            if secret:
+                return False
+            tv = type(v)
+            if (tv is str and _no_secret(v)) or tv is int or v is None or tv is bool:
+                continue
+            if not _untouched(v):
+                return False
+        return True
+    if t is list:
+        for v in value:
+            tv = type(v)
+            if (tv is str and _no_secret(v)) or tv is int or v is None or tv is bool:
+                continue
+            if not _untouched(v):
+                return False
+        return True
+    if t is str:
+        return _no_secret(value)
+    return t is int or t is bool or value is None
+
+
 class Redactor:
     """Replaces secrets in JSON values by salted hashes and remembers what it replaced."""
 

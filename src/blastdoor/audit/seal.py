@@ -30,7 +30,15 @@ _TAG = b"blastdoor.audit.head/v1\n"
 
 def seal_key_id(key: bytes) -> bytes:
     """4 bytes naming a seal key (so a head sealed by another server's key is told apart from a forgery)."""
-    return blake2b(b"blastdoor.audit.seal-key/v1", key=key[:64], digest_size=4).digest()
+    kid = _key_ids.get(key)
+    if kid is None:
+        kid = blake2b(b"blastdoor.audit.seal-key/v1", key=key[:64], digest_size=4).digest()
+        if len(_key_ids) < 16:  # a process holds one key, two across a rotation
+            _key_ids[key] = kid
+    return kid
+
+
+_key_ids: dict[bytes, bytes] = {}
 
 
 def seal(key: bytes, origin: str, size: int, root: bytes) -> bytes:

@@ -33,7 +33,7 @@ from blastdoor.store.query import where_clause
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from blastdoor.audit.batch import Pending
+    from blastdoor.audit.batch import Pending, SealedRow
     from blastdoor.audit.log import Query, Sealer
     from blastdoor.audit.verify import Row
 
@@ -163,28 +163,58 @@ class PostgresStore:
                 known = self._known
                 if known is not None and not self._contended:
                     head = known.copy()
-                    rows = seal_batch(head, items, clock())
-                    head.seal = self.sealer(head.size, head.frontier) if self.sealer is not None else b""
-                    cols = list(zip(*rows, strict=True))
-                    params = (
-                        head.size,
-                        frontier_pack(head.frontier),
-                        head.last_time,
-                        head.cp_mark,
-                        head.seal,
-                        known.size,
-                        *(list(c) for c in cols),
-                    )
-                    got = db.execute(_APPEND, params).fetchone()
-                    if got is not None and got[0] is not None and int(got[1]) == len(rows):
-                        head.cp_time = float(got[0])
-                        self._known = head
+                    if self._insert(db, seal_batch(head, items, clock()), known, head):
                         return head
-                    self._contended = True  # another writer moved the head: lock first, until it goes quiet
                 return self._append_locked(db, items, clock)
             except self._psycopg.Error as exc:
                 self._known = None
                 raise self._fail("audit append failed", exc) from exc
+
+    def append_sealed(self, rows: list[SealedRow], base: Head, head: Head) -> Head | None:
+        """Commit ``rows``, sealed after ``base`` by the caller, leaving ``head``; None (nothing written)
+        when ``base`` is not the head this store last wrote or another writer moved the head since."""
+        with self._lock:
+            known = self._known
+            if known is None or known.size != base.size:
+                return None
+            db = self._db
+            try:
+                if not self._contended:
+                    return head if self._insert(db, rows, base, head) else None
+                with db.transaction(), db.cursor() as cur:
+                    cur.execute(_HEAD + " FOR UPDATE")
+                    if _head(cur.fetchone()).size != base.size:
+                        return None  # nothing was written; leaving the block ends the transaction
+                    self._contended = False
+                    self._write(cur, rows, head)
+                self._known = head
+                return head
+            except self._psycopg.Error as exc:
+                self._known = None
+                raise self._fail("audit append failed", exc) from exc
+
+    def _insert(self, db: Any, rows: list[SealedRow], base: Head, head: Head) -> bool:
+        """The fast path: one autocommit statement that moves the head only if it is still ``base`` and
+        inserts the rows only if it moved. False (nothing written) when another writer moved it: appends
+        then lock first until it goes quiet."""
+        head.seal = self.sealer(head.size, head.frontier) if self.sealer is not None else b""
+        cols = list(zip(*rows, strict=True))
+        params = (
+            head.size,
+            frontier_pack(head.frontier),
+            head.last_time,
+            head.cp_mark,
+            head.seal,
+            base.size,
+            *(list(c) for c in cols),
+        )
+        got = db.execute(_APPEND, params).fetchone()
+        if got is not None and got[0] is not None and int(got[1]) == len(rows):
+            head.cp_time = float(got[0])
+            self._known = head
+            return True
+        self._contended = True
+        return False
 
     def _append_locked(self, db: Any, items: Sequence[Pending], clock: Callable[[], int]) -> Head:
         with db.transaction(), db.cursor() as cur:
@@ -193,15 +223,18 @@ class PostgresStore:
             known = self._known
             if known is not None and known.size == head.size:
                 self._contended = False  # nobody else wrote since our last append
-            rows = seal_batch(head, items, clock())
-            cur.executemany(_INSERT, rows)
-            head.seal = self.sealer(head.size, head.frontier) if self.sealer is not None else b""
-            cur.execute(
-                "UPDATE audit_head SET size = %s, frontier = %s, last_time = %s, cp_mark = %s, seal = %s WHERE id = 1",
-                (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark, head.seal),
-            )
+            self._write(cur, seal_batch(head, items, clock()), head)
         self._known = head
         return head
+
+    def _write(self, cur: Any, rows: list[SealedRow], head: Head) -> None:
+        """Inside the transaction, the head row locked: the rows and the head that follows them."""
+        cur.executemany(_INSERT, rows)
+        head.seal = self.sealer(head.size, head.frontier) if self.sealer is not None else b""
+        cur.execute(
+            "UPDATE audit_head SET size = %s, frontier = %s, last_time = %s, cp_mark = %s, seal = %s WHERE id = 1",
+            (head.size, frontier_pack(head.frontier), head.last_time, head.cp_mark, head.seal),
+        )
 
     def head(self) -> Head:
         with self._lock:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from typing import Any
 
-    from blastdoor.audit.batch import Pending
+    from blastdoor.audit.batch import Pending, SealedRow
     from blastdoor.audit.log import Query, Sealer
     from blastdoor.audit.verify import Row
 
@@ -62,15 +62,13 @@ def _insert_sql(n: int) -> str:
     return sql
 
 
-def _params(head: Head, items: Sequence[Pending], now_ns: int, sealer: Sealer | None) -> list[object]:
-    """The host parameters of ``items`` sealed after ``head`` (advanced in place), row after row."""
-    base, cp_time = head.size, head.cp_time
-    rows = seal_batch(head, items, now_ns)
-    head.seal = sealer(head.size, head.frontier) if sealer is not None else b""
+def _params(rows: list[SealedRow], base: Head, head: Head) -> list[object]:
+    """The host parameters of ``rows`` sealed after ``base``, ending at ``head``: row after row."""
     out: list[object] = []
+    tail = (base.size, base.cp_time, None, None, None)
     for row in rows:
         out.extend(row)
-        out += (base, cp_time, None, None, None)
+        out += tail
     out[-3] = frontier_pack(head.frontier)
     out[-2] = head.cp_mark
     out[-1] = head.seal
@@ -167,29 +165,61 @@ class SqliteStore:
             try:
                 known = self._known
                 if known is not None and not self._contended and len(items) <= _CHUNK:
-                    if not self._view:  # on the second append of a connection: a hook's single append skips it
-                        db.execute(_APPEND_VIEW)
-                        db.execute(_APPEND_TRIGGER)
-                        self._view = True
                     head = known.copy()
-                    params = _params(head, items, clock(), self.sealer)
-                    try:
-                        # The fast path: one statement, so one GIL release for the whole append; the trigger
-                        # checks the head we sealed against is still the stored one (else no other process
-                        # wrote) and autocommit makes it durable before the call returns.
-                        db.execute(_insert_sql(len(items)), params)
-                        self._known = head
+                    rows = seal_batch(head, items, clock())
+                    if self._insert(db, rows, known, head):
                         return head
-                    except sqlite3.IntegrityError as exc:
-                        if _STALE not in str(exc):
-                            raise
-                        self._contended = True  # another process appended: lock first, until it goes quiet
                 return self._append_locked(db, items, clock)
             except sqlite3.Error as exc:
-                self._known = None
-                if db.in_transaction:
+                raise self._failed(db, exc) from exc
+
+    def append_sealed(self, rows: list[SealedRow], base: Head, head: Head) -> Head | None:
+        """Commit ``rows``, sealed after ``base`` by the caller, leaving ``head``; None (nothing written)
+        when ``base`` is not the head this store last wrote or another process wrote since."""
+        with self._lock:
+            known = self._known
+            if known is None or known.size != base.size or known.cp_time != base.cp_time:
+                return None
+            db = self._db
+            try:
+                if not self._contended and len(rows) <= _CHUNK:
+                    return head if self._insert(db, rows, base, head) else None
+                db.execute("BEGIN IMMEDIATE")
+                if not self._unchanged(db):
                     db.execute("ROLLBACK")
-                raise StoreError(f"audit append failed: {exc}", hints=[f"store: {self.path}"]) from exc
+                    return None
+                self._write(db, rows, head)
+                return head
+            except sqlite3.Error as exc:
+                raise self._failed(db, exc) from exc
+
+    def _insert(self, db: sqlite3.Connection, rows: list[SealedRow], base: Head, head: Head) -> bool:
+        """The fast path: one statement, so one GIL release for the whole append. The trigger checks that
+        ``base`` is still the stored head (else another process wrote: False, nothing written, and appends
+        lock first until it goes quiet); autocommit makes it durable before the call returns."""
+        if not self._view:  # on the second append of a connection: a hook's single append skips it
+            db.execute(_APPEND_VIEW)
+            db.execute(_APPEND_TRIGGER)
+            self._view = True
+        head.seal = self.sealer(head.size, head.frontier) if self.sealer is not None else b""
+        try:
+            db.execute(_insert_sql(len(rows)), _params(rows, base, head))
+        except sqlite3.IntegrityError as exc:
+            if _STALE not in str(exc):
+                raise
+            self._contended = True
+            return False
+        self._known = head
+        return True
+
+    def _unchanged(self, db: sqlite3.Connection) -> bool:
+        """Inside ``BEGIN IMMEDIATE``: whether the stored head is the one this store last wrote (then
+        nobody else wrote, and appends go back to the fast path)."""
+        stored = _head(db.execute(_HEAD).fetchone())
+        known = self._known
+        same = known is not None and known.size == stored.size and known.cp_time == stored.cp_time
+        self._contended = not same
+        return same
 
     def _append_locked(self, db: sqlite3.Connection, items: Sequence[Pending], clock: Callable[[], int]) -> Head:
         db.execute("BEGIN IMMEDIATE")
@@ -197,7 +227,12 @@ class SqliteStore:
         known = self._known
         if known is not None and known.size == head.size and known.cp_time == head.cp_time:
             self._contended = False  # nobody else wrote since our last append
-        db.executemany(_INSERT, seal_batch(head, items, clock()))
+        self._write(db, seal_batch(head, items, clock()), head)
+        return head
+
+    def _write(self, db: sqlite3.Connection, rows: list[SealedRow], head: Head) -> None:
+        """Inside ``BEGIN IMMEDIATE``: the rows, the head that follows them, the commit."""
+        db.executemany(_INSERT, rows)
         head.seal = self.sealer(head.size, head.frontier) if self.sealer is not None else b""
         db.execute(
             "UPDATE audit_head SET size = ?, frontier = ?, last_time = ?, cp_mark = ?, seal = ? WHERE id = 1",
@@ -205,7 +240,12 @@ class SqliteStore:
         )
         db.execute("COMMIT")
         self._known = head
-        return head
+
+    def _failed(self, db: sqlite3.Connection, exc: sqlite3.Error) -> StoreError:
+        self._known = None
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        return StoreError(f"audit append failed: {exc}", hints=[f"store: {self.path}"])
 
     def head(self) -> Head:
         with self._lock:
