@@ -56,6 +56,39 @@ def _queued(commit: GroupCommit, n: int) -> None:
     raise AssertionError(f"expected {n} queued appends, have {len(commit._queue)}")
 
 
+class SealedRecorder(Recorder):
+    """A store that also takes rows sealed as they queued (``append_sealed``), like SQLite and PostgreSQL:
+    refused (None) unless sealed after its head; it can be made to fail or to wait as well."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sealed_calls = 0
+        self.refused = 0
+        self.fail_sealed = -1  # the append_sealed call (0-based) that raises
+        self.sealed_gate: threading.Event | None = None
+        self.sealed_entered = threading.Event()
+
+    def append_sealed(self, rows: list[Any], base: Head, head: Head) -> Head | None:
+        self.sealed_entered.set()
+        if self.sealed_gate is not None:
+            assert self.sealed_gate.wait(30), "the test never opened the gate"
+        self.sealed_calls += 1
+        if self.sealed_calls - 1 == self.fail_sealed:
+            raise RuntimeError("disk on fire")
+        if base.size != self.head.size:
+            self.refused += 1
+            return None
+        assert [r[0] for r in rows] == list(range(base.size, head.size))
+        self.leaves.extend(r[3] for r in rows)
+        self.batches.append([r[2] for r in rows])
+        self.head = head
+        return head
+
+
+def _sealed_commit(rec: SealedRecorder) -> GroupCommit:
+    return GroupCommit(rec.flush, flush_sealed=rec.append_sealed, clock=lambda: 1_700_000_000 * 10**9)
+
+
 def test_a_lone_append_flushes_in_its_own_thread() -> None:
     rec = Recorder()
     commit = GroupCommit(rec.flush)
@@ -146,10 +179,11 @@ def test_close_stops_the_writer_thread() -> None:
     assert rec.threads == [t.name, "blastdoor-audit-writer"]
 
 
+@pytest.mark.parametrize("sealed_ahead", [False, True])
 @pytest.mark.parametrize("writers", [2, 8])
-def test_many_threads_many_appends_stay_gapless(writers: int) -> None:
-    rec = Recorder()
-    commit = GroupCommit(rec.flush)
+def test_many_threads_many_appends_stay_gapless(writers: int, sealed_ahead: bool) -> None:
+    rec = SealedRecorder()
+    commit = _sealed_commit(rec) if sealed_ahead else GroupCommit(rec.flush)
     seqs: list[int] = []
     lock = threading.Lock()
 
@@ -169,6 +203,7 @@ def test_many_threads_many_appends_stay_gapless(writers: int) -> None:
     assert sorted(seqs) == list(range(200 * writers))
     assert sum(len(b) for b in rec.batches) == 200 * writers
     assert frontier_root(rec.head.frontier) == root(rec.leaves)
+    assert (rec.sealed_calls > 0) is sealed_ahead
 
 
 def test_submit_later_never_flushes_in_the_callers_thread_and_keeps_order() -> None:
@@ -294,39 +329,6 @@ def test_search_pages_by_sequence_number_from_the_cli(
     assert pages == [seqs[6:3:-1], seqs[3:0:-1], seqs[0:1]]  # the last page's cursor is seq 0: nothing older
 
 
-class SealedRecorder(Recorder):
-    """A store that also takes rows sealed as they queued (``append_sealed``), like SQLite and PostgreSQL:
-    refused (None) unless sealed after its head; it can be made to fail or to wait as well."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sealed_calls = 0
-        self.refused = 0
-        self.fail_sealed = -1  # the append_sealed call (0-based) that raises
-        self.sealed_gate: threading.Event | None = None
-        self.sealed_entered = threading.Event()
-
-    def append_sealed(self, rows: list[Any], base: Head, head: Head) -> Head | None:
-        self.sealed_entered.set()
-        if self.sealed_gate is not None:
-            assert self.sealed_gate.wait(30), "the test never opened the gate"
-        self.sealed_calls += 1
-        if self.sealed_calls - 1 == self.fail_sealed:
-            raise RuntimeError("disk on fire")
-        if base.size != self.head.size:
-            self.refused += 1
-            return None
-        assert [r[0] for r in rows] == list(range(base.size, head.size))
-        self.leaves.extend(r[3] for r in rows)
-        self.batches.append([r[2] for r in rows])
-        self.head = head
-        return head
-
-
-def _sealed_commit(rec: SealedRecorder) -> GroupCommit:
-    return GroupCommit(rec.flush, flush_sealed=rec.append_sealed, clock=lambda: 1_700_000_000 * 10**9)
-
-
 def test_items_queued_behind_a_commit_are_sealed_as_they_queue_and_committed_as_sealed() -> None:
     rec = SealedRecorder()
     commit = _sealed_commit(rec)
@@ -376,30 +378,6 @@ def test_another_writer_moving_the_head_sends_the_batch_through_the_store_and_re
     assert [f.result(10) for f in behind] == [3, 4]
     commit.close()
     assert rec.refused >= 1
-    assert frontier_root(rec.head.frontier) == root(rec.leaves)
-
-
-@pytest.mark.parametrize("writers", [2, 8])
-def test_many_threads_sealing_ahead_stay_gapless(writers: int) -> None:
-    rec = SealedRecorder()
-    commit = _sealed_commit(rec)
-    seqs: list[int] = []
-    lock = threading.Lock()
-
-    def run(w: int) -> None:
-        for i in range(200):
-            seq, head = commit.submit(_item(w * 1000 + i))
-            assert head.size > seq
-            with lock:
-                seqs.append(seq)
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    commit.close()
-    assert sorted(seqs) == list(range(200 * writers))
     assert frontier_root(rec.head.frontier) == root(rec.leaves)
 
 

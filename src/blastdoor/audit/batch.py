@@ -104,7 +104,7 @@ class _Waiter:
 
     __slots__ = ("error", "future", "head", "item", "row", "seq", "wake")
 
-    def __init__(self, item: Pending, future: Future[int] | None = None) -> None:
+    def __init__(self, item: Pending, future: Future[int] | None = None, *, blocks: bool = True) -> None:
         self.item = item
         self.row: SealedRow | None = None  # sealed when it was queued (``GroupCommit``'s tip)
         self.seq = -1
@@ -113,7 +113,7 @@ class _Waiter:
         self.future = future
         # Held until the waiter's batch is done: one targeted wake-up each.
         self.wake = threading.Lock()
-        if future is None:
+        if future is None and blocks:  # not blocks: the caller commits it in its own thread
             self.wake.acquire()
 
     def done(self) -> None:
@@ -176,17 +176,24 @@ class GroupCommit:
         mu = self._mu
         mu.acquire()
         if not self._busy and not self._queue and self._idle:
+            # Nothing in flight: commit in this thread, sealed against the tip when there is one (then what
+            # queues meanwhile is sealed after it), else by the store.
             self._busy = True
-            self._tip = None  # this item is sealed by the store: what queues meanwhile waits for its head
+            me = _Waiter(item, blocks=False)
+            self._seal(me)
+            batch, base, end = self._take([me])
             mu.release()
-            head: Head | None = None
             try:
-                head = self._flush((item,))
-            finally:
+                head = self._commit(batch, base, end)
+            except BaseException:
                 with mu:
+                    self._settle(None)
                     self._busy = False
-                    self._settle(head)
                     self._wake_writer()
+                raise
+            with mu:
+                self._busy = False
+                self._wake_writer()
             return head.size - 1, head
         me = _Waiter(item)
         self._enqueue(me)
@@ -213,12 +220,16 @@ class GroupCommit:
             self._enqueue(_Waiter(item, future))
         return future
 
-    def _enqueue(self, waiter: _Waiter) -> None:
-        # Called with ``_mu`` held.
+    def _seal(self, waiter: _Waiter) -> None:
+        # Called with ``_mu`` held: seal against the tip, if there is one.
         tip = self._tip
         if tip is not None:
             assert self._clock is not None
             waiter.row = seal_one(tip, waiter.item, format_time(self._clock()))
+
+    def _enqueue(self, waiter: _Waiter) -> None:
+        # Called with ``_mu`` held.
+        self._seal(waiter)
         self._queue.append(waiter)
         if self._writer is None:
             self._writer = threading.Thread(target=self._run, name="blastdoor-audit-writer", daemon=True)
@@ -261,9 +272,9 @@ class GroupCommit:
             self._idle = False
             self._kick.release()
 
-    def _take(self) -> tuple[list[_Waiter], Head | None, Head | None]:
-        """The next batch, and the heads it was sealed between (None: unsealed). Called with ``_mu`` held."""
-        queue = self._queue
+    def _take(self, queue: list[_Waiter]) -> tuple[list[_Waiter], Head | None, Head | None]:
+        """The next batch from ``queue``, and the heads it was sealed between (None: unsealed). Called with
+        ``_mu`` held."""
         if len(queue) > MAX_BATCH:  # the tip is past the batch's end: seal the rest again after it
             batch = queue[:MAX_BATCH]
             del queue[:MAX_BATCH]
@@ -306,7 +317,7 @@ class GroupCommit:
                             self._writer = None
                             return
                         break
-                    batch, base, end = self._take()
+                    batch, base, end = self._take(self._queue)
                     self._busy = True
                 head: Head | None = None
                 try:

@@ -278,11 +278,15 @@ def untouched(event: dict[str, JSON]) -> bool:
     a tuple, a subclass, a secret-named key even with an empty value) answers False and goes to the copy,
     which decides. A property test checks the promise on generated events.
     """
-    system, cache = _SYSTEM_FIELDS, _key_cache
-    for k, v in event.items():
+    return _untouched_dict(event, _SYSTEM_FIELDS)
+
+
+def _untouched_dict(value: dict[str, JSON], system: frozenset[str] = frozenset()) -> bool:
+    cache = _key_cache
+    for k, v in value.items():
         tv = type(v)
         if k in system and (tv is str or tv is int):
-            continue  # what ``Redactor.event`` keeps as it is
+            continue  # a system field: ``Redactor.event`` keeps it as it is
         if type(k) is not str or not k.isascii():
             return False
         secret = cache.get(k)
@@ -300,21 +304,7 @@ def untouched(event: dict[str, JSON]) -> bool:
 def _untouched(value: JSON) -> bool:
     t = type(value)
     if t is dict:
-        cache = _key_cache
-        for k, v in value.items():
-            if type(k) is not str or not k.isascii():
-                return False
-            secret = cache.get(k)
-            if secret is None:
-                secret = secret_key(k)
-            if secret:
-                return False
-            tv = type(v)
-            if (tv is str and _no_secret(v)) or tv is int or v is None or tv is bool:
-                continue
-            if not _untouched(v):
-                return False
-        return True
+        return _untouched_dict(value)
     if t is list:
         for v in value:
             tv = type(v)
