@@ -183,17 +183,15 @@ class GroupCommit:
             self._seal(me)
             batch, base, end = self._take([me])
             mu.release()
+            head: Head | None = None
             try:
                 head = self._commit(batch, base, end)
-            except BaseException:
+            finally:
                 with mu:
-                    self._settle(None)
+                    if head is None:  # the commit failed: what queued behind it was sealed after it
+                        self._settle(None)
                     self._busy = False
                     self._wake_writer()
-                raise
-            with mu:
-                self._busy = False
-                self._wake_writer()
             return head.size - 1, head
         me = _Waiter(item)
         self._enqueue(me)
@@ -278,9 +276,7 @@ class GroupCommit:
         if len(queue) > MAX_BATCH:  # the tip is past the batch's end: seal the rest again after it
             batch = queue[:MAX_BATCH]
             del queue[:MAX_BATCH]
-            self._tip = self._base = None
-            for w in queue:
-                w.row = None
+            self._settle(None)
             return batch, None, None
         batch = queue[:]
         queue.clear()

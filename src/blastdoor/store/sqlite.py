@@ -185,7 +185,9 @@ class SqliteStore:
                 if not self._contended and len(rows) <= _CHUNK:
                     return head if self._insert(db, rows, base, head) else None
                 db.execute("BEGIN IMMEDIATE")
-                if not self._unchanged(db):
+                _, unchanged = self._stored_head(db)
+                self._contended = not unchanged  # ``base`` is what this store last wrote: someone else wrote
+                if not unchanged:
                     db.execute("ROLLBACK")
                     return None
                 self._write(db, rows, head)
@@ -212,20 +214,17 @@ class SqliteStore:
         self._known = head
         return True
 
-    def _unchanged(self, db: sqlite3.Connection) -> bool:
-        """Inside ``BEGIN IMMEDIATE``: whether the stored head is the one this store last wrote (then
-        nobody else wrote, and appends go back to the fast path)."""
+    def _stored_head(self, db: sqlite3.Connection) -> tuple[Head, bool]:
+        """Inside ``BEGIN IMMEDIATE``: the stored head, and whether it is the one this store last wrote
+        (then nobody else wrote since)."""
         stored = _head(db.execute(_HEAD).fetchone())
         known = self._known
-        same = known is not None and known.size == stored.size and known.cp_time == stored.cp_time
-        self._contended = not same
-        return same
+        return stored, known is not None and known.size == stored.size and known.cp_time == stored.cp_time
 
     def _append_locked(self, db: sqlite3.Connection, items: Sequence[Pending], clock: Callable[[], int]) -> Head:
         db.execute("BEGIN IMMEDIATE")
-        head = _head(db.execute(_HEAD).fetchone())
-        known = self._known
-        if known is not None and known.size == head.size and known.cp_time == head.cp_time:
+        head, unchanged = self._stored_head(db)
+        if unchanged:
             self._contended = False  # nobody else wrote since our last append
         self._write(db, seal_batch(head, items, clock()), head)
         return head
