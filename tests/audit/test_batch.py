@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -329,14 +330,20 @@ def test_search_pages_by_sequence_number_from_the_cli(
     assert pages == [seqs[6:3:-1], seqs[3:0:-1], seqs[0:1]]  # the last page's cursor is seq 0: nothing older
 
 
+def _sealed_commit_held(rec: SealedRecorder) -> tuple[GroupCommit, Future[int]]:
+    """Item 0 committed (the tip follows its head), then item 1 sealed as it queued and held in its commit."""
+    commit = _sealed_commit(rec)
+    assert commit.submit(_item(0))[0] == 0  # inline, sealed by the store
+    rec.sealed_gate = threading.Event()
+    held = commit.submit_later(_item(1))
+    assert rec.sealed_entered.wait(10)  # sealed when queued, being committed as it was sealed
+    return commit, held
+
+
 def test_items_queued_behind_a_commit_are_sealed_as_they_queue_and_committed_as_sealed() -> None:
     rec = SealedRecorder()
-    commit = _sealed_commit(rec)
-    assert commit.submit(_item(0))[0] == 0  # inline, sealed by the store; the tip follows its head
-    rec.sealed_gate = threading.Event()
-    futures = [commit.submit_later(_item(1))]
-    assert rec.sealed_entered.wait(10)  # sealed when queued, being committed as it was sealed
-    futures += [commit.submit_later(_item(n)) for n in (2, 3, 4)]
+    commit, held = _sealed_commit_held(rec)
+    futures = [held] + [commit.submit_later(_item(n)) for n in (2, 3, 4)]
     assert all(w.row is not None for w in commit._queue)  # sealed while the first waits for its commit
     rec.sealed_gate.set()
     assert [f.result(10) for f in futures] == [1, 2, 3, 4]
@@ -347,12 +354,8 @@ def test_items_queued_behind_a_commit_are_sealed_as_they_queue_and_committed_as_
 
 def test_a_failed_sealed_commit_leaves_no_gap_and_what_queued_behind_it_is_sealed_again() -> None:
     rec = SealedRecorder()
-    commit = _sealed_commit(rec)
-    commit.submit(_item(0))
-    rec.sealed_gate = threading.Event()
     rec.fail_sealed = 0
-    doomed = commit.submit_later(_item(1))
-    assert rec.sealed_entered.wait(10)
+    commit, doomed = _sealed_commit_held(rec)
     behind = [commit.submit_later(_item(n)) for n in (2, 3)]  # sealed after item 1, which will not commit
     rec.sealed_gate.set()
     with pytest.raises(RuntimeError, match="disk on fire"):
@@ -366,11 +369,7 @@ def test_a_failed_sealed_commit_leaves_no_gap_and_what_queued_behind_it_is_seale
 
 def test_another_writer_moving_the_head_sends_the_batch_through_the_store_and_reseals_the_queue() -> None:
     rec = SealedRecorder()
-    commit = _sealed_commit(rec)
-    commit.submit(_item(0))
-    rec.sealed_gate = threading.Event()
-    first = commit.submit_later(_item(1))
-    assert rec.sealed_entered.wait(10)
+    commit, first = _sealed_commit_held(rec)
     rec.flush([_item(100)])  # another process appends while item 1 waits: the head it was sealed after is gone
     behind = [commit.submit_later(_item(n)) for n in (2, 3)]
     rec.sealed_gate.set()
