@@ -186,11 +186,43 @@ def serve(
 ) -> None:
     """Run until SIGINT/SIGTERM, or ``idle_exit`` seconds without a request (when > 0: the server a hook
     started, ``hook/launch.py``); checkpoint and close the store on the way out."""
+    app = create_app(config, services)
+    # A stop asked for at any point from here on is a flag, never an exception: raised from a signal
+    # handler, SystemExit lands in whatever runs at that instant (an import lock's callback, a uvloop
+    # callback) and can be swallowed there, leaving the server up after SIGTERM. uvicorn takes SIGTERM
+    # over while it runs and raises it again once it has shut down; that second delivery comes here too.
+    stop = _StopRequest()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        _serve_until_stopped(app, config, log_level, ready, idle_exit, stop)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        services.close()
+
+
+class _StopRequest:
+    """The SIGTERM handler outside uvicorn's own: remembers the stop and tells the server, if there is one."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.server: Any = None
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.requested = True
+        if self.server is not None:
+            self.server.should_exit = True
+
+
+def _serve_until_stopped(
+    app: Starlette, config: ServerConfig, log_level: str, ready: Any, idle_exit: float, stop: _StopRequest
+) -> None:
     import uvicorn
 
     from blastdoor.server.auth import peer_protocol
 
-    app = create_app(config, services)
     sockets = bind_sockets(config)
     asgi = Blastdoor(app)
     uconfig = uvicorn.Config(
@@ -224,25 +256,15 @@ def serve(
             return await super().on_tick(counter)
 
     server = Server(uconfig)
-    if ready is not None:
-        ready(config)
-    # uvicorn re-raises SIGTERM once it has shut down; by default that kills the process before the
-    # store is checkpointed and closed below. Turned into SystemExit(0), the clean-up runs.
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _stopped)
+    stop.server = server
     try:
+        if ready is not None:
+            ready(config)
+        server.should_exit = server.should_exit or stop.requested  # a stop before this point: start, then stop
         server.run(sockets=sockets)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
         for s in sockets:
             s.close()
         if config.socket:
             with contextlib.suppress(OSError):
                 os.unlink(config.socket)
-        services.close()
-
-
-def _stopped(signum: int, frame: object) -> None:
-    raise SystemExit(0)
