@@ -45,7 +45,8 @@ def test_sigterm_at_any_moment_of_startup_stops_the_server_cleanly(
     port = free_port()
     env = {**os.environ, "BLASTDOOR_HOME": str(tmp_path)}
     argv = [BLASTDOOR, "serve", "--listen", f"127.0.0.1:{port}", "--socket", str(tmp_path / "server.sock")]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Unbuffered stderr: a line read past by a buffer would be invisible to the next select().
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0)
     try:
         deadline = time.monotonic() + 60
         while not moment(tmp_path, proc, port):
