@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -205,6 +206,54 @@ def test_many_threads_many_appends_stay_gapless(writers: int, sealed_ahead: bool
     assert sum(len(b) for b in rec.batches) == 200 * writers
     assert frontier_root(rec.head.frontier) == root(rec.leaves)
     assert (rec.sealed_calls > 0) is sealed_ahead
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_waiter_whose_wait_a_signal_ends_does_not_strand_the_rest_of_its_batch() -> None:
+    # A batch's threads wake one another in turn; the main thread's wait can end in a signal's exception,
+    # so it must never hold the others' turn. Here it queues first in its batch, then is interrupted.
+    rec = Recorder()
+    commit = GroupCommit(rec.flush)
+    rec.gate = threading.Event()
+    results: dict[int, int] = {}
+
+    def append(n: int) -> None:
+        results[n] = commit.submit(_item(n))[0]
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise _Interrupted
+
+    first = threading.Thread(target=append, args=(0,))
+    others = [threading.Thread(target=append, args=(n,)) for n in (2, 3, 4)]
+    main = threading.get_ident()
+
+    def after_main_queued() -> None:
+        _queued(commit, 1)
+        for t in others:
+            t.start()
+        _queued(commit, 4)
+        signal.pthread_kill(main, signal.SIGUSR1)
+
+    old = signal.signal(signal.SIGUSR1, interrupt)
+    helper = threading.Thread(target=after_main_queued)
+    try:
+        first.start()
+        assert rec.entered.wait(10)  # the first append holds the gate: what follows queues behind it
+        helper.start()
+        with pytest.raises(_Interrupted):
+            commit.submit(_item(1))
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+    rec.gate.set()
+    for t in [first, helper, *others]:
+        t.join(10)
+    assert not any(t.is_alive() for t in [first, *others]), "the rest of the batch was never woken"
+    commit.close()
+    assert [len(b) for b in rec.batches] == [1, 4]  # the interrupted append was committed all the same
+    assert sorted(results.values()) == [0, 2, 3, 4] and results[0] == 0
 
 
 def test_submit_later_never_flushes_in_the_callers_thread_and_keeps_order() -> None:
