@@ -28,6 +28,7 @@ __all__ = [
     "env_rank",
     "git_branch",
     "git_remote",
+    "git_remotes",
     "kube_context",
     "kube_namespace",
     "resolve_environments",
@@ -349,20 +350,31 @@ def git_branch(ctx: ClassifyContext) -> str:
 
 def git_remote(ctx: ClassifyContext, name: str = "origin") -> str:
     """The URL of remote ``name`` from the repository's config, ``""`` when there is none."""
+    return (git_remotes(ctx) or {}).get(name, "")
+
+
+def git_remotes(ctx: ClassifyContext) -> dict[str, str] | None:
+    """Every remote's URL from the repository's config (the first ``url`` of each); None outside a
+    repository."""
     git_dir = _git_dir(ctx)
     if not git_dir:
-        return ""
+        return None
     common = _read_small(os.path.join(git_dir, "commondir"), 4096).strip()
     if common:
         git_dir = common if os.path.isabs(common) else os.path.normpath(os.path.join(git_dir, common))
-    in_section = False
+    remotes: dict[str, str] = {}
+    section = ""
     for line in _read_small(os.path.join(git_dir, "config")).splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
-            in_section = stripped.replace(" ", "").replace("'", '"') == f'[remote"{name}"]'
+            m = _REMOTE_SECTION.match(stripped.replace("'", '"'))
+            section = m.group(1) if m is not None else ""
             continue
-        if in_section and "=" in stripped:
+        if section and "=" in stripped:
             key, _, value = stripped.partition("=")
-            if key.strip() == "url":
-                return value.strip()
-    return ""
+            if key.strip().lower() == "url":
+                remotes.setdefault(section, value.strip())
+    return remotes
+
+
+_REMOTE_SECTION = re.compile(r'^\[\s*remote\s+"([^"]*)"\s*\]')

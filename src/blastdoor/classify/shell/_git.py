@@ -70,6 +70,7 @@ def git_push(cmd: Cmd) -> None:
     if remote:
         part.evidence["git_remote"] = remote
         part.target(f"git:remote/{remote}")
+    _push_destination(cmd, remote if pos else next((v for o, v in cmd.opts if o == "--repo"), ""))
     refspecs = pos[1:]
     if not refspecs:
         branch = _git_head(cmd.st.cwd)
@@ -94,6 +95,82 @@ def git_push(cmd: Cmd) -> None:
     if deleting:
         part.add("delete", "deletes a remote branch or tag")
         part.add("irreversible", "a deleted remote branch is gone for everyone")
+
+
+# The remotes whose host is where this repository's code lives: a push elsewhere sends it out.
+_HOME_REMOTES = ("origin", "upstream")
+
+
+def _push_destination(cmd: Cmd, dest: str | None) -> None:
+    """A push that sends the repository somewhere it does not live is exfiltration.
+
+    Where it lives: the hosts of its ``origin`` and ``upstream`` remotes (of every remote when it has
+    neither), read from its config before the command runs. A URL or ``host:path`` on another host, a
+    remote that points at one (``git remote add x https://evil.example/r.git`` earlier), a remote
+    name the repository does not have yet (added in this same command) and ``git -c remote.*.url=``
+    all qualify; a local path does not. Outside a repository nothing is judged (git fails there).
+    """
+    part = cmd.part
+    for opt, value in cmd.opts:
+        if opt == "-c" and value is not None and _GIT_REDIRECTS.match(value.partition("=")[0]):
+            part.add("exfiltrate", f"`git -c {value.partition('=')[0]}` sends this push elsewhere")
+            return
+    if dest is None:
+        part.add("unknown", "`git push` to a destination computed at run time")
+        return
+    if not dest or _local(dest) or cmd.has("--dry-run", "-n"):
+        return
+    from blastdoor.classify.environment import git_remotes
+
+    remotes = git_remotes(cmd.st.nested_context())
+    if remotes is None:
+        return
+    if _url_like(dest):
+        url = dest
+    elif dest in remotes:
+        url = remotes[dest]
+        if _local(url):
+            return
+    else:
+        part.add("exfiltrate", f"pushes to `{dest}`, a remote this repository did not have before this command")
+        return
+    home = {_owner(u) for name, u in remotes.items() if name in _HOME_REMOTES and not _local(u)}
+    if not home:
+        home = {_owner(u) for u in remotes.values() if not _local(u)}
+    host, owner = _owner(url)
+    part.evidence.setdefault("host", host)
+    if (host, owner) not in home and (host, "") not in home:
+        where = ", ".join(sorted(f"{h}/{o}" if o else h for h, o in home)) or "nowhere else"
+        to = f"{host}/{owner}" if owner else host
+        part.add("exfiltrate", f"pushes the repository to {to}, not where it lives ({where})")
+
+
+def _local(dest: str) -> bool:
+    """A path on this machine: ``/srv/r.git``, ``../r``, ``file:///srv/r.git``."""
+    return dest.startswith(("/", "./", "../", "~", "file://")) or dest in (".", "..")
+
+
+def _url_like(dest: str) -> bool:
+    """``https://host/r.git``, ``ssh://git@host/r``, ``git@host:r.git`` or ``host:r.git`` (git's scp form:
+    a colon before any slash)."""
+    if "://" in dest:
+        return True
+    head = dest.split("/", 1)[0]
+    return ":" in head
+
+
+def _owner(url: str) -> tuple[str, str]:
+    """Who holds a git URL's repository: its host (lower-cased, no user or port) and the first segment of
+    its path when the path has more (``github.com/acme/app.git``: acme), else ``""``."""
+    if "://" in url:
+        authority, _, path = url.split("://", 1)[1].partition("/")
+        authority = authority.rsplit("@", 1)[-1]
+        host = authority[1:].split("]", 1)[0] if authority.startswith("[") else authority.split(":", 1)[0]
+    else:
+        host_part, _, path = url.partition(":")
+        host = host_part.rsplit("@", 1)[-1]
+    segments = [s for s in path.split("/") if s]
+    return host.lower(), (segments[0].lower() if len(segments) > 1 else "")
 
 
 def _git_path(cmd: Cmd, p: str | None) -> str:

@@ -18,6 +18,7 @@ from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, ru
 from blastdoor.classify.shell._fetch import download, http_tool, lftp
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._walk import path_effects, walk_text
+from blastdoor.classify.shell._words import credential_variable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -693,17 +694,12 @@ def wipe_scope(path: str, st: State) -> bool:
 _ALWAYS_RECURSIVE = frozenset(("rimraf", "del-cli"))
 
 
-# Variable names that hold credentials by convention (AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, DB_PASSWORD,
-# OPENAI_API_KEY, ...): printing one puts the secret in the agent's context.
-_SECRET_VAR = re.compile(r"(?i)(secret|token|passw|passwd|pwd|api_?key|private_?key|credential|auth|session_key)")
-
-
 def printenv(cmd: Cmd) -> None:
     """``printenv NAME...``: the named variables' values; a credential's name makes it a secrets read."""
     for name in cmd.pos:
         if name is None:
             cmd.part.add("unknown", "`printenv` of a variable named at run time")
-        elif _SECRET_VAR.search(name):
+        elif credential_variable(name):
             cmd.part.add("secrets", f"`printenv {name}` prints a variable that holds a credential")
 
 

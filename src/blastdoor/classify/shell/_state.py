@@ -118,7 +118,7 @@ class Stdin:
 class State:
     """Classification state for one input (copied for subshells, deepened for nested shells)."""
 
-    __slots__ = ("ctx", "cwd", "depth", "env", "fetched", "parts", "settings", "written")
+    __slots__ = ("credentials", "ctx", "cwd", "depth", "env", "fetched", "parts", "settings", "written")
 
     def __init__(self, ctx: ClassifyContext, cwd: str | None, env: dict[str, str | None], depth: int) -> None:
         self.ctx = ctx
@@ -131,6 +131,8 @@ class State:
         # What this input switched in files CLIs read (kube context, terraform workspace, ...):
         # (evidence key, scope) -> value, shared with subshells (see _envchain).
         self.settings: dict[tuple[str, str], str] = {}
+        # Variables this input set from a credential (``T=$GITHUB_TOKEN``): printing them prints it.
+        self.credentials: set[str] = set()
 
     def lookup(self, name: str) -> str | None:
         if name in self.env:
@@ -151,6 +153,7 @@ class State:
         st.written = self.written
         st.fetched = self.fetched
         st.settings = self.settings
+        st.credentials = set(self.credentials)
         return st
 
     def nested_context(self, assigns: dict[str, str | None] | None = None) -> ClassifyContext:

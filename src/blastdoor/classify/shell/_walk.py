@@ -257,7 +257,30 @@ def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | 
         _guard.changed(st, [name], _words.text(node))
     if export:
         st.env[name] = value
+        if value_node is not None and any(_credential(n, st) for n in _words.expanded_names(value_node)):
+            st.credentials.add(name)
+        else:
+            st.credentials.discard(name)
     return name, value
+
+
+def _credential(name: str, st: State) -> bool:
+    return name in st.credentials or _words.credential_variable(name)
+
+
+# Commands that print their arguments: expanding a credential there puts it in the agent's context.
+_PRINTS_ARGS = frozenset(("shell:echo", "shell:printf", "shell:print"))
+
+
+def _prints_credential(node: Node, parts: list[Part], st: State) -> None:
+    """``echo $GITHUB_TOKEN``: the same secrets read as ``printenv GITHUB_TOKEN``, by another spelling."""
+    printers = [p for p in parts if p.op in _PRINTS_ARGS]
+    if not printers:
+        return
+    names = [n for n in _words.expanded_names(node) if _credential(n, st)]
+    if names:
+        for part in printers:
+            part.add("secrets", f"`{part.op[6:]}` prints ${names[0]}, a variable that holds a credential")
 
 
 def _guard_names(node: Node, st: State) -> None:
@@ -480,7 +503,9 @@ def _command(
         # Only assignments: they stay in effect for the rest of this input.
         st.env.update(assigns)
     else:
+        start = len(st.parts)
         _run_argv()(words, st, stdin, assigns)
+        _prints_credential(node, st.parts[start:], st)
     for r in own_redirects:
         _redirect(r, st)
 
