@@ -212,3 +212,26 @@ def test_an_operand_given_twice_changes_nothing_but_the_command(program: str, op
     assert set(twice.targets) == set(once.targets)
     assert twice.blast_radius == once.blast_radius
     assert {(n.kind, n.value) for n in twice.notes} == {(n.kind, n.value) for n in once.notes}
+
+
+_NAME_PARTS = ["GITHUB", "TOKEN", "DB", "PASSWORD", "PWD", "AUTH", "AUTHOR", "KEY", "ID", "SOCK", "PATH", "X", "API"]
+_PRINTINGS = ["echo ${NAME}", 'echo "${NAME}"', "printf '%s\\n' \"$NAME\"", "sudo echo $NAME", "V=$NAME; echo $V"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_NAME_PARTS), min_size=1, max_size=4).map("_".join),
+    st.sampled_from(_PRINTINGS),
+    st.booleans(),
+)
+def test_printing_a_variable_is_a_secrets_read_exactly_when_printenv_of_it_is(
+    name: str, spelling: str, lower: bool
+) -> None:
+    # Metamorphic: one variable printed by another spelling is the same read; only its name decides.
+    name = name.lower() if lower else name
+    by_printenv = "secrets" in classify_shell(Action("shell", raw=f"printenv {name}", cwd=CWD), CTX).effects
+    printed = spelling.replace("NAME", name)
+    by_spelling = "secrets" in classify_shell(Action("shell", raw=printed, cwd=CWD), CTX).effects
+    assert by_spelling == by_printenv, (printed, by_spelling, by_printenv)
+    quoted = "secrets" in classify_shell(Action("shell", raw=f"echo '${name}'", cwd=CWD), CTX).effects
+    assert not quoted  # single quotes print the name itself
