@@ -93,9 +93,19 @@ def appends(url: str, key: Path, writers: int, seconds: float) -> tuple[float, f
             seen.append((time.perf_counter() - t, len(rows)))
         return head
 
+    def timed_deferred(rows: Any, base: Any, end: Any) -> Any:  # PostgreSQL: committed now, flushed by sync
+        t = time.perf_counter()
+        head = flush_deferred(rows, base, end)  # type: ignore[misc]
+        if head is not None:
+            seen.append((time.perf_counter() - t, len(rows)))
+        return head
+
     commit._flush = timed
     if flush_sealed is not None:
         commit._flush_sealed = timed_sealed
+    flush_deferred = commit._flush_deferred
+    if flush_deferred is not None:
+        commit._flush_deferred = timed_deferred
     counts = [0] * writers
     stop = time.perf_counter() + seconds
 

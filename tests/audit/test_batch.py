@@ -446,15 +446,20 @@ def test_sealing_ahead_on_a_real_store_survives_another_writer_and_batches_of_it
     acked: dict[int, str] = {}
     lock = threading.Lock()
     sealed = {"ok": 0, "refused": 0}
-    flush_sealed = main._commit._flush_sealed
-    assert flush_sealed is not None
+    assert main._commit._flush_sealed is not None
 
-    def counted(rows: Any, base: Head, end: Head) -> Head | None:
-        head = flush_sealed(rows, base, end)
-        sealed["ok" if head is not None else "refused"] += 1
-        return head
+    def counted(flush: Any) -> Any:
+        def call(rows: Any, base: Head, end: Head) -> Head | None:
+            head = flush(rows, base, end)
+            sealed["ok" if head is not None else "refused"] += 1
+            return head
 
-    main._commit._flush_sealed = counted
+        return call
+
+    # Both ways rows sealed ahead go: durable now, or (PostgreSQL's writer) durable at the next sync.
+    main._commit._flush_sealed = counted(main._commit._flush_sealed)
+    if main._commit._flush_deferred is not None:
+        main._commit._flush_deferred = counted(main._commit._flush_deferred)
 
     def record(seqs: list[int], marks: list[str]) -> None:
         with lock:
@@ -495,3 +500,146 @@ def test_sealing_ahead_on_a_real_store_survives_another_writer_and_batches_of_it
     finally:
         main.close()
         other.close()
+
+
+class DeferredRecorder(SealedRecorder):
+    """A store that can also commit now and flush later (``append_sealed_deferred`` and ``sync``), like
+    PostgreSQL: ``durable`` is the size up to which everything committed is durable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.durable = 0
+        self.deferred_calls = 0
+        self.syncs = 0
+        self.sync_gate: threading.Event | None = None
+        self.sync_entered = threading.Event()
+        self.fail_sync = -1  # the sync call (0-based) that raises
+
+    def flush(self, items: Sequence[Pending]) -> Head:
+        head = super().flush(items)
+        self.durable = self.head.size  # a durable commit flushes everything before it too
+        return head
+
+    def append_sealed(self, rows: list[Any], base: Head, head: Head) -> Head | None:
+        done = super().append_sealed(rows, base, head)
+        if done is not None:
+            self.durable = self.head.size
+        return done
+
+    def append_sealed_deferred(self, rows: list[Any], base: Head, head: Head) -> Head | None:
+        self.deferred_calls += 1
+        return super().append_sealed(rows, base, head)  # committed, not yet durable (not ours: that one is)
+
+    def sync(self) -> None:
+        covered = self.head.size  # what was committed before the flush began
+        self.sync_entered.set()
+        if self.sync_gate is not None:
+            assert self.sync_gate.wait(30), "the test never opened the gate"
+        self.syncs += 1
+        if self.syncs - 1 == self.fail_sync:
+            raise RuntimeError("fsync failed")
+        self.durable = max(self.durable, covered)
+
+
+def _deferred_commit(rec: DeferredRecorder, after_later: Any = None) -> GroupCommit:
+    return GroupCommit(
+        rec.flush,
+        after_later,
+        flush_sealed=rec.append_sealed,
+        flush_deferred=rec.append_sealed_deferred,
+        sync=rec.sync,
+        clock=lambda: 1_700_000_000 * 10**9,
+    )
+
+
+def test_deferred_commits_are_acknowledged_only_once_a_sync_covers_them() -> None:
+    rec = DeferredRecorder()
+    commit = _deferred_commit(rec)
+    early: list[tuple[int, int]] = []  # (seq, durable size) of every append that returned too soon
+    seqs: list[int] = []
+    lock = threading.Lock()
+
+    def run(w: int) -> None:
+        for i in range(150):
+            seq, _ = commit.submit(_item(w * 1000 + i))
+            with lock:
+                seqs.append(seq)
+                if rec.durable <= seq:
+                    early.append((seq, rec.durable))
+
+    # The first append is held until the other seven queue behind it: appends overlap from the start
+    # (without it, the GIL can serialise these in-memory commits so that none ever waits for another).
+    rec.gate = threading.Event()
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    assert rec.entered.wait(10)
+    _queued(commit, 7)
+    rec.gate.set()
+    for t in threads:
+        t.join(60)
+    commit.close()
+    assert not any(t.is_alive() for t in threads)
+    assert early == []
+    assert sorted(seqs) == list(range(1200))
+    assert rec.deferred_calls > 0 and rec.syncs > 0  # the writer's batches went the deferred way
+    assert frontier_root(rec.head.frontier) == root(rec.leaves)
+
+
+def test_the_writer_commits_the_next_batch_while_the_last_one_is_being_flushed() -> None:
+    rec = DeferredRecorder()
+    commit = _deferred_commit(rec)
+    rec.gate = threading.Event()
+    rec.sync_gate = threading.Event()
+    results: dict[int, int] = {}
+
+    def append(n: int) -> None:
+        results[n] = commit.submit(_item(n))[0]
+
+    first = threading.Thread(target=append, args=(0,))
+    first.start()
+    assert rec.entered.wait(10)  # a lone append commits durably in its own thread (held here)
+    batch = [threading.Thread(target=append, args=(n,)) for n in (1, 2, 3)]
+    for t in batch:
+        t.start()
+    _queued(commit, 3)
+    rec.gate.set()
+    assert rec.sync_entered.wait(10)  # the writer committed 1-3 deferred; their flush is held
+    assert rec.deferred_calls == 1 and rec.durable == 1
+    later = [threading.Thread(target=append, args=(n,)) for n in (4, 5)]
+    for t in later:
+        t.start()
+    # The writer is free while the flush runs: 4 and 5 are committed too, and nobody is told yet.
+    for _ in range(10_000):
+        if rec.head.size == 6:
+            break
+        threading.Event().wait(0.001)
+    assert rec.head.size == 6, "the next appends waited for the last batch's flush"
+    assert all(t.is_alive() for t in [*batch, *later])
+    rec.sync_gate.set()
+    for t in [first, *batch, *later]:
+        t.join(10)
+    commit.close()
+    assert sorted(results.values()) == list(range(6)) and rec.durable == 6
+
+
+def test_a_failed_flush_fails_the_batches_it_covered_and_appends_go_on() -> None:
+    rec = DeferredRecorder()
+    later: list[Head] = []
+    commit = _deferred_commit(rec, after_later=later.append)
+    rec.gate = threading.Event()
+    rec.fail_sync = 0
+    held = commit.submit_later(_item(0))  # futures always go through the writer: deferred, then synced
+    doomed = [commit.submit_later(_item(n)) for n in (1, 2)]
+    rec.gate.set()
+    outcomes = []
+    for f in [held, *doomed]:
+        try:
+            outcomes.append(f.result(10))
+        except RuntimeError as exc:
+            outcomes.append(str(exc))
+    assert "fsync failed" in outcomes  # whatever the first flush covered was never acknowledged
+    assert later == [] or all(h.size <= rec.durable for h in later)  # checkpoints only over durable entries
+    assert commit.submit_later(_item(3)).result(10) == 3  # the entries stand; the log goes on after them
+    commit.close()
+    assert rec.durable == 4

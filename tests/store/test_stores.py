@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -246,3 +247,60 @@ def test_state_reads_do_not_wait_for_a_commit_in_progress(store_url: str) -> Non
         store.close()
     with pytest.raises(StoreError):
         store.read("SELECT 1")
+
+
+def test_postgres_acknowledges_overlapping_appends_only_after_the_flush(pg_url: str, tmp_path: Path) -> None:
+    # Overlapping appends are committed without waiting for the WAL flush, then flushed by ``sync`` on
+    # a connection of its own. A flush that fails must fail the appends it covered (the caller fails
+    # closed); the entries themselves stand, and the log goes on after them and verifies.
+    from blastdoor.store.postgres import PostgresStore
+
+    log = open_log(pg_url, key_path=tmp_path / "k", checkpoint_every=10**6, checkpoint_interval=3600)
+    store = log.store
+    assert isinstance(store, PostgresStore)
+    real_sync = store.sync
+    failures = {"left": 1}
+    lock = threading.Lock()
+
+    def flaky_sync() -> None:
+        with lock:
+            fail = failures["left"] > 0
+            failures["left"] -= int(fail)
+        if fail:
+            raise StoreError("audit append failed: cannot flush the write-ahead log (test)")
+        real_sync()
+
+    log._commit._sync = flaky_sync
+    acked: list[int] = []
+    refused: list[str] = []
+
+    def writer(w: int) -> None:
+        for i in range(40):
+            try:
+                seq = log.append({"kind": "decision", "agent_id": f"w{w}", "n": i})
+            except StoreError as exc:
+                with lock:
+                    refused.append(str(exc))
+                continue
+            with lock:
+                acked.append(seq)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    try:
+        assert not any(t.is_alive() for t in threads)
+        assert store._deferred_db is not None, "overlapping appends never took the deferred path"
+        assert refused and all("write-ahead log" in r for r in refused)
+        assert len(acked) + len(refused) == 320 and len(set(acked)) == len(acked)
+        report = log.verify(deep=True)
+        assert report.ok, report.summary()
+        decisions = [json.loads(body)["event"] for _s, _t, body, _l, _ in store.rows()]
+        # Refused appends were committed all the same: every one is in the log, gapless, once.
+        assert sorted((e["agent_id"], e["n"]) for e in decisions if e["kind"] == "decision") == sorted(
+            (f"w{w}", i) for w in range(8) for i in range(40)
+        )
+    finally:
+        log.close()

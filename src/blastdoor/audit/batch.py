@@ -151,6 +151,12 @@ class GroupCommit:
     this one through another path); the batch then goes through ``flush``, which seals under the store's
     lock, and what is queued is sealed again against the head that commit left. A failed commit unseals
     the queue the same way, so no entry is ever written against a head that was not committed.
+
+    With ``flush_deferred`` and ``sync`` (PostgreSQL's ``append_sealed_deferred`` and ``sync``), the
+    writer commits without waiting for durability and goes straight on to the next batch; a syncer thread
+    makes everything committed so far durable with one ``sync`` and only then wakes those batches. The
+    fsync of one batch then overlaps the writing of the next, and an append still returns only once it is
+    durable. An append in its own thread (nothing in flight) commits durably as before.
     """
 
     def __init__(
@@ -159,10 +165,18 @@ class GroupCommit:
         after_later: Callable[[Head], None] | None = None,
         *,
         flush_sealed: Callable[[list[SealedRow], Head, Head], Head | None] | None = None,
+        flush_deferred: Callable[[list[SealedRow], Head, Head], Head | None] | None = None,
+        sync: Callable[[], None] | None = None,
         clock: Callable[[], int] | None = None,
     ) -> None:
         self._flush = flush
         self._flush_sealed = flush_sealed
+        self._flush_deferred = flush_deferred if sync is not None else None
+        self._sync = sync if flush_deferred is not None else None
+        # Batches the writer committed, not yet durable: the syncer's work.
+        self._unsynced: list[tuple[list[_Waiter], Head]] = []
+        self._syncer: threading.Thread | None = None
+        self._synced = threading.Condition(threading.Lock())
         self._clock = clock
         # Called in the writer thread after a batch that held ``submit_later`` items (nobody waits in a
         # thread of its own for those to run what follows an append, such as a checkpoint that fell due).
@@ -191,16 +205,23 @@ class GroupCommit:
             me = _Waiter(item, blocks=False)
             self._seal(me)
             batch, base, end = self._take([me])
+            # Once appends have overlapped (a writer exists), commit deferred too and flush after letting
+            # go, so the writer can send the next batch during this flush; a lone appender (a hook)
+            # commits durably on its one connection.
+            deferred = self._sync is not None and self._writer is not None
             mu.release()
             head: Head | None = None
             try:
-                head = self._commit(batch, base, end)
+                head = self._commit(batch, base, end, deferred=deferred)
             finally:
                 with mu:
                     if head is None:  # the commit failed: what queued behind it was sealed after it
                         self._settle(None)
                     self._busy = False
                     self._wake_writer()
+            if deferred:
+                assert self._sync is not None
+                self._sync()
             return head.size - 1, head
         me = _Waiter(item)
         self._enqueue(me)
@@ -246,6 +267,9 @@ class GroupCommit:
             self._idle = False
             self._kick.release()
             self._writer.start()
+            if self._sync is not None and self._syncer is None:
+                self._syncer = threading.Thread(target=self._sync_run, name="blastdoor-audit-syncer", daemon=True)
+                self._syncer.start()
         elif not self._busy:
             self._wake_writer()
 
@@ -275,6 +299,11 @@ class GroupCommit:
             self._wake_writer()
         if writer is not None and writer is not threading.current_thread():
             writer.join()
+        with self._synced:
+            syncer = self._syncer
+            self._synced.notify()
+        if syncer is not None and syncer is not threading.current_thread():
+            syncer.join()
 
     def _wake_writer(self) -> None:
         # Called with ``_mu`` held.
@@ -298,13 +327,15 @@ class GroupCommit:
         end = self._base = tip.copy()
         return batch, base, end
 
-    def _commit(self, batch: list[_Waiter], base: Head | None, end: Head | None) -> Head:
+    def _commit(self, batch: list[_Waiter], base: Head | None, end: Head | None, *, deferred: bool = False) -> Head:
         """Commit ``batch``: as sealed when it was queued, else (or when that head went stale) through
-        ``flush``; ``_settle`` then reseals what is queued. Raises what the store raised."""
-        if base is not None and end is not None and self._flush_sealed is not None:
+        ``flush``; ``_settle`` then reseals what is queued. Raises what the store raised. ``deferred``:
+        through ``flush_deferred`` when sealed (durable once ``sync`` returns)."""
+        sealed = self._flush_deferred if deferred and self._flush_deferred is not None else self._flush_sealed
+        if base is not None and end is not None and sealed is not None:
             rows = [w.row for w in batch if w.row is not None]
             if len(rows) == len(batch):
-                head = self._flush_sealed(rows, base, end)
+                head = sealed(rows, base, end)
                 if head is not None:
                     return head
         head = self._flush([w.item for w in batch])
@@ -329,7 +360,7 @@ class GroupCommit:
                     self._busy = True
                 head: Head | None = None
                 try:
-                    head = self._commit(batch, base, end)
+                    head = self._commit(batch, base, end, deferred=self._sync is not None)
                     seq = head.size - len(batch)
                     for w in batch:
                         w.seq = seq
@@ -342,14 +373,46 @@ class GroupCommit:
                         self._settle(None)
                 with mu:
                     self._busy = False
-                _release(batch)
-                if head is not None and self._after_later is not None and any(w.future for w in batch):
-                    try:
-                        self._after_later(head)
-                    except Exception as exc:  # the batch is durable; the writer must live on
-                        import sys
+                if head is not None and self._sync is not None:
+                    with self._synced:  # durable once the syncer's next ``sync`` returns
+                        self._unsynced.append((batch, head))
+                        self._synced.notify()
+                else:
+                    self._finish(batch, head)
 
-                        print(f"blastdoor: after an audit batch: {exc}", file=sys.stderr)
+    def _sync_run(self) -> None:
+        """The syncer: make what the writer committed durable, one ``sync`` for all of it, then wake it."""
+        assert self._sync is not None
+        cond = self._synced
+        while True:
+            with cond:
+                while not self._unsynced:
+                    if self._writer is None:  # closed, and the writer handed over its last batch
+                        self._syncer = None
+                        return
+                    cond.wait()
+                done, self._unsynced = self._unsynced, []
+            error: BaseException | None = None
+            try:
+                self._sync()
+            except BaseException as exc:  # committed but maybe not durable: nobody may be told it is
+                error = exc
+            for batch, head in done:
+                if error is not None:
+                    for w in batch:
+                        w.error = error
+                self._finish(batch, None if error is not None else head)
+
+    def _finish(self, batch: list[_Waiter], head: Head | None) -> None:
+        """Wake a batch that is durable (``head``) or failed (None), then run what follows its futures."""
+        _release(batch)
+        if head is not None and self._after_later is not None and any(w.future for w in batch):
+            try:
+                self._after_later(head)
+            except Exception as exc:  # the batch is durable; the writer must live on
+                import sys
+
+                print(f"blastdoor: after an audit batch: {exc}", file=sys.stderr)
 
 
 def _release(batch: list[_Waiter]) -> None:

@@ -76,7 +76,9 @@ class LogStore(Protocol):
 
     Optional: ``append_sealed(rows, base, head) -> Head | None`` commits rows the group commit sealed
     after ``base`` as they queued (``blastdoor.audit.batch.GroupCommit``), with the same guarantees, or
-    writes nothing and answers None when ``base`` is not its head.
+    writes nothing and answers None when ``base`` is not its head. ``append_sealed_deferred`` (the same,
+    atomic but durable only once ``sync()`` returns) and ``sync`` together let the group commit's writer
+    send the next batch while the last one is flushed.
     """
 
     # Set by the ``AuditLog``: the seal of the head after each batch (``blastdoor.audit.seal``).
@@ -136,6 +138,9 @@ class AuditLog:
             after_later=self._checkpoint_soon,
             # A store that takes rows sealed ahead (SQLite, PostgreSQL) gets them sealed as they queue.
             flush_sealed=getattr(store, "append_sealed", None),
+            # One that can commit now and flush later (PostgreSQL) overlaps a batch's flush with the next.
+            flush_deferred=getattr(store, "append_sealed_deferred", None),
+            sync=getattr(store, "sync", None),
             clock=clock,
         )
         self._cp_lock = threading.Lock()

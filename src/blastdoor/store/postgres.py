@@ -12,6 +12,11 @@ autocommit): one round trip and one commit instead of five statements. When anot
 head in between, the statement changes nothing and the batch is redone on the locked path; a handle
 that met another writer keeps locking first until it finds nobody wrote between two of its appends.
 
+Several threads of one process append through the group commit, whose writer sends each batch on a
+connection with ``synchronous_commit = off`` (``append_sealed_deferred``) and goes on to the next
+while another thread waits for the WAL flush (``sync``); a batch's appends are acknowledged only after
+that flush, so the fsync of one batch overlaps the writing of the next.
+
 ``?schema=NAME`` in the URL puts the tables in that schema (created when missing), so tests and
 several logs can share one database.
 """
@@ -103,6 +108,9 @@ class PostgresStore:
         self.sealer: Sealer | None = None  # set by the ``AuditLog``: the head's seal for every batch
         self._known: Head | None = None  # the head as this handle's last append left it
         self._contended = True  # until an append finds that nobody else wrote since the one before
+        self._deferred_db: Any = None  # ``append_sealed_deferred``'s connection, made on first use
+        self._sync_db: Any = None  # ``sync``'s, behind a lock of its own: it flushes while the writer writes
+        self._sync_lock = threading.Lock()
         try:
             self._db: Any = self._connect()  # its search_path names the schema, made here when new
             if self.schema:
@@ -187,6 +195,26 @@ class PostgresStore:
     def append_sealed(self, rows: list[SealedRow], base: Head, head: Head) -> Head | None:
         """Commit ``rows``, sealed after ``base`` by the caller, leaving ``head``; None (nothing written)
         when ``base`` is not the head this store last wrote or another writer moved the head since."""
+        return self._append_sealed(rows, base, head, durable=True)
+
+    def append_sealed_deferred(self, rows: list[SealedRow], base: Head, head: Head) -> Head | None:
+        """``append_sealed`` committed without waiting for the WAL flush: durable only once ``sync``
+        returns. The group commit's writer sends the next batch while the flush of this one runs."""
+        return self._append_sealed(rows, base, head, durable=False)
+
+    def sync(self) -> None:
+        """Return once everything committed so far is durable (the WAL flushed past it): one small commit
+        on a connection of its own, whose flush covers every earlier commit record (``_flushed``)."""
+        with self._sync_lock:
+            try:
+                if self._sync_db is None:
+                    self._sync_db = self._connect()
+                _flushed(self._sync_db)
+            except self._psycopg.Error as exc:
+                self._sync_db = None
+                raise self._fail("audit append failed: cannot flush the write-ahead log", exc) from exc
+
+    def _append_sealed(self, rows: list[SealedRow], base: Head, head: Head, *, durable: bool) -> Head | None:
         with self._lock:
             known = self._known
             if known is None or known.size != base.size:
@@ -194,19 +222,32 @@ class PostgresStore:
             db = self._db
             try:
                 if not self._contended:
-                    return head if self._insert(db, rows, base, head) else None
+                    fast = db if durable else self._deferred()
+                    return head if self._insert(fast, rows, base, head) else None
                 with db.transaction(), db.cursor() as cur:
                     cur.execute(_HEAD + " FOR UPDATE" + _QUICK)
                     if _head(cur.fetchone()).size != base.size:
                         return None  # nothing was written; leaving the block ends the transaction
                     self._contended = False
                     self._write(cur, rows, head)
-                _flushed(db)
+                if durable:
+                    _flushed(db)
                 self._known = head
                 return head
             except self._psycopg.Error as exc:
                 self._known = None
+                if self._deferred_db is not None and self._deferred_db.broken:
+                    self._deferred_db = None  # the next deferred append connects again
                 raise self._fail("audit append failed", exc) from exc
+
+    def _deferred(self) -> Any:
+        """The connection for deferred appends: ``synchronous_commit = off``, so a commit returns once
+        its record is in the WAL buffers; ``sync`` then flushes it. Used under ``_lock``."""
+        if self._deferred_db is None:
+            db = self._connect()
+            db.execute("SET synchronous_commit = off")
+            self._deferred_db = db
+        return self._deferred_db
 
     def _insert(self, db: Any, rows: list[SealedRow], base: Head, head: Head) -> bool:
         """The fast path: one autocommit statement that moves the head only if it is still ``base`` and
@@ -443,6 +484,11 @@ class PostgresStore:
             db.close()
         with self._lock:
             self._db.close()
+            if self._deferred_db is not None:
+                self._deferred_db.close()
+        with self._sync_lock:
+            if self._sync_db is not None:
+                self._sync_db.close()
 
 
 def marks(sql: str) -> str:
