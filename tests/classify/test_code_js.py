@@ -332,3 +332,23 @@ def test_bare_destructive_verbs_in_infrastructure_packages_are_unknown(code: str
 def test_bare_verbs_on_ordinary_objects_stay_reads() -> None:
     code = "const m = new Map(); m.set(1, 2); m.delete(1); const s = require('stream'); console.log(m.size);"
     assert set(classified(f"node -e {shlex.quote(code)}", "/tmp").effects) == {"read"}
+
+
+@pytest.mark.parametrize(
+    ("code", "effect"),
+    [
+        ("require('fs').rmSync(process.env.HOME, { recursive: true, force: true })", "wipe"),
+        ("require('fs').rmSync(process.env['HOME'], { recursive: true })", "wipe"),
+        ("console.log(require('fs').readFileSync(process.env.HOME + '/.ssh/id_rsa', 'utf8'))", "secrets"),
+        ("const fs = require('fs'); fs.readFile(`${process.env.HOME}/.aws/credentials`, () => {})", "secrets"),
+    ],
+)
+def test_the_home_directory_read_from_the_environment_is_home(code: str, effect: str) -> None:
+    action = classified(f"node -e {shlex.quote(code)}", "/home/dev/project")
+    assert effect in action.effects, [str(n) for p in parts(action) for n in p.notes]
+
+
+def test_a_home_the_program_set_itself_is_that_value() -> None:
+    code = "process.env.HOME = '/tmp/scratch'; require('fs').rmSync(process.env.HOME, { recursive: true })"
+    action = classified(f"node -e {shlex.quote(code)}", "/home/dev/project")
+    assert "wipe" not in action.effects and "delete" in action.effects

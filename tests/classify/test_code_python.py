@@ -566,3 +566,24 @@ def test_file_is_the_scripts_own_directory(tmp_path: Path) -> None:
     action = classified("python gen.py", str(tmp_path))
     assert {f"{tmp_path}/dist/a.txt", f"{tmp_path}/b.txt"} <= set(action.targets)
     assert "unknown" not in action.effects
+
+
+@pytest.mark.parametrize(
+    ("code", "effect"),
+    [
+        ("import shutil, os; shutil.rmtree(os.environ['HOME'])", "wipe"),
+        ("import shutil, os; shutil.rmtree(os.getenv('HOME'))", "wipe"),
+        ("import shutil, os; shutil.rmtree(os.environ.get('USERPROFILE'))", "wipe"),
+        ("import os; print(open(os.environ['HOME'] + '/.ssh/id_rsa').read())", "secrets"),
+        ("import os; print(open(os.path.join(os.getenv('HOME'), '.aws', 'credentials')).read())", "secrets"),
+    ],
+)
+def test_the_home_directory_read_from_the_environment_is_home(code: str, effect: str) -> None:
+    action = classified(f"python3 -c {shlex.quote(code)}", "/home/dev/project")
+    assert effect in action.effects, [str(n) for p in parts(action) for n in p.notes]
+
+
+def test_a_home_the_program_set_itself_is_that_value() -> None:
+    code = "import os, shutil; os.environ['HOME'] = '/tmp/scratch'; shutil.rmtree(os.environ['HOME'])"
+    action = classified(f"python3 -c {shlex.quote(code)}", "/home/dev/project")
+    assert "wipe" not in action.effects and "delete" in action.effects

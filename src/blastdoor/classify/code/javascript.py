@@ -303,6 +303,12 @@ class _Analyser(CloudCalls):
     def member(self, base: Any, name: str) -> Any:
         if isinstance(base, Obj):
             if base.kind == "ref":
+                if base.get("name") == "process.env":
+                    # What the program set, else the home directory for HOME: `process.env.HOME + "/.ssh"`.
+                    if name in self.environ:
+                        return self.environ[name]
+                    if name in ("HOME", "USERPROFILE"):
+                        return K("~")
                 return Obj("ref", name=f"{base.get('name')}.{name}")
             return Obj("bound", recv=base, attr=name)
         if isinstance(base, K) and isinstance(base.v, dict):

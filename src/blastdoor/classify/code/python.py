@@ -67,6 +67,8 @@ _INFRA_ROOTS = frozenset(
         "pyVmomi",
     ]
 )
+# Variables that hold the home directory: paths built from them are under ``~``.
+_HOME_VARS = frozenset(("HOME", "USERPROFILE"))
 _BARE_DESTROY = frozenset(("delete", "remove", "destroy", "terminate", "purge", "drop", "prune", "kill", "wipe"))
 # Builtins that look at a function without calling it.
 _INSPECT = frozenset(
@@ -365,7 +367,7 @@ class _Analyser(CloudCalls):
             if isinstance(base, Obj) and base.kind == "ref":
                 name = str(base.get("name"))
                 if name == "os.environ":
-                    return U
+                    return self.environ_value(text_of(key))
                 attr = text_of(key)
                 if attr is None:  # module.__dict__[x], sys.modules[x]: a callee computed at run time
                     self.unknown(f"`{name}[...]` with a key computed at run time")
@@ -538,7 +540,18 @@ class _Analyser(CloudCalls):
             return U
         return self.apply(spec, name, None, pos, kw)
 
+    def environ_value(self, key: str | None) -> Any:
+        """``os.environ[key]``: what the program set it to, else the home directory for ``HOME``
+        (``open(os.environ["HOME"] + "/.ssh/id_rsa")`` reads the key), else a run-time value."""
+        if key is None:
+            return U
+        if key in self.environ:
+            return self.environ[key]
+        return K("~") if key in _HOME_VARS else U
+
     def environ_method(self, attr: str, pos: list[Any], kw: dict[str, Any]) -> Any:
+        if attr == "get" and pos:
+            return self.environ_value(text_of(pos[0]))
         if attr in ("setdefault",) and pos:
             key = text_of(pos[0])
             self.environ.setdefault(key if key is not None else "*", pos[1] if len(pos) > 1 else U)
@@ -612,6 +625,8 @@ class _Analyser(CloudCalls):
             self.add("effects", why, effects=effects)
         if spec.get("open"):
             return self.open_call(spec["open"], recv, pos, kw)
+        if "env" in spec:  # os.getenv(key), os.environ.get(key)
+            return self.environ_value(text_of(arg(spec["env"])))
         if "run" in spec:
             self.run(spec, name, pos, kw)
         if "sql" in spec:
