@@ -13,7 +13,17 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
-from blastdoor.classify.shell import _archives, _containers, _databases, _editors, _git, _infra, _remote, _wrappers
+from blastdoor.classify.shell import (
+    _archives,
+    _containers,
+    _databases,
+    _editors,
+    _git,
+    _infra,
+    _patches,
+    _remote,
+    _wrappers,
+)
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote, run_argv
 from blastdoor.classify.shell._fetch import download, http_tool, lftp
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
@@ -981,6 +991,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     **_databases.HANDLERS,
     **_archives.HANDLERS,
     **_editors.HANDLERS,
+    **_patches.HANDLERS,
     **_containers.HANDLERS,
     "download": download,
     "http_tool": http_tool,
