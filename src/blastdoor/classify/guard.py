@@ -192,6 +192,27 @@ def _expand(value: str, home: str) -> str:
     return value
 
 
+def held_in(directory: str, landing: str) -> list[str]:
+    """The guard places (``_HELD``) a directory's contents become once they land at ``landing``, as
+    paths relative to ``landing``: what copying ``/tmp/x`` to ``proj`` writes in it (``blastdoor.yaml``),
+    or copying ``/tmp/x/.claude`` to ``proj/.claude`` (``settings.json``)."""
+    try:
+        if not os.path.isdir(directory):
+            return []
+        tail = landing.rstrip("/").split("/")
+        found = []
+        for rel in _HELD:
+            segments = rel.split("/")
+            for k in range(len(segments)):
+                if k and tail[-k:] != segments[:k]:
+                    continue
+                if os.path.lexists(os.path.join(directory, *segments[k:])):
+                    found.append("/".join(segments[k:]))
+        return found
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        return []
+
+
 def guard_reason(path: str, ctx: ClassifyContext, *, whole: bool = True) -> str:
     """Why writing or deleting ``path`` (absolute, normalised) changes the guard through its roots or
     what it holds, or ``""`` (the patterns of ``PLACES`` are matched by ``classify.files``).

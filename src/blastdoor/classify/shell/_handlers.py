@@ -16,6 +16,7 @@ from blastdoor.classify.context import MAX_SCRIPT_BYTES
 from blastdoor.classify.shell import (
     _archives,
     _containers,
+    _copies,
     _databases,
     _editors,
     _git,
@@ -992,6 +993,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     **_archives.HANDLERS,
     **_editors.HANDLERS,
     **_patches.HANDLERS,
+    **_copies.HANDLERS,
     **_containers.HANDLERS,
     "download": download,
     "http_tool": http_tool,

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from blastdoor.classify.shell._argv import COMMANDS, run_argv
+from blastdoor.classify.shell._copies import landings
 from blastdoor.classify.shell._fetch import curl_output, download, saves
 from blastdoor.classify.shell._state import Part
 from blastdoor.classify.shell._walk import path_effects, walk_text
@@ -150,6 +151,7 @@ def copy_remote(cmd: Cmd) -> None:
             part.target(path)
             part.add("write", f"writes {path}")
             path_effects(part, path, "write", st)
+            landings(part, st, list(sources), dest, rsync=cmd.name == "rsync")
 
 
 def ssh(cmd: Cmd) -> None:
