@@ -27,6 +27,7 @@ def copy_into(cmd: Cmd) -> None:
     """``cp``/``install``/``ln`` [-t DIR] [-T] SOURCE... DEST."""
     pos = cmd.pos
     target_dir = next((v for o, v in cmd.opts if o in ("-t", "--target-directory")), "")
+    dest: str | None
     if target_dir:
         sources, dest = pos, target_dir
     elif len(pos) >= 2:
@@ -34,7 +35,7 @@ def copy_into(cmd: Cmd) -> None:
     else:
         return
     itself = cmd.has("-T", "--no-target-directory")
-    landings(cmd.part, cmd.st, sources, dest, into=None if not itself else False, forced=bool(target_dir))
+    landings(cmd.part, cmd.st, sources, dest, into=False if itself else None, forced=target_dir != "")
 
 
 def landings(
