@@ -25,11 +25,11 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from blastdoor.classify.context import ClassifyContext
 
-__all__ = ["GUARD", "PLACES", "STORE_NAMES", "guard_reason", "install_roots"]
+__all__ = ["GUARD", "PLACES", "STORE_NAMES", "guard_reason", "held_in", "in_repository", "install_roots"]
 
 GUARD = "guard"
 
@@ -81,6 +81,9 @@ PLACES: tuple[tuple[str, str], ...] = (
     ("**/.mcp.json", "MCP server configuration (the agent's own tools)"),
     ("**/.vscode/mcp.json", "MCP server configuration (the agent's own tools)"),
 )
+
+# The places that can sit anywhere (inside any project): what a commit or a tree can carry.
+_ANYWHERE = tuple(pattern[3:] for pattern, _ in PLACES if pattern.startswith("**/"))
 
 # Relative names a directory is checked for when it is written or deleted as a whole.
 _HELD = (
@@ -190,6 +193,30 @@ def _expand(value: str, home: str) -> str:
     if value == "~" or value.startswith("~/"):
         return home + value[1:]
     return value
+
+
+def in_repository(names: Iterable[str]) -> list[str]:
+    """The names (relative to a repository's top) that are guard places wherever a tree lands: the
+    ``**/`` patterns of ``PLACES`` (``blastdoor.yaml``, ``.claude/settings.json``, ``.kiro/hooks/...``)."""
+    found = []
+    for name in names:
+        parts = name.split("/")
+        for i in range(len(parts)):
+            suffix = "/".join(parts[i:])
+            if any(_tail_matches(suffix, tail) for tail in _ANYWHERE):
+                found.append(name)
+                break
+    return found
+
+
+def _tail_matches(suffix: str, tail: str) -> bool:
+    if tail.endswith("/**"):
+        return suffix == tail[:-3] or suffix.startswith(tail[:-2])
+    if "*" not in tail:
+        return suffix == tail
+    from fnmatch import fnmatchcase  # only for the few patterns with a wildcard
+
+    return fnmatchcase(suffix, tail)
 
 
 def held_in(directory: str, landing: str) -> list[str]:

@@ -188,12 +188,20 @@ def git_checkout(cmd: Cmd) -> None:
     part = cmd.part
     if cmd.has("-b", "-B", "--orphan"):
         part.add("create", "creates a branch")
+        if cmd.pos and cmd.pos[0] is not None:  # `-b NEW START`: START's tree comes in
+            from blastdoor.classify.shell._git_trees import brought_in
+
+            brought_in(cmd, "HEAD", cmd.pos[0], f"`git checkout -b ... {cmd.pos[0]}`")
         return
     paths = cmd.pos[cmd.ddash :] if cmd.ddash >= 0 else []
     if cmd.ddash < 0 and cmd.pos:
         # `git checkout .` or `git checkout <file>`: an existing path means paths, not a branch
         cand = cmd.pos[1:] if len(cmd.pos) > 1 else cmd.pos
         paths = [p for p in cand if p is None or p == "." or os.path.exists(_git_path(cmd, p))]
+    if not paths and cmd.pos and cmd.pos[0] is not None:  # a branch or commit: its tree comes in
+        from blastdoor.classify.shell._git_trees import brought_in
+
+        brought_in(cmd, "HEAD", cmd.pos[0], f"`git checkout {cmd.pos[0]}`")
     if paths or cmd.has("-f", "--force", "-p", "--patch"):
         part.add("delete", "discards uncommitted changes in the working tree (git keeps no copy)")
         part.add("irreversible", "overwrites uncommitted changes in the working tree")
