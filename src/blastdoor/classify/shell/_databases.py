@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def sql_cli(cmd: Cmd) -> None:
     """psql/mysql/sqlite3/...: SQL from -c/-e, a file, a positional or stdin goes to ``classify.sql``."""
-    from blastdoor.classify.shell._handlers import read_script  # (it imports this module)
+    from blastdoor.classify.shell._interpreters import read_script  # lazily: only SQL from a file needs it
 
     part = cmd.part
     st = cmd.st

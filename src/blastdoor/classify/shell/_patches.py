@@ -160,7 +160,7 @@ def _number(value: str | None) -> int | None:
 def _read(path: str, st: State) -> str | None:
     """The patch's text; ``""`` for a file that is not there (git or patch fails: nothing changes), None
     for one that cannot be read here (binary, too large, not a regular file)."""
-    from blastdoor.classify.shell._handlers import read_script  # (it imports this module)
+    from blastdoor.classify.shell._interpreters import read_script
 
     if not os.path.lexists(path):
         return ""

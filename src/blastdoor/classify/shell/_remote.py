@@ -195,9 +195,9 @@ def ssh(cmd: Cmd) -> None:
         child_cmd = Cmd(cmd.name, [], st.child(), cmd.stdin, cmd.assigns)
         child_cmd.part = part
         child_cmd.st.cwd = None
-        from blastdoor.classify.shell._handlers import _run_stdin  # (it imports this module)
+        from blastdoor.classify.shell._interpreters import run_stdin  # (it imports this module)
 
-        _run_stdin(child_cmd, "shell")
+        run_stdin(child_cmd, "shell")
     else:
         part.add("write", f"opens an interactive session on {host}")
     for p in st.parts[start:]:

@@ -707,7 +707,8 @@ def npx(cmd: Cmd) -> None:
 def pip_install(cmd: Cmd) -> None:
     """``pip install .`` / ``-e DIR`` / ``./pkg``: a local project's setup.py runs (it is read as Python);
     installs from URLs run fetched code (the ``package`` handler)."""
-    from blastdoor.classify.shell._handlers import package, read_script
+    from blastdoor.classify.shell._handlers import package
+    from blastdoor.classify.shell._interpreters import read_script
 
     package(cmd)
     st = cmd.st
