@@ -454,7 +454,7 @@ def apply_entry(
         if cmd.opts and any(o in _HELP for o, _ in cmd.opts):
             part.add("read", "help and version output only")
         elif entry.get("positional_subs") or e.get("positional_subs"):
-            from blastdoor.classify.shell._handlers import verbs
+            from blastdoor.classify.shell._verbs import verbs
 
             verbs(cmd)
         else:

@@ -181,7 +181,7 @@ def curl_output(cmd: Cmd) -> None:
 
 def http_tool(cmd: Cmd) -> None:
     """HTTPie/xh: the method and endpoint verbs, and ``--download``/``--output`` saving the body."""
-    from blastdoor.classify.shell._handlers import verbs
+    from blastdoor.classify.shell._verbs import verbs
 
     verbs(cmd)
     part = cmd.part

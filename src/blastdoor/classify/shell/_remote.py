@@ -24,7 +24,7 @@ _DATA_OPTS = frozenset(
 def _endpoint_effects(part: Part, url: str, method: str) -> None:
     path = url.split("://", 1)[-1].split("?", 1)[0]
     path = path.split("/", 1)[1] if "/" in path else ""
-    from blastdoor.classify.shell._handlers import verb_effects  # (it imports this module)
+    from blastdoor.classify.shell._verbs import verb_effects
 
     hit = verb_effects([seg for seg in re.split(r"[/,]", path) if seg])
     if hit is not None and "delete" in hit[0]:
