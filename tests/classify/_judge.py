@@ -3,7 +3,9 @@ with the recommended baseline (production recognised by AWS profile, as a team w
 
 from __future__ import annotations
 
+import subprocess
 from functools import cache
+from pathlib import Path
 
 from blastdoor.action import SEVERITY, Action, Decision
 from blastdoor.classify import classify
@@ -52,3 +54,17 @@ def part_with(action: Action, operation: str) -> Action:
         if p.operation == operation:
             return p
     raise AssertionError(f"no part {operation} in {sorted(ops(action))}")
+
+
+def shell_effects(command: str, cwd: str, home: str) -> set[str]:
+    """The effects the shell classifier alone gives ``command`` in ``cwd`` (a real directory), with ``home``."""
+    from blastdoor.classify.context import ClassifyContext
+    from blastdoor.classify.shell import classify_shell
+
+    ctx = ClassifyContext({"HOME": home}, home, cwd)
+    return set(classify_shell(Action("shell", raw=command, cwd=cwd), ctx).effects)
+
+
+def git(repo: Path, *args: str) -> None:
+    """Run real git in ``repo`` (a test's repository), failing the test when git fails."""
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)

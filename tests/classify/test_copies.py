@@ -9,10 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from blastdoor.action import Action
-from blastdoor.classify.context import ClassifyContext
-from blastdoor.classify.shell import classify_shell
+from tests.classify._judge import shell_effects
 
 
 @pytest.fixture()
@@ -31,9 +28,7 @@ def world(tmp_path: Path) -> Path:
 
 
 def _effects(cmd: str, root: Path) -> set[str]:
-    cwd = root / "project"
-    ctx = ClassifyContext({"HOME": str(root / "home")}, str(root / "home"), str(cwd))
-    return set(classify_shell(Action("shell", raw=cmd.replace("ROOT", str(root)), cwd=str(cwd)), ctx).effects)
+    return shell_effects(cmd.replace("ROOT", str(root)), str(root / "project"), str(root / "home"))
 
 
 @pytest.mark.parametrize(

@@ -11,14 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from blastdoor.action import Action
-from blastdoor.classify.context import ClassifyContext
-from blastdoor.classify.shell import classify_shell
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+from tests.classify._judge import git as _git
+from tests.classify._judge import shell_effects
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +40,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _effects(cmd: str, cwd: Path) -> set[str]:
-    ctx = ClassifyContext({"HOME": str(cwd.parent)}, str(cwd.parent), str(cwd))
-    return set(classify_shell(Action("shell", raw=cmd, cwd=str(cwd)), ctx).effects)
+    return shell_effects(cmd, str(cwd), str(cwd.parent))
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from blastdoor.action import Action
-from blastdoor.classify.context import ClassifyContext
-from blastdoor.classify.shell import classify_shell
+from tests.classify._judge import shell_effects
 
 GUARDED = """diff --git a/blastdoor.yaml b/blastdoor.yaml
 --- a/blastdoor.yaml
@@ -51,9 +48,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def _effects(cmd: str, cwd: Path) -> set[str]:
-    home = cwd.parent / "home"
-    ctx = ClassifyContext({"HOME": str(home)}, str(home), str(cwd))
-    return set(classify_shell(Action("shell", raw=cmd, cwd=str(cwd)), ctx).effects)
+    return shell_effects(cmd, str(cwd), str(cwd.parent / "home"))
 
 
 @pytest.mark.parametrize(

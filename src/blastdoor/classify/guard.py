@@ -223,6 +223,13 @@ def held_in(directory: str, landing: str) -> list[str]:
     """The guard places (``_HELD``) a directory's contents become once they land at ``landing``, as
     paths relative to ``landing``: what copying ``/tmp/x`` to ``proj`` writes in it (``blastdoor.yaml``),
     or copying ``/tmp/x/.claude`` to ``proj/.claude`` (``settings.json``)."""
+    return [under for _, under in _held(directory, landing)]
+
+
+def _held(directory: str, landing: str) -> list[tuple[str, str]]:
+    """(``_HELD`` entry, its path under ``landing``) for each guard place ``directory`` holds once it is
+    at ``landing``: the place may start inside it (``proj`` holds ``.claude/settings.json``) or be
+    entered by it (``proj/.claude`` holds ``settings.json``)."""
     try:
         if not os.path.isdir(directory):
             return []
@@ -234,7 +241,7 @@ def held_in(directory: str, landing: str) -> list[str]:
                 if k and tail[-k:] != segments[:k]:
                     continue
                 if os.path.lexists(os.path.join(directory, *segments[k:])):
-                    found.append("/".join(segments[k:]))
+                    found.append((rel, "/".join(segments[k:])))
         return found
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return []
@@ -254,18 +261,9 @@ def guard_reason(path: str, ctx: ClassifyContext, *, whole: bool = True) -> str:
             return f"{why} ({root})"
         if holds and root.startswith(path.rstrip("/") + "/"):
             return f"holds {why} ({root})"
-    if holds:
-        try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                tail = path.rstrip("/").split("/")
-                for rel in _HELD:
-                    segments = rel.split("/")
-                    # `rm -rf proj`, `rm -rf proj/.claude`: the place may start inside ``path`` or be it.
-                    for k in range(len(segments)):
-                        if k and tail[-k:] != segments[:k]:
-                            continue
-                        if os.path.lexists(os.path.join(path, *segments[k:])):
-                            return f"holds {rel}, part of the guard"
-        except (OSError, ValueError):
-            return ""
+    if holds and not os.path.islink(path):
+        # `rm -rf proj`, `rm -rf proj/.claude`: the place may start inside ``path`` or be it.
+        held = _held(path, path)
+        if held:
+            return f"holds {held[0][0]}, part of the guard"
     return ""
