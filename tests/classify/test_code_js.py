@@ -352,3 +352,31 @@ def test_a_home_the_program_set_itself_is_that_value() -> None:
     code = "process.env.HOME = '/tmp/scratch'; require('fs').rmSync(process.env.HOME, { recursive: true })"
     action = classified(f"node -e {shlex.quote(code)}", "/home/dev/project")
     assert "wipe" not in action.effects and "delete" in action.effects
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "console.log(process.env.GITHUB_TOKEN)",
+        "console.error('t=' + process.env['NPM_TOKEN'])",
+        "process.stdout.write(`${process.env.OPENAI_API_KEY}\\n`)",
+        "const log = console.log; log(process.env.STRIPE_KEY)",
+        "const { DB_PASSWORD } = process.env; console.log([process.env.DB_PASSWORD])",
+    ],
+)
+def test_printing_a_credential_variable_is_a_secrets_read(code: str) -> None:
+    action = classified(f"node -e {shlex.quote(code)}", "/home/dev/project")
+    assert "secrets" in action.effects, [str(n) for p in parts(action) for n in p.notes]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "console.log(process.env.PATH)",
+        "console.log(process.env.GITHUB_TOKEN.length)",
+        "fetch('https://api.github.com', { headers: { Authorization: process.env.GITHUB_TOKEN } })",
+        "console.clear(); console.table([1]); console.log('hi')",
+    ],
+)
+def test_using_a_credential_without_printing_it_is_not_a_secrets_read(code: str) -> None:
+    assert "secrets" not in classified(f"node -e {shlex.quote(code)}", "/home/dev/project").effects

@@ -587,3 +587,33 @@ def test_a_home_the_program_set_itself_is_that_value() -> None:
     code = "import os, shutil; os.environ['HOME'] = '/tmp/scratch'; shutil.rmtree(os.environ['HOME'])"
     action = classified(f"python3 -c {shlex.quote(code)}", "/home/dev/project")
     assert "wipe" not in action.effects and "delete" in action.effects
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import os; print(os.environ['GITHUB_TOKEN'])",
+        "import os; print('token:', os.getenv('OPENAI_API_KEY'))",
+        "import os; t = os.environ.get('DB_PASSWORD'); print(f'pw={t}')",
+        "import os, sys; sys.stdout.write('Bearer ' + os.environ['NPM_TOKEN'])",
+        "import os; show = print; show(os.environ['AWS_SECRET_ACCESS_KEY'])",
+        "import os; print([os.environ['STRIPE_KEY']])",
+    ],
+)
+def test_printing_a_credential_variable_is_a_secrets_read(code: str) -> None:
+    # The same read as `printenv GITHUB_TOKEN` or `echo $GITHUB_TOKEN`, spelled in Python.
+    action = classified(f"python3 -c {shlex.quote(code)}", "/home/dev/project")
+    assert "secrets" in action.effects, [str(n) for p in parts(action) for n in p.notes]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import os; print(os.environ['PATH'])",
+        "import os; print(len(os.environ['GITHUB_TOKEN']))",  # a length, not the value
+        "import os, requests; requests.get('https://x.example', headers={'Authorization': os.environ['GH_TOKEN']})",
+        "import os; os.environ['API_TOKEN'] = 'placeholder'; print(os.environ['API_TOKEN'])",  # its own value
+    ],
+)
+def test_using_a_credential_without_printing_it_is_not_a_secrets_read(code: str) -> None:
+    assert "secrets" not in classified(f"python3 -c {shlex.quote(code)}", "/home/dev/project").effects

@@ -70,3 +70,19 @@ def text_of(v: Any) -> str | None:
         path: str = v.props["path"]
         return path
     return None
+
+
+def credential_in(values: list[Any]) -> Obj | None:
+    """The first credential (``Obj("credential")``) among ``values``, looking into lists and dicts."""
+    for v in values:
+        if isinstance(v, Obj) and v.kind == "credential":
+            return v
+        if isinstance(v, K) and isinstance(v.v, list | tuple):
+            found = credential_in(list(v.v))
+            if found is not None:
+                return found
+        if isinstance(v, K) and isinstance(v.v, dict):
+            found = credential_in(list(v.v.values()))
+            if found is not None:
+                return found
+    return None

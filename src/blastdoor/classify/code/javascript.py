@@ -30,7 +30,8 @@ from blastdoor.classify.code._js_syntax import (
     parser,
     unescape,
 )
-from blastdoor.classify.code._values import K, Obj, U, join, join_env, text_of
+from blastdoor.classify.code._values import K, Obj, U, credential_in, join, join_env, text_of
+from blastdoor.classify.credentials import credential_variable
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -57,6 +58,21 @@ _BARE_DESTROY = frozenset(("delete", "remove", "destroy", "terminate", "purge", 
 
 def _kebab_service(pkg: str) -> str:
     return pkg.replace("-", "")
+
+
+# What writes its arguments where the agent reads them (the terminal, the tool's output).
+_PRINTS = frozenset(
+    (
+        "console.log",
+        "console.error",
+        "console.info",
+        "console.warn",
+        "console.debug",
+        "console.dir",
+        "process.stdout.write",
+        "process.stderr.write",
+    )
+)
 
 
 class _Analyser(CloudCalls):
@@ -309,6 +325,8 @@ class _Analyser(CloudCalls):
                         return self.environ[name]
                     if name in ("HOME", "USERPROFILE"):
                         return K("~")
+                    if credential_variable(name):  # unknown here, but printing it leaks it
+                        return Obj("credential", name=name)
                 return Obj("ref", name=f"{base.get('name')}.{name}")
             return Obj("bound", recv=base, attr=name)
         if isinstance(base, K) and isinstance(base.v, dict):
@@ -325,6 +343,7 @@ class _Analyser(CloudCalls):
         if t == "template_string":
             out = []
             known = True
+            leaked: Obj | None = None
             for child in node.named_children:
                 if child.type == "string_fragment":
                     out.append(self.text(child))
@@ -335,9 +354,10 @@ class _Analyser(CloudCalls):
                     s = text_of(subs[0]) if len(subs) == 1 else None
                     if s is None:
                         known = False
+                        leaked = leaked or credential_in(subs)
                     else:
                         out.append(s)
-            return K("".join(out)) if known else U
+            return K("".join(out)) if known else (leaked or U)
         if t == "number":
             return K(self.text(node))
         if t in ("true", "false"):
@@ -359,6 +379,7 @@ class _Analyser(CloudCalls):
                 "setTimeout",
                 "setInterval",
                 "setImmediate",
+                "console",
             ):
                 return Obj("ref", name=name)
             if name in ("globalThis", "global", "window", "self"):  # globalThis.eval is eval
@@ -427,6 +448,8 @@ class _Analyser(CloudCalls):
             op = node.child_by_field_name("operator")
             if op is not None and self.text(op) == "+" and text_of(left) is not None and text_of(right) is not None:
                 return K(str(text_of(left)) + str(text_of(right)))
+            if op is not None and self.text(op) == "+":  # "Bearer " + token
+                return credential_in([left, right]) or U
             return U
         if t == "ternary_expression":
             self.ev(node.child_by_field_name("condition"), env)
@@ -608,6 +631,11 @@ class _Analyser(CloudCalls):
     def named(self, name: str, args: list[Any]) -> Any:
         for prefix in ("globalThis.", "global.", "window.", "self."):
             name = name.removeprefix(prefix)
+        if name in _PRINTS:
+            found = credential_in(args)
+            if found is not None:  # console.log(process.env.GITHUB_TOKEN): `echo $GITHUB_TOKEN` in Node
+                why = f"`{name}` prints ${found.get('name')}, a variable that holds a credential"
+                self.add("effects", why, effects=("secrets",))
         if name in ("module.require", "process.mainModule.require", "module.constructor._load") or name.endswith(
             ".createRequire"
         ):

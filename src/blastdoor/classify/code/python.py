@@ -21,7 +21,8 @@ from typing import Any
 from blastdoor.classify.code._data import table
 from blastdoor.classify.code._findings import Finding
 from blastdoor.classify.code._py_cloud import AWS_SESSION_FUNCS, AWS_SESSION_GETTERS, CloudCalls, pascal
-from blastdoor.classify.code._values import K, Obj, U, join, join_env, text_of
+from blastdoor.classify.code._values import K, Obj, U, credential_in, join, join_env, text_of
+from blastdoor.classify.credentials import credential_variable
 
 __all__ = ["analyse_python"]
 
@@ -67,6 +68,10 @@ _INFRA_ROOTS = frozenset(
         "pyVmomi",
     ]
 )
+# What writes its arguments where the agent reads them (the terminal, the tool's output).
+_PRINTS = frozenset(("print", "pprint.pprint", "sys.stdout.write", "sys.stderr.write", "os.write"))
+
+
 # Variables that hold the home directory: paths built from them are under ``~``.
 _HOME_VARS = frozenset(("HOME", "USERPROFILE"))
 _BARE_DESTROY = frozenset(("delete", "remove", "destroy", "terminate", "purge", "drop", "prune", "kill", "wipe"))
@@ -311,7 +316,15 @@ class _Analyser(CloudCalls):
         if isinstance(node, ast.Name):
             if node.id in env:
                 return env[node.id]
-            if node.id in self.calls or node.id in ("getattr", "setattr", "globals", "locals", "vars", "__builtins__"):
+            if node.id in self.calls or node.id in (
+                "getattr",
+                "setattr",
+                "globals",
+                "locals",
+                "vars",
+                "__builtins__",
+                "print",
+            ):
                 return Obj("ref", name=node.id)
             if node.id == "__file__" and self.base_dir:
                 return K(posixpath.join(self.base_dir, "__main__.py"))  # only its directory matters
@@ -329,7 +342,7 @@ class _Analyser(CloudCalls):
             for p in parts:
                 s = text_of(p)
                 if s is None:
-                    return U
+                    return credential_in(parts) or U
                 out.append(s)
             return K("".join(out))
         if isinstance(node, ast.FormattedValue):
@@ -338,6 +351,10 @@ class _Analyser(CloudCalls):
             a, b = self.ev(node.left, env), self.ev(node.right, env)
             if isinstance(node.op, ast.Add) and text_of(a) is not None and text_of(b) is not None:
                 return K(text_of(a) + text_of(b))  # type: ignore[operator]
+            if isinstance(node.op, ast.Add | ast.Mod):  # "Bearer " + token, "%s" % token
+                found = credential_in([a, b])
+                if found is not None:
+                    return found
             if isinstance(node.op, ast.Div) and isinstance(a, Obj) and a.kind == "path" and text_of(b) is not None:
                 base = text_of(a)
                 return Obj("path", path=f"{base}/{text_of(b)}" if base is not None else None)
@@ -508,6 +525,8 @@ class _Analyser(CloudCalls):
             return U
         if name in ("globals", "locals", "vars"):
             return U
+        if name in _PRINTS:
+            self.printed(name, [*pos, *kw.values()])
         if name.endswith(("Path.home", "os.path.expanduser")) and not (name.endswith("expanduser") and pos):
             return Obj("path", path="~")
         if name.endswith("Path.cwd") or name in ("os.getcwd", "os.getcwdb"):
@@ -540,6 +559,13 @@ class _Analyser(CloudCalls):
             return U
         return self.apply(spec, name, None, pos, kw)
 
+    def printed(self, name: str, args: list[Any]) -> None:
+        """``print(os.environ["GITHUB_TOKEN"])``: the same secrets read as ``printenv GITHUB_TOKEN``."""
+        found = credential_in(args)
+        if found is not None:
+            why = f"`{name}` prints ${found.get('name')}, a variable that holds a credential"
+            self.add("effects", why, effects=("secrets",))
+
     def environ_value(self, key: str | None) -> Any:
         """``os.environ[key]``: what the program set it to, else the home directory for ``HOME``
         (``open(os.environ["HOME"] + "/.ssh/id_rsa")`` reads the key), else a run-time value."""
@@ -547,7 +573,10 @@ class _Analyser(CloudCalls):
             return U
         if key in self.environ:
             return self.environ[key]
-        return K("~") if key in _HOME_VARS else U
+        if key in _HOME_VARS:
+            return K("~")
+        # A credential by its name: unknown here, but printing it leaks it (``printed``).
+        return Obj("credential", name=key) if credential_variable(key) else U
 
     def environ_method(self, attr: str, pos: list[Any], kw: dict[str, Any]) -> Any:
         if attr == "get" and pos:

@@ -11,6 +11,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
+from blastdoor.classify.credentials import credential_variable
 from blastdoor.classify.shell import (
     _archives,
     _containers,
@@ -30,7 +31,6 @@ from blastdoor.classify.shell._interpreters import node, perl, python, read_scri
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._verbs import is_read_word, verb_effects, verbs
 from blastdoor.classify.shell._walk import path_effects, walk_text
-from blastdoor.classify.shell._words import credential_variable
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import tree_sitter
 import tree_sitter_bash
 
+from blastdoor.classify.credentials import credential_variable
 from blastdoor.classify.shell import _guard, _words
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 
@@ -265,7 +266,7 @@ def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | 
 
 
 def _credential(name: str, st: State) -> bool:
-    return name in st.credentials or _words.credential_variable(name)
+    return name in st.credentials or credential_variable(name)
 
 
 # Commands that print their arguments: expanding a credential there puts it in the agent's context.
