@@ -274,7 +274,7 @@ def test_acceptance_delete_stack_in_prod(profile: str, env: str) -> None:
 
 
 def test_catalog_cache_is_small_and_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from blastdoor.classify import aws
+    from blastdoor.classify.aws import catalog as aws
 
     monkeypatch.setenv("BLASTDOOR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(aws, "_services", {})
