@@ -85,6 +85,14 @@ PLACES: tuple[tuple[str, str], ...] = (
 # The places that can sit anywhere (inside any project): what a commit or a tree can carry.
 _ANYWHERE = tuple(pattern[3:] for pattern, _ in PLACES if pattern.startswith("**/"))
 
+# Every name in a guard place's path (wildcards filled in): what a name filter must miss to miss them.
+_NAMES = frozenset(
+    part.replace("*", "x")
+    for pattern, _ in PLACES
+    for part in pattern.split("/")
+    if part and part not in ("**", "~") and not part.startswith("/")
+)
+
 # Relative names a directory is checked for when it is written or deleted as a whole.
 _HELD = (
     "blastdoor.yaml",
@@ -217,6 +225,14 @@ def _tail_matches(suffix: str, tail: str) -> bool:
     from fnmatch import fnmatchcase  # only for the few patterns with a wildcard
 
     return fnmatchcase(suffix, tail)
+
+
+def could_name_guard(pattern: str) -> bool:
+    """Whether a file name pattern (``find -name``) can match a guard place or a directory on the way
+    to one: ``*.yaml`` can (``blastdoor.yaml``), ``.claude`` and ``*`` can, ``*.pyc`` cannot."""
+    from fnmatch import fnmatchcase
+
+    return any(fnmatchcase(name, pattern) or fnmatchcase(name.lower(), pattern.lower()) for name in _NAMES)
 
 
 def held_in(directory: str, landing: str) -> list[str]:

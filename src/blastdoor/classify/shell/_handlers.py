@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from blastdoor.classify.credentials import credential_variable
+from blastdoor.classify.guard import could_name_guard
 from blastdoor.classify.shell import (
     _archives,
     _containers,
@@ -215,7 +216,12 @@ def rm(cmd: Cmd) -> None:
 
 
 def find(cmd: Cmd) -> None:
-    """``find``: ``-delete`` deletes, ``-exec``/``-execdir``/``-ok`` run commands on what matched."""
+    """``find``: ``-delete`` deletes, ``-exec``/``-execdir``/``-ok`` run commands on what matched.
+
+    ``{}`` stands for every match. When the only filters are names (``-name '*.pyc'``) that no guard
+    place can have, the matches are those names under the starting points, and a command run on them is
+    judged on that (``rm ./*.pyc``); otherwise on the starting point itself, every file below it.
+    """
     part = cmd.part
     st = cmd.st
     args = cmd.args
@@ -229,6 +235,7 @@ def find(cmd: Cmd) -> None:
     paths = [st.path(s) for s in starts]
     for p in paths:
         part.target(p)
+    names = _find_names(args[i:])
     filtered = False
     deletes = False
     while i < len(args):
@@ -240,12 +247,9 @@ def find(cmd: Cmd) -> None:
                 inner.append(args[i])
                 i += 1
             i += 1
-            substituted: list[str | None] = []
-            for w in inner:
-                if w is not None and "{}" in w:
-                    substituted.append(w.replace("{}", starts[0] or "") if len(starts) == 1 else None)
-                else:
-                    substituted.append(w)
+            match = _find_match(starts, names)
+            substituted = [w.replace("{}", match) if w is not None and match is not None else w for w in inner]
+            substituted = [None if w is not None and "{}" in w and match is None else w for w in substituted]
             if inner:
                 before = len(st.parts)
                 run_argv(substituted, st.child(), None, {})
@@ -272,8 +276,47 @@ def find(cmd: Cmd) -> None:
         part.add("irreversible", "deleted files are gone (no trash), at every depth of the tree")
         if not filtered and any(wipe_scope(p, st) for p in paths):
             part.add("wipe", "`find -delete` without a filter under a system, home or root directory")
+        if names is None or any(could_name_guard(n) for n in names):
+            _find_guard(part, paths, st)
     part.command = " ".join(["find", *(quote(a) for a in args)])
     st.parts.append(part)
+
+
+def _find_names(expression: list[str | None]) -> list[str] | None:
+    """The ``-name``/``-iname`` patterns of a find expression, or None when anything else could select
+    a file by its path (``-path``, ``-regex``, a computed value) or there is no name filter at all."""
+    names: list[str] = []
+    for k, a in enumerate(expression):
+        if a in ("-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname"):
+            return None
+        if a in ("-name", "-iname"):
+            value = expression[k + 1] if k + 1 < len(expression) else None
+            if value is None:
+                return None
+            names.append(value)
+    return names or None
+
+
+def _find_match(starts: list[str | None], names: list[str] | None) -> str | None:
+    """What ``{}`` is judged as: every ``NAME`` under the start when the names cannot be a guard place,
+    else the start itself (everything below it); None when the start is not known."""
+    if len(starts) != 1 or starts[0] is None:
+        return None
+    start = starts[0]
+    if names is not None and len(names) == 1 and not could_name_guard(names[0]):
+        return start.rstrip("/") + "/" + names[0]
+    return start
+
+
+def _find_guard(part: Part, paths: list[str], st: State) -> None:
+    """Deleting matches below a directory that holds a guard place, with a filter that can reach it."""
+    from blastdoor.classify.guard import guard_reason
+
+    for path in paths:
+        why = guard_reason(path, st.ctx, whole=True)
+        if why:
+            part.add("privilege", f"`find` deletes below {path}: {why}")
+            part.add("guard", f"`find` deletes below {path}: {why}")
 
 
 def _device(path: str) -> bool:
