@@ -83,3 +83,42 @@ def test_the_repository_is_left_as_it_was(repo: Path) -> None:
     _effects("git checkout weak && git reset --hard HEAD~1", repo)
     after = subprocess.run(["git", "status", "--porcelain", "-b"], cwd=repo, capture_output=True, text=True).stdout
     assert before == after and (repo / "blastdoor.yaml").read_text() == "default: deny\n"
+
+
+@pytest.fixture()
+def untracked(tmp_path: Path) -> Path:
+    """A repository whose policy file is not committed and whose local Claude settings are ignored."""
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "app.py").write_text("")
+    (tmp_path / ".gitignore").write_text(".claude/settings.local.json\n*.log\n")
+    _git(tmp_path, "add", "app.py", ".gitignore")
+    _git(tmp_path, "-c", "user.email=dev@example.com", "-c", "user.name=dev", "commit", "-qm", "app")
+    (tmp_path / "blastdoor.yaml").write_text("rules: []\n")
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "settings.local.json").write_text("{}\n")
+    (tmp_path / "scratch.txt").write_text("")
+    (tmp_path / "debug.log").write_text("")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "git clean -fd",
+        "git clean -f",
+        "git clean -fdx",
+        "git stash -u",
+        "git stash --include-untracked",
+        "git stash -a",
+    ],
+)
+def test_removing_untracked_files_that_include_a_guard_place_is_the_guard(untracked: Path, cmd: str) -> None:
+    assert "guard" in _effects(cmd, untracked), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    ["git clean -n", "git clean -fX", "git clean -f scratch.txt", "git stash", "git stash push -u -- scratch.txt"],
+)
+def test_removing_untracked_files_that_miss_the_guard_is_ordinary(untracked: Path, cmd: str) -> None:
+    assert "guard" not in _effects(cmd, untracked), cmd

@@ -227,6 +227,11 @@ def _tail_matches(suffix: str, tail: str) -> bool:
     return fnmatchcase(suffix, tail)
 
 
+def guard_name(name: str) -> bool:
+    """Whether a file name is one a guard place has, or a directory on the way to one."""
+    return name in _NAMES
+
+
 def could_name_guard(pattern: str) -> bool:
     """Whether a file name pattern (``find -name``) can match a guard place or a directory on the way
     to one: ``*.yaml`` can (``blastdoor.yaml``), ``.claude`` and ``*`` can, ``*.pyc`` cannot."""

@@ -23,7 +23,16 @@ if TYPE_CHECKING:
 
 _TIMEOUT_S = 2.0
 # Settings that could make even plumbing run a program: off for our question.
-_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=")
+_SAFE = (
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "diff.external=",
+    "-c",
+    "core.quotePath=false",
+)
 
 
 def git_switch(cmd: Cmd) -> None:
@@ -54,6 +63,47 @@ def git_pick(cmd: Cmd) -> None:
     for rev in cmd.pos:
         if rev is not None and ".." not in rev:
             brought_in(cmd, f"{rev}^", rev, f"`git {cmd.subs[0] if cmd.subs else 'cherry-pick'} {rev}`")
+
+
+def git_clean(cmd: Cmd) -> None:
+    """``git clean -f [-d] [-x|-X]``: git lists what it would remove (``-n``); guard places among it."""
+    if cmd.has("-n", "--dry-run") or not cmd.has("-f", "--force"):
+        return  # a dry run, or refused (clean.requireForce): nothing goes
+    flags = [f for f in ("-d", "-x", "-X") if cmd.has(f)]
+    excludes = [f"--exclude={v}" for o, v in cmd.opts if o in ("-e", "--exclude") and v is not None]
+    paths = [p for p in cmd.pos if p is not None]
+    _judge_listed(cmd, ["clean", "-n", *flags, *excludes, "--", *paths], "Would remove ")
+
+
+def git_stash(cmd: Cmd) -> None:
+    """``git stash -u|-a``: untracked (and with ``-a`` ignored) files go into the stash, out of the tree."""
+    if not cmd.has("-u", "--include-untracked", "-a", "--all"):
+        return
+    ignored = ["--ignored"] if cmd.has("-a", "--all") else []
+    paths = [p for p in cmd.pos if p is not None] if "push" in cmd.subs else []
+    args = ["ls-files", "--others", "--exclude-standard", *ignored, "-z", "--", *paths]
+    if ignored:
+        args = ["ls-files", "--others", "-z", "--", *paths]  # untracked and ignored alike
+    _judge_listed(cmd, args, "", separator="\0")
+
+
+def _judge_listed(cmd: Cmd, args: list[str], prefix: str, separator: str = "\n") -> None:
+    """Ask git for the files a command removes (``args`` lists them, relative to the directory) and
+    judge them as deletes: each directory (what it holds counts), and the guard places among files."""
+    from blastdoor.classify.guard import in_repository
+
+    cwd = _base(cmd)
+    if cwd is None or not os.path.isdir(cwd):
+        return
+    out = _ask(cmd, cwd, args)
+    if out is None:
+        return
+    names = [n[len(prefix) :] for n in out.split(separator) if n.startswith(prefix) and n[len(prefix) :]]
+    judged = [n.rstrip("/") for n in names if n.endswith("/")] + in_repository(n for n in names if not n.endswith("/"))
+    for rel in judged:
+        path = cmd.st.path(f"{cwd}/{rel}")
+        cmd.part.target(path)
+        path_effects(cmd.part, path, "delete", cmd.st)
 
 
 def brought_in(cmd: Cmd, old: str, new: str | None, how: str) -> None:
@@ -119,4 +169,11 @@ def _ask(cmd: Cmd, cwd: str, args: list[str]) -> str | None:
     return done.stdout.decode("utf-8", "surrogateescape")
 
 
-HANDLERS = {"git_switch": git_switch, "git_reset": git_reset, "git_merge": git_merge, "git_pick": git_pick}
+HANDLERS = {
+    "git_switch": git_switch,
+    "git_reset": git_reset,
+    "git_merge": git_merge,
+    "git_pick": git_pick,
+    "git_clean": git_clean,
+    "git_stash": git_stash,
+}

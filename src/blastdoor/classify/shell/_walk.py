@@ -674,3 +674,28 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
         # every handler has read the part's real targets)
     for effect in effects:
         part.add(effect, f"{mode} of a protected place: {path}", "classify.files")
+    if mode != "read" and ("*" in path or "?" in path or "[" in path):
+        # `rm *.yaml`: bash expands the pattern before rm runs; judge what it expands to here.
+        for match in _glob_matches(path):
+            path_effects(part, match, mode, st)
+
+
+_GLOB_LIMIT = 32  # matches judged per pattern: guard-like names first, then in listing order
+
+
+def _glob_matches(pattern: str) -> list[str]:
+    """The paths a pattern expands to now, as bash would (hidden names only for a pattern that starts
+    with ``.``; ``**`` as ``*``): the ones named like a guard place first, at most ``_GLOB_LIMIT`` in
+    all (each is judged in full; a pattern over a huge directory is already a recursive delete there);
+    none for a pattern that cannot be read."""
+    import glob
+    from itertools import islice
+
+    from blastdoor.classify.guard import guard_name
+
+    try:
+        listed = [m for m in islice(glob.iglob(pattern), 4096) if m != pattern]
+    except (OSError, ValueError, RecursionError):
+        return []
+    listed.sort(key=lambda m: not guard_name(m.rsplit("/", 1)[-1]))
+    return listed[:_GLOB_LIMIT]

@@ -1,0 +1,49 @@
+"""A pattern is judged by what bash expands it to: ``rm *.yaml`` beside ``blastdoor.yaml`` removes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.classify._judge import shell_effects
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "build").mkdir(parents=True)
+    (root / "build" / "out.o").write_text("")
+    (root / "blastdoor.yaml").write_text("rules: []\n")
+    (root / "notes.txt").write_text("")
+    (root / ".claude").mkdir()
+    (root / ".claude" / "settings.json").write_text("{}\n")
+    return root
+
+
+def _effects(cmd: str, cwd: Path) -> set[str]:
+    return shell_effects(cmd, str(cwd), str(cwd.parent / "home"))
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "rm *.yaml",
+        "rm -f *.y*ml",
+        "rm [b]lastdoor.yaml",
+        "rm blastdoor.yam?",
+        "rm -rf *",
+        "rm -rf ./*",
+        "rm -rf .c*",  # a pattern that starts with a dot matches hidden names, as in bash
+        "cp notes.txt *.yaml",
+        "mv *.yaml /tmp/",
+        "rm -rf .claude/*",
+    ],
+)
+def test_a_pattern_that_expands_to_a_guard_place_is_the_guard(project: Path, cmd: str) -> None:
+    assert "guard" in _effects(cmd, project), cmd
+
+
+@pytest.mark.parametrize("cmd", ["rm *.txt", "rm -rf build/*", "rm -f *.o", "rm -rf ./build/*"])
+def test_a_pattern_that_misses_every_guard_place_is_an_ordinary_delete(project: Path, cmd: str) -> None:
+    effects = _effects(cmd, project)
+    assert "guard" not in effects and "delete" in effects, (cmd, effects)
