@@ -47,3 +47,15 @@ def test_a_pattern_that_expands_to_a_guard_place_is_the_guard(project: Path, cmd
 def test_a_pattern_that_misses_every_guard_place_is_an_ordinary_delete(project: Path, cmd: str) -> None:
     effects = _effects(cmd, project)
     assert "guard" not in effects and "delete" in effects, (cmd, effects)
+
+
+@pytest.mark.parametrize(
+    "cmd", ["tar czf /tmp/x.tgz --remove-files blastdoor.yaml", "tar -C . -czf /tmp/y.tgz --remove-files ."]
+)
+def test_archiving_a_guard_place_away_is_the_guard(project: Path, cmd: str) -> None:
+    assert "guard" in _effects(cmd, project), cmd
+
+
+def test_archiving_ordinary_files_away_deletes_them(project: Path) -> None:
+    effects = _effects("tar czf /tmp/x.tgz --remove-files notes.txt", project)
+    assert "delete" in effects and "guard" not in effects

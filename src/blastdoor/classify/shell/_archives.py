@@ -160,6 +160,13 @@ def tar(cmd: Cmd) -> None:
             part.add("unknown", "`tar -P` writes members to the absolute paths the archive holds")
         return
     _writes_archive(cmd, archive, members, "tar")
+    if cmd.has("--remove-files"):  # the members go once they are archived
+        base = directory if directory is not None else ""
+        for member in members:
+            if member is not None:
+                path = cmd.st.path(member if member.startswith("/") or not base else f"{base}/{member}")
+                part.target(path)
+                path_effects(part, path, "delete", cmd.st)
 
 
 def unzip(cmd: Cmd) -> None:
