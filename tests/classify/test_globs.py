@@ -59,3 +59,27 @@ def test_archiving_a_guard_place_away_is_the_guard(project: Path, cmd: str) -> N
 def test_archiving_ordinary_files_away_deletes_them(project: Path) -> None:
     effects = _effects("tar czf /tmp/x.tgz --remove-files notes.txt", project)
     assert "delete" in effects and "guard" not in effects
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "sort -o blastdoor.yaml notes.txt",
+        "sort --output=blastdoor.yaml notes.txt",
+        "iconv -f utf8 -t ascii notes.txt -o blastdoor.yaml",
+        "sdiff -o blastdoor.yaml notes.txt notes.txt",
+        "uniq notes.txt blastdoor.yaml",
+        "xxd -r notes.txt blastdoor.yaml",
+        "yq -i '.rules = []' blastdoor.yaml",
+        "xq --inplace '.a' blastdoor.yaml",
+    ],
+)
+def test_a_reader_told_to_write_a_guard_place_is_the_guard(project: Path, cmd: str) -> None:
+    assert "guard" in _effects(cmd, project), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd", ["sort -n blastdoor.yaml", "uniq blastdoor.yaml", "yq -o json . blastdoor.yaml", "xxd blastdoor.yaml"]
+)
+def test_the_same_readers_reading_a_guard_place_only_read(project: Path, cmd: str) -> None:
+    assert _effects(cmd, project) == {"read"}, cmd

@@ -319,6 +319,27 @@ def _find_guard(part: Part, paths: list[str], st: State) -> None:
             part.add("guard", f"`find` deletes below {path}: {why}")
 
 
+def outputs(cmd: Cmd) -> None:
+    """Readers that also write a file: ``sort -o``, ``iconv -o``, ``sdiff -o``, the second operand of
+    ``uniq`` and ``xxd``, and the files ``yq -i`` edits in place."""
+    name = cmd.name
+    written: list[str | None] = []
+    if name in ("sort", "iconv", "sdiff"):
+        written = [v for o, v in cmd.opts if o in ("-o", "--output")]
+    elif name in ("uniq", "xxd"):
+        written = cmd.pos[1:2]
+    elif name in ("yq", "xq") and cmd.has("-i", "--inplace"):
+        written = cmd.pos[1:]
+    part = cmd.part
+    for w in written:
+        if w in (None, "-"):
+            continue
+        path = cmd.st.path(w)
+        part.target(path)
+        part.add("write", f"`{name}` writes {path}")
+        path_effects(part, path, "write", cmd.st)
+
+
 def _device(path: str) -> bool:
     from blastdoor.classify.shell._walk import _DISK_PREFIXES
 
@@ -497,6 +518,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "source": source,
     "rm": rm,
     "printenv": printenv,
+    "outputs": outputs,
     "find": find,
     "dd": dd,
     "disk": disk,
