@@ -307,6 +307,8 @@ def _parse(cmd: Cmd, entry: dict[str, Any]) -> bool:
                 elif i < n and (
                     opt in value_opts
                     or (switches is not None and opt not in switches and not (args[i] or "x").startswith("-"))
+                    # `--body-file F` takes a value in every CLI that has it, known to the KB or not
+                    or (SENT_FILE.match(opt) is not None and not (args[i] or "x").startswith("-"))
                 ):
                     cmd.opts.append((opt, args[i]))
                     i += 1
@@ -473,6 +475,7 @@ def apply_entry(
         return
     _effects(cmd, part)
     _targets(cmd, part)
+    sent_files(cmd, part)
     _evidence(cmd, part)
     _envchain.apply(cmd, part)  # an environment chosen earlier in this input (export, cd, use-context)
     handlers = [h for h in (entry.get("handler"), e.get("handler") if e is not entry else None) if h]
@@ -544,6 +547,22 @@ def _slice(values: list[str | None], spec: str) -> list[str | None]:
         return [values[idx]]
     except IndexError:
         return []
+
+
+# Options whose value is a file the program reads to send its content somewhere (an issue's body, a
+# release's notes, a request's payload): `gh issue create --body-file .env` reads `.env` as `cat` would.
+SENT_FILE = re.compile(
+    r"^--(?:(?:body|notes|message|data|post|upload|payload|content|input|attachment)-file|input|from-file)$"
+)
+
+
+def sent_files(cmd: Cmd, part: Part) -> None:
+    """Judge the files options like ``--body-file`` send as reads of them (protected places count)."""
+    for opt, value in cmd.opts:
+        if value and value != "-" and SENT_FILE.match(opt):
+            path = cmd.st.path(value.split("=", 1)[1] if opt == "--from-file" and "=" in value else value)
+            part.target(path)
+            _path_effects()(part, path, "read", cmd.st)
 
 
 def _targets(cmd: Cmd, part: Part) -> None:

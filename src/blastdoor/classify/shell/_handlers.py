@@ -26,7 +26,7 @@ from blastdoor.classify.shell import (
     _remote,
     _wrappers,
 )
-from blastdoor.classify.shell._argv import Cmd, quote, run_argv
+from blastdoor.classify.shell._argv import SENT_FILE, Cmd, quote, run_argv, sent_files
 from blastdoor.classify.shell._fetch import download, http_tool, lftp
 from blastdoor.classify.shell._interpreters import node, perl, python, read_script, ruby, run_script, shell, source
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
@@ -122,7 +122,15 @@ def generic(
     cmd.part = part
     positional = [a for a in args if a is not None and not a.startswith("-")]
     cmd.pos = list(positional)
-    cmd.opts = [(a.split("=", 1)[0], None) for a in args if a is not None and a.startswith("-")]
+    cmd.opts = [
+        (a.split("=", 1)[0], a.split("=", 1)[1] if "=" in a else None)
+        for a in args
+        if a is not None and a.startswith("-")
+    ]
+    for k, a in enumerate(args[:-1]):  # `--body-file F`: the word after an option that sends a file
+        if a is not None and "=" not in a and SENT_FILE.match(a) and args[k + 1] is not None:
+            cmd.opts.append((a, args[k + 1]))
+    sent_files(cmd, part)
     if any(o in ("--help", "--version", "-h", "-V") for o, _ in cmd.opts) and len(args) == 1:
         part.add("read", "help and version output only")
     else:

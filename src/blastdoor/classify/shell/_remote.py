@@ -118,8 +118,8 @@ def copy_remote(cmd: Cmd) -> None:
     part = cmd.part
     st = cmd.st
     pos = cmd.pos
-    if not pos:
-        return
+    if not pos or (cmd.has("--dry-run", "-n") and part.effects.keys() == {"read"}):
+        return  # nothing to copy, or a dry run (`rsync -n`, `rclone --dry-run`) the KB made a read
     dest = pos[-1] if len(pos) > 1 else None
     sources = pos[:-1] if len(pos) > 1 else pos
     part.targets = []
