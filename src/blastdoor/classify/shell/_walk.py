@@ -680,22 +680,22 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
             path_effects(part, match, mode, st)
 
 
-_GLOB_LIMIT = 32  # matches judged per pattern: guard-like names first, then in listing order
+_GLOB_LIMIT = 32  # guard-named matches judged per pattern
 
 
 def _glob_matches(pattern: str) -> list[str]:
     """The paths a pattern expands to now, as bash would (hidden names only for a pattern that starts
-    with ``.``; ``**`` as ``*``): the ones named like a guard place first, at most ``_GLOB_LIMIT`` in
-    all (each is judged in full; a pattern over a huge directory is already a recursive delete there);
-    none for a pattern that cannot be read."""
+    with ``.``; ``**`` as ``*``), that are named like a guard place (``blastdoor.yaml``, ``.claude``):
+    those are what the pattern adds to the judgment of its literal text. The rest of a large expansion
+    (``rm -rf /tmp/*``) is judged as the recursive delete it is, never entry by entry, so the verdict
+    does not depend on what else happens to sit in a shared directory. None for an unreadable pattern."""
     import glob
     from itertools import islice
 
     from blastdoor.classify.guard import guard_name
 
     try:
-        listed = [m for m in islice(glob.iglob(pattern), 4096) if m != pattern]
+        listed = islice(glob.iglob(pattern), 4096)
+        return [m for m in listed if m != pattern and guard_name(m.rsplit("/", 1)[-1])][:_GLOB_LIMIT]
     except (OSError, ValueError, RecursionError):
         return []
-    listed.sort(key=lambda m: not guard_name(m.rsplit("/", 1)[-1]))
-    return listed[:_GLOB_LIMIT]
