@@ -227,9 +227,9 @@ def _tail_matches(suffix: str, tail: str) -> bool:
     return fnmatchcase(suffix, tail)
 
 
-def guard_name(name: str) -> bool:
-    """Whether a file name is one a guard place has, or a directory on the way to one."""
-    return name in _NAMES
+def guard_names() -> frozenset[str]:
+    """Every name in a guard place's path (wildcards filled in)."""
+    return _NAMES
 
 
 def could_name_guard(pattern: str) -> bool:

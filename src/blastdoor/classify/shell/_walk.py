@@ -8,6 +8,7 @@ of the command they feed, so an interpreter or a database CLI reading them is cl
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -276,7 +277,7 @@ _PRINTS_ARGS = frozenset(("shell:echo", "shell:printf", "shell:print"))
 def _prints_credential(node: Node, parts: list[Part], st: State) -> None:
     """``echo $GITHUB_TOKEN``: the same secrets read as ``printenv GITHUB_TOKEN``, by another spelling."""
     printers = [p for p in parts if p.op in _PRINTS_ARGS]
-    if not printers:
+    if not printers or b"$" not in (node.text or b""):
         return
     names = [n for n in _words.expanded_names(node) if _credential(n, st)]
     if names:
@@ -684,18 +685,22 @@ _GLOB_LIMIT = 32  # guard-named matches judged per pattern
 
 
 def _glob_matches(pattern: str) -> list[str]:
-    """The paths a pattern expands to now, as bash would (hidden names only for a pattern that starts
-    with ``.``; ``**`` as ``*``), that are named like a guard place (``blastdoor.yaml``, ``.claude``):
-    those are what the pattern adds to the judgment of its literal text. The rest of a large expansion
-    (``rm -rf /tmp/*``) is judged as the recursive delete it is, never entry by entry, so the verdict
-    does not depend on what else happens to sit in a shared directory. None for an unreadable pattern."""
-    import glob
-    from itertools import islice
+    """The guard-named paths (``blastdoor.yaml``, ``.claude``) a pattern expands to now, as bash would
+    (a hidden name only for a pattern that starts with ``.``): what the pattern adds to the judgment of
+    its literal text. The rest of a large expansion (``rm -rf /tmp/*``) is judged as the recursive delete
+    it is, never entry by entry, so the verdict does not depend on what else sits in a shared directory.
+    Guard names are tried against the pattern, so a directory of any size costs the same."""
+    from fnmatch import fnmatchcase
 
-    from blastdoor.classify.guard import guard_name
+    from blastdoor.classify.guard import guard_names
 
-    try:
-        listed = islice(glob.iglob(pattern), 4096)
-        return [m for m in listed if m != pattern and guard_name(m.rsplit("/", 1)[-1])][:_GLOB_LIMIT]
-    except (OSError, ValueError, RecursionError):
-        return []
+    directory, _, last = pattern.rpartition("/")
+    if "*" in directory or "?" in directory or "[" in directory:
+        return []  # a pattern over several directories: judged as its literal text only
+    found = []
+    for name in guard_names():
+        if (name[0] != "." or last[:1] == ".") and fnmatchcase(name, last):
+            path = f"{directory}/{name}"
+            if os.path.lexists(path):
+                found.append(path)
+    return found[:_GLOB_LIMIT]
