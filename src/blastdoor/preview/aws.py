@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from blastdoor.action.canonical import digest
 from blastdoor.action.preview import Preview
+from blastdoor.classify.aws.names import GLOBAL_VALUE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -47,20 +48,6 @@ _HANDLED = {
     ("lambda", "delete-function"),
 }
 _RDS_TYPES = frozenset(("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"))
-# The AWS CLI's global options that take a value.
-_GLOBAL_VALUE = frozenset(
-    (
-        "--profile",
-        "--region",
-        "--endpoint-url",
-        "--output",
-        "--query",
-        "--ca-bundle",
-        "--cli-read-timeout",
-        "--cli-connect-timeout",
-        "--color",
-    )
-)
 
 
 class AwsPreviewer:
@@ -101,7 +88,7 @@ def parse(argv: Sequence[str]) -> tuple[str, str, dict[str, list[str]]]:
                 opts[name].append(value)
         elif current:
             opts[current].append(w)
-            if current in _GLOBAL_VALUE:
+            if current in GLOBAL_VALUE:
                 current = ""
         else:
             plain.append(w)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from blastdoor.classify.code._py_cloud import CloudCalls
-from blastdoor.classify.code._values import K, Obj, U, text_of
+from blastdoor.classify.code._values import K, Obj, U, spec_arg, text_of
 
 
 class CallSpecs(CloudCalls):
@@ -26,11 +26,7 @@ class CallSpecs(CloudCalls):
         why = spec.get("why") or f"calls `{name}`"
 
         def arg(index: Any) -> Any:
-            if index == "receiver":
-                return recv if recv is not None else U
-            if isinstance(index, int) and index < len(pos):
-                return pos[index]
-            return U
+            return spec_arg(index, recv, pos)
 
         effects = tuple(spec.get("effects", ()))
         if "file" in spec:

@@ -86,3 +86,13 @@ def credential_in(values: list[Any]) -> Obj | None:
             if found is not None:
                 return found
     return None
+
+
+def spec_arg(index: Any, recv: Any, args: list[Any]) -> Any:
+    """The argument a call spec names: ``"receiver"`` (the object the method is called on, U when none)
+    or the positional at ``index``; U when the call does not have it."""
+    if index == "receiver":
+        return recv if recv is not None else U
+    if isinstance(index, int) and index < len(args):
+        return args[index]
+    return U
