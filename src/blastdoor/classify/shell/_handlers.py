@@ -31,7 +31,7 @@ from blastdoor.classify.shell._fetch import download, http_tool, lftp
 from blastdoor.classify.shell._interpreters import node, perl, python, read_script, ruby, run_script, shell, source
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._verbs import is_read_word, verb_effects, verbs
-from blastdoor.classify.shell._walk import path_effects, walk_text
+from blastdoor.classify.shell._walk import RUNS_LATER, path_effects, runs_later, walk_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -327,6 +327,37 @@ def _find_guard(part: Part, paths: list[str], st: State) -> None:
             part.add("guard", f"`find` deletes below {path}: {why}")
 
 
+def exported(cmd: Cmd) -> None:
+    """``export``/``declare``/... run as a program (``busybox export BASH_ENV=...``, a wrapper's argv):
+    the same judgment as the assignment the shell itself parses."""
+    if cmd.name not in ("export", "declare", "typeset", "local", "readonly"):
+        return
+    for operand in cmd.pos:
+        if operand is not None and "=" in operand:
+            name, _, value = operand.partition("=")
+            if name in RUNS_LATER:
+                runs_later(name, value, f"{cmd.name} {quote(operand)}", cmd.st)
+
+
+def deferred_code(cmd: Cmd) -> None:
+    """``alias NAME='BODY'`` and ``trap 'CMD' SIGNAL...``: shell text that runs later in this shell (the
+    alias wherever ``NAME`` is typed next, the trap on the signal or at exit), judged as if run now,
+    as a function's body is: ``alias ls='rm -rf ~'`` is the wipe it sets up."""
+    if cmd.name == "alias":
+        bodies = [a.split("=", 1)[1] if a is not None and "=" in a else None for a in cmd.pos]
+        bodies = [b for b, a in zip(bodies, cmd.pos, strict=True) if a is None or "=" in a]
+    else:
+        pos = cmd.pos
+        if not pos or cmd.has("-l", "-p") or pos[0] == "-" or (len(pos) == 1 and pos[0] is not None):
+            return  # listing, resetting, or `trap SIGNAL` alone (resets it)
+        bodies = [pos[0]]
+    for body in bodies:
+        if body is None:
+            cmd.part.add("unknown", f"`{cmd.name}` of shell text computed at run time")
+        elif body:
+            walk_text(body, cmd.st.child())
+
+
 def outputs(cmd: Cmd) -> None:
     """Readers that also write a file: ``sort -o``, ``iconv -o``, ``sdiff -o``, the second operand of
     ``uniq`` and ``xxd``, and the files ``yq -i`` edits in place."""
@@ -527,6 +558,8 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "rm": rm,
     "printenv": printenv,
     "outputs": outputs,
+    "deferred_code": deferred_code,
+    "exported": exported,
     "find": find,
     "dd": dd,
     "disk": disk,
