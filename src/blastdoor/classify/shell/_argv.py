@@ -125,6 +125,10 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
             key, _, value = head.partition("=")
             assigns[key] = value
             words = words[1:]
+            from blastdoor.classify.shell._walk import RUNS_LATER, runs_later  # (it imports this module)
+
+            if key in RUNS_LATER:
+                runs_later(key, value, head, st)
             continue
         if head is None:
             st.unknown(" ".join(quote(w) for w in words), "the command name is computed at run time")
@@ -153,6 +157,10 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
             part.add("read", "an empty command name runs nothing (bash: command not found)")
             st.parts.append(part)
             break
+        if "/" not in head and (found := _on_added_path(head, st, assigns)) is not None:
+            # `PATH=/tmp:$PATH git status` with /tmp/git there (or written by this input): that file runs
+            _generic(name, found, words[1:], st, stdin, assigns)
+            break
         entry = COMMANDS.get(name)
         if entry is None and name.lower() != name:
             entry = COMMANDS.get(name.lower())
@@ -174,6 +182,37 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
         for part in st.parts[start:]:
             for effect, why in adds.items():
                 part.add(effect, why)
+
+
+def _on_added_path(name: str, st: State, assigns: dict[str, str | None]) -> str | None:
+    """The file a command name runs from a directory this input put on ``PATH`` ahead of the agent's own
+    (``export PATH=/tmp/evil:$PATH``), when one is there or this input wrote it; None otherwise (the name
+    is then the program the knowledge base knows). A directory the agent's ``PATH`` already had is trusted
+    as it was."""
+    path = assigns.get("PATH") if "PATH" in assigns else st.env.get("PATH") if "PATH" in st.env else ""
+    if path == "" or path is None:
+        return None  # unchanged here, or computed (then which file runs is not known either way)
+    trusted = set((st.ctx.environ.get("PATH") or "").split(":"))
+    for directory in path.split(":"):
+        if directory in trusted:
+            return None  # the agent's own PATH comes first from here on: the usual program
+        if not directory:
+            continue
+        candidate = st.path(f"{directory}/{name}")
+        if candidate in st.written or candidate in st.fetched or _script_file(candidate):
+            return candidate
+    return None
+
+
+def _script_file(path: str) -> bool:
+    """A text file (a script to read and judge), not a compiled program: a tool installed in a user's
+    directory (``~/.cargo/bin/cargo``) is still the program its name says."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except (OSError, ValueError):
+        return False
+    return bool(head) and b"\0" not in head
 
 
 def _cd(words: list[str | None], st: State) -> None:
