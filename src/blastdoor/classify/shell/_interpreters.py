@@ -253,7 +253,7 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
                 cmd.st.parts.append(part)
                 return
             entry = COMMANDS.get(module)
-            if entry is not None and module in ("pip", "pip3", "venv", "pytest", "http.server", "json.tool"):
+            if entry is not None and module in _KB_MODULES:
                 apply_entry(entry, module, list(rest), cmd.st, cmd.stdin, cmd.assigns)
                 return
             local = _local_module(module, cmd.st)
@@ -273,6 +273,10 @@ def _interpreter(cmd: Cmd, lang: str) -> None:
     if not run_stdin(cmd, lang):
         part.add("read", f"`{cmd.name}` without code runs nothing (interactive)")
     cmd.st.parts.append(part)
+
+
+# Modules whose command-line the knowledge base describes (``python -m http.server`` serves files).
+_KB_MODULES = frozenset(("pip", "pip3", "venv", "pytest", "http.server", "SimpleHTTPServer", "json.tool"))
 
 
 def _local_module(module: str, st: State) -> str | None:

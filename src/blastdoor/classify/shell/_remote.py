@@ -167,8 +167,12 @@ def ssh(cmd: Cmd) -> None:
             if a == "--":
                 i += 1
             break
-        if a in value_opts or (len(a) == 2 and f"{a}" in value_opts):
+        if a in value_opts:
             i += 2
+            continue
+        if not a.startswith("--") and len(a) > 2:  # a cluster: `-NfR 9000:h:22`, `-p2222`
+            takes = next((k for k, ch in enumerate(a[1:], 1) if f"-{ch}" in value_opts), None)
+            i += 2 if takes == len(a) - 1 else 1
             continue
         i += 1
     if i >= n or args[i] is None:
@@ -181,6 +185,9 @@ def ssh(cmd: Cmd) -> None:
     remote = args[i + 1 :]
     part.evidence["host"] = host
     part.target(f"host:{host}")
+    forward = _remote_forward(args[:i])
+    if forward:
+        part.add("exfiltrate", f"`ssh {forward}` opens a port on {host} that reaches into this machine")
     start = len(st.parts)
     if remote:
         if None in remote:
@@ -190,9 +197,15 @@ def ssh(cmd: Cmd) -> None:
             child = st.child()
             child.cwd = None
             walk_text(" ".join(r for r in remote if r is not None), child)
+        fed = cmd.stdin
+        if fed is not None and fed.kind in ("file", "dynamic") and fed.path != "/dev/null":
+            what = fed.path or "what the command before it writes"
+            part.add("exfiltrate", f"sends its standard input ({what}) to the command it runs on {host}")
     elif cmd.stdin is not None:
         cmd.part.add("read", f"runs commands on {host} from stdin (classified)")
-        child_cmd = Cmd(cmd.name, [], st.child(), cmd.stdin, cmd.assigns)
+        from blastdoor.classify.shell._argv import Cmd as Command  # (``Cmd`` above is for types only)
+
+        child_cmd = Command(cmd.name, [], st.child(), cmd.stdin, cmd.assigns)
         child_cmd.part = part
         child_cmd.st.cwd = None
         from blastdoor.classify.shell._interpreters import run_stdin  # (it imports this module)
@@ -203,6 +216,25 @@ def ssh(cmd: Cmd) -> None:
     for p in st.parts[start:]:
         p.evidence.setdefault("host", host)
     st.parts.append(part)
+
+
+def _remote_forward(opts: list[str | None]) -> str | None:
+    """The option of a remote (reverse) forward among ssh's options: ``-R``, ``-NfR``, ``-o RemoteForward``."""
+    takes_value = COMMANDS["ssh"].get("value", frozenset())
+    for k, a in enumerate(opts):
+        if a is None or not a.startswith("-") or a.startswith("--"):
+            continue
+        if a.startswith("-o"):
+            value = (opts[k + 1] or "") if a == "-o" and k + 1 < len(opts) else a[2:]
+            if value.replace(" ", "").lower().startswith("remoteforward"):
+                return "-o RemoteForward"
+            continue
+        for ch in a[1:]:  # a cluster: letters up to the first that takes a value (the rest is its value)
+            if ch == "R":
+                return "-R"
+            if f"-{ch}" in takes_value:
+                break
+    return None
 
 
 def _inner_after(args: list[str | None], value_opts: frozenset[str], npos: int) -> list[str | None] | None:

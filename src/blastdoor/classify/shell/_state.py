@@ -118,7 +118,7 @@ class Stdin:
 class State:
     """Classification state for one input (copied for subshells, deepened for nested shells)."""
 
-    __slots__ = ("credentials", "ctx", "cwd", "depth", "env", "fetched", "parts", "settings", "written")
+    __slots__ = ("carriers", "credentials", "ctx", "cwd", "depth", "env", "fetched", "parts", "settings", "written")
 
     def __init__(self, ctx: ClassifyContext, cwd: str | None, env: dict[str, str | None], depth: int) -> None:
         self.ctx = ctx
@@ -133,6 +133,9 @@ class State:
         self.settings: dict[tuple[str, str], str] = {}
         # Variables this input set from a credential (``T=$GITHUB_TOKEN``): printing them prints it.
         self.credentials: set[str] = set()
+        # Variables this input set from a substitution that reads local state (``X=$(cat .env | base64)``):
+        # name -> the command; sending them is sending that output (``_sends``).
+        self.carriers: dict[str, str] = {}
 
     def lookup(self, name: str) -> str | None:
         if name in self.env:
@@ -154,6 +157,7 @@ class State:
         st.fetched = self.fetched
         st.settings = self.settings
         st.credentials = set(self.credentials)
+        st.carriers = dict(self.carriers)
         return st
 
     def nested_context(self, assigns: dict[str, str | None] | None = None) -> ClassifyContext:

@@ -16,7 +16,7 @@ import tree_sitter
 import tree_sitter_bash
 
 from blastdoor.classify.credentials import credential_variable
-from blastdoor.classify.shell import _guard, _words
+from blastdoor.classify.shell import _guard, _sends, _words
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 
 if TYPE_CHECKING:
@@ -249,11 +249,13 @@ def visit(node: Node, st: State) -> None:
 def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | None:
     name_node = node.child_by_field_name("name")
     value_node = node.child_by_field_name("value")
+    before = len(st.parts)
     if value_node is not None:
         _substitutions(value_node, st)
     if name_node is None:
         return None
     name = _words.text(name_node)
+    carries = _sends.carried(st.parts[before:]) if value_node is not None else None
     value = "" if value_node is None else _words.word(value_node, st.lookup, st.ctx.home)
     if name.startswith(_guard.PREFIX):
         _guard.changed(st, [name], _words.text(node))
@@ -265,6 +267,10 @@ def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | 
             st.credentials.add(name)
         else:
             st.credentials.discard(name)
+        if carries is not None:
+            st.carriers[name] = carries
+        else:
+            st.carriers.pop(name, None)
     return name, value
 
 
@@ -486,6 +492,7 @@ def _command(
     assigns: dict[str, str | None] = {}
     words: list[str | None] = []
     own_redirects: list[Node] = list(redirects)
+    sent: list[tuple[Node, str | None]] = []  # each argument, and the local data it carries (_sends)
     for child in node.named_children:
         ct = child.type
         if ct == "variable_assignment":
@@ -513,7 +520,9 @@ def _command(
         elif ct == "comment":
             continue
         else:
+            before = len(st.parts)
             _substitutions(child, st)
+            sent.append((child, _sends.carrier_of(child, st.parts[before:], st)))
             words.append(_words.word(child, st.lookup, st.ctx.home))
     for r in redirects:
         # `rm >/dev/null -rf /`: tree-sitter hangs the words after a redirection's target on the
@@ -531,6 +540,7 @@ def _command(
         start = len(st.parts)
         _run_argv()(words, st, stdin, assigns)
         _prints_credential(node, st.parts[start:], st)
+        _sends.judge_sent(sent, st.parts[start:])
     for r in own_redirects:
         _redirect(r, st)
 
