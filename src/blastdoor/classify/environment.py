@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "env_rank",
     "git_branch",
+    "git_hooks_dir",
     "git_remote",
     "git_remotes",
     "kube_context",
@@ -378,3 +379,31 @@ def git_remotes(ctx: ClassifyContext) -> dict[str, str] | None:
 
 
 _REMOTE_SECTION = re.compile(r'^\[\s*remote\s+"([^"]*)"\s*\]')
+
+
+def git_hooks_dir(ctx: ClassifyContext) -> str | None:
+    """The directory git runs this repository's hooks from: ``core.hooksPath`` (relative to the work
+    tree's top) when set, else ``hooks`` in the common git directory; None outside a repository."""
+    git_dir = _git_dir(ctx)
+    if not git_dir:
+        return None
+    common = _read_small(os.path.join(git_dir, "commondir"), 4096).strip()
+    if common:
+        git_dir = common if os.path.isabs(common) else os.path.normpath(os.path.join(git_dir, common))
+    section = ""
+    hooks_path = ""
+    for line in _read_small(os.path.join(git_dir, "config")).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped.strip("[] ").lower()
+            continue
+        if section == "core" and "=" in stripped:
+            key, _, value = stripped.partition("=")
+            if key.strip().lower() == "hookspath":
+                hooks_path = value.strip().strip('"')
+    if not hooks_path:
+        return os.path.join(git_dir, "hooks")
+    if hooks_path.startswith("~/"):
+        return os.path.join(ctx.home, hooks_path[2:])
+    top = os.path.dirname(git_dir) if os.path.basename(git_dir) == ".git" else (ctx.cwd or "/")
+    return os.path.normpath(os.path.join(top, hooks_path))

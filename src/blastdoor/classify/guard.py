@@ -287,4 +287,28 @@ def guard_reason(path: str, ctx: ClassifyContext, *, whole: bool = True) -> str:
         held = _held(path, path)
         if held:
             return f"holds {held[0][0]}, part of the guard"
+    if "/hooks" in path or "/.husky" in path:
+        hook = _blastdoor_hook(path, whole)
+        if hook:
+            return f"{hook} is a git hook that runs blastdoor (the change gate)"
     return ""
+
+
+def _blastdoor_hook(path: str, whole: bool) -> str:
+    """``path``, or a hook in it when it is a hooks directory that goes whole, if that hook runs blastdoor:
+    a git hook (``.git/hooks/pre-push``, husky's ``.husky/pre-push``) whose text names it."""
+    base = os.path.basename(path.rstrip("/"))
+    if whole and base in ("hooks", ".husky", "_") and os.path.isdir(path):
+        try:
+            names = sorted(os.listdir(path))[:64]
+        except OSError:
+            return ""
+        return next((h for n in names if (h := _blastdoor_hook(os.path.join(path, n), False))), "")
+    parent = os.path.basename(os.path.dirname(path))
+    if parent not in ("hooks", ".husky", "_") or base.endswith(".sample"):
+        return ""
+    try:
+        with open(path, "rb") as fh:
+            return path if b"blastdoor" in fh.read(65536) else ""
+    except (OSError, ValueError):
+        return ""

@@ -6,6 +6,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from blastdoor.classify.shell._git_hooks import hooks_redirected, skipped_hooks
 from blastdoor.classify.shell._state import DYNAMIC
 from blastdoor.classify.shell._walk import walk_text
 
@@ -35,11 +36,13 @@ def git(cmd: Cmd) -> None:
         key, _, val = value.partition("=")
         if key.lower() == "core.hookspath":
             part.add("persist", f"`git -c {key}` runs hooks from {val or '?'}")
+            hooks_redirected(cmd, f"`git -c {key}={val}`")
             continue
         text = val[1:] if val.startswith("!") else val
         part.add("read", f"`git -c {key}` runs a command")
         if text:
             walk_text(text, cmd.st.child())
+    skipped_hooks(cmd)
     if part.effects.keys() - {"read"}:
         _git_evidence(cmd)
 
@@ -260,6 +263,8 @@ def git_config(cmd: Cmd) -> None:
     key = next((p for p in cmd.pos if p not in (None, "set", "unset")), "") or ""
     if _GIT_RUNS.match(key + "="):
         part.add("persist", f"git setting `{key}` makes git run a command later")
+        if key.lower() == "core.hookspath":
+            hooks_redirected(cmd, f"`git config {key}`")
     elif _GIT_REDIRECTS.match(key):
         part.add("persist", f"git setting `{key}` sends every later fetch or push elsewhere")
 
