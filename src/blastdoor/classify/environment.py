@@ -381,6 +381,41 @@ def git_remotes(ctx: ClassifyContext) -> dict[str, str] | None:
 _REMOTE_SECTION = re.compile(r'^\[\s*remote\s+"([^"]*)"\s*\]')
 
 
+# The remotes whose host is where a repository's code lives: sending it elsewhere sends it out.
+_HOME_REMOTES = ("origin", "upstream")
+
+
+def local_git_url(dest: str) -> bool:
+    """A repository on this machine: ``/srv/r.git``, ``../r``, ``file:///srv/r.git``."""
+    return dest.startswith(("/", "./", "../", "~", "file://")) or dest in (".", "..")
+
+
+def repo_owner(url: str) -> tuple[str, str]:
+    """Who holds a git URL's repository: its host (lower-cased, no user or port) and the first segment of
+    its path when the path has more (``github.com/acme/app.git``: acme), else ``""``."""
+    if "://" in url:
+        authority, _, path = url.split("://", 1)[1].partition("/")
+        authority = authority.rsplit("@", 1)[-1]
+        host = authority[1:].split("]", 1)[0] if authority.startswith("[") else authority.split(":", 1)[0]
+    else:
+        host_part, _, path = url.partition(":")
+        host = host_part.rsplit("@", 1)[-1]
+    segments = [s for s in path.split("/") if s]
+    return host.lower(), (segments[0].lower() if len(segments) > 1 else "")
+
+
+def home_owners(remotes: dict[str, str]) -> set[tuple[str, str]]:
+    """Where a repository lives: (host, owner) of its ``origin`` and ``upstream`` remotes, of every remote
+    when it has neither; local remotes do not count."""
+    home = {repo_owner(u) for name, u in remotes.items() if name in _HOME_REMOTES and not local_git_url(u)}
+    return home or {repo_owner(u) for u in remotes.values() if not local_git_url(u)}
+
+
+def lives_at(home: set[tuple[str, str]], host: str, owner: str) -> bool:
+    """Whether ``host``/``owner`` is where the repository with these ``home_owners`` lives."""
+    return (host, owner) in home or (host, "") in home
+
+
 def git_hooks_dir(ctx: ClassifyContext) -> str | None:
     """The directory git runs this repository's hooks from: ``core.hooksPath`` (relative to the work
     tree's top) when set, else ``hooks`` in the common git directory; None outside a repository."""

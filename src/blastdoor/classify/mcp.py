@@ -92,12 +92,20 @@ def _inflections(word: str, *, past: bool = True) -> list[str]:
 # -- the knowledge base -----------------------------------------------------------------------------
 
 
+_ROLE_KINDS = ("sql", "shell", "path", "url", "owner")
+
+
 def _role(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise KBError(f"{where}: expected an argument role")
     kind, _, detail = value.partition(":")
-    if kind not in ("sql", "shell", "path", "url") or (kind == "path" and detail and detail not in _PATH_MODES):
-        raise KBError(f"{where}: unknown argument role `{value}` (sql[:dialect], shell, path[:read|write|delete], url)")
+    if kind not in _ROLE_KINDS or (kind == "path" and detail and detail not in _PATH_MODES):
+        raise KBError(
+            f"{where}: unknown argument role `{value}`"
+            " (sql[:dialect], shell, path[:read|write|delete], url, owner:HOST)"
+        )
+    if kind == "owner" and not detail:
+        raise KBError(f"{where}: `owner` needs the host its accounts live on (owner:github.com)")
     if kind in ("shell", "url") and detail:
         raise KBError(f"{where}: `{kind}` takes no detail")
     return value
@@ -687,6 +695,8 @@ def _classify_arg(
                     found.target(note.value)  # a marker target (classify.files.PROJECT_PREFIX)
                 if note.kind != "effect":
                     found.notes.append(Note(note.kind, note.value, f"argument `{arg}`: {note.text}", note.source))
+        elif kind == "owner":
+            _owner_arg(found, arg, text, detail, mode, ctx)
         elif kind == "url":
             if "://" not in text:
                 continue
@@ -695,6 +705,27 @@ def _classify_arg(
             host = _url_host(text)
             if host and host not in found.evidence.setdefault("host", []):
                 found.evidence["host"].append(host)
+
+
+def _owner_arg(found: _Found, arg: str, owner: str, host: str, mode: str, ctx: ClassifyContext) -> None:
+    """The account a tool writes to (``owner:github.com``): another account than where the working
+    directory's repository lives is the repository's content sent out, as ``git push`` elsewhere is."""
+    if mode == "read" or not owner:
+        return
+    from blastdoor.classify.environment import git_remotes, home_owners, lives_at
+
+    remotes = git_remotes(ctx)
+    home = home_owners(remotes) if remotes else set()
+    found.evidence.setdefault("owner", [])
+    if owner not in found.evidence["owner"]:
+        found.evidence["owner"].append(owner)
+    if home and not lives_at(home, host, owner.lower()):
+        where = ", ".join(sorted(f"{h}/{o}" if o else h for h, o in home))
+        found.add(
+            "exfiltrate",
+            f"argument `{arg}`: writes to {host}/{owner}, not where this repository lives ({where})",
+            "mcp:args",
+        )
 
 
 def _generic_role(arg: str, roles: Mapping[str, str]) -> str:

@@ -100,10 +100,6 @@ def git_push(cmd: Cmd) -> None:
         part.add("irreversible", "a deleted remote branch is gone for everyone")
 
 
-# The remotes whose host is where this repository's code lives: a push elsewhere sends it out.
-_HOME_REMOTES = ("origin", "upstream")
-
-
 def _push_destination(cmd: Cmd, dest: str | None) -> None:
     """A push that sends the repository somewhere it does not live is exfiltration.
 
@@ -121,9 +117,10 @@ def _push_destination(cmd: Cmd, dest: str | None) -> None:
     if dest is None:
         part.add("unknown", "`git push` to a destination computed at run time")
         return
-    if not dest or _local(dest) or cmd.has("--dry-run", "-n"):
+    from blastdoor.classify.environment import git_remotes, home_owners, lives_at, local_git_url, repo_owner
+
+    if not dest or local_git_url(dest) or cmd.has("--dry-run", "-n"):
         return
-    from blastdoor.classify.environment import git_remotes
 
     remotes = git_remotes(cmd.st.nested_context())
     if remotes is None:
@@ -132,25 +129,18 @@ def _push_destination(cmd: Cmd, dest: str | None) -> None:
         url = dest
     elif dest in remotes:
         url = remotes[dest]
-        if _local(url):
+        if local_git_url(url):
             return
     else:
         part.add("exfiltrate", f"pushes to `{dest}`, a remote this repository did not have before this command")
         return
-    home = {_owner(u) for name, u in remotes.items() if name in _HOME_REMOTES and not _local(u)}
-    if not home:
-        home = {_owner(u) for u in remotes.values() if not _local(u)}
-    host, owner = _owner(url)
+    home = home_owners(remotes)
+    host, owner = repo_owner(url)
     part.evidence.setdefault("host", host)
-    if (host, owner) not in home and (host, "") not in home:
+    if not lives_at(home, host, owner):
         where = ", ".join(sorted(f"{h}/{o}" if o else h for h, o in home)) or "nowhere else"
         to = f"{host}/{owner}" if owner else host
         part.add("exfiltrate", f"pushes the repository to {to}, not where it lives ({where})")
-
-
-def _local(dest: str) -> bool:
-    """A path on this machine: ``/srv/r.git``, ``../r``, ``file:///srv/r.git``."""
-    return dest.startswith(("/", "./", "../", "~", "file://")) or dest in (".", "..")
 
 
 def _url_like(dest: str) -> bool:
@@ -160,20 +150,6 @@ def _url_like(dest: str) -> bool:
         return True
     head = dest.split("/", 1)[0]
     return ":" in head
-
-
-def _owner(url: str) -> tuple[str, str]:
-    """Who holds a git URL's repository: its host (lower-cased, no user or port) and the first segment of
-    its path when the path has more (``github.com/acme/app.git``: acme), else ``""``."""
-    if "://" in url:
-        authority, _, path = url.split("://", 1)[1].partition("/")
-        authority = authority.rsplit("@", 1)[-1]
-        host = authority[1:].split("]", 1)[0] if authority.startswith("[") else authority.split(":", 1)[0]
-    else:
-        host_part, _, path = url.partition(":")
-        host = host_part.rsplit("@", 1)[-1]
-    segments = [s for s in path.split("/") if s]
-    return host.lower(), (segments[0].lower() if len(segments) > 1 else "")
 
 
 def _git_path(cmd: Cmd, p: str | None) -> str:
