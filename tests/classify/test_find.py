@@ -55,3 +55,28 @@ def test_a_find_that_can_reach_a_guard_place_is_the_guard(project: Path, cmd: st
 def test_a_find_whose_filter_misses_every_guard_place_is_an_ordinary_delete(project: Path, cmd: str) -> None:
     effects = _effects(cmd, project)
     assert "guard" not in effects and "delete" in effects, (cmd, effects)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "find . -maxdepth 1 -name 'b*' -exec truncate -s0 {} +",
+        "find . -name '*.yaml' -exec sed -i s/deny/allow/ {} \\;",
+        "find . -name 'settings.json' -exec cp /dev/null {} \\;",
+        "find . -type f -exec chmod 000 {} +",
+    ],
+)
+def test_a_command_that_changes_what_the_filter_selects_is_the_guard(project: Path, cmd: str) -> None:
+    assert "guard" in _effects(cmd, project), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "find . -name '*.py' -exec sed -i s/a/b/ {} +",  # `*.py` names no place this project holds
+        "find . -name '*.py' -delete",
+        "find . -type f -exec grep -l x {} +",  # reads only
+    ],
+)
+def test_a_filter_that_misses_every_held_place_spares_the_guard(project: Path, cmd: str) -> None:
+    assert "guard" not in _effects(cmd, project), cmd

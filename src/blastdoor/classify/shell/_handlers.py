@@ -246,7 +246,7 @@ def find(cmd: Cmd) -> None:
         part.target(p)
     names = _find_names(args[i:])
     filtered = False
-    deletes = False
+    deletes = changes = False
     while i < len(args):
         a = args[i]
         i += 1
@@ -266,6 +266,8 @@ def find(cmd: Cmd) -> None:
                 # command that deletes one file deletes them all (`-exec rm {} ;` is `-delete`)
                 if any("delete" in p.effects for p in st.parts[before:]):
                     deletes = True
+                elif any("write" in p.effects for p in st.parts[before:]):
+                    changes = True
         elif a == "-delete":
             deletes = True
         elif a in ("-fprint", "-fprint0", "-fprintf", "-fls"):
@@ -285,8 +287,8 @@ def find(cmd: Cmd) -> None:
         part.add("irreversible", "deleted files are gone (no trash), at every depth of the tree")
         if not filtered and any(wipe_scope(p, st) for p in paths):
             part.add("wipe", "`find -delete` without a filter under a system, home or root directory")
-        if names is None or any(could_name_guard(n) for n in names):
-            _find_guard(part, paths, st)
+    if (deletes or changes) and (names is None or any(could_name_guard(n) for n in names)):
+        _find_guard(part, paths, st, "deletes" if deletes else "changes", names)
     part.command = " ".join(["find", *(quote(a) for a in args)])
     st.parts.append(part)
 
@@ -317,15 +319,23 @@ def _find_match(starts: list[str | None], names: list[str] | None) -> str | None
     return start
 
 
-def _find_guard(part: Part, paths: list[str], st: State) -> None:
-    """Deleting matches below a directory that holds a guard place, with a filter that can reach it."""
-    from blastdoor.classify.guard import guard_reason
+def _find_guard(part: Part, paths: list[str], st: State, how: str, names: list[str] | None) -> None:
+    """Deleting or changing (``-exec truncate``, ``-exec sed -i``) matches below a directory that holds a
+    guard place, with a filter that can reach it: no name filter, or one that matches a name on the way
+    to a place this directory holds (``*.yaml`` reaches ``blastdoor.yaml``, ``*.py`` does not)."""
+    from fnmatch import fnmatchcase
+
+    from blastdoor.classify.guard import guard_reason, held_in
 
     for path in paths:
         why = guard_reason(path, st.ctx, whole=True)
+        if why and names is not None:
+            segments = {seg.lower() for rel in held_in(path, path) for seg in rel.split("/")}
+            if segments and not any(fnmatchcase(seg, n.lower()) for seg in segments for n in names):
+                continue  # the places it holds are not what the filter selects
         if why:
-            part.add("privilege", f"`find` deletes below {path}: {why}")
-            part.add("guard", f"`find` deletes below {path}: {why}")
+            part.add("privilege", f"`find` {how} files below {path}: {why}")
+            part.add("guard", f"`find` {how} files below {path}: {why}")
 
 
 def exported(cmd: Cmd) -> None:
