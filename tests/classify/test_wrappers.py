@@ -243,3 +243,10 @@ def test_wrapping_never_lowers_a_verdict_on_the_whole_open_corpus() -> None:
                 lowered.append(text)
     assert checked > 50_000, checked  # the corpus is there and every runner ran
     assert not lowered, lowered[:20]
+
+
+@pytest.mark.parametrize("runner", ["env {}", "env -i {}", "env -u X {}", "sudo {}", "nohup {}"])
+def test_a_variable_the_shell_runs_later_is_judged_behind_a_runner(runner: str) -> None:
+    # Found by the metamorphic test above: `env -i BASH_ENV=/tmp/x.sh bash -c true` was allowed while the
+    # same assignment without `env` asked; env's own NAME=value operands skipped the judgment.
+    assert severity(wrap(runner, "BASH_ENV=/tmp/x.sh bash -c true"), CWD) >= 1

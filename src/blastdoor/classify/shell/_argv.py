@@ -111,6 +111,17 @@ class Cmd:
 # -- entry point -------------------------------------------------------------------------------
 
 
+def assign(word: str, st: State, assigns: dict[str, str | None]) -> None:
+    """``NAME=value`` in a command's environment (``sudo A=1 cmd``, ``env A=1 cmd``): set for the command,
+    and judged when the shell runs it later (``BASH_ENV``, ``PROMPT_COMMAND``)."""
+    key, _, value = word.partition("=")
+    assigns[key] = value
+    from blastdoor.classify.shell._walk import RUNS_LATER, runs_later  # (it imports this module)
+
+    if key in RUNS_LATER:
+        runs_later(key, value, word, st)
+
+
 def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: dict[str, str | None]) -> None:
     """Classify one simple command into ``st.parts`` (several parts when it runs others)."""
     start = len(st.parts)
@@ -122,13 +133,8 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
         head = words[0]
         if head is not None and _ASSIGN.match(head):
             # `sudo A=1 cmd`, `nohup A=1 cmd` after env: leading assignments are environment, not a program
-            key, _, value = head.partition("=")
-            assigns[key] = value
+            assign(head, st, assigns)
             words = words[1:]
-            from blastdoor.classify.shell._walk import RUNS_LATER, runs_later  # (it imports this module)
-
-            if key in RUNS_LATER:
-                runs_later(key, value, head, st)
             continue
         if head is None:
             st.unknown(" ".join(quote(w) for w in words), "the command name is computed at run time")

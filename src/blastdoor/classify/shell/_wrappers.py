@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.classify.shell._argv import COMMANDS, quote, run_argv
+from blastdoor.classify.shell._argv import COMMANDS, assign, quote, run_argv
 from blastdoor.classify.shell._state import Part, State, Stdin
 from blastdoor.classify.shell._walk import walk_text
 
@@ -227,8 +227,7 @@ def env(
             i += 1
             continue
         if "=" in a and not a.startswith("="):
-            key, _, val = a.partition("=")
-            assigns[key] = val
+            assign(a, st, assigns)
             i += 1
             continue
         break
