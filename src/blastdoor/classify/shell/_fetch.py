@@ -267,7 +267,7 @@ def remote_change_effects(path: str, how: str) -> list[tuple[str, str]]:
     ``messages`` (REST: ``POST /v1/refunds``), and verbs such as ``postMessage``, ``sendMail``, ``invite``
     (RPC: ``POST /api/chat.postMessage``).
     """
-    from blastdoor.classify.mcp import load_kb, main_verb, split_words
+    from blastdoor.classify.mcp_kb import load_kb, main_verb, split_words
 
     verbs = load_kb()["verbs"]
     objects = verbs.get("objects") or {}
