@@ -37,8 +37,11 @@ _KEYS = frozenset(
         "join",
         "same",
         "env",
+        "data",
+        "lookup",
     )
 )
+_DATA_KINDS = frozenset(("content", "output", "identity"))
 _FILE_MODES = frozenset(("read", "write", "delete"))
 
 _loaded: dict[str, Any] | None = None
@@ -59,6 +62,8 @@ def _spec(value: Any, where: str) -> dict[str, Any]:
         raise KBError(f"{where}: `file` needs `path`")
     if "run" in out and out["run"] not in ("shell", "argv", "node"):
         raise KBError(f"{where}.run: expected shell, argv or node")
+    if "data" in out and out["data"] not in _DATA_KINDS:
+        raise KBError(f"{where}.data: expected one of content, output, identity")
     if "returns" in out and not isinstance(out["returns"], str):
         raise KBError(f"{where}.returns: expected a type name")
     return out

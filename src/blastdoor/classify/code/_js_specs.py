@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from blastdoor.classify.code._js_cloud import CloudCalls
-from blastdoor.classify.code._values import K, Obj, U, spec_arg, text_of
+from blastdoor.classify.code._values import K, Obj, U, data_value, looked_up, sent_out, spec_arg, text_of
 
 
 class CallSpecs(CloudCalls):
@@ -43,6 +43,19 @@ class CallSpecs(CloudCalls):
             self.sql(recv, arg(spec["sql"]), name)
         if "send" in spec:
             self.send(spec, name, args)
+        if "url" in spec:
+            url = arg(spec["url"])
+            opts = args[1] if len(args) > 1 else U
+            config = opts.v if isinstance(opts, K) and isinstance(opts.v, dict) else {}
+            leak = sent_out(url, [config.get("params", U)], config.get("headers"))
+            if leak is not None:
+                self.add("send", f"`{name}` sends {leak[0]} to {leak[1]}", data={"url": text_of(url) or ""})
+        if "lookup" in spec:
+            found = looked_up(arg(spec["lookup"]))
+            if found is not None:
+                self.add("send", f"`{name}` looks up a name built from {found[0]}: {found[1]}'s servers see it")
+        if "data" in spec:
+            return data_value(spec["data"], name, text_of(arg(spec["path"])) if "path" in spec else None)
         if spec.get("dynamic"):
             text = text_of(args[0]) if len(args) == 1 else None
             if name == "Function" and args:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from blastdoor.classify.code._py_cloud import CloudCalls
-from blastdoor.classify.code._values import K, Obj, U, spec_arg, text_of
+from blastdoor.classify.code._values import K, Obj, U, data_value, looked_up, sent_out, spec_arg, text_of
 
 
 class CallSpecs(CloudCalls):
@@ -58,6 +58,17 @@ class CallSpecs(CloudCalls):
             self.add("sql", f"`{name}` runs SQL", text=text, data=data)
         if "send" in spec:
             self.send(spec, name, pos, kw)
+        if "url" in spec:
+            url = arg(spec["url"]) if isinstance(spec["url"], int) and spec["url"] < len(pos) else kw.get("url", U)
+            leak = sent_out(url, [kw.get("params", U)], kw.get("headers"))
+            if leak is not None:
+                self.add("send", f"`{name}` sends {leak[0]} to {leak[1]}", data={"url": text_of(url) or ""})
+        if "lookup" in spec:
+            found = looked_up(arg(spec["lookup"]))
+            if found is not None:
+                self.add("send", f"`{name}` looks up a name built from {found[0]}: {found[1]}'s servers see it")
+        if "data" in spec:
+            return data_value(spec["data"], name, text_of(arg(spec["path"])) if "path" in spec else None)
         if spec.get("dynamic"):
             return self.dynamic(spec, name, pos)
         if "returns" in spec:

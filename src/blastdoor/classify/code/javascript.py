@@ -30,7 +30,7 @@ from blastdoor.classify.code._js_syntax import (
     parser,
     unescape,
 )
-from blastdoor.classify.code._values import K, Obj, U, credential_in, join, join_env, text_of
+from blastdoor.classify.code._values import K, Obj, U, concat, credential_in, data_in, join, join_env, text_of
 from blastdoor.classify.credentials import credential_variable
 
 if TYPE_CHECKING:
@@ -341,23 +341,16 @@ class _Analyser(CallSpecs):
             s = self.string(node)
             return K(s) if s is not None else U
         if t == "template_string":
-            out = []
-            known = True
-            leaked: Obj | None = None
+            pieces: list[Any] = []
             for child in node.named_children:
                 if child.type == "string_fragment":
-                    out.append(self.text(child))
+                    pieces.append(K(self.text(child)))
                 elif child.type == "escape_sequence":
-                    out.append(unescape(self.text(child)))
+                    pieces.append(K(unescape(self.text(child))))
                 elif child.type == "template_substitution":
                     subs = [self.ev(c, env) for c in child.named_children]
-                    s = text_of(subs[0]) if len(subs) == 1 else None
-                    if s is None:
-                        known = False
-                        leaked = leaked or credential_in(subs)
-                    else:
-                        out.append(s)
-            return K("".join(out)) if known else (leaked or U)
+                    pieces.append(subs[0] if len(subs) == 1 else (data_in(subs) or U))
+            return concat(pieces)
         if t == "number":
             return K(self.text(node))
         if t in ("true", "false"):
@@ -448,8 +441,8 @@ class _Analyser(CallSpecs):
             op = node.child_by_field_name("operator")
             if op is not None and self.text(op) == "+" and text_of(left) is not None and text_of(right) is not None:
                 return K(str(text_of(left)) + str(text_of(right)))
-            if op is not None and self.text(op) == "+":  # "Bearer " + token
-                return credential_in([left, right]) or U
+            if op is not None and self.text(op) == "+":  # "Bearer " + token, a URL + a file's content
+                return concat([left, right])
             return U
         if t == "ternary_expression":
             self.ev(node.child_by_field_name("condition"), env)
@@ -688,6 +681,8 @@ class _Analyser(CallSpecs):
         if attr == "constructor":  # [].constructor.constructor('code') is Function
             self.unknown("calls a `constructor` reached through an object: code built at run time")
             return U
+        if isinstance(recv, Obj) and recv.kind in ("local", "credential"):
+            return recv  # .toString(), .trim(), .split(): the same data
         if not isinstance(recv, Obj):
             spec = self.any.get(attr)
             if spec is not None:

@@ -22,7 +22,7 @@ from blastdoor.classify.code._data import table
 from blastdoor.classify.code._findings import Finding
 from blastdoor.classify.code._py_cloud import AWS_SESSION_FUNCS, AWS_SESSION_GETTERS, pascal
 from blastdoor.classify.code._py_specs import CallSpecs
-from blastdoor.classify.code._values import K, Obj, U, credential_in, join, join_env, text_of
+from blastdoor.classify.code._values import K, Obj, U, concat, credential_in, join, join_env, local_data, text_of
 from blastdoor.classify.credentials import credential_variable
 
 __all__ = ["analyse_python"]
@@ -338,23 +338,16 @@ class _Analyser(CallSpecs):
         if isinstance(node, ast.Call):
             return self.call(node, env)
         if isinstance(node, ast.JoinedStr):
-            parts = [self.ev(v, env) for v in node.values]
-            out = []
-            for p in parts:
-                s = text_of(p)
-                if s is None:
-                    return credential_in(parts) or U
-                out.append(s)
-            return K("".join(out))
+            return concat([self.ev(v, env) for v in node.values])
         if isinstance(node, ast.FormattedValue):
             return self.ev(node.value, env)
         if isinstance(node, ast.BinOp):
             a, b = self.ev(node.left, env), self.ev(node.right, env)
             if isinstance(node.op, ast.Add) and text_of(a) is not None and text_of(b) is not None:
                 return K(text_of(a) + text_of(b))  # type: ignore[operator]
-            if isinstance(node.op, ast.Add | ast.Mod):  # "Bearer " + token, "%s" % token
-                found = credential_in([a, b])
-                if found is not None:
+            if isinstance(node.op, ast.Add | ast.Mod):  # "Bearer " + token, "%s" % token, URL + content
+                found = concat([a, b])
+                if found is not U:
                     return found
             if isinstance(node.op, ast.Div) and isinstance(a, Obj) and a.kind == "path" and text_of(b) is not None:
                 base = text_of(a)
@@ -629,6 +622,10 @@ class _Analyser(CallSpecs):
             return self.apply(table_[attr], attr, recv, pos, kw)
         if kind == "file" and attr in ("write", "writelines", "truncate"):
             return U
+        if kind == "file" and attr in ("read", "readline", "readlines"):
+            return local_data(f"the content of {recv.get('path') or 'a file'}")
+        if kind in ("local", "credential"):  # .strip(), .encode(), .decode(), .upper(): the same data
+            return recv
         return self.unfollowed(attr, pos, kw)
 
 

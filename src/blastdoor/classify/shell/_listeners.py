@@ -15,23 +15,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from blastdoor.classify.hosts import loopback
+
 if TYPE_CHECKING:
     from blastdoor.classify.shell._argv import Cmd
 
-__all__ = ["HANDLERS", "loopback"]
+__all__ = ["HANDLERS"]
 
-_LOOPBACK = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|::1|ip6-localhost)$", re.I)
 # Options file servers bind with (http.server -b, http-server -a, live-server --host, miniserve -i,
 # darkhttpd --addr, serve -l tcp://HOST:PORT, busybox httpd -p [IP:]PORT).
 _BIND_OPTS = frozenset(
     ("-b", "--bind", "-a", "--address", "--host", "-i", "--interfaces", "--addr", "-l", "--listen", "-p", "--port")
 )
 _DIR_OPTS = frozenset(("-d", "--directory", "-h", "--home", "--root", "--path"))
-
-
-def loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address, maybe in brackets) is this machine only."""
-    return bool(_LOOPBACK.match(host.strip("[]")))
 
 
 def _bind_host(value: str) -> str | None:
@@ -47,7 +43,7 @@ def _bind_host(value: str) -> str | None:
 
 def _local_only(binds: list[str]) -> str | None:
     hosts = [h for v in binds if (h := _bind_host(v)) is not None]
-    return hosts[0] if hosts and all(loopback(h) for h in hosts) else None
+    return hosts[0] if hosts and all(loopback(h, bind=True) for h in hosts) else None
 
 
 def serves(cmd: Cmd) -> None:

@@ -25,6 +25,8 @@ import re
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from blastdoor.classify.hosts import loopback
+
 if TYPE_CHECKING:
     from tree_sitter import Node
 
@@ -68,7 +70,6 @@ _PURE = frozenset(
 )
 
 _HOLE = "\x00"  # where a template has computed text
-_LOOPBACK = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?|\[?::\]?)\.?$", re.I)
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^/@\s]*@)?(\[[^\]]*\]|[^/:?#\s]*)", re.I)
 _BARE_HOST = re.compile(r"^(?:[^/@\s]*@)?([\w\x00.-]+\.[a-z]{2,}|[\w\x00.-]*\x00[\w\x00.-]*)(?:[:/]|$)", re.I)
 # A computed label under a literal domain: `$(whoami).evil.example`, `x$(id -u).evil.example.`.
@@ -129,12 +130,12 @@ def _landing(host: str) -> str | None:
     """Where a request to ``host`` lands: the host, the literal domain under a computed label, or None
     (this machine, or a host computed whole)."""
     if _HOLE not in host:
-        return None if _LOOPBACK.match(host) else host
+        return None if loopback(host) else host
     m = _COMPUTED_LABEL.search(host)
     if m is None:
         return None
     domain = m.group(1).lstrip(".")
-    return None if _LOOPBACK.match(domain) else domain
+    return None if loopback(domain) else domain
 
 
 def judge_sent(args: list[tuple[Node, str | None]], parts: list[Part]) -> None:
