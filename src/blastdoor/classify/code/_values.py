@@ -132,13 +132,18 @@ def data_in(values: list[Any]) -> Obj | None:
     return None
 
 
+_CARRIERS = ("local", "credential")
+
+
 def concat(parts: list[Any]) -> Any:
     """A string built from ``parts`` (``+``, an f-string, a template literal): a constant when every part
     is one; else the credential or local data it carries, with the literal text before and after the
     computed parts (``prefix``, ``suffix``: a URL's host, a looked-up name's domain); else U."""
     texts = [text_of(p) for p in parts]
-    if all(t is not None for t in texts):
-        return K("".join(t for t in texts if t is not None))
+    if None not in texts:
+        return K("".join(texts))  # type: ignore[arg-type]
+    if not any((isinstance(p, Obj) and p.kind in _CARRIERS) or isinstance(p, K) for p in parts):
+        return U  # the common case: computed parts that carry nothing (checked first, it is on every f-string)
     found = data_in(parts)
     if found is None:
         return U
