@@ -197,6 +197,8 @@ def _word_verbs(word: str) -> tuple[str, ...]:
         kinds.append("deploy")
     if any(t in ("disable", "archive", "lock", "unlock") for t in toks):
         kinds.append("privilege")
+    if "upload" in toks:  # `az storage blob upload`, `upload-file`: local data to another system
+        kinds.append("exfiltrate")
     return tuple(kinds)
 
 
