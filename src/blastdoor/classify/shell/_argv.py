@@ -703,6 +703,6 @@ def _handlers() -> ModuleType:
 
 @cache
 def _path_effects() -> Callable[[Part, str, str, State], None]:
-    from blastdoor.classify.shell._walk import path_effects
+    from blastdoor.classify.shell._paths import path_effects
 
     return path_effects

@@ -113,7 +113,7 @@ def _process(f: Finding, st: State) -> State:
 
 
 def _file(f: Finding, why: str, st: State, part: Part) -> None:
-    from blastdoor.classify.shell._walk import path_effects
+    from blastdoor.classify.shell._paths import path_effects
 
     mode = f.mode or "write"
     part.add(mode, why)

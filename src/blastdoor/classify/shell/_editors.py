@@ -21,8 +21,9 @@ import re
 from typing import TYPE_CHECKING
 
 from blastdoor.classify.shell._argv import quote
+from blastdoor.classify.shell._paths import path_effects
 from blastdoor.classify.shell._state import DYNAMIC
-from blastdoor.classify.shell._walk import path_effects, walk_text
+from blastdoor.classify.shell._walk import walk_text
 
 if TYPE_CHECKING:
     from blastdoor.classify.shell._argv import Cmd

@@ -92,7 +92,7 @@ def _in_bin_dir(path: str, st: State) -> bool:
 
 def saves(part: Part, st: State, path: str, how: str) -> None:
     """``part`` writes a download to ``path``: write, create, what the place means, remembered."""
-    from blastdoor.classify.shell._walk import path_effects
+    from blastdoor.classify.shell._paths import path_effects
 
     part.add("write", f"{how} saves a download to {path}")
     part.add("create", f"{how} creates {path}")

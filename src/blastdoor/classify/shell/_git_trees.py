@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from blastdoor.classify.shell._walk import path_effects
+from blastdoor.classify.shell._paths import path_effects
 
 if TYPE_CHECKING:
     from blastdoor.classify.shell._argv import Cmd

@@ -14,8 +14,9 @@ import stat
 
 from blastdoor.classify.context import MAX_SCRIPT_BYTES
 from blastdoor.classify.shell._argv import COMMANDS, Cmd, apply_entry, quote
+from blastdoor.classify.shell._paths import path_effects
 from blastdoor.classify.shell._state import DYNAMIC, Part, State
-from blastdoor.classify.shell._walk import path_effects, walk_text
+from blastdoor.classify.shell._walk import walk_text
 
 
 def read_script(path: str, st: State) -> str | None:

@@ -48,7 +48,7 @@ def _local_only(binds: list[str]) -> str | None:
 
 def serves(cmd: Cmd) -> None:
     """A file server: ``exfiltrate`` of the directory it serves, unless bound to this machine only."""
-    from blastdoor.classify.shell._walk import path_effects
+    from blastdoor.classify.shell._paths import path_effects
 
     part = cmd.part
     if "exfiltrate" not in part.effects:

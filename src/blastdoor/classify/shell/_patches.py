@@ -17,8 +17,8 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from blastdoor.classify.shell._paths import path_effects
 from blastdoor.classify.shell._state import DYNAMIC
-from blastdoor.classify.shell._walk import path_effects
 
 if TYPE_CHECKING:
     from blastdoor.classify.shell._argv import Cmd

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from blastdoor.classify.shell._argv import COMMANDS, run_argv
 from blastdoor.classify.shell._copies import landings
 from blastdoor.classify.shell._fetch import curl_output, download, saves
+from blastdoor.classify.shell._paths import path_effects
 from blastdoor.classify.shell._state import Part
-from blastdoor.classify.shell._walk import path_effects, walk_text
+from blastdoor.classify.shell._walk import walk_text
 
 if TYPE_CHECKING:
     from blastdoor.classify.shell._argv import Cmd

@@ -8,7 +8,6 @@ of the command they feed, so an interpreter or a database CLI reading them is cl
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,9 @@ import tree_sitter_bash
 
 from blastdoor.classify.credentials import credential_variable
 from blastdoor.classify.shell import _guard, _sends, _words
+from blastdoor.classify.shell._chunks import SPLIT_FROM
+from blastdoor.classify.shell._chunks import chunks as cut_pipeline
+from blastdoor.classify.shell._paths import path_effects
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 
 if TYPE_CHECKING:
@@ -82,7 +84,7 @@ def walk_text(text: str, st: State) -> None:
     ...`: 20,000 stages took seconds). Chunks keep the work linear; each chunk's first stage reads
     what the previous chunk's last stage writes, as in one pipeline.
     """
-    chunks = _chunks(text) if len(text) >= SPLIT_FROM else None
+    chunks = cut_pipeline(text) if len(text) >= SPLIT_FROM else None
     if chunks is None:
         root = parse(text)
         _check_syntax(root, text, st)
@@ -117,101 +119,6 @@ def _check_syntax(root: Node, text: str, st: State) -> None:
         # complete commands around the error are still classified below.
         if not harmless_error(root, root.text or b""):
             st.unknown(text[:200], "the shell text does not parse: blastdoor cannot be sure what runs")
-
-
-CHUNK_STAGES = 128  # pipeline stages parsed at once in a long input
-SPLIT_FROM = 8 * 1024  # characters: shorter inputs are parsed whole
-
-
-def _chunks(text: str) -> list[str] | None:
-    """``text`` cut at every CHUNK_STAGES-th top-level ``|``, or None when there is nothing to cut.
-
-    A scanner that follows quotes, escapes, brackets, comments, heredoc bodies and ``case ... esac``
-    well enough to find the pipes between top-level stages. A wrong guess cannot hide a command: every
-    character is still parsed as shell in some chunk, and a chunk that does not parse is ``unknown``.
-    """
-    cuts: list[int] = []
-    pipes = depth = 0
-    quote = ""
-    heredocs: list[tuple[str, bool]] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if quote == "'":
-            if ch == "'":
-                quote = ""
-        elif ch == "\\":
-            i += 2
-            continue
-        elif quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"`":
-            quote = ch
-        elif ch == "\n" and heredocs:
-            i = _skip_heredocs(text, i + 1, heredocs)
-            heredocs = []
-            continue
-        elif ch == "#" and (i == 0 or text[i - 1] in " \t\n;|&("):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif ch == "<" and text.startswith("<<", i) and not text.startswith("<<<", i):
-            i = _heredoc_start(text, i + 2, heredocs)
-            continue
-        elif ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth = max(0, depth - 1)
-        elif ch in "ce" and (i == 0 or text[i - 1] in " \t\n;|&(") and text.startswith(("case", "esac"), i):
-            after = text[i + 4 : i + 5]
-            if not after or after in " \t\n;":
-                depth = depth + 1 if ch == "c" else max(0, depth - 1)
-        elif ch == "|" and depth == 0:
-            if text.startswith("||", i):
-                i += 2
-                continue
-            pipes += 1
-            if pipes % CHUNK_STAGES == 0 and not text.startswith("|&", i):
-                cuts.append(i)
-        i += 1
-    if not cuts:
-        return None
-    out: list[str] = []
-    start = 0
-    for cut in cuts:
-        out.append(text[start:cut])
-        start = cut + 1
-    out.append(text[start:])
-    return out
-
-
-def _heredoc_start(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
-    """Read a heredoc's delimiter after ``<<`` at ``i``; remember it; return where scanning goes on."""
-    strip = text.startswith("-", i)
-    if strip:
-        i += 1
-    while i < len(text) and text[i] in " \t":
-        i += 1
-    j = i
-    while j < len(text) and text[j] not in " \t\n;|&<>()":
-        j += 1
-    word = text[i:j].replace("'", "").replace('"', "").replace("\\", "")
-    if word:
-        heredocs.append((word, strip))
-    return j
-
-
-def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
-    """Skip the bodies of the pending heredocs, starting at line start ``i``."""
-    for word, strip in heredocs:
-        while i < len(text):
-            end = text.find("\n", i)
-            line = text[i:] if end < 0 else text[i:end]
-            i = len(text) if end < 0 else end + 1
-            if (line.lstrip("\t") if strip else line) == word:
-                break
-    return i
 
 
 def visit(node: Node, st: State) -> None:
@@ -660,80 +567,3 @@ def _redirect(node: Node, st: State) -> None:
     if write and path != DYNAMIC:
         st.written.add(path)
     st.parts.append(part)
-
-
-# classify.files answers depend only on (path, mode, home, cwd): memoised, bounded, per process.
-# The agent's variables that move blastdoor's own files (classify.guard): part of the memo key.
-_GUARD_ENV = (
-    "HOME",
-    "XDG_DATA_HOME",
-    "XDG_CACHE_HOME",
-    "BLASTDOOR_HOME",
-    "BLASTDOOR_CACHE_DIR",
-    "BLASTDOOR_POLICY",
-    "BLASTDOOR_USER_POLICY",
-    "BLASTDOOR_MANAGED_POLICY",
-    "BLASTDOOR_SOCKET",
-)
-_PATH_MEMO: dict[tuple[str, str, str, str, tuple[str | None, ...]], tuple[frozenset[str], list[Any]]] = {}
-_PATH_MEMO_LIMIT = 4096
-
-
-def path_effects(part: Part, path: str, mode: str, st: State) -> None:
-    """Effects of touching a protected place, from ``classify.files`` (which must import: else on_error)."""
-    if path == DYNAMIC:
-        return
-    if part.paths.get(path) != "write" or mode == "delete":
-        part.paths[path] = mode
-    env = st.ctx.environ
-    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(map(env.get, _GUARD_ENV)))
-    found = _PATH_MEMO.get(key)
-    if found is None:
-        from blastdoor.classify.files import classify_path_access  # no guard: a missing check is on_error
-
-        try:
-            found = classify_path_access(path, mode, st.ctx)
-        except Exception:  # a bug next door must not hide the command: say we do not know
-            part.add("unknown", f"could not classify access to {path}")
-            return
-        if len(_PATH_MEMO) >= _PATH_MEMO_LIMIT:
-            _PATH_MEMO.clear()
-        _PATH_MEMO[key] = found
-    effects, notes = found
-    for note in notes:
-        if note.kind == "effect" and note.value not in part.effects:
-            part.effects[note.value] = note.text
-            part.notes.append(note)
-        # (marker targets such as classify.files.PROJECT_PREFIX are added by the guard sweep, once
-        # every handler has read the part's real targets)
-    for effect in effects:
-        part.add(effect, f"{mode} of a protected place: {path}", "classify.files")
-    if mode != "read" and ("*" in path or "?" in path or "[" in path):
-        # `rm *.yaml`: bash expands the pattern before rm runs; judge what it expands to here.
-        for match in _glob_matches(path):
-            path_effects(part, match, mode, st)
-
-
-_GLOB_LIMIT = 32  # guard-named matches judged per pattern
-
-
-def _glob_matches(pattern: str) -> list[str]:
-    """The guard-named paths (``blastdoor.yaml``, ``.claude``) a pattern expands to now, as bash would
-    (a hidden name only for a pattern that starts with ``.``): what the pattern adds to the judgment of
-    its literal text. The rest of a large expansion (``rm -rf /tmp/*``) is judged as the recursive delete
-    it is, never entry by entry, so the verdict does not depend on what else sits in a shared directory.
-    Guard names are tried against the pattern, so a directory of any size costs the same."""
-    from fnmatch import fnmatchcase
-
-    from blastdoor.classify.guard import guard_names
-
-    directory, _, last = pattern.rpartition("/")
-    if "*" in directory or "?" in directory or "[" in directory:
-        return []  # a pattern over several directories: judged as its literal text only
-    found = []
-    for name in guard_names():
-        if (name[0] != "." or last[:1] == ".") and fnmatchcase(name, last):
-            path = f"{directory}/{name}"
-            if os.path.lexists(path):
-                found.append(path)
-    return found[:_GLOB_LIMIT]
