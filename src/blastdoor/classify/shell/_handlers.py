@@ -24,6 +24,7 @@ from blastdoor.classify.shell import (
     _infra,
     _listeners,
     _patches,
+    _project_runs,
     _remote,
     _wrappers,
 )
@@ -579,7 +580,7 @@ HANDLERS: dict[str, Callable[[Cmd], None]] = {
     "package": package,
     "crontab": crontab,
     "build": build,
-    **_wrappers.HANDLERS,
+    **_project_runs.HANDLERS,
     **_git.HANDLERS,
     **_git_trees.HANDLERS,
     **_remote.HANDLERS,

@@ -10,17 +10,14 @@ and ``npx`` of local code run.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
-from blastdoor.classify.shell._argv import COMMANDS, assign, quote, run_argv
+from blastdoor.classify.shell._argv import assign, quote, run_argv
 from blastdoor.classify.shell._state import Part, State, Stdin
 from blastdoor.classify.shell._walk import walk_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from blastdoor.classify.shell._argv import Cmd
 
     Wrapper = Callable[
         [dict[str, Any], str, list[str | None], State, Stdin | None, dict[str, str | None], dict[str, str]],
@@ -34,7 +31,7 @@ def _part(w: dict[str, Any], name: str, words: list[str | None], st: State, effe
     st.parts.append(part)
 
 
-def _text(text: str | None, name: str, st: State) -> None:
+def shell_text(text: str | None, name: str, st: State) -> None:
     """Shell text a runner hands to ``sh -c``."""
     if text is None:
         st.unknown(f"{name} ?", f"`{name}` runs a command computed at run time")
@@ -44,7 +41,7 @@ def _text(text: str | None, name: str, st: State) -> None:
         walk_text(text, st.child())
 
 
-def _options(
+def options(
     words: list[str | None],
     start: int,
     value: frozenset[str],
@@ -159,7 +156,7 @@ def xargs(
     The command (``echo`` by default) gets arguments read from stdin: with a replace string, each word
     holding it is computed; otherwise computed arguments are appended.
     """
-    i, opts = _options(words, 1, _XARGS_VALUE, _XARGS_OPTIONAL)
+    i, opts = options(words, 1, _XARGS_VALUE, _XARGS_OPTIONAL)
     replace: str | None = None
     for opt, val in opts:
         if opt in ("-I",):
@@ -207,7 +204,7 @@ def env(
         if a is None:
             break
         if a.startswith("-") and a not in ("-", "--"):
-            j, opts = _options(words, i, value, optional)
+            j, opts = options(words, i, value, optional)
             for opt, val in opts:
                 if opt in ("-C", "--chdir"):
                     st.cwd = st.path(val) if val else None
@@ -216,7 +213,7 @@ def env(
                         st.unknown("env -S ?", "`env -S` runs a command computed at run time")
                         return None
                     rest = " ".join(quote(x) for x in words[j:])
-                    _text(val + (" " + rest if rest else ""), "env -S", st)
+                    shell_text(val + (" " + rest if rest else ""), "env -S", st)
                     return None
             i = j
             continue
@@ -249,19 +246,19 @@ def flock(
 ) -> list[str | None] | None:
     """util-linux flock: ``flock [opts] FILE CMD ARGS``, ``flock [opts] FILE -c TEXT``, ``flock FD``."""
     value = frozenset(("-w", "--wait", "--timeout", "-E", "--conflict-exit-code", "-c", "--command"))
-    i, opts = _options(words, 1, value)
+    i, opts = options(words, 1, value)
     for opt, val in opts:
         if opt in ("-c", "--command"):
-            _text(val, "flock -c", st)
+            shell_text(val, "flock -c", st)
             return None
     if i >= len(words):
         _part(w, name, words, st, "read", "`flock` without a command only takes a lock")
         return None
     i += 1  # the lock file or descriptor
-    j, opts = _options(words, i, value)
+    j, opts = options(words, i, value)
     for opt, val in opts:
         if opt in ("-c", "--command"):
-            _text(val, "flock -c", st)
+            shell_text(val, "flock -c", st)
             return None
     inner = words[j:]
     if not inner:
@@ -300,12 +297,12 @@ def script(
             "--output-limit",
         )
     )
-    _end, opts = _options(words, 1, value, frozenset(("-t", "--timing")), stop_at_positional=False)
+    _end, opts = options(words, 1, value, frozenset(("-t", "--timing")), stop_at_positional=False)
     files = [x for x in words[1:] if x is not None and not x.startswith("-")]
     ran = False
     for opt, val in opts:
         if opt in ("-c", "--command"):
-            _text(val, "script -c", st)
+            shell_text(val, "script -c", st)
             ran = True
     log = [v for o, v in opts if o in ("-I", "-O", "-B", "-T", "--log-in", "--log-out", "--log-io", "--log-timing")]
     targets = [*log, *(f for f in files if f not in {v for _, v in opts})] or ["typescript"]
@@ -349,11 +346,11 @@ def runuser(
             "--session-command",
         )
     )
-    i, opts = _options(words, 1, value)
+    i, opts = options(words, 1, value)
     user_form = any(o in ("-u", "--user") for o, _ in opts)
     for opt, val in opts:
         if opt in ("-c", "--command", "--session-command"):
-            _text(val, f"{name} -c", st)
+            shell_text(val, f"{name} -c", st)
             return None
     if user_form:
         inner = words[i:]
@@ -364,16 +361,16 @@ def runuser(
     # su-style: USER, then more options (-c) or the shell's own arguments
     rest = words[i + 1 :] if i < len(words) else []
     if name == "sg" and rest:
-        j, opts2 = _options(words, i + 1, value)
+        j, opts2 = options(words, i + 1, value)
         for opt, val in opts2:
             if opt in ("-c", "--command"):
-                _text(val, "sg -c", st)
+                shell_text(val, "sg -c", st)
                 return None
         return words[j:] or None
-    j, opts2 = _options(words, i + 1, value)
+    j, opts2 = options(words, i + 1, value)
     for opt, val in opts2:
         if opt in ("-c", "--command", "--session-command"):
-            _text(val, f"{name} -c", st)
+            shell_text(val, f"{name} -c", st)
             return None
     _part(w, name, words, st, "privilege", f"`{name}` opens a shell as another user")
     return None
@@ -392,7 +389,7 @@ def parallel(
     argument after ``:::`` is a command; ``::::`` and stdin give arguments blastdoor cannot see."""
     seps = (":::", "::::", ":::+", "::::+")
     value = frozenset(w.get("value", ()))
-    i, _opts = _options(words, 1, value)
+    i, _opts = options(words, 1, value)
     template: list[str | None] = []
     while i < len(words) and words[i] not in seps:
         template.append(words[i])
@@ -415,7 +412,7 @@ def parallel(
                 st.unknown(" ".join(quote(x) for x in words), "`parallel` runs commands read from a file")
                 continue
             for cmd in args:
-                _text(cmd, "parallel", st)
+                shell_text(cmd, "parallel", st)
         return None
     if len(template) == 1 and template[0] is not None and " " in template[0]:
         text = template[0]
@@ -423,9 +420,9 @@ def parallel(
         if groups and all(s in (":::", ":::+") for s, _ in groups) and None not in literal and "{" in text:
             for a in literal:
                 assert a is not None
-                _text(text.replace("{}", quote(a)), "parallel", st)
+                shell_text(text.replace("{}", quote(a)), "parallel", st)
             return None
-        _text(text, "parallel", st)
+        shell_text(text, "parallel", st)
         return None
     literal = [a for _, g in groups for a in g]
     placeholder = any(x is not None and "{" in x for x in template[1:])
@@ -493,7 +490,7 @@ def systemd_run(
     adds: dict[str, str],
 ) -> list[str | None] | None:
     """systemd-run: the command runs as a transient unit (as root unless ``--user``); timers persist."""
-    i, opts = _options(words, 1, _SYSTEMD_RUN_VALUE)
+    i, opts = options(words, 1, _SYSTEMD_RUN_VALUE)
     names = {o for o, _ in opts}
     if names & {"-H", "--host", "-M", "--machine"}:
         st.unknown(" ".join(quote(x) for x in words), "`systemd-run` on another machine or container")
@@ -537,7 +534,7 @@ def aws_vault(
     value = frozenset(
         ("-d", "--duration", "-t", "--mfa-token", "-j", "--json", "--region", "--prompt", "--backend", "--stdout")
     )
-    i, _opts = _options(words, sub_at + 1, value)
+    i, _opts = options(words, sub_at + 1, value)
     if i >= len(words):
         _part(w, name, words, st, "secrets", "`aws-vault exec` without a profile")
         return None
@@ -566,7 +563,7 @@ def nix_shell(
     """``nix-shell --run TEXT`` / ``--command TEXT``: TEXT runs in a shell."""
     for k, x in enumerate(words):
         if x in ("--run", "--command") and k + 1 < len(words):
-            _text(words[k + 1], name, st)
+            shell_text(words[k + 1], name, st)
             return None
     _part(w, name, words, st, "write", "`nix-shell` builds an environment and opens a shell")
     return None
@@ -584,7 +581,7 @@ def watch(
     """procps watch: the words are joined and run by ``sh -c`` (quoting is lost, as in watch), or run as
     an argv with ``-x``/``--exec``."""
     value = frozenset(("-n", "--interval", "-q", "--equexit"))
-    i, opts = _options(words, 1, value)
+    i, opts = options(words, 1, value)
     rest = words[i:]
     if not rest:
         _part(w, name, words, st, "read", "`watch` without a command runs nothing")
@@ -594,7 +591,7 @@ def watch(
     if None in rest:
         st.unknown(" ".join(quote(x) for x in words), "`watch` of text computed at run time")
         return None
-    _text(" ".join(x for x in rest if x is not None), "watch", st)
+    shell_text(" ".join(x for x in rest if x is not None), "watch", st)
     return None
 
 
@@ -610,131 +607,4 @@ WRAPPER_HANDLERS: dict[str, Wrapper] = {
     "systemd_run": systemd_run,
     "aws_vault": aws_vault,
     "nix_shell": nix_shell,
-}
-
-
-# -- commands that run local code --------------------------------------------------------------------
-
-_RUN_VALUE = frozenset(
-    (
-        "--with",
-        "--with-requirements",
-        "--with-editable",
-        "--python",
-        "-p",
-        "--project",
-        "--directory",
-        "-C",
-        "--package",
-        "--env-file",
-        "--index",
-        "--extra-index-url",
-        "--index-url",
-        "--group",
-        "--extra",
-        "-n",
-        "--name",
-        "-P",
-        "--prefix",
-        "--from",
-        "-e",
-        "--env",
-        "--cwd",
-    )
-)
-
-
-def run_in_env(cmd: Cmd) -> None:
-    """``uv run``, ``poetry run``, ``pipenv run``, ``pdm run``, ``hatch run``, ``conda run``: the command
-    runs in the project's environment; ``uv run x.py`` is ``python x.py``, ``-m mod`` is ``python -m``."""
-    args = list(cmd.args)
-    sub = cmd.subs[-1] if cmd.subs else "run"  # `bundle exec`: the subcommand that runs the rest
-    at = args.index(sub) + 1 if sub in args else 0
-    i, opts = _options(args, at, _RUN_VALUE)
-    st = cmd.st
-    for opt, val in opts:
-        if opt in ("--directory", "-C", "--cwd") and val is not None:
-            st = st.child(depth=0)
-            st.cwd = st.path(val)
-    inner = args[i:]
-    first = inner[0] if inner else None
-    if any(o == "--script" for o, _ in opts) or (
-        first is not None and (first.endswith((".py", ".pyw")) or first == "-m")
-    ):
-        inner = ["python", *inner]
-    if not inner:
-        return
-    part = cmd.part
-    part.only("read", f"`{cmd.name} {sub}` runs the command classified next to it")
-    st.parts.append(part)
-    run_argv(inner, st.child(), cmd.stdin, {})
-
-
-_NPX_VALUE = frozenset(
-    ("-p", "--package", "-c", "--call", "--registry", "--cache", "--userconfig", "-w", "--workspace")
-)
-_NODE_RUNNERS = frozenset(("tsx", "ts-node", "node", "esno", "esr", "vite-node", "nodejs"))
-
-
-def npx(cmd: Cmd) -> None:
-    """``npx``/``pnpm dlx``-style runners: ``-c TEXT`` and local interpreters (tsx/ts-node) of local files are
-    classified; other packages come from the registry (the KB's judgment stands)."""
-    args = list(cmd.args)
-    if cmd.subs and cmd.subs[-1] in args:  # `npm exec`, `pnpm dlx`, `yarn dlx`: after the subcommand
-        args = args[args.index(cmd.subs[-1]) + 1 :]
-    i, opts = _options(args, 0, _NPX_VALUE)
-    for opt, val in opts:
-        if opt in ("-c", "--call"):
-            cmd.part.only("read", f"`{cmd.name} -c` runs shell text (classified next to it)")
-            cmd.st.parts.append(cmd.part)
-            _text(val, f"{cmd.name} -c", cmd.st)
-            return
-    inner = args[i:]
-    if not inner or inner[0] is None:
-        return
-    head = inner[0]
-    local = cmd.st.cwd is not None and os.path.isfile(os.path.join(cmd.st.cwd, "node_modules", ".bin", head))
-    # a package whose program the KB knows (`npx rimraf dist`, `pnpm dlx prisma migrate reset`) does
-    # what that program does, wherever it was fetched from
-    known = head in COMMANDS and head not in ("npm", "npx", "pnpm", "yarn", "bun", "bunx", "pnpx")
-    if head in _NODE_RUNNERS or local or known or "/" in head:
-        cmd.part.only("read", f"`{cmd.name} {head}` runs a local program (classified next to it)")
-        cmd.st.parts.append(cmd.part)
-        run_argv(inner, cmd.st.child(), cmd.stdin, {})
-
-
-def pip_install(cmd: Cmd) -> None:
-    """``pip install .`` / ``-e DIR`` / ``./pkg``: a local project's setup.py runs (it is read as Python);
-    installs from URLs run fetched code (the ``package`` handler)."""
-    from blastdoor.classify.shell._handlers import package
-    from blastdoor.classify.shell._interpreters import read_script
-
-    package(cmd)
-    st = cmd.st
-    local = [v for o, v in cmd.opts if o in ("-e", "--editable")] + [
-        p for p in cmd.pos if p is not None and (p in (".", "..") or p.startswith(("./", "../", "/")))
-    ]
-    for where in local:
-        if where is None or "://" in where or where.startswith("git+"):
-            continue
-        base = st.path(where.split("[", 1)[0])
-        setup = os.path.join(base, "setup.py") if base != "?" else "?"
-        text = read_script(setup, st)
-        if text is None:
-            continue  # no setup.py: a build backend from the index builds it (the KB's judgment)
-        part = Part("shell", "shell:python", f"setup.py of {where}", "kb:package", st.cwd)
-        part.target(setup)
-        st.parts.append(part)
-        if text == "\0":
-            part.add("unknown", f"{setup} cannot be read")
-            continue
-        from blastdoor.classify.shell._code import analyse
-
-        analyse("python", text, st.child(), part, base_dir=base)
-
-
-HANDLERS: dict[str, Callable[[Cmd], None]] = {
-    "pip_install": pip_install,
-    "run_in_env": run_in_env,
-    "npx": npx,
 }
