@@ -6,10 +6,10 @@ Before: ``git push --no-verify`` past a ``blastdoor review --pre-push`` hook was
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
+from tests.classify._judge import git, shell_effects
 
 
 def _hook(directory: Path, name: str, body: str) -> None:
@@ -23,20 +23,14 @@ def _hook(directory: Path, name: str, body: str) -> None:
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    git(root, "init", "-q")
     _hook(root / ".git" / "hooks", "pre-push", "exec blastdoor review --pre-push")
     _hook(root / ".git" / "hooks", "pre-commit", "exec gitleaks protect --staged")
     return root
 
 
 def _effects(cmd: str, root: Path) -> set[str]:
-    from blastdoor.action import Action
-    from blastdoor.classify.context import ClassifyContext
-    from blastdoor.classify.shell import classify_shell
-
-    home = str(root.parent / "home")
-    ctx = ClassifyContext({"HOME": home, "PATH": "/usr/bin:/bin"}, home, str(root))
-    return set(classify_shell(Action("shell", raw=cmd, cwd=str(root)), ctx).effects)
+    return shell_effects(cmd, str(root), str(root.parent / "home"))
 
 
 @pytest.mark.parametrize(
@@ -80,7 +74,7 @@ def test_nothing_is_skipped_otherwise(repo: Path, cmd: str) -> None:
 
 def test_husky_hooks_skipped_by_its_variable(repo: Path) -> None:
     _hook(repo / ".husky" / "_", "pre-push", "blastdoor review --pre-push")
-    subprocess.run(["git", "-C", str(repo), "config", "core.hooksPath", ".husky/_"], check=True)
+    git(repo, "config", "core.hooksPath", ".husky/_")
     for cmd in ("HUSKY=0 git push", "export HUSKY=0; git push", "git push --no-verify", "rm .husky/_/pre-push"):
         assert "guard" in _effects(cmd, repo), cmd
     assert "guard" not in _effects("git push", repo)
@@ -89,5 +83,5 @@ def test_husky_hooks_skipped_by_its_variable(repo: Path) -> None:
 def test_no_hooks_means_nothing_to_skip(tmp_path: Path) -> None:
     root = tmp_path / "bare"
     root.mkdir()
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    git(root, "init", "-q")
     assert "privilege" not in _effects("git push --no-verify", root)

@@ -3,11 +3,11 @@ elsewhere by another tool. Before, ``push_files`` to any owner was an ordinary d
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.classify._judge import git
 
 from blastdoor.action import Action
 from blastdoor.classify import classify
@@ -17,9 +17,9 @@ from blastdoor.classify import classify
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "app"
     root.mkdir()
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "remote", "add", "origin", "git@github.com:Acme/app.git"], check=True)
-    subprocess.run(["git", "-C", str(root), "remote", "add", "fork", "https://github.com/someone/app.git"], check=True)
+    git(root, "init", "-q")
+    git(root, "remote", "add", "origin", "git@github.com:Acme/app.git")
+    git(root, "remote", "add", "fork", "https://github.com/someone/app.git")
     return root
 
 

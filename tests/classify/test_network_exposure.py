@@ -12,18 +12,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.classify._judge import shell_effects
 
 
 def _effects(cmd: str, root: Path) -> set[str]:
-    from blastdoor.action import Action
-    from blastdoor.classify.context import ClassifyContext
-    from blastdoor.classify.shell import classify_shell
-
-    home = str(root / "home")
     project = root / "project"
     project.mkdir(exist_ok=True)
-    ctx = ClassifyContext({"HOME": home, "PATH": "/usr/bin:/bin"}, home, str(project))
-    return set(classify_shell(Action("shell", raw=cmd, cwd=str(project)), ctx).effects)
+    return shell_effects(cmd, str(project), str(root / "home"))
 
 
 @pytest.mark.parametrize(

@@ -354,15 +354,21 @@ def git_remote(ctx: ClassifyContext, name: str = "origin") -> str:
     return (git_remotes(ctx) or {}).get(name, "")
 
 
+def _common_git_dir(ctx: ClassifyContext) -> str:
+    """The git directory that holds the config and hooks (a worktree's ``commondir``), ``""`` outside."""
+    git_dir = _git_dir(ctx)
+    common = _read_small(os.path.join(git_dir, "commondir"), 4096).strip() if git_dir else ""
+    if common:
+        return common if os.path.isabs(common) else os.path.normpath(os.path.join(git_dir, common))
+    return git_dir
+
+
 def git_remotes(ctx: ClassifyContext) -> dict[str, str] | None:
     """Every remote's URL from the repository's config (the first ``url`` of each); None outside a
     repository."""
-    git_dir = _git_dir(ctx)
+    git_dir = _common_git_dir(ctx)
     if not git_dir:
         return None
-    common = _read_small(os.path.join(git_dir, "commondir"), 4096).strip()
-    if common:
-        git_dir = common if os.path.isabs(common) else os.path.normpath(os.path.join(git_dir, common))
     remotes: dict[str, str] = {}
     section = ""
     for line in _read_small(os.path.join(git_dir, "config")).splitlines():
@@ -419,12 +425,9 @@ def lives_at(home: set[tuple[str, str]], host: str, owner: str) -> bool:
 def git_hooks_dir(ctx: ClassifyContext) -> str | None:
     """The directory git runs this repository's hooks from: ``core.hooksPath`` (relative to the work
     tree's top) when set, else ``hooks`` in the common git directory; None outside a repository."""
-    git_dir = _git_dir(ctx)
+    git_dir = _common_git_dir(ctx)
     if not git_dir:
         return None
-    common = _read_small(os.path.join(git_dir, "commondir"), 4096).strip()
-    if common:
-        git_dir = common if os.path.isabs(common) else os.path.normpath(os.path.join(git_dir, common))
     section = ""
     hooks_path = ""
     for line in _read_small(os.path.join(git_dir, "config")).splitlines():

@@ -29,7 +29,16 @@ if TYPE_CHECKING:
 
     from blastdoor.classify.context import ClassifyContext
 
-__all__ = ["GUARD", "PLACES", "STORE_NAMES", "guard_reason", "held_in", "in_repository", "install_roots"]
+__all__ = [
+    "GUARD",
+    "LOCATION_VARS",
+    "PLACES",
+    "STORE_NAMES",
+    "guard_reason",
+    "held_in",
+    "in_repository",
+    "install_roots",
+]
 
 GUARD = "guard"
 
@@ -142,6 +151,9 @@ _VARS = (
     "BLASTDOOR_MANAGED_POLICY",
     "BLASTDOOR_SOCKET",
 )
+
+# Every variable that moves blastdoor's own files: part of the key of any memo of guard answers.
+LOCATION_VARS = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", *_VARS)
 
 _install: tuple[tuple[str, str], ...] | None = None
 

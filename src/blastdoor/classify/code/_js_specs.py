@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from blastdoor.classify.code._flows import FLOW_KEYS as _FLOWS
+from blastdoor.classify.code._flows import flows
 from blastdoor.classify.code._js_cloud import CloudCalls
-from blastdoor.classify.code._values import K, Obj, U, data_value, looked_up, sent_out, spec_arg, text_of
+from blastdoor.classify.code._values import K, Obj, U, spec_arg, text_of
 
 
 class CallSpecs(CloudCalls):
@@ -43,19 +45,22 @@ class CallSpecs(CloudCalls):
             self.sql(recv, arg(spec["sql"]), name)
         if "send" in spec:
             self.send(spec, name, args)
-        if "url" in spec:
-            url = arg(spec["url"])
+        if _FLOWS.intersection(spec):  # data sent out, or returned (_flows)
             opts = args[1] if len(args) > 1 else U
             config = opts.v if isinstance(opts, K) and isinstance(opts.v, dict) else {}
-            leak = sent_out(url, [config.get("params", U)], config.get("headers"))
-            if leak is not None:
-                self.add("send", f"`{name}` sends {leak[0]} to {leak[1]}", data={"url": text_of(url) or ""})
-        if "lookup" in spec:
-            found = looked_up(arg(spec["lookup"]))
-            if found is not None:
-                self.add("send", f"`{name}` looks up a name built from {found[0]}: {found[1]}'s servers see it")
-        if "data" in spec:
-            return data_value(spec["data"], name, text_of(arg(spec["path"])) if "path" in spec else None)
+            url = arg(spec.get("url"))
+            value = flows(
+                self.add,
+                spec,
+                name,
+                url,
+                config.get("params", U),
+                config.get("headers"),
+                arg(spec.get("lookup")),
+                arg(spec.get("path")),
+            )
+            if value is not None:
+                return value
         if spec.get("dynamic"):
             text = text_of(args[0]) if len(args) == 1 else None
             if name == "Function" and args:

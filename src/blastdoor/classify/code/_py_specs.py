@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from blastdoor.classify.code._flows import FLOW_KEYS as _FLOWS
+from blastdoor.classify.code._flows import flows
 from blastdoor.classify.code._py_cloud import CloudCalls
-from blastdoor.classify.code._values import K, Obj, U, data_value, looked_up, sent_out, spec_arg, text_of
+from blastdoor.classify.code._values import K, Obj, U, spec_arg, text_of
 
 
 class CallSpecs(CloudCalls):
@@ -58,17 +60,20 @@ class CallSpecs(CloudCalls):
             self.add("sql", f"`{name}` runs SQL", text=text, data=data)
         if "send" in spec:
             self.send(spec, name, pos, kw)
-        if "url" in spec:
-            url = arg(spec["url"]) if isinstance(spec["url"], int) and spec["url"] < len(pos) else kw.get("url", U)
-            leak = sent_out(url, [kw.get("params", U)], kw.get("headers"))
-            if leak is not None:
-                self.add("send", f"`{name}` sends {leak[0]} to {leak[1]}", data={"url": text_of(url) or ""})
-        if "lookup" in spec:
-            found = looked_up(arg(spec["lookup"]))
-            if found is not None:
-                self.add("send", f"`{name}` looks up a name built from {found[0]}: {found[1]}'s servers see it")
-        if "data" in spec:
-            return data_value(spec["data"], name, text_of(arg(spec["path"])) if "path" in spec else None)
+        if _FLOWS.intersection(spec):  # data sent out, or returned (_flows)
+            url = arg(spec["url"]) if isinstance(spec.get("url"), int) and spec["url"] < len(pos) else kw.get("url", U)
+            value = flows(
+                self.add,
+                spec,
+                name,
+                url,
+                kw.get("params", U),
+                kw.get("headers"),
+                arg(spec.get("lookup")),
+                arg(spec.get("path")),
+            )
+            if value is not None:
+                return value
         if spec.get("dynamic"):
             return self.dynamic(spec, name, pos)
         if "returns" in spec:

@@ -106,16 +106,6 @@ def local_data(what: str) -> Obj:
     return Obj("local", what=what)
 
 
-def data_value(kind: str, name: str, path: str | None) -> Obj:
-    """What a call with ``data: KIND`` in its spec returns: a file's ``content``, a command's ``output``,
-    or this machine's ``identity`` (its name, the user's)."""
-    if kind == "content":
-        return local_data(f"the content of {path or 'a file'}")
-    if kind == "output":
-        return local_data(f"the output of `{name}`")
-    return local_data(f"this machine's identity (`{name}`)")
-
-
 def data_in(values: list[Any]) -> Obj | None:
     """The first credential or local data among ``values`` (credentials first), looking into lists and
     dicts."""
@@ -153,56 +143,3 @@ def concat(parts: list[Any]) -> Any:
     prefix = "".join(t or "" for t in texts[:first]) + (before.get("prefix") if isinstance(before, Obj) else "")
     suffix = (after.get("suffix") if isinstance(after, Obj) else "") + "".join(t or "" for t in texts[last + 1 :])
     return Obj(found.kind, **{**found.props, "prefix": prefix, "suffix": suffix})
-
-
-_AUTH_HEADERS = frozenset(
-    (
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "apikey",
-        "x-auth-token",
-        "private-token",
-        "x-access-token",
-        "x-goog-api-key",
-        "cookie",
-    )
-)
-
-
-def sent_out(url: Any, extras: list[Any], headers: Any = None) -> tuple[str, str] | None:
-    """(what, host) when a request to ``url`` carries local data or a credential to another host: in
-    the URL itself, in ``extras`` (query parameters, a name to look up), or in a header other than one
-    that authenticates (a token in ``Authorization`` is the token used, not sent out). None when nothing
-    is carried, the host is this machine, or the host itself is computed."""
-    from blastdoor.classify.hosts import loopback, url_host
-
-    carried = [url, *extras]
-    if isinstance(headers, K) and isinstance(headers.v, dict):
-        carried += [v for k, v in headers.v.items() if str(k).lower() not in _AUTH_HEADERS]
-    found = data_in(carried)
-    if found is None:
-        return None
-    whole = text_of(url)
-    host = url_host(whole) if whole is not None else None
-    if host is None and isinstance(url, Obj):
-        host = url_host(str(url.get("prefix")), complete=True)
-    if host is None or loopback(host):
-        return None
-    what = found.get("what") or f"${found.get('name')}"
-    return str(what), host
-
-
-def looked_up(name: Any) -> tuple[str, str] | None:
-    """(what, domain) when a name to resolve (``socket.gethostbyname``, ``dns.lookup``) is local data
-    under a literal domain: that domain's name servers receive it."""
-    from blastdoor.classify.hosts import loopback
-
-    if not isinstance(name, Obj) or name.kind not in ("local", "credential"):
-        return None
-    domain = str(name.get("suffix")).strip(".")
-    if "." not in domain or not name.get("suffix", "").startswith(".") or loopback(domain):
-        return None
-    what = name.get("what") or f"${name.get('name')}"
-    return str(what), domain

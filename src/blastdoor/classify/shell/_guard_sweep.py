@@ -16,7 +16,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
-from blastdoor.classify.guard import GUARD, STORE_NAMES
+from blastdoor.classify.guard import GUARD, LOCATION_VARS, STORE_NAMES
 from blastdoor.classify.shell._state import DYNAMIC
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def sweep(st: State, text: str) -> None:
     )
     named: list[tuple[str, str]] | None = None  # the guard places the whole input names, when needed
     env = st.ctx.environ
-    key = (st.ctx.home, st.ctx.cwd, *map(env.get, _ENV))
+    key = (st.ctx.home, st.ctx.cwd, *map(env.get, LOCATION_VARS))
     # A word with neither `/` nor `.` names a guard place only when it is relative to one.
     loose = bool(st.cwd) and bool(_guard_of(st.cwd or "", st, key))
     for part in st.parts:
@@ -229,16 +229,3 @@ def _guard_of(path: str, st: State, key: tuple[str | None, ...]) -> str:
             _MEMO.clear()
         _MEMO[memo_key] = found
     return found
-
-
-_ENV = (
-    "HOME",
-    "XDG_DATA_HOME",
-    "XDG_CACHE_HOME",
-    "BLASTDOOR_HOME",
-    "BLASTDOOR_CACHE_DIR",
-    "BLASTDOOR_POLICY",
-    "BLASTDOOR_USER_POLICY",
-    "BLASTDOOR_MANAGED_POLICY",
-    "BLASTDOOR_SOCKET",
-)

@@ -6,24 +6,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from blastdoor.classify.guard import LOCATION_VARS
 from blastdoor.classify.shell._state import DYNAMIC, Part, State
 
 __all__ = ["path_effects"]
 
 
 # classify.files answers depend only on (path, mode, home, cwd): memoised, bounded, per process.
-# The agent's variables that move blastdoor's own files (classify.guard): part of the memo key.
-_GUARD_ENV = (
-    "HOME",
-    "XDG_DATA_HOME",
-    "XDG_CACHE_HOME",
-    "BLASTDOOR_HOME",
-    "BLASTDOOR_CACHE_DIR",
-    "BLASTDOOR_POLICY",
-    "BLASTDOOR_USER_POLICY",
-    "BLASTDOOR_MANAGED_POLICY",
-    "BLASTDOOR_SOCKET",
-)
 _PATH_MEMO: dict[tuple[str, str, str, str, tuple[str | None, ...]], tuple[frozenset[str], list[Any]]] = {}
 _PATH_MEMO_LIMIT = 4096
 
@@ -35,7 +24,7 @@ def path_effects(part: Part, path: str, mode: str, st: State) -> None:
     if part.paths.get(path) != "write" or mode == "delete":
         part.paths[path] = mode
     env = st.ctx.environ
-    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(map(env.get, _GUARD_ENV)))
+    key = (path, mode, st.ctx.home, st.ctx.cwd, tuple(map(env.get, LOCATION_VARS)))
     found = _PATH_MEMO.get(key)
     if found is None:
         from blastdoor.classify.files import classify_path_access  # no guard: a missing check is on_error
