@@ -149,10 +149,16 @@ def judge_sent(args: list[tuple[Node, str | None]], parts: list[Part]) -> None:
             continue
         texts = [(template(node), what) for node, what in args]
         if name in _LOOKUPS:
-            # Only the looked-up name reaches another host, through the literal domain it ends in.
+            # The looked-up name reaches the name server asked (`dig @ns`, `nslookup NAME SERVER`), else
+            # whoever answers for the literal domain it ends in.
+            server = _name_server(name, [t for t, _ in texts])
             for text, what in texts:
-                m = _COMPUTED_LABEL.search(text) if what else None
-                if m is not None and what and (domain := _landing(text)) is not None:
+                if not what:
+                    continue
+                if server is not None and _HOLE not in server and not loopback(server):
+                    part.add("exfiltrate", f"`{name}` asks {server} about a name built from {what}")
+                    return
+                if _COMPUTED_LABEL.search(text) is not None and (domain := _landing(text)) is not None:
                     part.add("exfiltrate", f"`{name}` looks up a name built from {what}: {domain}'s servers see it")
                     return
             continue
@@ -162,6 +168,28 @@ def judge_sent(args: list[tuple[Node, str | None]], parts: list[Part]) -> None:
         what = next(w for _, w in texts if w)
         part.add("exfiltrate", f"`{name}` sends {what} to {', '.join(sorted(hosts))}")
         return
+
+
+_HOST_VALUES = frozenset(("-c", "-N", "-R", "-t", "-W", "-m", "-p", "-q", "-b", "-f", "-k", "-y", "-x"))
+
+
+def _name_server(name: str, texts: list[str]) -> str | None:
+    """The name server a lookup asks: ``@HOST`` (dig, drill, kdig, delv), the operand after the name
+    (nslookup, host); None for the system's resolver."""
+    if name in ("dig", "drill", "kdig", "delv"):
+        return next((t[1:] for t in texts if t.startswith("@") and len(t) > 1), None)
+    if name not in ("nslookup", "host"):
+        return None
+    operands: list[str] = []
+    skip = False
+    for text in texts:
+        if skip:
+            skip = False
+        elif text.startswith("-"):
+            skip = name == "host" and text in _HOST_VALUES
+        else:
+            operands.append(text)
+    return operands[1] if len(operands) > 1 else None
 
 
 def _hosts(name: str, texts: list[str], part: Part) -> set[str]:
