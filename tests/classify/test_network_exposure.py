@@ -56,6 +56,7 @@ def test_local_data_in_a_network_commands_arguments_is_exfiltration(tmp_path: Pa
         "curl http://localhost:8080/items/$(cat id.txt)",  # stays on this machine
         "curl http://127.0.0.1:9200/$(cat index.txt)/_search",
         "curl https://example.com/feed?since=$(date +%s)",  # computed from nothing local
+        'curl "https://api.example.com/build?cpus=$(nproc)&dir=$(basename $(pwd))"',  # nothing of note
         "dig $(hostname)",  # the resolver is asked about this machine itself
         "nslookup $(hostname -f)",
         "dig @127.0.0.1 $(cat zone.txt)",  # a name server on this machine

@@ -64,9 +64,29 @@ _SOCKETS = frozenset(("nc", "ncat", "netcat", "telnet", "socat", "ssh", "openssl
 _MAIL = frozenset(("mail", "mailx", "sendmail", "mutt", "swaks", "msmtp"))
 SENDERS = _URL_TOOLS | _LOOKUPS | _SOCKETS | _MAIL
 
-# Programs whose output is computed from their arguments alone: substituting it reveals nothing local.
+# Programs whose output is computed from their arguments alone, or is a path or a count of no note
+# (``$(pwd)``, ``$(nproc)``): substituting it reveals nothing local worth the name.
 _PURE = frozenset(
-    ("date", "seq", "echo", "printf", "true", "false", "expr", "bc", "dc", "uuidgen", "sleep", "numfmt", "factor")
+    (
+        "date",
+        "seq",
+        "echo",
+        "printf",
+        "true",
+        "false",
+        "expr",
+        "bc",
+        "dc",
+        "uuidgen",
+        "sleep",
+        "numfmt",
+        "factor",
+        "pwd",
+        "basename",
+        "dirname",
+        "nproc",
+        "arch",
+    )
 )
 
 _HOLE = "\x00"  # where a template has computed text
