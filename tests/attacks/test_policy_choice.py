@@ -189,3 +189,23 @@ def test_the_thin_hooks_environment_chooses_no_policy(managed_server: Server, ev
         out = reply["hookSpecificOutput"]
         assert out["permissionDecision"] == "deny", (command, reply, err)
         assert "could not complete" not in out["permissionDecisionReason"]  # the policy's deny, not a fault
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "blastdoor exec --agent ci-deploy -- touch ./notes.txt",  # recorded under an identity it names
+        "blastdoor exec --agent=ci-deploy -- touch ./notes.txt",
+        "blastdoor hook claude-code < ./forged.json",  # a decision recorded as if a harness sent it
+    ],
+)
+def test_naming_its_own_identity_to_blastdoor_is_not_allowed(project: Path, command: str) -> None:
+    hook = install_claude(project)
+    code, decision, err = run_hook(hook, bash_payload(command, project))
+    assert decision in ("ask", "deny"), (command, code, decision, err)
+
+
+def test_exec_without_an_identity_is_judged_as_its_command(project: Path) -> None:
+    hook = install_claude(project)
+    code, decision, err = run_hook(hook, bash_payload("blastdoor exec -- touch ./notes.txt", project))
+    assert decision == "allow", (code, decision, err)

@@ -143,7 +143,7 @@ def run_argv(words: list[str | None], st: State, stdin: Stdin | None, assigns: d
         if st.depth + hops > MAX_DEPTH:
             st.unknown(head, f"wrappers nested deeper than {MAX_DEPTH}")
             break
-        if name == "blastdoor" and (run := _guard.exec_inner(words)) is not None:
+        if name == "blastdoor" and (run := _guard.exec_inner(words, st)) is not None:
             words = run  # `blastdoor exec -- CMD` is judged as CMD
             hops += 1
             continue

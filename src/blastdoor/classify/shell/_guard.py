@@ -45,8 +45,12 @@ def changed(st: State, names: list[str], command: str, how: str = "sets") -> Non
     st.parts.append(part)
 
 
-def exec_inner(words: list[str | None]) -> list[str | None] | None:
-    """The command ``blastdoor [GLOBAL] exec [OPTIONS] -- CMD...`` runs; None when it is not an exec."""
+def exec_inner(words: list[str | None], st: State | None = None) -> list[str | None] | None:
+    """The command ``blastdoor [GLOBAL] exec [OPTIONS] -- CMD...`` runs; None when it is not an exec.
+
+    With ``st``: an ``--agent ID`` is noted as a part of its own, ``privilege``: the decision and its
+    outcome are recorded under an identity the caller names for itself.
+    """
     i, n = 1, len(words)
     while i < n and words[i] is not None and str(words[i]).startswith("-"):
         i += 1  # global options before the subcommand (none take a value)
@@ -62,5 +66,11 @@ def exec_inner(words: list[str | None]) -> list[str | None] | None:
             break
         if not word.startswith("-") or word == "-":
             break
+        if st is not None and (word == "--agent" or word.startswith("--agent=")):
+            claimed = word.partition("=")[2] if "=" in word else (words[i + 1] if i + 1 < n else None)
+            text = f"blastdoor exec --agent {claimed or '?'}"
+            part = Part("blastdoor", "blastdoor:exec", text, SOURCE, st.cwd)
+            part.add("privilege", f"`{text}` records under an identity it names itself")
+            st.parts.append(part)
         i += 2 if word in _EXEC_VALUES else 1
     return words[i:] if i < n else None
