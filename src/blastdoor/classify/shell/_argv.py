@@ -116,7 +116,7 @@ def assign(word: str, st: State, assigns: dict[str, str | None]) -> None:
     and judged when the shell runs it later (``BASH_ENV``, ``PROMPT_COMMAND``)."""
     key, _, value = word.partition("=")
     assigns[key] = value
-    from blastdoor.classify.shell._walk import RUNS_LATER, runs_later  # (it imports this module)
+    from blastdoor.classify.shell._envcode import RUNS_LATER, runs_later  # (it imports _walk, which imports this)
 
     if key in RUNS_LATER:
         runs_later(key, value, word, st)

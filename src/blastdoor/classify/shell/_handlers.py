@@ -29,12 +29,13 @@ from blastdoor.classify.shell import (
     _wrappers,
 )
 from blastdoor.classify.shell._argv import SENT_FILE, Cmd, quote, run_argv, sent_files
+from blastdoor.classify.shell._envcode import RUNS_LATER, runs_later
 from blastdoor.classify.shell._fetch import download, http_tool, lftp
 from blastdoor.classify.shell._interpreters import node, perl, python, read_script, ruby, run_script, shell, source
 from blastdoor.classify.shell._paths import path_effects
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 from blastdoor.classify.shell._verbs import is_read_word, verb_effects, verbs
-from blastdoor.classify.shell._walk import RUNS_LATER, runs_later, walk_text
+from blastdoor.classify.shell._walk import walk_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable

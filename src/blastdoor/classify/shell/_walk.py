@@ -18,6 +18,7 @@ from blastdoor.classify.credentials import credential_variable
 from blastdoor.classify.shell import _guard, _sends, _words
 from blastdoor.classify.shell._chunks import SPLIT_FROM
 from blastdoor.classify.shell._chunks import chunks as cut_pipeline
+from blastdoor.classify.shell._envcode import RUNS_LATER, runs_later
 from blastdoor.classify.shell._paths import path_effects
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 
@@ -179,27 +180,6 @@ def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | 
         else:
             st.carriers.pop(name, None)
     return name, value
-
-
-# Variables whose value the shell runs later: PROMPT_COMMAND before each prompt; the file BASH_ENV/ENV
-# names at the start of every non-interactive bash/sh (every `bash -c` after this one).
-RUNS_LATER = frozenset(("PROMPT_COMMAND", "BASH_ENV", "ENV"))
-
-
-def runs_later(name: str, value: str | None, text: str, st: State) -> None:
-    """Judge setting a variable of ``RUNS_LATER`` (by assignment, or by an ``export`` run as a program)."""
-    if name == "PROMPT_COMMAND" and value:
-        walk_text(value, st.child())  # judged as if run now, as a function's body is
-        return
-    part = Part("shell", "shell:export", text, "kb:shell", st.cwd)
-    if value is None:
-        part.add("unknown", f"`{name}` set to a value computed at run time: the shell runs it later")
-    elif name == "PROMPT_COMMAND":
-        part.add("read", "an empty PROMPT_COMMAND runs nothing")
-    else:
-        part.add("persist", f"`{name}={value}`: every later non-interactive shell sources {value} first")
-        part.target(st.path(value))
-    st.parts.append(part)
 
 
 def _credential(name: str, st: State) -> bool:
