@@ -25,26 +25,49 @@ _GIT_REDIRECTS = re.compile(r"(?i)^(remote\..+\.(url|pushurl)|url\..+\.(insteado
 
 
 def git(cmd: Cmd) -> None:
-    """Top-level git options: ``-c key=value`` can make git run a command or hooks."""
+    """Top-level git options: ``-c key=value`` can make git run a command or hooks; so can the same
+    settings given in the environment (``GIT_CONFIG_PARAMETERS``, ``GIT_CONFIG_KEY_n``/``VALUE_n``)."""
     part = cmd.part
-    for opt, value in cmd.opts:
-        if opt != "-c" or value is None:
-            continue
+    settings = [(f"git -c {v.partition('=')[0]}", v) for o, v in cmd.opts if o == "-c" and v is not None]
+    settings += _env_settings(cmd)
+    for how, value in settings:
         m = _GIT_RUNS.match(value)
         if m is None:
             continue
         key, _, val = value.partition("=")
         if key.lower() == "core.hookspath":
-            part.add("persist", f"`git -c {key}` runs hooks from {val or '?'}")
-            hooks_redirected(cmd, f"`git -c {key}={val}`")
+            part.add("persist", f"`{how}` runs hooks from {val or '?'}")
+            hooks_redirected(cmd, f"`{how}={val}`")
             continue
         text = val[1:] if val.startswith("!") else val
-        part.add("read", f"`git -c {key}` runs a command")
+        part.add("read", f"`{how}` runs a command")
         if text:
             walk_text(text, cmd.st.child())
     skipped_hooks(cmd)
     if part.effects.keys() - {"read"}:
         _git_evidence(cmd)
+
+
+def _env_settings(cmd: Cmd) -> list[tuple[str, str]]:
+    """(how, ``key=value``) of the settings git reads from its environment (git-config(1), ENVIRONMENT):
+    ``GIT_CONFIG_PARAMETERS`` (``'key=value' 'key2=value2'``) and ``GIT_CONFIG_COUNT`` with
+    ``GIT_CONFIG_KEY_<n>``/``GIT_CONFIG_VALUE_<n>``."""
+    out: list[tuple[str, str]] = []
+    params = cmd.env("GIT_CONFIG_PARAMETERS")
+    if params:
+        import shlex
+
+        try:
+            out += [("GIT_CONFIG_PARAMETERS", w) for w in shlex.split(params) if "=" in w]
+        except ValueError:
+            cmd.part.add("unknown", "`GIT_CONFIG_PARAMETERS` holds settings blastdoor cannot split")
+    count = cmd.env("GIT_CONFIG_COUNT")
+    if count and count.isdigit():
+        for n in range(min(int(count), 64)):
+            key, value = cmd.env(f"GIT_CONFIG_KEY_{n}"), cmd.env(f"GIT_CONFIG_VALUE_{n}")
+            if key:
+                out.append((f"GIT_CONFIG_KEY_{n}", f"{key}={value or ''}"))
+    return out
 
 
 def _git_head(cwd: str | None) -> str | None:
@@ -110,9 +133,10 @@ def _push_destination(cmd: Cmd, dest: str | None) -> None:
     all qualify; a local path does not. Outside a repository nothing is judged (git fails there).
     """
     part = cmd.part
-    for opt, value in cmd.opts:
-        if opt == "-c" and value is not None and _GIT_REDIRECTS.match(value.partition("=")[0]):
-            part.add("exfiltrate", f"`git -c {value.partition('=')[0]}` sends this push elsewhere")
+    settings = [(f"git -c {v.partition('=')[0]}", v) for o, v in cmd.opts if o == "-c" and v is not None]
+    for how, value in settings + _env_settings(cmd):
+        if _GIT_REDIRECTS.match(value.partition("=")[0]):
+            part.add("exfiltrate", f"`{how}` sends this push elsewhere")
             return
     if dest is None:
         part.add("unknown", "`git push` to a destination computed at run time")
