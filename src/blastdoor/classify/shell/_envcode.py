@@ -16,7 +16,10 @@ is set for gets to use it.
   ``--loader``), ``RUBYOPT`` (``-r``), ``PERL5OPT`` (``-M``/``-m``/``-e``?), and the JVM's
   ``JAVA_TOOL_OPTIONS``/``_JAVA_OPTIONS``/``JDK_JAVA_OPTIONS`` (``-javaagent:``): a local file is read
   and judged, an agent jar is ``unknown``;
-- **start-up files**: ``BASH_ENV``/``ENV``, sourced by every later non-interactive shell: ``persist``.
+- **start-up files**: ``BASH_ENV``/``ENV``, sourced by every later non-interactive shell: ``persist``;
+- **proxies** (``HTTPS_PROXY``, ``ALL_PROXY``, ...) set to another host: everything the programs send,
+  their credentials included, passes through it: ``exfiltrate``. A proxy inherited from the agent's
+  environment is the operator's, and not judged.
 """
 
 from __future__ import annotations
@@ -55,7 +58,11 @@ _PROGRAMS = frozenset(("GIT_SSH", "GIT_EXTERNAL_DIFF", "GIT_ASKPASS", "SSH_ASKPA
 _NATIVE = frozenset(("LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES"))
 _OPTIONS = frozenset(("NODE_OPTIONS", "RUBYOPT", "PERL5OPT", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"))
 _STARTUP = frozenset(("BASH_ENV", "ENV"))
-RUNS_LATER = _COMMANDS | _PROGRAMS | _NATIVE | _OPTIONS | _STARTUP
+# Proxies set by the input: everything the programs after it send (their credentials too) goes there.
+_PROXIES = frozenset(
+    ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "FTP_PROXY", "ftp_proxy")
+)
+RUNS_LATER = _COMMANDS | _PROGRAMS | _NATIVE | _OPTIONS | _STARTUP | _PROXIES
 
 # Interpreter options that load a file or module before the program: option -> the interpreter.
 _PRELOADS = {
@@ -92,6 +99,13 @@ def runs_later(name: str, value: str | None, text: str, st: State) -> None:
         st.parts.append(part)
     elif name in _OPTIONS:
         _options(name, value, part, st)
+    elif name in _PROXIES:
+        from blastdoor.classify.hosts import loopback, url_host
+
+        host = url_host(value if "://" in value else f"http://{value}")
+        if host is not None and not loopback(host):
+            part.add("exfiltrate", f"`{name}={value}`: what the programs after it send goes through {host}")
+            st.parts.append(part)
     else:
         part.add("persist", f"`{name}={value}`: every later non-interactive shell sources {value} first")
         part.target(st.path(value))

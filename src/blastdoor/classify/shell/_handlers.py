@@ -462,10 +462,50 @@ def perms(cmd: Cmd) -> None:
 
 
 def package(cmd: Cmd) -> None:
-    """Installs from a URL, a git remote or a tarball run code fetched from the network."""
+    """Installs from a URL, a git remote or a tarball run code fetched from the network; so do installs
+    from a package index other than the public one (``pip -i``, ``--extra-index-url``, ``npm --registry``,
+    or the same in the environment: ``PIP_INDEX_URL``, ``npm_config_registry``, ...)."""
     for p in cmd.pos:
         if p is not None and (p.startswith(("http://", "https://", "git+", "git://", "ssh://")) or "@http" in p):
             cmd.part.add("remote_exec", f"installs (and runs the install hooks of) code from {p}")
+    indexes = [(f"`{o}`", v) for o, v in cmd.opts if o in _INDEX_OPTIONS and v]
+    indexes += [(f"`{n}`", v) for n in _INDEX_VARIABLES if (v := cmd.env(n))]
+    for how, url in indexes:
+        for one in url.split():
+            host = _index_host(one)
+            if host is not None and host not in _PUBLIC_INDEXES:
+                cmd.part.add("remote_exec", f"{how} installs from {host}: the packages' install code comes from there")
+                return
+
+
+# Where packages come from unless told otherwise (pip/uv: PyPI; npm/yarn/pnpm: the npm registry).
+_PUBLIC_INDEXES = frozenset(
+    ("pypi.org", "files.pythonhosted.org", "pypi.python.org", "registry.npmjs.org", "registry.yarnpkg.com")
+)
+_INDEX_OPTIONS = frozenset(
+    ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--index", "--default-index", "--registry")
+)
+_INDEX_VARIABLES = (
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "npm_config_registry",
+    "NPM_CONFIG_REGISTRY",
+    "YARN_REGISTRY",
+    "YARN_NPM_REGISTRY_SERVER",
+)
+
+
+def _index_host(url: str) -> str | None:
+    """The host of an index URL (``name=URL`` as uv writes it), None for a local directory or file."""
+    from blastdoor.classify.hosts import url_host
+
+    url = url.split("=", 1)[1] if "=" in url.split("://", 1)[0] else url
+    return url_host(url)
 
 
 def crontab(cmd: Cmd) -> None:
