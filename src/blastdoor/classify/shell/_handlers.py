@@ -475,6 +475,7 @@ def package(cmd: Cmd) -> None:
             host = _index_host(one)
             if host is not None and host not in _PUBLIC_INDEXES:
                 cmd.part.add("remote_exec", f"{how} installs from {host}: the packages' install code comes from there")
+                cmd.part.target(one)  # what a team's rule allows its own index by
                 return
 
 
