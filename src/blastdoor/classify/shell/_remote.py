@@ -22,6 +22,10 @@ _DATA_OPTS = frozenset(
 )
 
 
+# A container daemon's API socket: what it is asked to run, it runs as root on this host.
+_DAEMON_SOCKET = re.compile(r"(docker|containerd|podman|dockershim|crio)\.sock")
+
+
 def _endpoint_effects(part: Part, url: str, method: str) -> None:
     path = url.split("://", 1)[-1].split("?", 1)[0]
     path = path.split("/", 1)[1] if "/" in path else ""
@@ -79,6 +83,9 @@ def curl(cmd: Cmd) -> None:
         for t in list(part.targets):
             if "://" in t:
                 _endpoint_effects(part, t, method)
+        socket = cmd.value("--unix-socket", "--abstract-unix-socket")
+        if socket and _DAEMON_SOCKET.search(socket):
+            part.add("privilege", f"HTTP {method} to {socket}: a container daemon runs what it is told, as root")
     for p in cmd.pos:
         if p is not None and "://" not in p and "." in p and "/" not in p.split(".", 1)[0]:
             part.target(p)
