@@ -149,9 +149,43 @@ def visit(node: Node, st: State) -> None:
         _substitutions(node, st)
     elif t in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
         _redirect(node, st)
+    elif t == "function_definition":
+        _fork_bomb(node, st)
+        for child in node.named_children:
+            visit(child, st)
     else:
         for child in node.named_children:
             visit(child, st)
+
+
+def _fork_bomb(node: Node, st: State) -> None:
+    """``:(){ :|:& };:``: a function that starts itself more than once per call, or in the background or
+    a pipeline, multiplies processes until the machine can start no more (its body is walked as usual)."""
+    name_node = node.child_by_field_name("name")
+    body = node.child_by_field_name("body")
+    if name_node is None or body is None:
+        return
+    name = _words.text(name_node)
+    calls = 0
+    spawned = False
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        stack.extend(n.children)
+        command = n.parent
+        if n.type != "command_name" or _words.text(n) != name or command is None:
+            continue
+        calls += 1
+        outer = command.parent if command.parent is not None and command.parent.type == "pipeline" else command
+        after = outer.next_sibling
+        spawned = spawned or outer is not command or (after is not None and after.type == "&")
+    if calls >= 2 or (calls and spawned):
+        how = "twice" if calls >= 2 else "in the background"
+        part = Part("shell", "shell:function", _words.text(node)[:200], "kb:shell", st.cwd)
+        why = f"`{name}` starts itself {how} on every call (a fork bomb): processes multiply until the host stops"
+        part.add("kill", why)
+        part.target("host:this machine")
+        st.parts.append(part)
 
 
 def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | None:
