@@ -8,6 +8,7 @@ of the command they feed, so an interpreter or a database CLI reading them is cl
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -156,6 +157,14 @@ def visit(node: Node, st: State) -> None:
     else:
         for child in node.named_children:
             visit(child, st)
+
+
+def _has_content(path: str) -> bool:
+    """Whether ``path`` is a file with something in it now (emptying it then loses that)."""
+    try:
+        return os.path.isfile(path) and os.path.getsize(path) > 0
+    except (OSError, ValueError):
+        return False
 
 
 def _fork_bomb(node: Node, st: State) -> None:
@@ -357,14 +366,17 @@ def _redirected(node: Node, st: State, stdin: Stdin | None = None) -> None:
             _substitutions(r, st)  # an unquoted heredoc body expands $(...)
         else:
             redirects.append(r)
+    # `> file`, `: > file`: a redirection with nothing (or nothing but `:`/`true`) to write empties it
+    empties = body is None or (body.type == "command" and _words.text(body).strip() in (":", "true"))
     if body is not None:
         if body.type == "command":
-            _command(body, st, heredoc_stdin, redirects, heredoc_args)
-            redirects = []
+            # (an emptying redirection is judged below, as such, not as the command's own)
+            _command(body, st, heredoc_stdin, [] if empties else redirects, heredoc_args)
+            redirects = redirects if empties else []
         else:
             visit(body, st)
     for r in redirects:
-        _redirect(r, st)
+        _redirect(r, st, empties=empties)
     for consumer in consumers:
         stages = consumer.named_children if consumer.type == "pipeline" else [consumer]
         fed = _producer_from(body, heredoc_stdin, st) if body is not None else Stdin("dynamic")
@@ -543,7 +555,7 @@ def _stdin_file(node: Node, st: State) -> Stdin | None:
     return Stdin("file", path=st.path(value)) if value is not None else Stdin("dynamic")
 
 
-def _redirect(node: Node, st: State) -> None:
+def _redirect(node: Node, st: State, *, empties: bool = False) -> None:
     op = ""
     dest: Node | None = None
     for child in node.children:
@@ -575,6 +587,8 @@ def _redirect(node: Node, st: State) -> None:
     elif write:
         part.add("write", f"redirection writes to {path}")
         path_effects(part, path, "write", st)
+        if empties and op in (">", ">|", "&>") and _has_content(path):
+            part.add("delete", f"`{op} {value}` with nothing written empties {path}: its content is gone")
     else:
         part.add("read", f"redirection reads {path}")
         path_effects(part, path, "read", st)
