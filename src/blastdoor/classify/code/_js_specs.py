@@ -45,7 +45,7 @@ class CallSpecs(CloudCalls):
             self.sql(recv, arg(spec["sql"]), name)
         if "send" in spec:
             self.send(spec, name, args)
-        if _FLOWS.intersection(spec):  # data sent out, or returned (_flows)
+        if not _FLOWS.isdisjoint(spec):  # data sent out, or returned (_flows)
             opts = args[1] if len(args) > 1 else U
             config = opts.v if isinstance(opts, K) and isinstance(opts.v, dict) else {}
             url = arg(spec.get("url"))

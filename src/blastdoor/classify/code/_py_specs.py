@@ -60,7 +60,7 @@ class CallSpecs(CloudCalls):
             self.add("sql", f"`{name}` runs SQL", text=text, data=data)
         if "send" in spec:
             self.send(spec, name, pos, kw)
-        if _FLOWS.intersection(spec):  # data sent out, or returned (_flows)
+        if not _FLOWS.isdisjoint(spec):  # data sent out, or returned (_flows)
             url = arg(spec["url"]) if isinstance(spec.get("url"), int) and spec["url"] < len(pos) else kw.get("url", U)
             value = flows(
                 self.add,
