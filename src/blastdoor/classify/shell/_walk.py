@@ -9,6 +9,7 @@ of the command they feed, so an interpreter or a database CLI reading them is cl
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -71,8 +72,6 @@ def parse(text: str) -> Node:
     global _astral
     if not text.isascii():
         if _astral is None:
-            import re
-
             _astral = re.compile("[\U00010000-\U0010ffff]")
         text = _astral.sub("\ufffd", text)
     return _PARSER.parse(text.encode("utf-8", "surrogatepass")).root_node
@@ -157,6 +156,27 @@ def visit(node: Node, st: State) -> None:
     else:
         for child in node.named_children:
             visit(child, st)
+
+
+def _split_word(node: Node, st: State) -> list[str | None]:
+    """The words an argument becomes: bash splits an unquoted ``$x``/``${x}`` at the characters of
+    ``IFS`` (``x='rm -rf /'; $x`` runs ``rm`` with ``-rf`` and ``/``). Other words stay whole; an
+    expansion whose splitting is not known here (``IFS`` computed) is one computed word."""
+    value = _words.word(node, st.lookup, st.ctx.home)
+    if node.type not in ("simple_expansion", "expansion") or value is None:
+        return [value]
+    ifs = st.env.get("IFS", " \t\n")  # bash sets IFS itself at start: only this input's counts
+    if ifs is None:
+        return [None]
+    if not ifs:
+        return [value] if value else []
+    spaces = "".join(c for c in ifs if c in " \t\n")
+    others = "".join(c for c in ifs if c not in " \t\n")
+    parts = re.split(f"[{re.escape(others)}]", value.strip(spaces)) if others else [value.strip(spaces)]
+    out: list[str | None] = []
+    for piece in parts:
+        out.extend(re.split(f"[{re.escape(spaces)}]+", piece) if spaces and piece else [piece])
+    return [w for w in out if w] if not others else out
 
 
 def _has_content(path: str) -> bool:
@@ -436,7 +456,7 @@ def _command(
             inner = child.named_children
             if inner:
                 _substitutions(child, st)
-                words.append(_words.word(inner[0], st.lookup, st.ctx.home))
+                words.extend(_split_word(inner[0], st))
             else:
                 words.append(None)
         elif ct in ("file_redirect",):
@@ -456,7 +476,7 @@ def _command(
             before = len(st.parts)
             _substitutions(child, st)
             sent.append((child, _sends.carrier_of(child, st.parts[before:], st)))
-            words.append(_words.word(child, st.lookup, st.ctx.home))
+            words.extend(_split_word(child, st))
     for r in redirects:
         # `rm >/dev/null -rf /`: tree-sitter hangs the words after a redirection's target on the
         # redirection; bash passes them to the command (a redirection may stand anywhere).
