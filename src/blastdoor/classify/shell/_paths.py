@@ -9,7 +9,7 @@ from typing import Any
 from blastdoor.classify.guard import LOCATION_VARS
 from blastdoor.classify.shell._state import DYNAMIC, Part, State
 
-__all__ = ["path_effects"]
+__all__ = ["has_content", "path_effects"]
 
 
 # classify.files answers depend only on (path, mode, home, cwd): memoised, bounded, per process.
@@ -75,3 +75,11 @@ def _glob_matches(pattern: str) -> list[str]:
             if os.path.lexists(path):
                 found.append(path)
     return found[:_GLOB_LIMIT]
+
+
+def has_content(path: str) -> bool:
+    """Whether ``path`` is a file with something in it now (emptying it then loses that)."""
+    try:
+        return os.path.isfile(path) and os.path.getsize(path) > 0
+    except (OSError, ValueError):
+        return False

@@ -8,7 +8,6 @@ of the command they feed, so an interpreter or a database CLI reading them is cl
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from blastdoor.classify.shell import _guard, _sends, _words
 from blastdoor.classify.shell._chunks import SPLIT_FROM
 from blastdoor.classify.shell._chunks import chunks as cut_pipeline
 from blastdoor.classify.shell._envcode import RUNS_LATER, runs_later
-from blastdoor.classify.shell._paths import path_effects
+from blastdoor.classify.shell._paths import has_content, path_effects
 from blastdoor.classify.shell._state import DYNAMIC, Part, State, Stdin
 
 if TYPE_CHECKING:
@@ -159,32 +158,8 @@ def visit(node: Node, st: State) -> None:
 
 
 def _split_word(node: Node, st: State) -> list[str | None]:
-    """The words an argument becomes: bash splits an unquoted ``$x``/``${x}`` at the characters of
-    ``IFS`` (``x='rm -rf /'; $x`` runs ``rm`` with ``-rf`` and ``/``). Other words stay whole; an
-    expansion whose splitting is not known here (``IFS`` computed) is one computed word."""
-    value = _words.word(node, st.lookup, st.ctx.home)
-    if node.type not in ("simple_expansion", "expansion") or value is None:
-        return [value]
-    ifs = st.env.get("IFS", " \t\n")  # bash sets IFS itself at start: only this input's counts
-    if ifs is None:
-        return [None]
-    if not ifs:
-        return [value] if value else []
-    spaces = "".join(c for c in ifs if c in " \t\n")
-    others = "".join(c for c in ifs if c not in " \t\n")
-    parts = re.split(f"[{re.escape(others)}]", value.strip(spaces)) if others else [value.strip(spaces)]
-    out: list[str | None] = []
-    for piece in parts:
-        out.extend(re.split(f"[{re.escape(spaces)}]+", piece) if spaces and piece else [piece])
-    return [w for w in out if w] if not others else out
-
-
-def _has_content(path: str) -> bool:
-    """Whether ``path`` is a file with something in it now (emptying it then loses that)."""
-    try:
-        return os.path.isfile(path) and os.path.getsize(path) > 0
-    except (OSError, ValueError):
-        return False
+    # bash sets IFS itself at start: only an IFS this input set counts
+    return _words.split(node, st.lookup, st.ctx.home, st.env.get("IFS", " \t\n"))
 
 
 def _fork_bomb(node: Node, st: State) -> None:
@@ -607,7 +582,7 @@ def _redirect(node: Node, st: State, *, empties: bool = False) -> None:
     elif write:
         part.add("write", f"redirection writes to {path}")
         path_effects(part, path, "write", st)
-        if empties and op in (">", ">|", "&>") and _has_content(path):
+        if empties and op in (">", ">|", "&>") and has_content(path):
             part.add("delete", f"`{op} {value}` with nothing written empties {path}: its content is gone")
     else:
         part.add("read", f"redirection reads {path}")

@@ -239,3 +239,23 @@ def _text(node: Node) -> str:
 def text(node: Node) -> str:
     """The source text of a node."""
     return _text(node)
+
+
+def split(node: Node, lookup: Lookup, home: str, ifs: str | None) -> list[str | None]:
+    """The words an argument becomes: bash splits an unquoted ``$x``/``${x}`` at the characters of
+    ``ifs`` (``x='rm -rf /'; $x`` runs ``rm`` with ``-rf`` and ``/``). Other words stay whole; an
+    expansion whose splitting is not known (``ifs`` None: computed) is one computed word."""
+    value = word(node, lookup, home)
+    if node.type not in ("simple_expansion", "expansion") or value is None:
+        return [value]
+    if ifs is None:
+        return [None]
+    if not ifs:
+        return [value] if value else []
+    spaces = "".join(c for c in ifs if c in " \t\n")
+    others = "".join(c for c in ifs if c not in " \t\n")
+    parts = re.split(f"[{re.escape(others)}]", value.strip(spaces)) if others else [value.strip(spaces)]
+    out: list[str | None] = []
+    for piece in parts:
+        out.extend(re.split(f"[{re.escape(spaces)}]+", piece) if spaces and piece else [piece])
+    return [w for w in out if w] if not others else out
