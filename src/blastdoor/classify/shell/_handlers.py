@@ -195,12 +195,23 @@ _ALWAYS_RECURSIVE = frozenset(("rimraf", "del-cli"))
 
 
 def printenv(cmd: Cmd) -> None:
-    """``printenv NAME...``: the named variables' values; a credential's name makes it a secrets read."""
+    """``printenv NAME...``: the named variables' values; a credential's name makes it a secrets read.
+    Without names it prints them all: a secrets read when the environment holds a credential."""
+    if not cmd.pos:
+        prints_environment(cmd.part, cmd.st)
     for name in cmd.pos:
         if name is None:
             cmd.part.add("unknown", "`printenv` of a variable named at run time")
         elif credential_variable(name):
             cmd.part.add("secrets", f"`printenv {name}` prints a variable that holds a credential")
+
+
+def prints_environment(part: Part, st: State) -> None:
+    """``env``, ``printenv``: every variable is printed, the credentials among them too."""
+    held = st.credentials_held()
+    if held:
+        shown = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
+        part.add("secrets", f"prints the whole environment, which holds credentials ({shown})")
 
 
 def rm(cmd: Cmd) -> None:

@@ -149,6 +149,16 @@ class State:
             return self.cwd
         return None
 
+    def credentials_held(self) -> list[str]:
+        """The variables of this input's environment that hold a credential (by name, or set from one):
+        what printing the whole environment (``env``, ``printenv``) shows."""
+        from blastdoor.classify.credentials import credential_variable
+
+        names = {n for n, v in self.ctx.environ.items() if v and credential_variable(n)}
+        names |= {n for n, v in self.env.items() if v != "" and credential_variable(n)}
+        names |= self.credentials
+        return sorted(names)
+
     def child(self, *, depth: int = 1) -> State:
         """A nested scope (subshell, nested shell, script) that reports into the same parts list."""
         st = State(self.ctx, self.cwd, dict(self.env), self.depth + depth)
