@@ -17,7 +17,20 @@ def _effects(cmd: str, environ: dict[str, str]) -> set[str]:
     return set(classify_shell(Action("shell", raw=cmd, cwd="/home/u/project"), ctx).effects)
 
 
-DUMPS = ["env", "printenv", "env | grep -i token", "printenv | sort", "sudo env", "env -0"]
+DUMPS = [
+    "env",
+    "printenv",
+    "env | grep -i token",
+    "printenv | sort",
+    "sudo env",
+    "env -0",
+    "set",
+    "set | grep TOKEN",
+    "export",
+    "export -p",
+    "declare -x",
+    "typeset -p",
+]
 
 
 @pytest.mark.parametrize("cmd", DUMPS)
@@ -33,3 +46,8 @@ def test_a_dump_of_an_environment_without_one_is_a_read(cmd: str) -> None:
 def test_a_credential_this_input_sets_counts() -> None:
     assert "secrets" in _effects("export DB_PASSWORD=hunter2; env", {"PATH": "/usr/bin"})
     assert "secrets" in _effects("T=$GITHUB_TOKEN; export T; env", {"GITHUB_TOKEN": "x"})
+
+
+@pytest.mark.parametrize("cmd", ["set -e", "set -o pipefail", "export A=1", "declare -x FOO", "printenv HOME"])
+def test_setting_options_or_naming_a_plain_variable_prints_no_credential(cmd: str) -> None:
+    assert "secrets" not in _effects(cmd, {"GITHUB_TOKEN": "ghp_x"}), cmd

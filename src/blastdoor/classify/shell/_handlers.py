@@ -355,8 +355,12 @@ def _find_guard(part: Part, paths: list[str], st: State, how: str, names: list[s
 def exported(cmd: Cmd) -> None:
     """``export``/``declare``/... run as a program (``busybox export BASH_ENV=...``, a wrapper's argv):
     the same judgment as the assignment the shell itself parses."""
+    if cmd.name == "set" and not cmd.args:  # `set` alone prints every variable
+        prints_environment(cmd.part, cmd.st)
     if cmd.name not in ("export", "declare", "typeset", "local", "readonly"):
         return
+    if all(a is not None and a.startswith("-") for a in cmd.args):  # `export -p`, `declare -x`: a listing
+        prints_environment(cmd.part, cmd.st)
     for operand in cmd.pos:
         if operand is not None and "=" in operand:
             name, _, value = operand.partition("=")

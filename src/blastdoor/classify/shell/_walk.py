@@ -16,7 +16,7 @@ import tree_sitter
 import tree_sitter_bash
 
 from blastdoor.classify.credentials import credential_variable
-from blastdoor.classify.shell import _guard, _sends, _words
+from blastdoor.classify.shell import _guard, _sends, _statements, _words
 from blastdoor.classify.shell._chunks import SPLIT_FROM
 from blastdoor.classify.shell._chunks import chunks as cut_pipeline
 from blastdoor.classify.shell._envcode import RUNS_LATER, runs_later
@@ -133,6 +133,7 @@ def visit(node: Node, st: State) -> None:
         _assign(node, st, export=True)
     elif t in ("declaration_command", "unset_command"):
         _guard_names(node, st)
+        _statements.lists_variables(node, st)
         for child in node.named_children:
             if child.type == "variable_assignment":
                 _assign(child, st, export=True)
@@ -149,7 +150,7 @@ def visit(node: Node, st: State) -> None:
     elif t in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
         _redirect(node, st)
     elif t == "function_definition":
-        _fork_bomb(node, st)
+        _statements.fork_bomb(node, st)
         for child in node.named_children:
             visit(child, st)
     else:
@@ -160,36 +161,6 @@ def visit(node: Node, st: State) -> None:
 def _split_word(node: Node, st: State) -> list[str | None]:
     # bash sets IFS itself at start: only an IFS this input set counts
     return _words.split(node, st.lookup, st.ctx.home, st.env.get("IFS", " \t\n"))
-
-
-def _fork_bomb(node: Node, st: State) -> None:
-    """``:(){ :|:& };:``: a function that starts itself more than once per call, or in the background or
-    a pipeline, multiplies processes until the machine can start no more (its body is walked as usual)."""
-    name_node = node.child_by_field_name("name")
-    body = node.child_by_field_name("body")
-    if name_node is None or body is None:
-        return
-    name = _words.text(name_node)
-    calls = 0
-    spawned = False
-    stack = [body]
-    while stack:
-        n = stack.pop()
-        stack.extend(n.children)
-        command = n.parent
-        if n.type != "command_name" or _words.text(n) != name or command is None:
-            continue
-        calls += 1
-        outer = command.parent if command.parent is not None and command.parent.type == "pipeline" else command
-        after = outer.next_sibling
-        spawned = spawned or outer is not command or (after is not None and after.type == "&")
-    if calls >= 2 or (calls and spawned):
-        how = "twice" if calls >= 2 else "in the background"
-        part = Part("shell", "shell:function", _words.text(node)[:200], "kb:shell", st.cwd)
-        why = f"`{name}` starts itself {how} on every call (a fork bomb): processes multiply until the host stops"
-        part.add("kill", why)
-        part.target("host:this machine")
-        st.parts.append(part)
 
 
 def _assign(node: Node, st: State, *, export: bool) -> tuple[str, str | None] | None:
