@@ -20,7 +20,7 @@ from blastdoor.action import Action, Note
 from blastdoor.classify import ENVIRONMENT_KEYS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from blastdoor.classify.context import ClassifyContext
 
@@ -370,18 +370,24 @@ def git_remotes(ctx: ClassifyContext) -> dict[str, str] | None:
     if not git_dir:
         return None
     remotes: dict[str, str] = {}
-    section = ""
+    for header, key, value in _config_entries(git_dir):
+        m = _REMOTE_SECTION.match(header.replace("'", '"'))
+        if m is not None and key == "url":
+            remotes.setdefault(m.group(1), value)
+    return remotes
+
+
+def _config_entries(git_dir: str) -> Iterator[tuple[str, str, str]]:
+    """(section header as written, key lower-cased, value) of each ``key = value`` line of a repository's
+    config, read once, in order."""
+    header = ""
     for line in _read_small(os.path.join(git_dir, "config")).splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
-            m = _REMOTE_SECTION.match(stripped.replace("'", '"'))
-            section = m.group(1) if m is not None else ""
-            continue
-        if section and "=" in stripped:
+            header = stripped
+        elif header and "=" in stripped:
             key, _, value = stripped.partition("=")
-            if key.strip().lower() == "url":
-                remotes.setdefault(section, value.strip())
-    return remotes
+            yield header, key.strip().lower(), value.strip()
 
 
 _REMOTE_SECTION = re.compile(r'^\[\s*remote\s+"([^"]*)"\s*\]')
@@ -428,17 +434,10 @@ def git_hooks_dir(ctx: ClassifyContext) -> str | None:
     git_dir = _common_git_dir(ctx)
     if not git_dir:
         return None
-    section = ""
     hooks_path = ""
-    for line in _read_small(os.path.join(git_dir, "config")).splitlines():
-        stripped = line.strip()
-        if stripped.startswith("["):
-            section = stripped.strip("[] ").lower()
-            continue
-        if section == "core" and "=" in stripped:
-            key, _, value = stripped.partition("=")
-            if key.strip().lower() == "hookspath":
-                hooks_path = value.strip().strip('"')
+    for header, key, value in _config_entries(git_dir):
+        if key == "hookspath" and header.strip("[] ").lower() == "core":
+            hooks_path = value.strip('"')
     if not hooks_path:
         return os.path.join(git_dir, "hooks")
     if hooks_path.startswith("~/"):
