@@ -25,7 +25,7 @@ import re
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from blastdoor.classify.hosts import loopback
+from blastdoor.classify.hosts import loopback, url_host
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -90,7 +90,6 @@ _PURE = frozenset(
 )
 
 _HOLE = "\x00"  # where a template has computed text
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^/@\s]*@)?(\[[^\]]*\]|[^/:?#\s]*)", re.I)
 _BARE_HOST = re.compile(r"^(?:[^/@\s]*@)?([\w\x00.-]+\.[a-z]{2,}|[\w\x00.-]*\x00[\w\x00.-]*)(?:[:/]|$)", re.I)
 # A computed label under a literal domain: `$(whoami).evil.example`, `x$(id -u).evil.example.`.
 _COMPUTED_LABEL = re.compile(r"\x00[\w\x00-]*((?:\.[a-z0-9-]+)*\.[a-z][a-z0-9-]+)\.?$", re.I)
@@ -139,9 +138,9 @@ def carrier_of(node: Node, parts: list[Part], st: State) -> str | None:
 
 
 def _url_host(arg: str) -> str | None:
-    m = _URL.match(arg)
-    if m is not None:
-        return m.group(1)
+    host = url_host(arg)
+    if host is not None:
+        return host
     m = _BARE_HOST.match(arg)
     return m.group(1) if m is not None and not arg.startswith("-") else None
 
@@ -163,11 +162,12 @@ def judge_sent(args: list[tuple[Node, str | None]], parts: list[Part]) -> None:
     ``exfiltrate`` to the command's network part when carried data lands on another host."""
     if not any(what for _, what in args):
         return
+    texts: list[tuple[str, str | None]] = []
     for part in parts:
         name = _program(part)
         if name not in SENDERS:
             continue
-        texts = [(template(node), what) for node, what in args]
+        texts = texts or [(template(node), what) for node, what in args]
         if name in _LOOKUPS:
             # The looked-up name reaches the name server asked (`dig @ns`, `nslookup NAME SERVER`), else
             # whoever answers for the literal domain it ends in.
