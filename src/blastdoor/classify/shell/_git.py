@@ -28,9 +28,7 @@ def git(cmd: Cmd) -> None:
     """Top-level git options: ``-c key=value`` can make git run a command or hooks; so can the same
     settings given in the environment (``GIT_CONFIG_PARAMETERS``, ``GIT_CONFIG_KEY_n``/``VALUE_n``)."""
     part = cmd.part
-    settings = [(f"git -c {v.partition('=')[0]}", v) for o, v in cmd.opts if o == "-c" and v is not None]
-    settings += _env_settings(cmd)
-    for how, value in settings:
+    for how, value in _settings(cmd):
         m = _GIT_RUNS.match(value)
         if m is None:
             continue
@@ -46,6 +44,13 @@ def git(cmd: Cmd) -> None:
     skipped_hooks(cmd)
     if part.effects.keys() - {"read"}:
         _git_evidence(cmd)
+
+
+def _settings(cmd: Cmd) -> list[tuple[str, str]]:
+    """(how, ``key=value``) of every setting given on this command line: ``-c`` options, then the
+    environment's (``_env_settings``)."""
+    given = [(f"git -c {v.partition('=')[0]}", v) for o, v in cmd.opts if o == "-c" and v is not None]
+    return given + _env_settings(cmd)
 
 
 def _env_settings(cmd: Cmd) -> list[tuple[str, str]]:
@@ -133,8 +138,7 @@ def _push_destination(cmd: Cmd, dest: str | None) -> None:
     all qualify; a local path does not. Outside a repository nothing is judged (git fails there).
     """
     part = cmd.part
-    settings = [(f"git -c {v.partition('=')[0]}", v) for o, v in cmd.opts if o == "-c" and v is not None]
-    for how, value in settings + _env_settings(cmd):
+    for how, value in _settings(cmd):
         if _GIT_REDIRECTS.match(value.partition("=")[0]):
             part.add("exfiltrate", f"`{how}` sends this push elsewhere")
             return
